@@ -1,0 +1,112 @@
+// Microsoft Graph resources: store records as `microsoft.graph.event` JSON.
+
+import type { RecurrenceRule } from "../recurrence";
+import type { Account, Attendee, Calendar, StoredEvent } from "../state";
+import { formatGraphDateTime, formatGraphUtc, isValidTimeZone } from "../time";
+
+export type GraphEventType = "singleInstance" | "occurrence" | "exception" | "seriesMaster";
+
+export function graphEventType(event: StoredEvent): GraphEventType {
+  if (event.rule) return "seriesMaster";
+  if (event.seriesMasterId) return event.synthetic ? "occurrence" : "exception";
+  return "singleInstance";
+}
+
+export function graphChangeKey(event: StoredEvent): string {
+  return Buffer.from(`emu-${event.changeSeq}-${event.updatedAt}`).toString("base64");
+}
+
+/** Zone of start/end in responses: `Prefer: outlook.timezone="..."` (IANA names only), else UTC. */
+export function preferredTimeZone(prefer: string | undefined): string {
+  const match = /outlook\.timezone="([^"]+)"/i.exec(prefer ?? "");
+  const zone = match?.[1];
+  return zone && isValidTimeZone(zone) ? zone : "UTC";
+}
+
+const RESPONSES: Record<Attendee["responseStatus"], string> = {
+  needsAction: "none",
+  accepted: "accepted",
+  declined: "declined",
+  tentative: "tentativelyAccepted",
+};
+
+const WEEKDAY_NAMES: Record<string, string> = { MO: "monday", TU: "tuesday", WE: "wednesday", TH: "thursday", FR: "friday", SA: "saturday", SU: "sunday" };
+
+function graphRecurrence(event: StoredEvent, rule: RecurrenceRule): Record<string, unknown> {
+  const startDate = event.start.kind === "date" ? event.start.date : formatGraphDateTime(event.start.instant, event.start.timeZone).slice(0, 10);
+  const zone = event.start.kind === "dateTime" ? event.start.timeZone : "UTC";
+  const firstWeekday = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"][rule.weekStart - 1];
+  const weekdayOfStart = new Date(`${startDate}T00:00:00Z`).toLocaleDateString("en-US", { weekday: "long", timeZone: "UTC" }).toLowerCase();
+  const pattern =
+    rule.freq === "DAILY"
+      ? { type: "daily", interval: rule.interval, month: 0, dayOfMonth: 0, firstDayOfWeek: "sunday", index: "first" }
+      : { type: "weekly", interval: rule.interval, month: 0, dayOfMonth: 0, daysOfWeek: rule.byDay?.map((day) => WEEKDAY_NAMES[day]) ?? [weekdayOfStart], firstDayOfWeek: firstWeekday, index: "first" };
+  const range =
+    rule.count !== undefined
+      ? { type: "numbered", startDate, endDate: "0001-01-01", recurrenceTimeZone: zone, numberOfOccurrences: rule.count }
+      : rule.until
+        ? { type: "endDate", startDate, endDate: rule.until.kind === "date" ? rule.until.date : new Date(rule.until.instant).toISOString().slice(0, 10), recurrenceTimeZone: zone, numberOfOccurrences: 0 }
+        : { type: "noEnd", startDate, endDate: "0001-01-01", recurrenceTimeZone: zone, numberOfOccurrences: 0 };
+  return { pattern, range };
+}
+
+export function formatGraphEvent(event: StoredEvent, context: { calendar: Calendar; account: Account; master?: StoredEvent; responseTimeZone: string }): Record<string, unknown> {
+  const { account, calendar, responseTimeZone } = context;
+  const changeKey = graphChangeKey(event);
+  const eventZone = event.start.kind === "dateTime" ? event.start.timeZone : calendar.timeZone;
+  const dateTime = (time: StoredEvent["start"]) =>
+    time.kind === "date"
+      ? { dateTime: `${time.date}T00:00:00.0000000`, timeZone: responseTimeZone }
+      : { dateTime: formatGraphDateTime(time.instant, responseTimeZone), timeZone: responseTimeZone };
+  const type = graphEventType(event);
+  return {
+    "@odata.type": "#microsoft.graph.event",
+    "@odata.etag": `W/"${changeKey}"`,
+    id: event.id,
+    createdDateTime: formatGraphUtc(event.createdAt),
+    lastModifiedDateTime: formatGraphUtc(event.updatedAt),
+    changeKey,
+    categories: [],
+    transactionId: null,
+    originalStartTimeZone: eventZone,
+    originalEndTimeZone: event.end.kind === "dateTime" ? event.end.timeZone : calendar.timeZone,
+    iCalUId: event.iCalUID,
+    uid: event.iCalUID,
+    reminderMinutesBeforeStart: 15,
+    isReminderOn: true,
+    hasAttachments: false,
+    subject: event.summary,
+    bodyPreview: event.description ?? "",
+    importance: "normal",
+    sensitivity: "normal",
+    isAllDay: event.start.kind === "date",
+    isCancelled: event.status === "cancelled",
+    isOrganizer: true,
+    responseRequested: true,
+    seriesMasterId: event.seriesMasterId ?? null,
+    showAs: event.status === "tentative" ? "tentative" : "busy",
+    type,
+    webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(event.id)}&exvsurl=1&path=/calendar/item`,
+    onlineMeetingUrl: null,
+    isOnlineMeeting: false,
+    onlineMeetingProvider: "unknown",
+    allowNewTimeProposals: true,
+    isDraft: false,
+    hideAttendees: false,
+    ...(event.originalStart ? { originalStart: event.originalStart.kind === "date" ? `${event.originalStart.date}T00:00:00Z` : new Date(event.originalStart.instant).toISOString().replace(".000Z", "Z") } : {}),
+    responseStatus: { response: "organizer", time: "0001-01-01T00:00:00Z" },
+    body: { contentType: "html", content: event.description ? `<html><body>${event.description}</body></html>` : "" },
+    start: dateTime(event.start),
+    end: dateTime(event.end),
+    location: { displayName: event.location ?? "", locationType: "default", uniqueIdType: "unknown", address: {}, coordinates: {} },
+    locations: event.location ? [{ displayName: event.location, locationType: "default", uniqueIdType: "unknown" }] : [],
+    recurrence: type === "seriesMaster" && event.rule ? graphRecurrence(event, event.rule) : null,
+    attendees: event.attendees.map((attendee) => ({
+      type: "required",
+      status: { response: RESPONSES[attendee.responseStatus], time: "0001-01-01T00:00:00Z" },
+      emailAddress: { name: attendee.name ?? attendee.email, address: attendee.email },
+    })),
+    organizer: { emailAddress: { name: account.name, address: account.email } },
+    onlineMeeting: null,
+  };
+}

@@ -1,0 +1,229 @@
+// Time-zone arithmetic and the date formats both providers put on the wire.
+// Only node's Intl is used: no tz database copy, DST handled by the platform.
+
+/** A wall-clock reading (no zone). Months are 1-12. */
+export interface WallTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+/**
+ * When an event happens. All-day events are floating dates (no zone, the end
+ * date is exclusive); timed events are an instant plus the zone they were
+ * written in, which decides how recurrences step across DST changes.
+ */
+export type EventTime =
+  | { kind: "date"; date: string }
+  | { kind: "dateTime"; instant: number; timeZone: string };
+
+const DAY_MS = 86_400_000;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    formatterFor(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The wall-clock reading of `instant` in `timeZone`. */
+export function wallTimeAt(instant: number, timeZone: string): WallTime {
+  const parts: Record<string, number> = {};
+  for (const part of formatterFor(timeZone).formatToParts(new Date(instant))) {
+    if (part.type !== "literal") parts[part.type] = Number(part.value);
+  }
+  return {
+    year: parts.year ?? 1970,
+    month: parts.month ?? 1,
+    day: parts.day ?? 1,
+    hour: parts.hour ?? 0,
+    minute: parts.minute ?? 0,
+    second: parts.second ?? 0,
+  };
+}
+
+function wallAsUtc(wall: WallTime): number {
+  return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+}
+
+/** Offset of `timeZone` from UTC at `instant`, in minutes (east positive). */
+export function offsetMinutesAt(instant: number, timeZone: string): number {
+  const wall = wallTimeAt(Math.floor(instant / 1000) * 1000, timeZone);
+  return Math.round((wallAsUtc(wall) - Math.floor(instant / 1000) * 1000) / 60_000);
+}
+
+/**
+ * The instant at which the wall clock in `timeZone` reads `wall`. In a DST gap
+ * the time is pushed forward by the gap; in an overlap the earlier instant wins
+ * (what calendar clients do).
+ */
+export function instantOfWallTime(wall: WallTime, timeZone: string): number {
+  const asUtc = wallAsUtc(wall);
+  const firstGuess = asUtc - offsetMinutesAt(asUtc, timeZone) * 60_000;
+  const secondGuess = asUtc - offsetMinutesAt(firstGuess, timeZone) * 60_000;
+  if (secondGuess === firstGuess) return firstGuess;
+  // Overlap or gap: prefer the earlier reading that maps back onto `wall`.
+  const candidates = [Math.min(firstGuess, secondGuess), Math.max(firstGuess, secondGuess)];
+  for (const candidate of candidates) {
+    if (wallAsUtc(wallTimeAt(candidate, timeZone)) === asUtc) return candidate;
+  }
+  return Math.max(firstGuess, secondGuess);
+}
+
+const pad = (value: number, width = 2): string => String(value).padStart(width, "0");
+
+function formatOffset(minutes: number): string {
+  if (minutes === 0) return "Z";
+  const sign = minutes > 0 ? "+" : "-";
+  const abs = Math.abs(minutes);
+  return `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+function formatWall(wall: WallTime): string {
+  return `${pad(wall.year, 4)}-${pad(wall.month)}-${pad(wall.day)}T${pad(wall.hour)}:${pad(wall.minute)}:${pad(wall.second)}`;
+}
+
+/** RFC 3339 in the given zone, the way Google writes event times: `2026-01-05T09:00:00+01:00`. */
+export function formatRfc3339InZone(instant: number, timeZone: string): string {
+  const offset = offsetMinutesAt(instant, timeZone);
+  return formatWall(wallTimeAt(instant, timeZone)) + formatOffset(offset);
+}
+
+/** Graph's `dateTimeTimeZone.dateTime`: wall time with seven fractional digits and no offset. */
+export function formatGraphDateTime(instant: number, timeZone: string): string {
+  return `${formatWall(wallTimeAt(instant, timeZone))}.0000000`;
+}
+
+/** Graph's UTC timestamps (`expirationDateTime`, `lastModifiedDateTime`): seven fractional digits, Z. */
+export function formatGraphUtc(instant: number): string {
+  const iso = new Date(instant).toISOString(); // 2026-01-05T09:00:00.123Z
+  return `${iso.slice(0, 23)}0000Z`;
+}
+
+/** RFC 3339 UTC with milliseconds, as Google writes `created`/`updated`. */
+export function formatIsoUtc(instant: number): string {
+  return new Date(instant).toISOString();
+}
+
+/** RFC 1123 (`Tue, 19 Nov 2013 01:13:52 GMT`), used by X-Goog-Channel-Expiration. */
+export function formatRfc1123(instant: number): string {
+  return new Date(instant).toUTCString();
+}
+
+/** `20260105T090000Z`: the instance-id suffix Google uses for timed instances. */
+export function formatCompactUtc(instant: number): string {
+  return new Date(instant).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Parses RFC 3339 with a mandatory offset (what Google requires for timeMin etc.). */
+export function parseRfc3339(text: string): number | undefined {
+  const match = RFC3339.exec(text);
+  if (!match) return undefined;
+  const instant = Date.parse(text.toUpperCase());
+  return Number.isNaN(instant) ? undefined : instant;
+}
+
+/** Parses `YYYY-MM-DDTHH:MM[:SS[.fff]]` without an offset. */
+export function parseLocalDateTime(text: string): WallTime | undefined {
+  const match = LOCAL_DATE_TIME.exec(text);
+  if (!match) return undefined;
+  const wall: WallTime = {
+    year: Number(match[1]),
+    month: Number(match[2]),
+    day: Number(match[3]),
+    hour: Number(match[4]),
+    minute: Number(match[5]),
+    second: Number(match[6] ?? 0),
+  };
+  return isRealWallTime(wall) ? wall : undefined;
+}
+
+function isRealWallTime(wall: WallTime): boolean {
+  const utc = new Date(wallAsUtc(wall));
+  return (
+    utc.getUTCFullYear() === wall.year &&
+    utc.getUTCMonth() + 1 === wall.month &&
+    utc.getUTCDate() === wall.day &&
+    wall.hour < 24 &&
+    wall.minute < 60 &&
+    wall.second < 60
+  );
+}
+
+export function isDate(text: string): boolean {
+  const match = DATE.exec(text);
+  if (!match) return false;
+  return isRealWallTime({ year: Number(match[1]), month: Number(match[2]), day: Number(match[3]), hour: 0, minute: 0, second: 0 });
+}
+
+/** Days since the epoch for a `YYYY-MM-DD` date (floating, no zone). */
+export function dateToDayNumber(date: string): number {
+  return Math.floor(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
+}
+
+export function dayNumberToDate(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+export function addDays(date: string, days: number): string {
+  return dayNumberToDate(dateToDayNumber(date) + days);
+}
+
+/** ISO weekday of a date: 1 = Monday ... 7 = Sunday. */
+export function isoWeekday(date: string): number {
+  const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
+  return weekday === 0 ? 7 : weekday;
+}
+
+export function wallDate(wall: WallTime): string {
+  return `${pad(wall.year, 4)}-${pad(wall.month)}-${pad(wall.day)}`;
+}
+
+export function withDate(wall: WallTime, date: string): WallTime {
+  const [year, month, day] = date.split("-").map(Number);
+  return { ...wall, year: year ?? wall.year, month: month ?? wall.month, day: day ?? wall.day };
+}
+
+/**
+ * The instant an event time starts, for ordering and range checks. All-day
+ * dates are read as midnight in `floatingZone` (the calendar's zone), which is
+ * how Google applies timeMin/timeMax to them.
+ */
+export function eventTimeInstant(time: EventTime, floatingZone: string): number {
+  if (time.kind === "dateTime") return time.instant;
+  const [year, month, day] = time.date.split("-").map(Number);
+  return instantOfWallTime({ year: year ?? 1970, month: month ?? 1, day: day ?? 1, hour: 0, minute: 0, second: 0 }, floatingZone);
+}
+
+/** A stable string key for the original start of a recurring instance. */
+export function originalStartKey(time: EventTime): string {
+  return time.kind === "date" ? time.date.replace(/-/g, "") : formatCompactUtc(time.instant);
+}

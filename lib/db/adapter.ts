@@ -1,0 +1,105 @@
+import fs from "node:fs";
+import type { PGlite } from "@electric-sql/pglite";
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { isInMemory, type DatabaseTarget } from "@/lib/db/target";
+
+/**
+ * The one place that turns a DatabaseTarget into a Prisma driver adapter factory.
+ * The query client and the migration engine both use it, so they always mean the
+ * same database.
+ */
+export interface OpenedAdapter {
+  factory: SqlMigrationAwareDriverAdapterFactory;
+  /** Releases what this opening holds (a shared embedded database stays open). */
+  close(): Promise<void>;
+}
+
+// PGlite is one process's exclusive database: a data directory must be opened once
+// per process and shared by the client and the migration engine. Kept on globalThis
+// so Next.js hot reloads reuse it instead of opening the directory twice.
+const shared = globalThis as unknown as { __calsyncPglite?: Map<string, Promise<PGlite>> };
+const openDatabases = (shared.__calsyncPglite ??= new Map());
+
+async function openPglite(dataDir: string): Promise<PGlite> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  if (!isInMemory(dataDir)) fs.mkdirSync(dataDir, { recursive: true });
+  const db = new PGlite(isInMemory(dataDir) ? undefined : dataDir);
+  await db.waitReady;
+  return db;
+}
+
+/**
+ * The process-wide embedded database for a data directory. An in-memory one
+ * (`memory://<name>`) is shared within the process by name, so a test file's
+ * client and its migrations see one database.
+ */
+export function sharedPglite(dataDir: string): Promise<PGlite> {
+  let db = openDatabases.get(dataDir);
+  if (!db) {
+    db = openPglite(dataDir);
+    openDatabases.set(dataDir, db);
+    db.catch(() => openDatabases.delete(dataDir));
+  }
+  return db;
+}
+
+export async function closeSharedPglite(dataDir: string): Promise<void> {
+  const db = openDatabases.get(dataDir);
+  openDatabases.delete(dataDir);
+  const opened = await db?.catch(() => undefined);
+  if (opened && !opened.closed) await opened.close();
+}
+
+export async function openAdapter(target: DatabaseTarget, options: { poolSize?: number } = {}): Promise<OpenedAdapter> {
+  if (target.kind === "postgres") {
+    const [{ PrismaPg }, { default: pg }] = await Promise.all([import("@prisma/adapter-pg"), import("pg")]);
+    // Our pool, not the adapter's, so that closing is explicit: the migration engine
+    // holds a session-level advisory lock until its connection really ends, and a
+    // lingering idle connection would make the next migration wait for it.
+    const pool = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 10, connectionTimeoutMillis: 5_000 });
+    // An idle client that errors (server restart) must not crash the process.
+    pool.on("error", () => {});
+    return { factory: new PrismaPg(pool), close: () => pool.end() };
+  }
+  const { PrismaPGlite } = await import("pglite-prisma-adapter");
+  const db = await sharedPglite(target.dataDir);
+  return { factory: withAwaitedScripts(new PrismaPGlite(db)), close: async () => {} };
+}
+
+type ScriptAdapter = SqlDriverAdapter & { onError?(error: unknown): never };
+
+/**
+ * pglite-prisma-adapter 0.7 starts `executeScript` without awaiting it, so a
+ * failing migration script reports success (and its error surfaces later as an
+ * unhandled rejection). The migration engine runs every script through it, so each
+ * adapter it hands out gets an `executeScript` that waits and rethrows.
+ */
+function withAwaitedScripts(factory: SqlMigrationAwareDriverAdapterFactory): SqlMigrationAwareDriverAdapterFactory {
+  const fix = (adapter: SqlDriverAdapter): SqlDriverAdapter => {
+    const scriptAdapter = adapter as ScriptAdapter & { client: PGlite };
+    scriptAdapter.executeScript = async (script: string) => {
+      try {
+        await scriptAdapter.client.exec(script);
+      } catch (error) {
+        // Converts PostgreSQL errors to the DriverAdapterError the engine expects.
+        if (scriptAdapter.onError) scriptAdapter.onError(error);
+        throw error;
+      }
+    };
+    return adapter;
+  };
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => fix(await factory.connect()),
+    connectToShadowDb: async () => fix(await factory.connectToShadowDb()),
+  };
+}
+
+/**
+ * Makes an already-open embedded database the one a data directory name resolves
+ * to. Tests use it to start each file from a pre-migrated snapshot.
+ */
+export function adoptPglite(dataDir: string, database: PGlite): void {
+  openDatabases.set(dataDir, Promise.resolve(database));
+}

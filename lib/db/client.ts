@@ -1,0 +1,79 @@
+import { PrismaClient } from "@/lib/db/generated/client";
+import { openAdapter } from "@/lib/db/adapter";
+import { explainDatabaseError } from "@/lib/db/errors";
+import { applyMigrations, pendingMigrations } from "@/lib/db/migrations";
+import { resolveDatabaseTarget, type DatabaseTarget } from "@/lib/db/target";
+
+/**
+ * The one Prisma client of the process. Import `db()` and await it; it opens the
+ * database on first use and, on the embedded default, brings its schema up to date
+ * first (PostgreSQL deployments run `npm run db:migrate` as a release step instead).
+ */
+export type Database = PrismaClient;
+
+interface OpenDatabase {
+  client: PrismaClient;
+  close(): Promise<void>;
+  target: DatabaseTarget;
+  appliedOnOpen: string[];
+}
+
+// On globalThis so Next.js hot reloads keep one pool (or one embedded database).
+const holder = globalThis as unknown as { __calsyncDb?: Promise<OpenDatabase> };
+
+async function open(): Promise<OpenDatabase> {
+  const target = resolveDatabaseTarget();
+  const adapter = await openAdapter(target);
+  const client = new PrismaClient({ adapter: adapter.factory });
+  try {
+    await client.$queryRaw`SELECT 1`;
+  } catch (err) {
+    await client.$disconnect().catch(() => {});
+    await adapter.close().catch(() => {});
+    throw explainDatabaseError(err, target);
+  }
+  // The embedded database belongs to this process alone, so it migrates itself;
+  // a shared PostgreSQL is migrated by an explicit release step, never by whichever
+  // server instance happens to start first. The cheap check first: the engine is
+  // several megabytes of wasm and most starts have nothing to apply.
+  let appliedOnOpen: string[] = [];
+  if (target.kind === "pglite" && (await pendingMigrations((sql) => client.$queryRawUnsafe(sql))).length > 0) {
+    appliedOnOpen = await applyMigrations(target);
+  }
+  return {
+    client,
+    target,
+    appliedOnOpen,
+    close: async () => {
+      await client.$disconnect();
+      await adapter.close();
+    },
+  };
+}
+
+function opened(): Promise<OpenDatabase> {
+  if (!holder.__calsyncDb) {
+    holder.__calsyncDb = open();
+    // A failed open is not cached: the next caller tries again (the server may be back).
+    holder.__calsyncDb.catch(() => {
+      holder.__calsyncDb = undefined;
+    });
+  }
+  return holder.__calsyncDb;
+}
+
+export async function db(): Promise<Database> {
+  return (await opened()).client;
+}
+
+export async function databaseTarget(): Promise<DatabaseTarget> {
+  return (await opened()).target;
+}
+
+/** Closes the client (tests, CLI commands). The next `db()` opens a new one. */
+export async function closeDb(): Promise<void> {
+  const current = holder.__calsyncDb;
+  holder.__calsyncDb = undefined;
+  const open = await current?.catch(() => undefined);
+  await open?.close();
+}

@@ -1,0 +1,15 @@
+import type { Env } from "@/lib/config";
+
+/**
+ * Which job driver runs background work. Inngest when it is configured (a dev
+ * server URL, a base URL or a signing key), otherwise the inline driver that runs
+ * jobs in this process: the embedded default needs no Inngest server.
+ */
+export type JobDriverName = "inngest" | "inline";
+
+export function jobDriverName(env: Env = process.env): JobDriverName {
+  const configured = [env.INNGEST_DEV, env.INNGEST_BASE_URL, env.INNGEST_SIGNING_KEY].some(
+    (value) => value !== undefined && value.trim() !== "" && value.trim() !== "0" && value.trim() !== "false",
+  );
+  return configured ? "inngest" : "inline";
+}
