@@ -6,21 +6,14 @@
 import { newGuid, opaqueIdFrom, randomString, BASE32HEX_LOWER } from "./opaque";
 import { expandOccurrences, parseRecurrence, type RecurrenceRule } from "./recurrence";
 import { eventTimeInstant, type EventTime, originalStartKey } from "./time";
-import type { Provider } from "./types";
+import type { AccountView, Provider } from "./types";
 
 export interface Clock {
   now(): number;
 }
 
-export interface Account {
-  id: string;
-  provider: Provider;
-  email: string;
-  name: string;
-  /** Google `sub` (numeric string) or Microsoft `oid` (GUID). */
-  subject: string;
-  tenantId?: string;
-}
+/** An account as stored is exactly what the control API shows of it. */
+export type Account = AccountView;
 
 export interface Calendar {
   id: string;

@@ -82,7 +82,7 @@ export interface AccountView {
   provider: Provider;
   email: string;
   name: string;
-  /** Google `sub` or Microsoft `oid`. */
+  /** Google `sub` (numeric string) or Microsoft `oid` (GUID). */
   subject: string;
   tenantId?: string;
 }
