@@ -78,7 +78,9 @@ describe("schema.prisma and prisma/migrations", () => {
       for (const m of keep) await fs.cp(path.join(MIGRATIONS_DIR, m.path), path.join(dir, m.path), { recursive: true });
       await fs.copyFile(path.join(MIGRATIONS_DIR, "migration_lock.toml"), path.join(dir, "migration_lock.toml"));
       const sql = await diffMigrationsToSchema(dir);
-      expect(sql).toMatch(/CREATE TABLE "webhook_events"|CREATE TABLE/);
+      // The SQL that closes the gap is a real statement, not the empty-migration comment.
+      expect(sql).not.toBeNull();
+      expect(sql).toMatch(/^(CREATE|ALTER|DROP)\b.*;$/m);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { closeSharedPglite, sharedPglite } from "@/lib/db/adapter";
+import { explainDatabaseError } from "@/lib/db/errors";
 import { applyMigrations } from "@/lib/db/migrations";
 import { IN_MEMORY } from "@/lib/db/target";
 import { TEST_ENV, testDatabaseUrl } from "./database";
@@ -23,8 +24,9 @@ export default async function setup(): Promise<() => Promise<void>> {
   if (url) {
     const template = `calsync_tpl_${process.pid}_${randomUUID().slice(0, 8)}`;
     const admin = new pg.Client({ connectionString: url });
-    await admin.connect().catch((err: Error) => {
-      throw new Error(`Cannot reach the test PostgreSQL at ${new URL(url).host}: ${err.message}`);
+    await admin.connect().catch((err: unknown) => {
+      // One line naming host and cause, like the app and db:migrate give.
+      throw explainDatabaseError(err, { kind: "postgres", url });
     });
     await admin.query(`CREATE DATABASE "${template}"`);
     await admin.end();
