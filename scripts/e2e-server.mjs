@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Serves the app for Playwright: a production build (built unless .next is newer
-// than every source file) started with `next start` on the given port.
+// than every source file) started with `next start` on the given port, on a fresh
+// embedded database in CALSYNC_DATA_DIR with a throwaway encryption key (production
+// mode requires one; a fresh database means no value sealed with an older key).
 import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -25,6 +28,9 @@ if (!fs.existsSync(buildId) || fs.statSync(buildId).mtimeMs < sources) {
   const build = spawnSync(process.execPath, [next, "build"], { cwd: root, stdio: "inherit", env: process.env });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
-const server = spawn(process.execPath, [next, "start", "-p", port, "-H", "127.0.0.1"], { cwd: root, stdio: "inherit", env: process.env });
+const env = { ...process.env, ENCRYPTION_KEY: process.env.ENCRYPTION_KEY || randomBytes(32).toString("base64") };
+if (!env.CALSYNC_DATA_DIR) throw new Error("e2e-server: set CALSYNC_DATA_DIR (the e2e data directory it may wipe)");
+fs.rmSync(env.CALSYNC_DATA_DIR, { recursive: true, force: true });
+const server = spawn(process.execPath, [next, "start", "-p", port, "-H", "127.0.0.1"], { cwd: root, stdio: "inherit", env });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
 server.on("exit", (code) => process.exit(code ?? 0));

@@ -1,7 +1,9 @@
 import { PrismaClient } from "@/lib/db/generated/client";
-import { openAdapter } from "@/lib/db/adapter";
+import { openAdapter, type OpenedAdapter } from "@/lib/db/adapter";
+import { loadKeyRing } from "@/lib/db/encryption";
 import { explainDatabaseError } from "@/lib/db/errors";
 import { applyMigrations, pendingMigrations } from "@/lib/db/migrations";
+import { sealedColumns } from "@/lib/db/sealed-columns";
 import { resolveDatabaseTarget, type DatabaseTarget } from "@/lib/db/target";
 
 /**
@@ -9,10 +11,15 @@ import { resolveDatabaseTarget, type DatabaseTarget } from "@/lib/db/target";
  * database on first use and, on the embedded default, brings its schema up to date
  * first (PostgreSQL deployments run `npm run db:migrate` as a release step instead).
  */
-export type Database = PrismaClient;
+function createClient(adapter: OpenedAdapter) {
+  // Tokens are sealed here, once, for every query the process makes.
+  return new PrismaClient({ adapter: adapter.factory }).$extends(sealedColumns(loadKeyRing()));
+}
+
+export type Database = ReturnType<typeof createClient>;
 
 interface OpenDatabase {
-  client: PrismaClient;
+  client: Database;
   close(): Promise<void>;
   target: DatabaseTarget;
   appliedOnOpen: string[];
@@ -24,7 +31,7 @@ const holder = globalThis as unknown as { __calsyncDb?: Promise<OpenDatabase> };
 async function open(): Promise<OpenDatabase> {
   const target = resolveDatabaseTarget();
   const adapter = await openAdapter(target);
-  const client = new PrismaClient({ adapter: adapter.factory });
+  const client = createClient(adapter);
   try {
     await client.$queryRaw`SELECT 1`;
   } catch (err) {

@@ -104,3 +104,26 @@ describe("the data model", () => {
     ).rejects.toMatchObject({ code: "P2002" });
   });
 });
+
+describe("token columns", () => {
+  it("are sealed in the database and plaintext through db(), nested reads included", async () => {
+    const client = await database.db();
+    const organization = await client.organization.create({ data: { name: "Sealed", slug: `sealed-${Date.now()}` } });
+    const connection = await client.calendarConnection.create({
+      data: { organizationId: organization.id, provider: "microsoft", providerAccountId: `oid-${organization.id}`, accountEmail: "bob@contoso.example", accessToken: "access-plain-1", refreshToken: "refresh-plain-1" },
+    });
+    expect(connection.accessToken).toBe("access-plain-1");
+    await client.calendarConnection.update({ where: { id: connection.id }, data: { refreshToken: { set: "refresh-plain-2" } } });
+
+    const [raw] = await client.$queryRaw<{ access_token: string; refresh_token: string }[]>`
+      SELECT access_token, refresh_token FROM calendar_connections WHERE id = ${connection.id}::uuid`;
+    expect(raw?.access_token).toMatch(/^v1:/);
+    expect(raw?.access_token).not.toContain("access-plain-1");
+    expect(raw?.refresh_token).not.toContain("refresh-plain-2");
+
+    const read = await client.calendarConnection.findUniqueOrThrow({ where: { id: connection.id } });
+    expect(read.refreshToken).toBe("refresh-plain-2");
+    const viaOrganization = await client.organization.findUniqueOrThrow({ where: { id: organization.id }, include: { connections: true } });
+    expect(viaOrganization.connections[0]?.accessToken).toBe("access-plain-1");
+  });
+});
