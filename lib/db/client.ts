@@ -1,19 +1,14 @@
 import { PrismaClient } from "@/lib/db/generated/client";
 import { openAdapter, type OpenedAdapter } from "@/lib/db/adapter";
-import { loadKeyRing } from "@/lib/db/encryption";
+import { loadKeyRing, type KeyRing } from "@/lib/db/encryption";
 import { explainDatabaseError } from "@/lib/db/errors";
 import { applyMigrations, pendingMigrations } from "@/lib/db/migrations";
 import { sealedColumns } from "@/lib/db/sealed-columns";
 import { resolveDatabaseTarget, type DatabaseTarget } from "@/lib/db/target";
 
-/**
- * The one Prisma client of the process. Import `db()` and await it; it opens the
- * database on first use and, on the embedded default, brings its schema up to date
- * first (PostgreSQL deployments run `npm run db:migrate` as a release step instead).
- */
-function createClient(adapter: OpenedAdapter) {
+function createClient(adapter: OpenedAdapter, keys: KeyRing) {
   // Tokens are sealed here, once, for every query the process makes.
-  return new PrismaClient({ adapter: adapter.factory }).$extends(sealedColumns(loadKeyRing()));
+  return new PrismaClient({ adapter: adapter.factory }).$extends(sealedColumns(keys));
 }
 
 export type Database = ReturnType<typeof createClient>;
@@ -22,7 +17,6 @@ interface OpenDatabase {
   client: Database;
   close(): Promise<void>;
   target: DatabaseTarget;
-  appliedOnOpen: string[];
 }
 
 // On globalThis so Next.js hot reloads keep one pool (or one embedded database).
@@ -30,8 +24,10 @@ const holder = globalThis as unknown as { __calsyncDb?: Promise<OpenDatabase> };
 
 async function open(): Promise<OpenDatabase> {
   const target = resolveDatabaseTarget();
+  // Before any connection: a missing production key fails fast and leaks no pool.
+  const keys = loadKeyRing();
   const adapter = await openAdapter(target);
-  const client = createClient(adapter);
+  const client = createClient(adapter, keys);
   try {
     await client.$queryRaw`SELECT 1`;
   } catch (err) {
@@ -43,14 +39,12 @@ async function open(): Promise<OpenDatabase> {
   // a shared PostgreSQL is migrated by an explicit release step, never by whichever
   // server instance happens to start first. The cheap check first: the engine is
   // several megabytes of wasm and most starts have nothing to apply.
-  let appliedOnOpen: string[] = [];
   if (target.kind === "pglite" && (await pendingMigrations((sql) => client.$queryRawUnsafe(sql))).length > 0) {
-    appliedOnOpen = await applyMigrations(target);
+    await applyMigrations(target);
   }
   return {
     client,
     target,
-    appliedOnOpen,
     close: async () => {
       await client.$disconnect();
       await adapter.close();
@@ -69,6 +63,11 @@ function opened(): Promise<OpenDatabase> {
   return holder.__calsyncDb;
 }
 
+/**
+ * The one Prisma client of the process. Await it; it opens the database on first
+ * use and, on the embedded default, brings its schema up to date first (PostgreSQL
+ * deployments run `npm run db:migrate` as a release step instead).
+ */
 export async function db(): Promise<Database> {
   return (await opened()).client;
 }
