@@ -1,7 +1,6 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeSharedPglite } from "@/lib/db/adapter";
 import {
@@ -15,6 +14,7 @@ import {
 } from "@/lib/db/migrations";
 import { IN_MEMORY, type DatabaseTarget } from "@/lib/db/target";
 import { testDatabaseUrl } from "@/scripts/test/database";
+import { queryOnce, withDatabase } from "@/scripts/test/postgres";
 
 // These tests need databases with no migrations yet, so they make their own
 // rather than use the pre-migrated per-file copy.
@@ -29,37 +29,16 @@ async function emptyDatabase(): Promise<DatabaseTarget & { query(sql: string): P
     const { sharedPglite } = await import("@/lib/db/adapter");
     return { ...target, query: async (sql) => (await (await sharedPglite(target.dataDir)).query<Record<string, unknown>>(sql)).rows };
   }
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
+  await queryOnce(serverUrl, `CREATE DATABASE "${name}"`);
   made.push(name);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    kind: "postgres",
-    url: url.toString(),
-    query: async (sql) => {
-      const client = new pg.Client({ connectionString: url.toString() });
-      await client.connect();
-      try {
-        return (await client.query(sql)).rows;
-      } finally {
-        await client.end();
-      }
-    },
-  };
+  const url = withDatabase(serverUrl, name);
+  return { kind: "postgres", url, query: (sql) => queryOnce(url, sql) };
 }
 
 afterAll(async () => {
   for (const name of made) {
     if (name.startsWith(IN_MEMORY)) await closeSharedPglite(name);
-    else {
-      const admin = new pg.Client({ connectionString: serverUrl });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.end();
-    }
+    else if (serverUrl) await queryOnce(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   }
 });
 

@@ -154,7 +154,9 @@ export async function pendingMigrations(
   query: (sql: string) => Promise<{ migration_name: string }[]>,
   dir: string = MIGRATIONS_DIR,
 ): Promise<string[]> {
-  const { migrationDirectories } = await loadMigrations(dir);
+  // Folder names only: this runs on every health check, the SQL is not needed.
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort((a, b) => a.localeCompare(b));
   let applied: Set<string>;
   try {
     const rows = await query(
@@ -166,7 +168,7 @@ export async function pendingMigrations(
     if (/_prisma_migrations|42P01|does not exist/i.test(String((err as Error).message ?? err))) applied = new Set();
     else throw err;
   }
-  return migrationDirectories.map((m) => m.path).filter((name) => !applied.has(name));
+  return names.filter((name) => !applied.has(name));
 }
 
 /** Applies every pending migration; returns the names applied. */

@@ -4,6 +4,7 @@ import { afterAll, beforeAll } from "vitest";
 import { adoptPglite, closeSharedPglite } from "@/lib/db/adapter";
 import { closeDb, db, type Database } from "@/lib/db/client";
 import { IN_MEMORY } from "@/lib/db/target";
+import { queryOnce, withDatabase } from "./postgres";
 
 export const TEST_ENV = {
   templateDb: "CALSYNC_TEST_TEMPLATE_DB",
@@ -47,20 +48,11 @@ export function setupTestDatabase(): TestDatabase {
       const template = process.env[TEST_ENV.templateDb];
       if (!template) throw new Error("integration global setup did not run (no template database)");
       const name = `${template}_f${randomUUID().replaceAll("-", "").slice(0, 12)}`;
-      const pg = (await import("pg")).default;
-      const admin = new pg.Client({ connectionString: serverUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
-      await admin.end();
-      const url = new URL(serverUrl);
-      url.pathname = `/${name}`;
-      handle.url = url.toString();
+      await queryOnce(serverUrl, `CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+      handle.url = withDatabase(serverUrl, name);
       process.env.DATABASE_URL = handle.url;
       cleanup = async () => {
-        const drop = new pg.Client({ connectionString: serverUrl });
-        await drop.connect();
-        await drop.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        await drop.end();
+        await queryOnce(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       };
     } else {
       const dumpFile = process.env[TEST_ENV.pgliteDump];

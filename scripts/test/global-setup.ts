@@ -2,12 +2,11 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { closeSharedPglite, sharedPglite } from "@/lib/db/adapter";
-import { explainDatabaseError } from "@/lib/db/errors";
 import { applyMigrations } from "@/lib/db/migrations";
 import { IN_MEMORY } from "@/lib/db/target";
 import { TEST_ENV, testDatabaseUrl } from "./database";
+import { queryOnce, withDatabase } from "./postgres";
 
 /**
  * Integration-test global setup: runs once in vitest's main process before any
@@ -23,26 +22,15 @@ export default async function setup(): Promise<() => Promise<void>> {
   process.env[TEST_ENV.serverUrl] = url ?? "";
   if (url) {
     const template = `calsync_tpl_${process.pid}_${randomUUID().slice(0, 8)}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect().catch((err: unknown) => {
-      // One line naming host and cause, like the app and db:migrate give.
-      throw explainDatabaseError(err, { kind: "postgres", url });
-    });
-    await admin.query(`CREATE DATABASE "${template}"`);
-    await admin.end();
-    const templateUrl = new URL(url);
-    templateUrl.pathname = `/${template}`;
-    await applyMigrations({ kind: "postgres", url: templateUrl.toString() });
+    await queryOnce(url, `CREATE DATABASE "${template}"`);
+    await applyMigrations({ kind: "postgres", url: withDatabase(url, template) });
     process.env[TEST_ENV.templateDb] = template;
     return async () => {
-      const cleanup = new pg.Client({ connectionString: url });
-      await cleanup.connect();
-      const { rows } = await cleanup.query<{ datname: string }>(
-        `SELECT datname FROM pg_database WHERE datname = $1 OR datname LIKE $2`,
-        [template, `${template}_f%`],
-      );
-      for (const { datname } of rows) await cleanup.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-      await cleanup.end();
+      const rows = await queryOnce<{ datname: string }>(url, `SELECT datname FROM pg_database WHERE datname = $1 OR datname LIKE $2`, [
+        template,
+        `${template}_f%`,
+      ]);
+      for (const { datname } of rows) await queryOnce(url, `DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     };
   }
 
