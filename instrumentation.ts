@@ -1,6 +1,7 @@
 /**
  * Next.js start-up hook (Node runtime only). Opens the database once so the
- * embedded default is migrated before the first request rather than during it.
+ * embedded default is migrated before the first request rather than during it,
+ * then starts the inline job driver's crons and catch-up (lib/jobs/start.ts).
  * A failure is reported, not fatal: /api/health then says what is wrong.
  */
 export async function register(): Promise<void> {
@@ -8,5 +9,11 @@ export async function register(): Promise<void> {
   const { db } = await import("@/lib/db/client");
   await db().catch((err: Error) => {
     console.error(`[calsync] database not ready: ${err.message}`);
+  });
+  // Started even when the database is not ready: the crons are what picks the work
+  // up once it is back, and a failed catch-up is logged by startBackgroundWork.
+  const { startBackgroundWork } = await import("@/lib/jobs/start");
+  await startBackgroundWork().catch((err: Error) => {
+    console.error(`[calsync] background jobs not started: ${err.message}`);
   });
 }

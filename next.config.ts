@@ -12,6 +12,11 @@ const nextConfig: NextConfig = {
     "@prisma/driver-adapter-utils",
     "@prisma/adapter-pg",
     "pg",
+    // Large SDKs: loading them from node_modules keeps the build fast and the
+    // server bundle small (only sync and subscription code paths require them).
+    "googleapis",
+    "google-auth-library",
+    "@microsoft/microsoft-graph-client",
   ],
   // Typecheck and lint run in `npm test`; building twice over is wasted minutes.
   typescript: { ignoreBuildErrors: true },

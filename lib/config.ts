@@ -14,3 +14,22 @@ export function dataDir(env: Env = process.env): string {
 export function isProduction(env: Env = process.env): boolean {
   return env.NODE_ENV === "production";
 }
+
+/**
+ * The address providers reach this deployment at (webhook URLs are built from it).
+ * CALSYNC_PUBLIC_URL wins, then NEXTAUTH_URL; locally http://localhost:3000.
+ */
+export function publicBaseUrl(env: Env = process.env): string {
+  const configured = env.CALSYNC_PUBLIC_URL?.trim() || env.NEXTAUTH_URL?.trim() || "http://localhost:3000";
+  return configured.replace(/\/+$/, "");
+}
+
+function days(value: string | undefined, fallback: number): number {
+  const parsed = Number(value);
+  return Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
+}
+
+/** How much of each calendar we mirror: SYNC_PAST_DAYS back (30) and SYNC_FUTURE_DAYS ahead (365). */
+export function syncHorizon(env: Env = process.env): { pastDays: number; futureDays: number } {
+  return { pastDays: days(env.SYNC_PAST_DAYS, 30), futureDays: days(env.SYNC_FUTURE_DAYS, 365) };
+}

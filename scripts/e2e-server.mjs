@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // Serves the app for Playwright: a production build (built unless .next is newer
 // than every source file) started with `next start` on the given port, on a fresh
-// embedded database in CALSYNC_DATA_DIR with a throwaway encryption key (production
-// mode requires one; a fresh database means no value sealed with an older key).
+// embedded database in CALSYNC_DATA_DIR with throwaway secrets (production mode
+// requires them; a fresh database means no value sealed with an older key), in
+// sandbox mode against a provider emulator of its own (E2E_EMULATOR_PORT, default
+// 4510 and 4511), which the specs drive through its control API.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { startEmulatorProcess } from "./emulator-process.mjs";
 
 const port = process.argv[2] ?? "3100";
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
@@ -28,9 +31,34 @@ if (!fs.existsSync(buildId) || fs.statSync(buildId).mtimeMs < sources) {
   const build = spawnSync(process.execPath, [next, "build"], { cwd: root, stdio: "inherit", env: process.env });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
-const env = { ...process.env, ENCRYPTION_KEY: process.env.ENCRYPTION_KEY || randomBytes(32).toString("base64") };
-if (!env.CALSYNC_DATA_DIR) throw new Error("e2e-server: set CALSYNC_DATA_DIR (the e2e data directory it may wipe)");
-fs.rmSync(env.CALSYNC_DATA_DIR, { recursive: true, force: true });
+if (!process.env.CALSYNC_DATA_DIR) throw new Error("e2e-server: set CALSYNC_DATA_DIR (the e2e data directory it may wipe)");
+fs.rmSync(process.env.CALSYNC_DATA_DIR, { recursive: true, force: true });
+const emulatorPort = Number(process.env.E2E_EMULATOR_PORT ?? 4510);
+const emulator = await startEmulatorProcess({
+  root,
+  port: emulatorPort,
+  httpsPort: emulatorPort + 1,
+  certDir: path.join(process.env.CALSYNC_DATA_DIR, "emulator"),
+  quiet: true,
+});
+const env = {
+  ...process.env,
+  ENCRYPTION_KEY: process.env.ENCRYPTION_KEY || randomBytes(32).toString("base64"),
+  NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET || randomBytes(32).toString("base64"),
+  NEXTAUTH_URL: `http://127.0.0.1:${port}`,
+  CALSYNC_SANDBOX: "1",
+  CALSYNC_EMULATOR_URL: emulator.googleUrl,
+  CALSYNC_EMULATOR_HTTPS_URL: emulator.microsoftUrl,
+  NODE_EXTRA_CA_CERTS: emulator.caPath,
+};
 const server = spawn(process.execPath, [next, "start", "-p", port, "-H", "127.0.0.1"], { cwd: root, stdio: "inherit", env });
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
-server.on("exit", (code) => process.exit(code ?? 0));
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    server.kill(signal);
+    emulator.stop();
+  });
+}
+server.on("exit", (code) => {
+  emulator.stop();
+  process.exit(code ?? 0);
+});

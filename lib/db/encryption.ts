@@ -1,7 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
-import { dataDir, isProduction, type Env } from "@/lib/config";
+import { isProduction, type Env } from "@/lib/config";
+import { localSecret } from "@/lib/local-secret";
 
 /**
  * AES-256-GCM for secrets at rest (OAuth tokens). A sealed value names the key that
@@ -62,7 +61,7 @@ export function loadKeyRing(env: Env = process.env): KeyRing {
   } else if (isProduction(env)) {
     throw new EncryptionConfigError("ENCRYPTION_KEY is required in production (openssl rand -base64 32)");
   } else {
-    current = parseKey(localKey(env), "the generated key in .data/encryption.key");
+    current = parseKey(localSecret("encryption.key", env), "the generated key in .data/encryption.key");
   }
   const byId = new Map<string, EncryptionKey>([[current.id, current]]);
   for (const [index, text] of (env.ENCRYPTION_KEYS_PREVIOUS ?? "").split(",").entries()) {
@@ -71,25 +70,6 @@ export function loadKeyRing(env: Env = process.env): KeyRing {
     byId.set(previous.id, previous);
   }
   return { current, byId };
-}
-
-function localKey(env: Env): string {
-  const file = path.join(dataDir(env), "encryption.key");
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-  }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const generated = randomBytes(32).toString("base64");
-  // "wx": if another process generated one first, keep theirs.
-  try {
-    fs.writeFileSync(file, generated, { mode: 0o600, flag: "wx" });
-    return generated;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") return fs.readFileSync(file, "utf8");
-    throw err;
-  }
 }
 
 export function seal(plaintext: string, ring: KeyRing): string {

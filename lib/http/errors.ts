@@ -1,5 +1,6 @@
 import { NextResponse } from "next/server";
 import { isDatabaseUnavailable } from "@/lib/db/errors";
+import { ProviderError } from "@/lib/providers/errors";
 
 /**
  * Typed failures and the one place they become HTTP statuses. Domain code in lib/
@@ -60,6 +61,12 @@ export const unavailable = (message: string, retryAfterSeconds?: number) => new 
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (isDatabaseUnavailable(err)) return unavailable("database unavailable", 5);
+  if (err instanceof ProviderError) {
+    if (err.transient) return unavailable("the calendar provider is unavailable; try again shortly", err.retryAfterMs ? Math.ceil(err.retryAfterMs / 1000) : 30);
+    if (err.kind === "reauthorization_required") return conflict("the account must be reconnected first");
+    if (err.kind === "not_found") return notFound("the provider no longer has it");
+    return new AppError("failed", "the calendar provider refused the request");
+  }
   return new AppError("failed", "internal error");
 }
 

@@ -1,0 +1,125 @@
+import { expect, test, type Page } from "@playwright/test";
+import { emulator } from "./support/emulator";
+
+// The first thing a person sees, per provider, in Chromium against a production
+// build in sandbox mode: sign in at the emulator, connect a calendar, see the card
+// and the toast, see the seeded events on the dashboard, deny consent and see why,
+// disconnect and see the provider stop pushing. Screenshots of each card state are
+// kept as artifacts (e2e/artifacts/).
+
+const ACCOUNTS = {
+  google: { email: "alice@example.com", seeded: "Planning", name: "Google" },
+  microsoft: { email: "bob@contoso.example", seeded: "Customer call", name: "Microsoft" },
+} as const;
+
+test.describe.configure({ mode: "serial" });
+
+async function signIn(page: Page, provider: keyof typeof ACCOUNTS) {
+  await page.goto("/signin?callbackUrl=/onboarding/connect-calendar");
+  await page.getByRole("button", { name: new RegExp(`Sign in with ${ACCOUNTS[provider].name}`, "i") }).click();
+  await page.getByTestId(`allow-${ACCOUNTS[provider].email}`).click();
+  await page.waitForURL(/\/onboarding\/connect-calendar/);
+}
+
+async function shoot(page: Page, name: string) {
+  await page.screenshot({ path: `e2e/artifacts/${name}.png`, fullPage: true });
+}
+
+for (const provider of ["google", "microsoft"] as const) {
+  const account = ACCOUNTS[provider];
+
+  test(`${provider}: sign in, connect, see events, deny, disconnect`, async ({ page }) => {
+    await emulator().reset();
+    await signIn(page, provider);
+    const card = page.getByTestId(`provider-card-${provider}`);
+    await expect(card).toHaveAttribute("data-state", "not_connected");
+    await expect(page.getByText("Sandbox").first()).toBeVisible();
+    await shoot(page, `${provider}-card-not-connected`);
+
+    // Connecting: the button spins and is disabled until the browser leaves.
+    await page.route(`**/api/oauth/${provider}/start**`, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      await route.continue();
+    });
+    await page.getByTestId(`connect-${provider}`).click();
+    await expect(card).toHaveAttribute("data-state", "connecting");
+    await expect(page.getByTestId(`connect-${provider}`)).toBeDisabled();
+    await shoot(page, `${provider}-card-connecting`);
+    await page.getByTestId(`allow-${account.email}`).click();
+    await page.waitForURL(/\/onboarding\/connect-calendar/);
+    await page.unroute(`**/api/oauth/${provider}/start**`);
+
+    await expect(page.getByText("Calendar connected")).toBeVisible();
+    await expect(card).toHaveAttribute("data-state", "connected");
+    await expect(page.getByTestId(`account-email-${provider}`)).toHaveText(account.email);
+    // The result code is consumed: a reload shows no second toast.
+    await expect(page).not.toHaveURL(/result=/);
+    // Push registered once the background setup ran.
+    await expect(card).toContainText(/renews|active/i, { timeout: 20_000 });
+    await shoot(page, `${provider}-card-connected`);
+
+    await page.goto("/dashboard");
+    await expect(page.getByTestId("upcoming-events").getByTestId("event-row").filter({ hasText: account.seeded }).first()).toBeVisible({ timeout: 20_000 });
+    await shoot(page, `${provider}-dashboard`);
+
+    // A change at the provider shows up without a reload.
+    const calendarId = await emulator().primaryCalendarId(account.email, provider);
+    const start = new Date(Date.now() + 26 * 60 * 60_000);
+    start.setUTCMinutes(0, 0, 0);
+    await emulator().createEvent(calendarId, { summary: "Added at the provider", start: start.toISOString(), end: new Date(start.getTime() + 3_600_000).toISOString() });
+    await expect(page.getByTestId("event-row").filter({ hasText: "Added at the provider" })).toBeVisible({ timeout: 20_000 });
+
+    // Denied consent: told, nothing changed.
+    await page.goto("/onboarding/connect-calendar");
+    await page.getByTestId(`reconnect-${provider}`).click();
+    await page.getByTestId("deny").click();
+    await page.waitForURL(/\/onboarding\/connect-calendar/);
+    await expect(page.getByText("Access was not granted")).toBeVisible();
+    await expect(card).toHaveAttribute("data-state", "connected");
+
+    // Disconnect: confirm, toast, card reset, and the provider stops pushing.
+    await page.getByTestId(`disconnect-${provider}`).click();
+    await expect(page.getByRole("dialog")).toBeVisible();
+    await shoot(page, `${provider}-disconnect-dialog`);
+    await page.getByTestId("confirm-disconnect").click();
+    await expect(page.getByText(/disconnected/i).first()).toBeVisible();
+    await expect(card).toHaveAttribute("data-state", "not_connected");
+    if (provider === "google") {
+      const channels = (await emulator().channels()).filter((channel) => channel.accountEmail === account.email);
+      expect(channels.length).toBeGreaterThan(0);
+      expect(channels.every((channel) => channel.state === "stopped")).toBe(true);
+    } else {
+      const subscriptions = await emulator().subscriptions();
+      expect(subscriptions.length).toBeGreaterThan(0);
+      expect(subscriptions.every((subscription) => subscription.state === "deleted")).toBe(true);
+    }
+  });
+}
+
+test("a connection that lost access asks the person to reconnect", async ({ page }) => {
+  await emulator().reset();
+  await signIn(page, "google");
+  await page.getByTestId("connect-google").click();
+  await page.getByTestId("allow-alice@example.com").click();
+  await page.waitForURL(/\/onboarding\/connect-calendar/);
+  const card = page.getByTestId("provider-card-google");
+  await expect(card).toHaveAttribute("data-state", "connected");
+  await expect(card).not.toContainText(/syncing/i, { timeout: 20_000 });
+
+  // The person revokes access at Google; the next sync finds out.
+  await emulator().revokeGrant("google", "alice@example.com");
+  await emulator().expireAccessTokens("alice@example.com", "google");
+  await page.goto("/dashboard");
+  const team = page.getByRole("switch", { name: /Team/ });
+  await team.click();
+  await page.goto("/onboarding/connect-calendar");
+  await expect(card).toHaveAttribute("data-state", "needs_reconnect", { timeout: 20_000 });
+  await expect(card).toContainText(/reconnect/i);
+  await shoot(page, "google-card-needs-reconnect");
+
+  await page.getByTestId("reconnect-google").click();
+  await page.getByTestId("allow-alice@example.com").click();
+  await page.waitForURL(/\/onboarding\/connect-calendar/);
+  await expect(page.getByText("Connection renewed")).toBeVisible();
+  await expect(card).toHaveAttribute("data-state", "connected");
+});

@@ -1,0 +1,158 @@
+import { InngestTestEngine } from "@inngest/test";
+import { NonRetriableError, RetryAfterError } from "inngest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createFunctions, toInngestError } from "@/inngest/functions";
+import { CRON_JOBS, EVENT_JOBS, type JobPayloads } from "@/lib/jobs/catalog";
+import type { HandlerResult, JobHandlers } from "@/lib/jobs/handlers";
+import { ProviderError } from "@/lib/providers/errors";
+
+function stubHandlers(overrides: Partial<JobHandlers["events"]> & Partial<JobHandlers["crons"]> = {}): JobHandlers {
+  const none = async (): Promise<HandlerResult> => ({});
+  return {
+    events: {
+      "calendar/sync.requested": overrides["calendar/sync.requested"] ?? none,
+      "connection/connected": overrides["connection/connected"] ?? none,
+      "subscription/lifecycle": overrides["subscription/lifecycle"] ?? none,
+    },
+    crons: { poll: overrides.poll ?? none, renew: overrides.renew ?? none },
+  };
+}
+
+function byId(handlers: JobHandlers, id: string) {
+  const fn = createFunctions(handlers).find((candidate) => candidate.opts.id === id);
+  if (!fn) throw new Error(`no function ${id}`);
+  return fn;
+}
+
+const syncRequest: JobPayloads["calendar/sync.requested"] = { organizationId: "org-1", calendarId: "cal-1", trigger: "webhook" };
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("function configuration", () => {
+  const functions = createFunctions(stubHandlers());
+
+  it("has one function per catalog entry, with the catalog's ids", () => {
+    expect(functions.map((fn) => fn.opts.id).sort()).toEqual([...Object.values(EVENT_JOBS), ...Object.values(CRON_JOBS)].map((job) => job.id).sort());
+  });
+
+  it.each(Object.values(EVENT_JOBS))("$id follows the catalog's trigger, debounce, concurrency and retries", (job) => {
+    const fn = functions.find((candidate) => candidate.opts.id === job.id)!;
+    expect(fn.opts.triggers).toEqual([expect.objectContaining({ event: job.event })]);
+    expect(fn.opts.retries).toBe(job.retry.retries);
+    const debounce = "debounce" in job ? job.debounce : undefined;
+    expect(fn.opts.debounce).toEqual(
+      debounce && { key: `event.data.${debounce.key}`, period: `${debounce.periodMs / 1000}s`, timeout: `${debounce.maxWaitMs / 1000}s` },
+    );
+    expect(fn.opts.concurrency).toEqual({ key: `event.data.${job.concurrency.key}`, limit: job.concurrency.limit });
+  });
+
+  it("debounces calendar syncs 2 s after the last notification, at most 10 s after the first, one run per calendar", () => {
+    const fn = functions.find((candidate) => candidate.opts.id === "calendar-sync")!;
+    expect(fn.opts.debounce).toEqual({ key: "event.data.calendarId", period: "2s", timeout: "10s" });
+    expect(fn.opts.concurrency).toEqual({ key: "event.data.calendarId", limit: 1 });
+  });
+
+  it.each(Object.values(CRON_JOBS))("$id runs on the catalog's cron schedule", (job) => {
+    const fn = functions.find((candidate) => candidate.opts.id === job.id)!;
+    expect(fn.opts.triggers).toEqual([{ cron: job.cron }]);
+    expect(fn.opts.retries).toBe(job.retry.retries);
+    expect(fn.opts.debounce).toBeUndefined();
+  });
+});
+
+describe("a run", () => {
+  it("calls the handler with the event's data and sends its follow-ups as events", async () => {
+    const followUps = [
+      { name: "calendar/sync.requested" as const, data: { organizationId: "org-1", calendarId: "cal-1", trigger: "initial" as const, mode: "full" as const } },
+      { name: "calendar/sync.requested" as const, data: { organizationId: "org-1", calendarId: "cal-2", trigger: "initial" as const, mode: "full" as const } },
+    ];
+    const setUp = vi.fn(async (_data: JobPayloads["connection/connected"]): Promise<HandlerResult> => ({ followUps, summary: { calendars: 2 } }));
+    const engine = new InngestTestEngine({
+      function: byId(stubHandlers({ "connection/connected": setUp }), EVENT_JOBS.connectionSetup.id),
+      events: [{ name: "connection/connected", data: { organizationId: "org-1", connectionId: "conn-1" } }],
+    });
+    const { result, error, ctx } = await engine.execute({ steps: [{ id: "follow-ups", handler: () => ({ ids: ["a", "b"] }) }] });
+    expect(error).toBeUndefined();
+    expect(setUp).toHaveBeenCalledExactlyOnceWith({ organizationId: "org-1", connectionId: "conn-1" });
+    expect(ctx.step.run).toHaveBeenCalledWith(EVENT_JOBS.connectionSetup.id, expect.any(Function));
+    expect(ctx.step.sendEvent).toHaveBeenCalledExactlyOnceWith("follow-ups", followUps);
+    expect(result).toEqual({ calendars: 2 });
+  });
+
+  it("sends nothing when there are no follow-ups", async () => {
+    const sync = vi.fn(async (): Promise<HandlerResult> => ({ summary: { created: 3 } }));
+    const engine = new InngestTestEngine({
+      function: byId(stubHandlers({ "calendar/sync.requested": sync }), EVENT_JOBS.calendarSync.id),
+      events: [{ name: "calendar/sync.requested", data: syncRequest }],
+    });
+    const { result, ctx } = await engine.execute();
+    expect(sync).toHaveBeenCalledExactlyOnceWith(syncRequest);
+    expect(ctx.step.sendEvent).not.toHaveBeenCalled();
+    expect(result).toEqual({ created: 3 });
+  });
+
+  it("runs a cron's handler in a step and fans its follow-ups out", async () => {
+    const poll = vi.fn(async (): Promise<HandlerResult> => ({ followUps: [{ name: "calendar/sync.requested", data: { ...syncRequest, trigger: "poll" } }] }));
+    const engine = new InngestTestEngine({ function: byId(stubHandlers({ poll }), CRON_JOBS.poll.id) });
+    const { error, ctx } = await engine.execute({ steps: [{ id: "follow-ups", handler: () => ({ ids: ["a"] }) }] });
+    expect(error).toBeUndefined();
+    expect(poll).toHaveBeenCalledOnce();
+    expect(ctx.step.run).toHaveBeenCalledWith(CRON_JOBS.poll.id, expect.any(Function));
+    expect(ctx.step.sendEvent).toHaveBeenCalledExactlyOnceWith("follow-ups", [{ name: "calendar/sync.requested", data: { ...syncRequest, trigger: "poll" } }]);
+  });
+});
+
+describe("failures", () => {
+  function failingSync(err: Error) {
+    return new InngestTestEngine({
+      function: byId(
+        stubHandlers({
+          "calendar/sync.requested": async () => {
+            throw err;
+          },
+        }),
+        EVENT_JOBS.calendarSync.id,
+      ),
+      events: [{ name: "calendar/sync.requested", data: syncRequest }],
+    });
+  }
+
+  it("a provider's Retry-After surfaces as RetryAfterError", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const { error } = await failingSync(new ProviderError("rate_limited", "quota", { status: 429, retryAfterMs: 3_000 })).execute();
+    expect(error).toMatchObject({ name: "RetryAfterError", message: "rate_limited (429): quota" });
+
+    const converted = toInngestError(new ProviderError("rate_limited", "quota", { status: 429, retryAfterMs: 3_000 }));
+    expect(converted).toBeInstanceOf(RetryAfterError);
+    expect((converted as RetryAfterError).retryAfter).toBe("3");
+  });
+
+  it("a provider error retrying cannot fix surfaces as NonRetriableError", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const { error } = await failingSync(new ProviderError("reauthorization_required", "invalid_grant", { status: 400 })).execute();
+    expect(error).toMatchObject({ name: "NonRetriableError" });
+    for (const kind of ["rejected", "not_found"] as const) expect(toInngestError(new ProviderError(kind, "no"))).toBeInstanceOf(NonRetriableError);
+  });
+
+  it("other failures stay ordinary errors, so Inngest retries them with its own backoff", () => {
+    const unavailable = toInngestError(new ProviderError("unavailable", "503", { status: 503 }));
+    expect(unavailable).not.toBeInstanceOf(NonRetriableError);
+    expect(unavailable).not.toBeInstanceOf(RetryAfterError);
+    expect(unavailable).toMatchObject({ name: "ProviderError", message: "unavailable (503): 503" });
+    const bug = new TypeError("boom");
+    expect(toInngestError(bug)).toBe(bug);
+  });
+
+  it("never hands Inngest a provider error's cause", () => {
+    const cause = Object.assign(new Error("request failed"), { config: { headers: { Authorization: "Bearer secret" } } });
+    for (const err of [
+      new ProviderError("rate_limited", "quota", { retryAfterMs: 1_000, cause }),
+      new ProviderError("rejected", "bad", { cause }),
+      new ProviderError("unavailable", "down", { cause }),
+    ]) {
+      expect((toInngestError(err) as Error).cause).toBeUndefined();
+    }
+  });
+});

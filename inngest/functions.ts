@@ -1,0 +1,97 @@
+import { NonRetriableError, RetryAfterError, cron, type InngestFunction } from "inngest";
+import { inngest, jobEvents } from "@/inngest/client";
+import { CRON_JOBS, EVENT_JOBS, type CronJob, type EventJob, type JobName, type JobPayloads, type RetryPolicy } from "@/lib/jobs/catalog";
+import { handlers as realHandlers, type FollowUp, type HandlerResult, type JobHandlers } from "@/lib/jobs/handlers";
+import { isRetryable } from "@/lib/jobs/retry";
+import { ProviderError } from "@/lib/providers/errors";
+
+// One thin Inngest function per catalog entry, derived from the catalog so the two
+// drivers cannot disagree about keys, windows, limits or schedules. The work is the
+// handler; a function only wraps it in a step and turns its follow-ups into events.
+
+type Retries = NonNullable<InngestFunction.Options["retries"]>;
+
+function retries(policy: RetryPolicy): Retries {
+  if (!Number.isInteger(policy.retries) || policy.retries < 0 || policy.retries > 20) {
+    throw new Error(`Inngest allows 0 to 20 retries, the catalog asks for ${policy.retries}`);
+  }
+  return policy.retries as Retries;
+}
+
+/** Inngest takes whole seconds here; rounding up keeps a window at least as long as declared. */
+function seconds(ms: number): `${number}s` {
+  return `${Math.ceil(ms / 1000)}s`;
+}
+
+/**
+ * How a handler failure reaches Inngest: a wait the provider asked for becomes
+ * RetryAfterError, a failure retrying cannot fix becomes NonRetriableError (the same
+ * rule as the inline driver). Provider errors are re-created without their cause,
+ * because Inngest stores what it is thrown and an SDK error can carry request headers.
+ */
+export function toInngestError(err: unknown): unknown {
+  if (!(err instanceof ProviderError)) return err;
+  const message = `${err.kind}${err.status === null ? "" : ` (${err.status})`}: ${err.message}`;
+  if (!isRetryable(err)) return new NonRetriableError(message);
+  if (err.transient && err.retryAfterMs !== null) return new RetryAfterError(message, err.retryAfterMs);
+  const plain = new Error(message);
+  plain.name = err.name;
+  return plain;
+}
+
+async function runHandler(work: () => Promise<HandlerResult>): Promise<HandlerResult> {
+  try {
+    return await work();
+  } catch (err) {
+    throw toInngestError(err);
+  }
+}
+
+/** Follow-ups as events: JSON round-tripped by the step, so only name and data are kept. */
+function followUpEvents(result: { followUps?: unknown }): FollowUp[] {
+  const items = (result.followUps ?? []) as FollowUp[];
+  return items.map(({ name, data }) => ({ name, data }) as FollowUp);
+}
+
+function eventFunction<N extends JobName>(job: EventJob<N>, handler: (data: JobPayloads[N]) => Promise<HandlerResult>) {
+  return inngest.createFunction(
+    {
+      id: job.id,
+      triggers: [jobEvents[job.event]],
+      retries: retries(job.retry),
+      ...(job.debounce && {
+        debounce: { key: `event.data.${job.debounce.key}`, period: seconds(job.debounce.periodMs), timeout: seconds(job.debounce.maxWaitMs) },
+      }),
+      ...(job.concurrency && { concurrency: { key: `event.data.${job.concurrency.key}`, limit: job.concurrency.limit } }),
+    },
+    async ({ event, step }) => {
+      const data = event.data as JobPayloads[N];
+      const result = await step.run(job.id, () => runHandler(() => handler(data)));
+      const followUps = followUpEvents(result);
+      if (followUps.length > 0) await step.sendEvent("follow-ups", followUps);
+      return result.summary ?? {};
+    },
+  );
+}
+
+function cronFunction(job: CronJob, handler: () => Promise<HandlerResult>) {
+  return inngest.createFunction({ id: job.id, triggers: [cron(job.cron)], retries: retries(job.retry) }, async ({ step }) => {
+    const result = await step.run(job.id, () => runHandler(handler));
+    const followUps = followUpEvents(result);
+    if (followUps.length > 0) await step.sendEvent("follow-ups", followUps);
+    return result.summary ?? {};
+  });
+}
+
+/** The functions for a set of handlers: the real ones in production, stand-ins in tests. */
+export function createFunctions(handlers: JobHandlers) {
+  return [
+    eventFunction(EVENT_JOBS.calendarSync, handlers.events["calendar/sync.requested"]),
+    eventFunction(EVENT_JOBS.connectionSetup, handlers.events["connection/connected"]),
+    eventFunction(EVENT_JOBS.subscriptionLifecycle, handlers.events["subscription/lifecycle"]),
+    cronFunction(CRON_JOBS.poll, handlers.crons.poll),
+    cronFunction(CRON_JOBS.renew, handlers.crons.renew),
+  ];
+}
+
+export const functions = createFunctions(realHandlers);

@@ -1,0 +1,2 @@
+export { inngest } from "@/inngest/client";
+export { functions } from "@/inngest/functions";

@@ -1,0 +1,59 @@
+import { getServerSession } from "next-auth";
+import { getToken } from "next-auth/jwt";
+import { redirect } from "next/navigation";
+import { publicBaseUrl } from "@/lib/config";
+import { db } from "@/lib/db/client";
+import { forbidden, unauthorized } from "@/lib/http/errors";
+import { authOptions, authSecret } from "./options";
+import { hasRole, loadViewer, type Role, type Viewer } from "./organizations";
+
+export type { Viewer, Role } from "./organizations";
+
+function cookiesOf(request: Request): Record<string, string> {
+  const cookies: Record<string, string> = {};
+  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
+    const index = part.indexOf("=");
+    if (index > 0) cookies[part.slice(0, index).trim()] = decodeURIComponent(part.slice(index + 1).trim());
+  }
+  return cookies;
+}
+
+/**
+ * The signed-in person and their organization, or null. Route handlers pass their
+ * request (the session cookie is read from it, so handlers work the same in tests
+ * and behind any proxy); pages call it without one.
+ */
+export async function getViewer(request?: Request): Promise<Viewer | null> {
+  let userId: string | undefined;
+  if (request) {
+    const token = await getToken({
+      req: { headers: Object.fromEntries(request.headers), cookies: cookiesOf(request) } as never,
+      secret: authSecret(),
+      secureCookie: publicBaseUrl().startsWith("https://"),
+    });
+    userId = typeof token?.uid === "string" ? token.uid : undefined;
+  } else {
+    const session = (await getServerSession(authOptions())) as { uid?: string } | null;
+    userId = session?.uid;
+  }
+  if (!userId) return null;
+  return loadViewer(await db(), userId);
+}
+
+/** For pages: the viewer, or a redirect to sign-in that comes back to `returnTo`. */
+export async function requireViewer(returnTo = "/dashboard"): Promise<Viewer> {
+  const viewer = await getViewer();
+  if (viewer) return viewer;
+  redirect(`/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
+}
+
+/**
+ * For route handlers: the viewer, or a typed error (401 signed out, 403 without the
+ * role). Every tenant query then takes `viewer.organizationId`.
+ */
+export async function authorize(request: Request, needed: Role = "member"): Promise<Viewer> {
+  const viewer = await getViewer(request);
+  if (!viewer) throw unauthorized("sign in first");
+  if (!hasRole(viewer.role, needed)) throw forbidden(`this needs the ${needed} role`);
+  return viewer;
+}

@@ -1,0 +1,37 @@
+import { db } from "@/lib/db/client";
+import { notFound } from "@/lib/http/errors";
+import { dispatch } from "@/lib/jobs/dispatch";
+import { logger } from "@/lib/log";
+import { registerPush, stopSubscription } from "@/lib/subscriptions/lifecycle";
+
+/**
+ * Turns sync on or off for one calendar. On: push for it (where push is per
+ * calendar) and a full first sync. Off: its own channel stopped and its mirrored
+ * events removed, so the dashboard shows only what is synced.
+ */
+export async function setCalendarSync(organizationId: string, calendarId: string, enabled: boolean): Promise<void> {
+  const database = await db();
+  const calendar = await database.calendar.findFirst({
+    where: { id: calendarId, organizationId, connection: { status: { not: "revoked" } } },
+    select: { id: true, syncEnabled: true, connectionId: true, connection: { select: { status: true } } },
+  });
+  if (!calendar) throw notFound("no such calendar");
+  if (calendar.syncEnabled === enabled) return;
+  if (enabled) {
+    await database.calendar.update({ where: { id: calendarId }, data: { syncEnabled: true, syncCursor: null } });
+    if (calendar.connection.status === "active") {
+      await dispatch("calendar/sync.requested", { organizationId, calendarId, trigger: "manual", mode: "full" });
+      // Best-effort and slow (a provider round trip): do not hold the request for it.
+      void registerPush(calendar.connectionId, organizationId).catch((err: unknown) =>
+        logger.warn("calendar.register_failed", { calendarId, error: err instanceof Error ? err.message : String(err) }),
+      );
+    }
+    return;
+  }
+  const own = await database.webhookSubscription.findMany({ where: { calendarId, organizationId, status: { in: ["pending", "active"] } }, select: { id: true } });
+  for (const subscription of own) await stopSubscription(subscription.id, { organizationId });
+  await database.$transaction([
+    database.event.deleteMany({ where: { calendarId, organizationId } }),
+    database.calendar.update({ where: { id: calendarId }, data: { syncEnabled: false, syncCursor: null, syncWindowStart: null, syncWindowEnd: null } }),
+  ]);
+}

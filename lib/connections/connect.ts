@@ -1,0 +1,122 @@
+import { db } from "@/lib/db/client";
+import { dispatch } from "@/lib/jobs/dispatch";
+import { logger } from "@/lib/log";
+import type { ConnectResult } from "@/lib/oauth/results";
+import { withAccessToken } from "@/lib/oauth/tokens";
+import { isProviderError } from "@/lib/providers/errors";
+import { providerFor } from "@/lib/providers";
+import type { CalendarProvider, ProviderName } from "@/lib/providers/port";
+
+// The connect callback's work once `state` has checked out: exchange the code, check
+// the grant, store the connection (tokens sealed by the data layer), discover its
+// calendars, and hand the first sync and push registration to the background.
+
+export interface ConnectInput {
+  organizationId: string;
+  userId: string;
+  provider: ProviderName;
+  code: string;
+  codeVerifier: string;
+  redirectUri: string;
+}
+
+export async function completeConnection(input: ConnectInput): Promise<{ result: ConnectResult; connectionId?: string }> {
+  let provider: CalendarProvider;
+  try {
+    provider = providerFor(input.provider);
+  } catch {
+    return { result: "not_configured" };
+  }
+  let exchanged: Awaited<ReturnType<CalendarProvider["exchangeCode"]>>;
+  try {
+    exchanged = await provider.exchangeCode({ code: input.code, codeVerifier: input.codeVerifier, redirectUri: input.redirectUri });
+  } catch (err) {
+    logger.warn("connect.exchange_failed", { provider: input.provider, kind: isProviderError(err) ? err.kind : "unknown", message: err instanceof Error ? err.message : undefined });
+    return { result: "exchange_failed" };
+  }
+  const { tokens, identity } = exchanged;
+  if (provider.missingScopes(tokens.scopes).length > 0) return { result: "scope_missing" };
+
+  const database = await db();
+  const existing = await database.calendarConnection.findUnique({
+    where: { provider_providerAccountId: { provider: input.provider, providerAccountId: identity.providerAccountId } },
+    select: { id: true, organizationId: true, status: true, refreshToken: true },
+  });
+  if (existing && existing.organizationId !== input.organizationId) {
+    if (existing.status !== "revoked") return { result: "already_connected_elsewhere" };
+    // Disconnected there: the account is free to move; its old mirror goes with the row.
+    await database.calendarConnection.delete({ where: { id: existing.id } });
+  }
+  const reusable = existing && existing.organizationId === input.organizationId ? existing : null;
+  // Without a refresh token (offline access withheld) the connection would die within the hour.
+  if (!tokens.refreshToken && !reusable?.refreshToken) return { result: "scope_missing" };
+
+  const fields = {
+    accountEmail: identity.email,
+    providerTenantId: identity.tenantId,
+    accessToken: tokens.accessToken,
+    ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
+    accessTokenExpiresAt: tokens.expiresAt,
+    scopes: tokens.scopes,
+    status: "active" as const,
+    lastError: null,
+    userId: input.userId,
+  };
+  const connection = reusable
+    ? await database.calendarConnection.update({ where: { id: reusable.id }, data: fields, select: { id: true, provider: true } })
+    : await database.calendarConnection.create({
+        data: { ...fields, organizationId: input.organizationId, provider: input.provider, providerAccountId: identity.providerAccountId },
+        select: { id: true, provider: true },
+      });
+
+  try {
+    await discoverCalendars(connection.id, input.organizationId);
+  } catch (err) {
+    // Not fatal: the setup job tries again, and the card shows what is known.
+    logger.warn("connect.discovery_failed", { connectionId: connection.id, message: err instanceof Error ? err.message : undefined });
+  }
+  try {
+    await dispatch("connection/connected", { organizationId: input.organizationId, connectionId: connection.id });
+  } catch (err) {
+    // The poll and the renewal job pick the connection up within 15 minutes.
+    logger.error("connect.dispatch_failed", { connectionId: connection.id, message: err instanceof Error ? err.message : undefined });
+  }
+  return { result: reusable ? "reconnected" : "connected", connectionId: connection.id };
+}
+
+/**
+ * Mirrors the account's calendar list: new calendars appear (the primary one synced
+ * by default), renamed ones follow, vanished ones go with their events.
+ */
+export async function discoverCalendars(connectionId: string, organizationId: string): Promise<{ total: number; added: number; removed: number }> {
+  const database = await db();
+  const connection = await database.calendarConnection.findFirst({ where: { id: connectionId, organizationId }, select: { id: true, provider: true } });
+  if (!connection) return { total: 0, added: 0, removed: 0 };
+  const listed = await withAccessToken(connection, (token, provider) => provider.listCalendars(token));
+  const known = await database.calendar.findMany({ where: { connectionId }, select: { id: true, providerCalendarId: true } });
+  const knownIds = new Map(known.map((calendar) => [calendar.providerCalendarId, calendar.id]));
+  let added = 0;
+  for (const calendar of listed) {
+    const id = knownIds.get(calendar.providerCalendarId);
+    if (id) {
+      await database.calendar.update({ where: { id }, data: { name: calendar.name, isPrimary: calendar.isPrimary, timeZone: calendar.timeZone } });
+    } else {
+      added += 1;
+      await database.calendar.create({
+        data: {
+          organizationId,
+          connectionId,
+          providerCalendarId: calendar.providerCalendarId,
+          name: calendar.name,
+          isPrimary: calendar.isPrimary,
+          timeZone: calendar.timeZone,
+          syncEnabled: calendar.isPrimary,
+        },
+      });
+    }
+  }
+  const listedIds = new Set(listed.map((calendar) => calendar.providerCalendarId));
+  const gone = known.filter((calendar) => !listedIds.has(calendar.providerCalendarId)).map((calendar) => calendar.id);
+  if (gone.length > 0) await database.calendar.deleteMany({ where: { id: { in: gone }, organizationId } });
+  return { total: listed.length, added, removed: gone.length };
+}

@@ -1,0 +1,160 @@
+import type { CalendarSummary, ConnectionSummary, ProviderSummary, PushSummary, SyncRunSummary, UpcomingEvent } from "@/lib/api/types";
+import { CRON_JOBS } from "@/lib/jobs/catalog";
+import { db } from "@/lib/db/client";
+import { notFound } from "@/lib/http/errors";
+import { providerSettings } from "@/lib/providers/config";
+import { PROVIDERS, type ProviderName } from "@/lib/providers/port";
+
+// Read models for the onboarding page and the dashboard. Every query takes the
+// caller's organization id; nothing here reads a tenant row without it.
+
+const DISPLAY_NAMES: Record<ProviderName, string> = { google: "Google", microsoft: "Microsoft" };
+const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
+
+function pushSummary(subscriptions: Array<{ status: string; expiresAt: Date | null; lastNotificationAt: Date | null; suspect: boolean; updatedAt: Date }>): PushSummary {
+  if (subscriptions.length === 0) return { status: "none", expiresAt: null, lastNotificationAt: null, suspect: false };
+  const rank = ["active", "pending", "failed", "expired", "stopped"];
+  const best = [...subscriptions].sort((a, b) => rank.indexOf(a.status) - rank.indexOf(b.status) || b.updatedAt.getTime() - a.updatedAt.getTime())[0]!;
+  const live = subscriptions.filter((subscription) => subscription.status === "active");
+  const soonest = live.map((subscription) => subscription.expiresAt).filter((date): date is Date => date !== null).sort((a, b) => a.getTime() - b.getTime())[0];
+  const lastNotification = subscriptions.map((s) => s.lastNotificationAt).filter((date): date is Date => date !== null).sort((a, b) => b.getTime() - a.getTime())[0];
+  return {
+    status: best.status as PushSummary["status"],
+    expiresAt: iso(soonest ?? best.expiresAt),
+    lastNotificationAt: iso(lastNotification),
+    suspect: live.some((subscription) => subscription.suspect),
+  };
+}
+
+export async function connectionSummaries(organizationId: string): Promise<ProviderSummary[]> {
+  const database = await db();
+  const settings = providerSettings();
+  const connections = await database.calendarConnection.findMany({
+    where: { organizationId, status: { not: "revoked" } },
+    orderBy: { updatedAt: "desc" },
+    include: {
+      calendars: { select: { id: true, syncEnabled: true, lastSyncedAt: true } },
+      subscriptions: { where: { status: { not: "stopped" } }, select: { status: true, expiresAt: true, lastNotificationAt: true, suspect: true, updatedAt: true } },
+    },
+  });
+  const running = await database.syncRun.findMany({
+    where: { organizationId, status: "running", startedAt: { gt: new Date(Date.now() - 15 * 60_000) } },
+    select: { calendarId: true },
+  });
+  const runningCalendars = new Set(running.map((run) => run.calendarId));
+  return PROVIDERS.map((provider) => {
+    const connection = connections.find((candidate) => candidate.provider === provider);
+    let summary: ConnectionSummary | null = null;
+    if (connection) {
+      const synced = connection.calendars.filter((calendar) => calendar.syncEnabled);
+      summary = {
+        id: connection.id,
+        provider,
+        accountEmail: connection.accountEmail,
+        status: connection.status,
+        lastError: connection.lastError,
+        lastSyncedAt: iso(connection.lastSyncedAt),
+        calendarCount: connection.calendars.length,
+        syncedCalendarCount: synced.length,
+        syncing:
+          connection.status === "active" &&
+          (synced.some((calendar) => calendar.lastSyncedAt === null) || connection.calendars.some((calendar) => runningCalendars.has(calendar.id))),
+        push: pushSummary(connection.subscriptions),
+        createdAt: connection.createdAt.toISOString(),
+      };
+    }
+    return { provider, displayName: DISPLAY_NAMES[provider], configured: settings[provider] !== null, connection: summary };
+  });
+}
+
+function runSummary(run: {
+  id: string;
+  trigger: SyncRunSummary["trigger"];
+  mode: SyncRunSummary["mode"];
+  status: SyncRunSummary["status"];
+  created: number;
+  updated: number;
+  deleted: number;
+  startedAt: Date;
+  finishedAt: Date | null;
+  durationMs: number | null;
+  error: string | null;
+}): SyncRunSummary {
+  return { ...run, startedAt: run.startedAt.toISOString(), finishedAt: iso(run.finishedAt) };
+}
+
+const calendarInclude = {
+  connection: { select: { provider: true, accountEmail: true } },
+  syncRuns: { orderBy: { startedAt: "desc" }, take: 1 },
+  _count: { select: { events: true } },
+} as const;
+
+type CalendarRow = Awaited<ReturnType<typeof loadCalendars>>[number];
+
+async function loadCalendars(organizationId: string, id?: string) {
+  const database = await db();
+  return database.calendar.findMany({
+    where: { organizationId, ...(id ? { id } : {}), connection: { status: { not: "revoked" } } },
+    orderBy: [{ connection: { createdAt: "asc" } }, { isPrimary: "desc" }, { name: "asc" }],
+    include: calendarInclude,
+  });
+}
+
+function calendarSummary(calendar: CalendarRow): CalendarSummary {
+  const lastRun = calendar.syncRuns[0];
+  const pollBase = calendar.lastPolledAt ?? calendar.lastSyncedAt;
+  return {
+    id: calendar.id,
+    connectionId: calendar.connectionId,
+    provider: calendar.connection.provider,
+    accountEmail: calendar.connection.accountEmail,
+    name: calendar.name,
+    isPrimary: calendar.isPrimary,
+    timeZone: calendar.timeZone,
+    syncEnabled: calendar.syncEnabled,
+    lastSyncedAt: iso(calendar.lastSyncedAt),
+    lastRun: lastRun ? runSummary(lastRun) : null,
+    nextPollAt: calendar.syncEnabled && pollBase ? new Date(pollBase.getTime() + CRON_JOBS.poll.everyMs).toISOString() : null,
+    eventCount: calendar._count.events,
+  };
+}
+
+export async function calendarSummaries(organizationId: string): Promise<CalendarSummary[]> {
+  return (await loadCalendars(organizationId)).map(calendarSummary);
+}
+
+export async function oneCalendarSummary(organizationId: string, calendarId: string): Promise<CalendarSummary> {
+  const [calendar] = await loadCalendars(organizationId, calendarId);
+  if (!calendar) throw notFound("no such calendar");
+  return calendarSummary(calendar);
+}
+
+export async function upcomingEvents(organizationId: string, days: number, now = new Date()): Promise<{ from: Date; to: Date; events: UpcomingEvent[] }> {
+  const database = await db();
+  const from = now;
+  const to = new Date(now.getTime() + days * 24 * 60 * 60_000);
+  const events = await database.event.findMany({
+    where: { organizationId, startAt: { lt: to }, endAt: { gt: from }, status: { not: "cancelled" }, calendar: { syncEnabled: true } },
+    orderBy: [{ startAt: "asc" }, { title: "asc" }],
+    take: 500,
+    include: { calendar: { select: { name: true, connection: { select: { provider: true } } } } },
+  });
+  return {
+    from,
+    to,
+    events: events.map((event) => ({
+      id: event.id,
+      calendarId: event.calendarId,
+      calendarName: event.calendar.name,
+      provider: event.calendar.connection.provider,
+      title: event.title,
+      isAllDay: event.isAllDay,
+      startAt: event.startAt.toISOString(),
+      endAt: event.endAt.toISOString(),
+      startDate: event.startDate ? event.startDate.toISOString().slice(0, 10) : null,
+      endDate: event.endDate ? event.endDate.toISOString().slice(0, 10) : null,
+      status: event.status,
+      recurring: event.recurringSeriesId !== null,
+    })),
+  };
+}

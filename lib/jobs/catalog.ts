@@ -1,0 +1,93 @@
+// Every background job, declared once: its event, payload, schedule, debounce,
+// concurrency and retry policy. Both drivers (Inngest and inline) read this file, so
+// they cannot drift apart. The work itself is plain functions in lib/ (`handlers.ts`).
+
+export type SyncTrigger = "initial" | "webhook" | "poll" | "manual" | "lifecycle";
+
+export interface JobPayloads {
+  /** Sync one calendar (incremental unless `mode` says full). */
+  "calendar/sync.requested": { organizationId: string; calendarId: string; trigger: SyncTrigger; mode?: "incremental" | "full" };
+  /** A calendar was just connected: first full sync of its enabled calendars, then push registration. */
+  "connection/connected": { organizationId: string; connectionId: string };
+  /** A Graph lifecycle notification (or an equivalent Google event) to act on. */
+  "subscription/lifecycle": {
+    organizationId: string;
+    subscriptionId: string;
+    lifecycleEvent: "reauthorizationRequired" | "subscriptionRemoved" | "missed";
+  };
+}
+
+export type JobName = keyof JobPayloads;
+
+export interface RetryPolicy {
+  /** Attempts after the first one. */
+  retries: number;
+  /** Exponential backoff: base * 2^(attempt-1), capped, with full jitter; a provider's Retry-After wins when longer. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface EventJob<N extends JobName = JobName> {
+  kind: "event";
+  /** Stable function id (Inngest function id). */
+  id: string;
+  event: N;
+  /** Coalesce a burst into one run per key: wait `periodMs` after the last event, but never more than `maxWaitMs` after the first. */
+  debounce?: { key: keyof JobPayloads[N] & string; periodMs: number; maxWaitMs: number };
+  /** At most `limit` runs per key at a time. */
+  concurrency?: { key: keyof JobPayloads[N] & string; limit: number };
+  retry: RetryPolicy;
+}
+
+export interface CronJob {
+  kind: "cron";
+  id: string;
+  /** Standard 5-field cron (UTC). */
+  cron: string;
+  /** The same schedule as an interval, for the inline driver's timer. */
+  everyMs: number;
+  retry: RetryPolicy;
+}
+
+const PROVIDER_RETRY: RetryPolicy = { retries: 5, baseDelayMs: 2_000, maxDelayMs: 5 * 60_000 };
+
+export const EVENT_JOBS = {
+  calendarSync: {
+    kind: "event",
+    id: "calendar-sync",
+    event: "calendar/sync.requested",
+    // 2 s after the last notification, at most 10 s after the first: a burst of 50
+    // becomes one run, and a steady stream still syncs every 10 s.
+    debounce: { key: "calendarId", periodMs: 2_000, maxWaitMs: 10_000 },
+    concurrency: { key: "calendarId", limit: 1 },
+    retry: PROVIDER_RETRY,
+  } satisfies EventJob<"calendar/sync.requested">,
+  connectionSetup: {
+    kind: "event",
+    id: "connection-setup",
+    event: "connection/connected",
+    concurrency: { key: "connectionId", limit: 1 },
+    retry: { retries: 3, baseDelayMs: 2_000, maxDelayMs: 60_000 },
+  } satisfies EventJob<"connection/connected">,
+  subscriptionLifecycle: {
+    kind: "event",
+    id: "subscription-lifecycle",
+    event: "subscription/lifecycle",
+    concurrency: { key: "subscriptionId", limit: 1 },
+    retry: PROVIDER_RETRY,
+  } satisfies EventJob<"subscription/lifecycle">,
+} as const;
+
+export const CRON_JOBS = {
+  /** A missed notification costs at most 15 minutes. */
+  poll: { kind: "cron", id: "poll-calendars", cron: "*/15 * * * *", everyMs: 15 * 60_000, retry: { retries: 2, baseDelayMs: 5_000, maxDelayMs: 60_000 } },
+  /** Renews whatever expires within the renewal margin (lib/subscriptions). */
+  renew: { kind: "cron", id: "renew-subscriptions", cron: "0 * * * *", everyMs: 60 * 60_000, retry: { retries: 2, baseDelayMs: 5_000, maxDelayMs: 60_000 } },
+} as const satisfies Record<string, CronJob>;
+
+/** Delay before retry `attempt` (1-based): exponential with full jitter, never shorter than the provider asked. */
+export function retryDelayMs(policy: RetryPolicy, attempt: number, retryAfterMs: number | null = null, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  const jittered = Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  return Math.max(jittered, retryAfterMs ?? 0);
+}

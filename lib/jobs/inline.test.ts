@@ -1,0 +1,400 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { CRON_JOBS, EVENT_JOBS, type JobPayloads } from "@/lib/jobs/catalog";
+import type { HandlerResult, JobHandlers } from "@/lib/jobs/handlers";
+import { createInlineDriver, mergePayloads, type InlineDriver, type InlineDriverOptions } from "@/lib/jobs/inline";
+import { logger } from "@/lib/log";
+import { ProviderError, type ProviderErrorKind } from "@/lib/providers/errors";
+
+type SyncRequest = JobPayloads["calendar/sync.requested"];
+
+const SYNC = EVENT_JOBS.calendarSync;
+const { periodMs, maxWaitMs } = SYNC.debounce;
+
+function sync(calendarId: string, extra: Partial<SyncRequest> = {}): SyncRequest {
+  return { organizationId: "org-1", calendarId, trigger: "webhook", ...extra };
+}
+
+/** Handlers that record their calls; each test overrides what it exercises. */
+function recordingHandlers(overrides: { sync?: (data: SyncRequest) => Promise<HandlerResult> } & Partial<JobHandlers["crons"]> & Partial<Omit<JobHandlers["events"], "calendar/sync.requested">> = {}) {
+  const calls = { sync: [] as Array<{ at: number; data: SyncRequest }>, connected: 0, lifecycle: 0, poll: 0, renew: 0 };
+  const handlers: JobHandlers = {
+    events: {
+      "calendar/sync.requested": async (data) => {
+        calls.sync.push({ at: Date.now(), data });
+        return (await overrides.sync?.(data)) ?? {};
+      },
+      "connection/connected": async (data) => {
+        calls.connected += 1;
+        return (await overrides["connection/connected"]?.(data)) ?? {};
+      },
+      "subscription/lifecycle": async (data) => {
+        calls.lifecycle += 1;
+        return (await overrides["subscription/lifecycle"]?.(data)) ?? {};
+      },
+    },
+    crons: {
+      poll: async () => {
+        calls.poll += 1;
+        return (await overrides.poll?.()) ?? {};
+      },
+      renew: async () => {
+        calls.renew += 1;
+        return (await overrides.renew?.()) ?? {};
+      },
+    },
+  };
+  return { calls, handlers };
+}
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+const drivers: InlineDriver[] = [];
+function driverWith(handlers: JobHandlers, options: Partial<InlineDriverOptions> = {}): InlineDriver {
+  // Jitter pinned to its lower bound, so a delay is exactly half the backoff ceiling.
+  const driver = createInlineDriver({ handlers, random: () => 0, ...options });
+  drivers.push(driver);
+  return driver;
+}
+
+let start = 0;
+beforeEach(() => {
+  vi.useFakeTimers();
+  start = Date.now();
+  vi.spyOn(logger, "warn").mockImplementation(() => {});
+  vi.spyOn(logger, "error").mockImplementation(() => {});
+});
+
+afterEach(() => {
+  for (const driver of drivers.splice(0)) driver.stop();
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe("debounce", () => {
+  it("turns 50 notifications for one calendar within a second into one run", async () => {
+    const { calls, handlers } = recordingHandlers();
+    const driver = driverWith(handlers);
+    for (let i = 0; i < 50; i += 1) {
+      driver.dispatch("calendar/sync.requested", sync("cal-a"));
+      await vi.advanceTimersByTimeAsync(20);
+    }
+    await vi.advanceTimersByTimeAsync(periodMs);
+    await driver.idle();
+    expect(calls.sync).toHaveLength(1);
+    // Period counted from the last event, not the first.
+    expect(calls.sync[0]!.at - start).toBe(49 * 20 + periodMs);
+  });
+
+  it("runs once per calendar", async () => {
+    const { calls, handlers } = recordingHandlers();
+    const driver = driverWith(handlers);
+    for (let i = 0; i < 10; i += 1) {
+      driver.dispatch("calendar/sync.requested", sync("cal-a"));
+      driver.dispatch("calendar/sync.requested", sync("cal-b"));
+    }
+    await vi.advanceTimersByTimeAsync(periodMs);
+    await driver.idle();
+    expect(calls.sync.map((call) => call.data.calendarId).sort()).toEqual(["cal-a", "cal-b"]);
+  });
+
+  it("still runs every maxWait while a stream of notifications never pauses", async () => {
+    const { calls, handlers } = recordingHandlers();
+    const driver = driverWith(handlers);
+    // One event every 700 ms for about 30 s: never a 2 s pause.
+    for (let i = 0; i <= 42; i += 1) {
+      driver.dispatch("calendar/sync.requested", sync("cal-a", { organizationId: `org-${i}` }));
+      await vi.advanceTimersByTimeAsync(700);
+    }
+    await vi.advanceTimersByTimeAsync(maxWaitMs);
+    await driver.idle();
+    // Each run comes maxWait after the first event of its burst (0, 10 500, 21 000 ms).
+    expect(calls.sync.map((call) => call.at - start)).toEqual([maxWaitMs, 10_500 + maxWaitMs, 21_000 + maxWaitMs]);
+    // And carries the latest payload it had seen.
+    expect(calls.sync.map((call) => call.data.organizationId)).toEqual(["org-14", "org-29", "org-42"]);
+  });
+
+  it("merges a burst: last payload, full if anyone asked for full, first non-poll trigger", async () => {
+    const { calls, handlers } = recordingHandlers();
+    const driver = driverWith(handlers);
+    driver.dispatch("calendar/sync.requested", sync("cal-a", { trigger: "poll", organizationId: "first" }));
+    driver.dispatch("calendar/sync.requested", sync("cal-a", { trigger: "manual", mode: "full" }));
+    driver.dispatch("calendar/sync.requested", sync("cal-a", { trigger: "webhook", mode: "incremental" }));
+    driver.dispatch("calendar/sync.requested", sync("cal-a", { trigger: "poll", organizationId: "last" }));
+    await vi.advanceTimersByTimeAsync(periodMs);
+    await driver.idle();
+    expect(calls.sync.map((call) => call.data)).toEqual([{ organizationId: "last", calendarId: "cal-a", trigger: "manual", mode: "full" }]);
+  });
+
+  it("keeps a poll a poll when nothing else asked", () => {
+    const merged = mergePayloads("calendar/sync.requested", sync("c", { trigger: "poll" }), sync("c", { trigger: "poll", mode: "incremental" }));
+    expect(merged).toEqual(sync("c", { trigger: "poll", mode: "incremental" }));
+  });
+
+  it("merges the same one event at a time as all at once", () => {
+    const events = [sync("c", { trigger: "poll" }), sync("c", { trigger: "lifecycle", mode: "full" }), sync("c", { trigger: "webhook" })];
+    const [a, b, c] = events as [SyncRequest, SyncRequest, SyncRequest];
+    const left = mergePayloads("calendar/sync.requested", mergePayloads("calendar/sync.requested", a, b), c);
+    const right = mergePayloads("calendar/sync.requested", a, mergePayloads("calendar/sync.requested", b, c));
+    expect(left).toEqual(right);
+    expect(left).toEqual(sync("c", { trigger: "lifecycle", mode: "full" }));
+  });
+});
+
+describe("concurrency", () => {
+  it("turns notifications that arrive during a run into exactly one more run", async () => {
+    const gate = deferred();
+    let active = 0;
+    let mostActive = 0;
+    const { calls, handlers } = recordingHandlers({
+      sync: async () => {
+        active += 1;
+        mostActive = Math.max(mostActive, active);
+        if (calls.sync.length === 1) await gate.promise;
+        active -= 1;
+        return {};
+      },
+    });
+    const driver = driverWith(handlers);
+    driver.dispatch("calendar/sync.requested", sync("cal-a"));
+    await vi.advanceTimersByTimeAsync(periodMs);
+    expect(calls.sync).toHaveLength(1);
+
+    // 30 s of notifications while the first run hangs: several debounce windows close.
+    for (let i = 0; i < 30; i += 1) {
+      driver.dispatch("calendar/sync.requested", sync("cal-a", { organizationId: `org-${i}` }));
+      await vi.advanceTimersByTimeAsync(1_000);
+    }
+    await vi.advanceTimersByTimeAsync(maxWaitMs);
+    expect(calls.sync).toHaveLength(1);
+
+    gate.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    await driver.idle();
+    expect(calls.sync).toHaveLength(2);
+    expect(calls.sync[1]!.data.organizationId).toBe("org-29");
+    expect(mostActive).toBe(1);
+  });
+
+  it("runs different calendars side by side, up to the process ceiling", async () => {
+    const gates = [deferred(), deferred(), deferred()];
+    let active = 0;
+    let mostActive = 0;
+    const { calls, handlers } = recordingHandlers({
+      sync: async () => {
+        active += 1;
+        mostActive = Math.max(mostActive, active);
+        await gates[calls.sync.length - 1]!.promise;
+        active -= 1;
+        return {};
+      },
+    });
+    const driver = driverWith(handlers, { maxConcurrentRuns: 2 });
+    for (const id of ["cal-a", "cal-b", "cal-c"]) driver.dispatch("calendar/sync.requested", sync(id));
+    await vi.advanceTimersByTimeAsync(periodMs);
+    expect(calls.sync).toHaveLength(2);
+    gates[0]!.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls.sync).toHaveLength(3);
+    gates[1]!.resolve();
+    gates[2]!.resolve();
+    await driver.idle();
+    expect(mostActive).toBe(2);
+  });
+});
+
+describe("retries", () => {
+  it("waits at least the provider's Retry-After before the next attempt", async () => {
+    const { calls, handlers } = recordingHandlers({
+      sync: async () => {
+        if (calls.sync.length === 1) throw new ProviderError("rate_limited", "slow down", { status: 429, retryAfterMs: 3_000 });
+        return {};
+      },
+    });
+    const driver = driverWith(handlers);
+    driver.dispatch("calendar/sync.requested", sync("cal-a"));
+    await vi.advanceTimersByTimeAsync(periodMs);
+    expect(calls.sync).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(2_999);
+    expect(calls.sync).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await driver.idle();
+    expect(calls.sync).toHaveLength(2);
+    expect(calls.sync[1]!.at - calls.sync[0]!.at).toBe(3_000);
+    expect(logger.error).not.toHaveBeenCalled();
+  });
+
+  it("backs off by the catalog's policy when the provider named no wait", async () => {
+    const { calls, handlers } = recordingHandlers({
+      sync: async () => {
+        if (calls.sync.length <= 2) throw new ProviderError("unavailable", "503", { status: 503 });
+        return {};
+      },
+    });
+    const driver = driverWith(handlers);
+    driver.dispatch("calendar/sync.requested", sync("cal-a"));
+    await vi.advanceTimersByTimeAsync(periodMs + 60_000);
+    await driver.idle();
+    const gaps = calls.sync.slice(1).map((call, index) => call.at - calls.sync[index]!.at);
+    // Full jitter at its lower bound: half of base * 2^(n-1).
+    expect(gaps).toEqual([SYNC.retry.baseDelayMs / 2, SYNC.retry.baseDelayMs]);
+  });
+
+  it.each<ProviderErrorKind>(["rejected", "reauthorization_required", "not_found"])("does not retry a %s provider error", async (kind) => {
+    const { calls, handlers } = recordingHandlers({
+      sync: async () => {
+        throw new ProviderError(kind, `failed: ${kind}`);
+      },
+    });
+    const driver = driverWith(handlers);
+    driver.dispatch("calendar/sync.requested", sync("cal-a"));
+    await vi.advanceTimersByTimeAsync(periodMs + 60 * 60_000);
+    await driver.idle();
+    expect(calls.sync).toHaveLength(1);
+    expect(logger.error).toHaveBeenCalledWith("job failed", expect.objectContaining({ job: SYNC.id, attempt: 1 }));
+  });
+
+  it.each<[string, () => Error]>([
+    ["an unexpected error", () => new TypeError("boom")],
+    ["an expired cursor", () => new ProviderError("cursor_expired", "410", { status: 410 })],
+    ["an unauthorized call", () => new ProviderError("unauthorized", "401", { status: 401 })],
+  ])("retries %s, and stops at the catalog's limit", async (_label, makeError) => {
+    const { calls, handlers } = recordingHandlers({
+      sync: async () => {
+        throw makeError();
+      },
+    });
+    const driver = driverWith(handlers);
+    driver.dispatch("calendar/sync.requested", sync("cal-a"));
+    await vi.advanceTimersByTimeAsync(periodMs + 60 * 60_000);
+    await driver.idle();
+    expect(calls.sync).toHaveLength(1 + SYNC.retry.retries);
+    expect(logger.error).toHaveBeenCalledTimes(1);
+    expect(logger.warn).toHaveBeenCalledTimes(SYNC.retry.retries);
+  });
+
+  it("holds a calendar's lane through a retry and folds new notifications into one run after it", async () => {
+    const { calls, handlers } = recordingHandlers({
+      sync: async () => {
+        if (calls.sync.length === 1) throw new ProviderError("rate_limited", "slow down", { retryAfterMs: 30_000 });
+        return {};
+      },
+    });
+    const driver = driverWith(handlers);
+    driver.dispatch("calendar/sync.requested", sync("cal-a"));
+    await vi.advanceTimersByTimeAsync(periodMs);
+    driver.dispatch("calendar/sync.requested", sync("cal-a"));
+    await vi.advanceTimersByTimeAsync(periodMs);
+    driver.dispatch("calendar/sync.requested", sync("cal-a"));
+    await vi.advanceTimersByTimeAsync(60_000);
+    await driver.idle();
+    // The first run, its retry, then one run for both later notifications.
+    expect(calls.sync.map((call) => call.at - start)).toEqual([periodMs, periodMs + 30_000, periodMs + 30_000]);
+  });
+});
+
+describe("follow-ups", () => {
+  it("dispatches what a handler returns through the same driver", async () => {
+    const { calls, handlers } = recordingHandlers({
+      "connection/connected": async (data) => ({
+        followUps: [
+          { name: "calendar/sync.requested", data: { organizationId: data.organizationId, calendarId: "cal-a", trigger: "initial", mode: "full" } },
+          { name: "calendar/sync.requested", data: { organizationId: data.organizationId, calendarId: "cal-b", trigger: "initial", mode: "full" } },
+        ],
+      }),
+    });
+    const driver = driverWith(handlers);
+    driver.dispatch("connection/connected", { organizationId: "org-1", connectionId: "conn-1" });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls.connected).toBe(1);
+    await vi.advanceTimersByTimeAsync(periodMs);
+    await driver.idle();
+    expect(calls.sync.map((call) => call.data)).toEqual([
+      { organizationId: "org-1", calendarId: "cal-a", trigger: "initial", mode: "full" },
+      { organizationId: "org-1", calendarId: "cal-b", trigger: "initial", mode: "full" },
+    ]);
+  });
+});
+
+describe("crons", () => {
+  it("runs each cron every interval, first after one interval", async () => {
+    const { calls, handlers } = recordingHandlers();
+    const driver = driverWith(handlers);
+    driver.startCrons();
+    await vi.advanceTimersByTimeAsync(CRON_JOBS.poll.everyMs - 1);
+    expect(calls.poll).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls.poll).toBe(1);
+    await vi.advanceTimersByTimeAsync(CRON_JOBS.renew.everyMs - CRON_JOBS.poll.everyMs);
+    expect(calls).toMatchObject({ poll: CRON_JOBS.renew.everyMs / CRON_JOBS.poll.everyMs, renew: 1 });
+  });
+
+  it("is not double-started, by a second call or by a second driver in the process", async () => {
+    const first = recordingHandlers();
+    const second = recordingHandlers();
+    const driver = driverWith(first.handlers);
+    driver.startCrons();
+    driver.startCrons();
+    await vi.advanceTimersByTimeAsync(CRON_JOBS.poll.everyMs);
+    expect(first.calls.poll).toBe(1);
+
+    // What a hot reload does: a fresh module instance starts its crons again.
+    driverWith(second.handlers).startCrons();
+    await vi.advanceTimersByTimeAsync(CRON_JOBS.poll.everyMs);
+    expect(first.calls.poll).toBe(1);
+    expect(second.calls.poll).toBe(1);
+  });
+
+  it("skips a tick while the previous run of that cron is still going", async () => {
+    const gate = deferred();
+    const { calls, handlers } = recordingHandlers({ poll: () => gate.promise.then(() => ({})) });
+    const driver = driverWith(handlers);
+    driver.startCrons();
+    await vi.advanceTimersByTimeAsync(3 * CRON_JOBS.poll.everyMs);
+    expect(calls.poll).toBe(1);
+    gate.resolve();
+    await vi.advanceTimersByTimeAsync(CRON_JOBS.poll.everyMs);
+    expect(calls.poll).toBe(2);
+  });
+});
+
+describe("idle and stop", () => {
+  it("idle waits for debounced, running and retrying work", async () => {
+    const { calls, handlers } = recordingHandlers({
+      sync: async () => {
+        if (calls.sync.length === 1) throw new ProviderError("unavailable", "503");
+        return {};
+      },
+    });
+    const driver = driverWith(handlers);
+    driver.dispatch("calendar/sync.requested", sync("cal-a"));
+    let idle = false;
+    void driver.idle().then(() => {
+      idle = true;
+    });
+    await vi.advanceTimersByTimeAsync(periodMs);
+    expect(idle).toBe(false);
+    await vi.advanceTimersByTimeAsync(SYNC.retry.baseDelayMs);
+    expect(calls.sync).toHaveLength(2);
+    expect(idle).toBe(true);
+  });
+
+  it("stop clears pending timers: nothing runs afterwards", async () => {
+    const { calls, handlers } = recordingHandlers();
+    const driver = driverWith(handlers);
+    driver.startCrons();
+    driver.dispatch("calendar/sync.requested", sync("cal-a"));
+    driver.stop();
+    await driver.idle();
+    await vi.advanceTimersByTimeAsync(CRON_JOBS.renew.everyMs);
+    driver.dispatch("calendar/sync.requested", sync("cal-b"));
+    await vi.advanceTimersByTimeAsync(periodMs);
+    expect(calls).toMatchObject({ sync: [], poll: 0, renew: 0 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});

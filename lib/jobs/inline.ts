@@ -1,0 +1,307 @@
+import { CRON_JOBS, EVENT_JOBS, retryDelayMs, type CronJob, type JobName, type JobPayloads, type RetryPolicy } from "@/lib/jobs/catalog";
+import type { FollowUp, HandlerResult, JobHandlers } from "@/lib/jobs/handlers";
+import { isRetryable } from "@/lib/jobs/retry";
+import { logger } from "@/lib/log";
+import { ProviderError } from "@/lib/providers/errors";
+
+// The in-process job driver: the embedded default has no Inngest server, so this
+// gives the catalog's debounce, concurrency and retry policy the same meaning inside
+// one Node process. Nothing here is durable; what a restart loses is found again by
+// lib/jobs/recovery.ts (pending webhook events, overdue polls).
+
+type TimerHandle = unknown;
+
+export interface InlineDriverOptions {
+  handlers: JobHandlers;
+  now?: () => number;
+  setTimer?: (callback: () => void, ms: number) => TimerHandle;
+  clearTimer?: (handle: TimerHandle) => void;
+  /** Jitter source for retry delays (tests pin it). */
+  random?: () => number;
+  /**
+   * Runs in flight across all jobs. The catalog's limits are per key; without a
+   * ceiling, a start-up catch-up over hundreds of calendars would hit the
+   * providers (and a one-connection embedded database) all at once.
+   */
+  maxConcurrentRuns?: number;
+}
+
+export interface InlineDriver {
+  dispatch<N extends JobName>(name: N, data: JobPayloads[N]): void;
+  dispatchMany(items: readonly FollowUp[]): void;
+  /** Starts every cron of the catalog; a second call (or a hot reload) replaces the timers rather than adding to them. */
+  startCrons(): void;
+  /** Resolves once nothing is debouncing, queued, running or waiting to retry. Cron schedules do not count. */
+  idle(): Promise<void>;
+  /** Clears every timer and drops queued work; runs already executing finish on their own. */
+  stop(): void;
+}
+
+export const DEFAULT_MAX_CONCURRENT_RUNS = 5;
+
+/**
+ * How a debounced burst becomes one payload. The last event wins, except:
+ * - `mode`: full if any event of the burst asked for full (an incremental run would
+ *   silently drop a resync someone needed);
+ * - `trigger`: the first event that was not a poll names the run, so a run caused by
+ *   a webhook or a person is not reported as a routine poll because a poll came last.
+ * Associative, so merging one event at a time gives the same result as merging all.
+ */
+export function mergePayloads<N extends JobName>(name: N, earlier: JobPayloads[N], later: JobPayloads[N]): JobPayloads[N] {
+  if (name !== "calendar/sync.requested") return later;
+  const a = earlier as JobPayloads["calendar/sync.requested"];
+  const b = later as JobPayloads["calendar/sync.requested"];
+  const merged: JobPayloads["calendar/sync.requested"] = { ...b, trigger: a.trigger !== "poll" ? a.trigger : b.trigger };
+  if (a.mode === "full" || b.mode === "full") merged.mode = "full";
+  return merged as JobPayloads[N];
+}
+
+type CronName = keyof typeof CRON_JOBS;
+
+interface Run {
+  label: string;
+  /** Runs sharing this key count against one `limit`. */
+  laneKey: string;
+  limit: number;
+  /** Set for debounced event jobs: a queued run absorbs later bursts with the same key. */
+  debounceKey?: string;
+  retry: RetryPolicy;
+  event?: { name: JobName; data: JobPayloads[JobName] };
+  cron?: CronName;
+}
+
+interface Burst {
+  name: JobName;
+  data: JobPayloads[JobName];
+  firstAt: number;
+  timer: TimerHandle;
+}
+
+/** An event job seen without its payload type: keys are plain strings read from the payload. */
+interface AnyEventJob {
+  id: string;
+  event: JobName;
+  debounce?: { key: string; periodMs: number; maxWaitMs: number };
+  concurrency?: { key: string; limit: number };
+  retry: RetryPolicy;
+}
+
+const catalogEventJobs: readonly AnyEventJob[] = Object.values(EVENT_JOBS);
+const eventJobs: ReadonlyMap<JobName, AnyEventJob> = new Map(catalogEventJobs.map((job) => [job.event, job]));
+
+// One set of cron timers per process, whichever module instance started them: Next.js
+// may evaluate this module more than once (hot reload, separate bundles for
+// instrumentation and routes), and module-level state would double every schedule.
+const cronHolder = globalThis as unknown as { __calsyncCronTimers?: { stop(): void } };
+
+export function createInlineDriver(options: InlineDriverOptions): InlineDriver {
+  const { handlers } = options;
+  const now = options.now ?? Date.now;
+  const setTimer = options.setTimer ?? ((callback: () => void, ms: number) => setTimeout(callback, ms));
+  const clearTimer = options.clearTimer ?? ((handle: TimerHandle) => clearTimeout(handle as ReturnType<typeof setTimeout>));
+  const random = options.random ?? Math.random;
+  const maxConcurrentRuns = options.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS;
+
+  const bursts = new Map<string, Burst>();
+  const queue: Run[] = [];
+  const runningByLane = new Map<string, number>();
+  let running = 0;
+  const retryTimers = new Map<TimerHandle, () => void>();
+  const idleWaiters: Array<() => void> = [];
+  const cronStops: Array<() => void> = [];
+  let stopped = false;
+
+  function busy(): boolean {
+    return bursts.size > 0 || queue.length > 0 || running > 0 || retryTimers.size > 0;
+  }
+
+  function settle(): void {
+    if (busy()) return;
+    for (const resolve of idleWaiters.splice(0)) resolve();
+  }
+
+  function keyValue(data: object, key: string): string {
+    return String((data as Record<string, unknown>)[key]);
+  }
+
+  function dispatch<N extends JobName>(name: N, data: JobPayloads[N]): void {
+    if (stopped) {
+      logger.warn("job dropped: inline driver stopped", { job: name });
+      return;
+    }
+    const job = eventJobs.get(name);
+    if (!job) throw new Error(`No job is declared for event "${name}"`);
+    const laneKey = job.concurrency ? `${job.id}:${keyValue(data, job.concurrency.key)}` : job.id;
+    const limit = job.concurrency?.limit ?? Number.POSITIVE_INFINITY;
+    const label = job.id;
+    if (!job.debounce) {
+      enqueue({ label, laneKey, limit, retry: job.retry, event: { name, data } });
+      return;
+    }
+    const { periodMs, maxWaitMs } = job.debounce;
+    const debounceKey = `${job.id}:${keyValue(data, job.debounce.key)}`;
+    const at = now();
+    const existing = bursts.get(debounceKey);
+    if (existing) clearTimer(existing.timer);
+    const burst: Burst = existing
+      ? { ...existing, data: mergePayloads(name, existing.data as JobPayloads[N], data) }
+      : { name, data, firstAt: at, timer: undefined };
+    const delay = Math.max(0, Math.min(periodMs, burst.firstAt + maxWaitMs - at));
+    burst.timer = setTimer(() => {
+      bursts.delete(debounceKey);
+      enqueue({ label, laneKey, limit, debounceKey, retry: job.retry, event: { name: burst.name, data: burst.data } });
+    }, delay);
+    bursts.set(debounceKey, burst);
+  }
+
+  function enqueue(run: Run): void {
+    if (stopped) return;
+    // A run still waiting for its lane takes the new burst in: events that arrive
+    // while a run is in progress become exactly one more run, not one per burst.
+    const waiting = run.debounceKey === undefined ? undefined : queue.find((queued) => queued.debounceKey === run.debounceKey);
+    if (waiting?.event && run.event) {
+      waiting.event = { name: waiting.event.name, data: mergePayloads(waiting.event.name, waiting.event.data, run.event.data) };
+    } else {
+      queue.push(run);
+    }
+    pump();
+  }
+
+  function pump(): void {
+    for (let index = 0; index < queue.length && running < maxConcurrentRuns; ) {
+      const run = queue[index]!;
+      const inLane = runningByLane.get(run.laneKey) ?? 0;
+      if (inLane >= run.limit) {
+        index += 1;
+        continue;
+      }
+      queue.splice(index, 1);
+      runningByLane.set(run.laneKey, inLane + 1);
+      running += 1;
+      void execute(run);
+    }
+    settle();
+  }
+
+  function invoke(run: Run): Promise<HandlerResult> {
+    if (run.cron) return handlers.crons[run.cron]();
+    const { name, data } = run.event!;
+    // The union of handler signatures cannot be called with a union payload; the
+    // catalog pairs every name with its payload, so this is the same function.
+    const handler = handlers.events[name] as (payload: JobPayloads[JobName]) => Promise<HandlerResult>;
+    return handler(data);
+  }
+
+  /** Resolves false when the driver was stopped before the delay ran out. */
+  function wait(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const handle = setTimer(() => {
+        retryTimers.delete(handle);
+        resolve(true);
+      }, ms);
+      retryTimers.set(handle, () => resolve(false));
+    });
+  }
+
+  async function execute(run: Run): Promise<void> {
+    const context = { job: run.label, ...(run.event ? { data: run.event.data } : {}) };
+    try {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          const result = await Promise.resolve().then(() => invoke(run));
+          logger.debug("job finished", { ...context, attempt, summary: result.summary ?? {} });
+          if (result.followUps?.length) dispatchMany(result.followUps);
+          return;
+        } catch (err) {
+          const retriesLeft = run.retry.retries - (attempt - 1);
+          if (!isRetryable(err) || retriesLeft <= 0 || stopped) {
+            logger.error("job failed", { ...context, attempt, retried: attempt - 1, error: describe(err) });
+            return;
+          }
+          const retryAfterMs = err instanceof ProviderError ? err.retryAfterMs : null;
+          const delayMs = retryDelayMs(run.retry, attempt, retryAfterMs, random);
+          logger.warn("job attempt failed; retrying", { ...context, attempt, delayMs, error: describe(err) });
+          if (!(await wait(delayMs))) return;
+        }
+      }
+    } finally {
+      running -= 1;
+      const inLane = (runningByLane.get(run.laneKey) ?? 1) - 1;
+      if (inLane > 0) runningByLane.set(run.laneKey, inLane);
+      else runningByLane.delete(run.laneKey);
+      pump();
+    }
+  }
+
+  function dispatchMany(items: readonly FollowUp[]): void {
+    for (const item of items) dispatch(item.name, item.data);
+  }
+
+  function startCrons(): void {
+    cronHolder.__calsyncCronTimers?.stop();
+    const handles = new Map<CronName, TimerHandle>();
+    const timers = {
+      active: true,
+      stop: () => {
+        timers.active = false;
+        for (const handle of handles.values()) clearTimer(handle);
+        handles.clear();
+        if (cronHolder.__calsyncCronTimers === timers) cronHolder.__calsyncCronTimers = undefined;
+      },
+    };
+    const schedule = (name: CronName, job: CronJob) => {
+      const handle = setTimer(() => {
+        if (!timers.active) return;
+        schedule(name, job);
+        tick(name, job);
+      }, job.everyMs);
+      // A pending schedule alone should not keep a script or test process alive.
+      (handle as { unref?: () => void } | null)?.unref?.();
+      handles.set(name, handle);
+    };
+    for (const [name, job] of Object.entries(CRON_JOBS) as Array<[CronName, CronJob]>) schedule(name, job);
+    cronHolder.__calsyncCronTimers = timers;
+    cronStops.push(timers.stop);
+  }
+
+  function tick(name: CronName, job: CronJob): void {
+    const laneKey = `cron:${job.id}`;
+    // A poll still running when the next one is due is not doubled up: the next tick
+    // covers whatever this one could not.
+    if (runningByLane.has(laneKey) || queue.some((run) => run.laneKey === laneKey)) {
+      logger.warn("cron skipped: previous run still in progress", { job: job.id });
+      return;
+    }
+    enqueue({ label: job.id, laneKey, limit: 1, retry: job.retry, cron: name });
+  }
+
+  function idle(): Promise<void> {
+    if (!busy()) return Promise.resolve();
+    return new Promise((resolve) => idleWaiters.push(resolve));
+  }
+
+  function stop(): void {
+    stopped = true;
+    for (const stopCrons of cronStops.splice(0)) stopCrons();
+    for (const burst of bursts.values()) clearTimer(burst.timer);
+    bursts.clear();
+    queue.length = 0;
+    for (const [handle, abandon] of retryTimers) {
+      clearTimer(handle);
+      abandon();
+    }
+    retryTimers.clear();
+    settle();
+  }
+
+  return { dispatch, dispatchMany, startCrons, idle, stop };
+}
+
+/** What a log line may say about a failure: no stack, no cause chain (causes can carry request details). */
+function describe(err: unknown): Record<string, unknown> {
+  if (err instanceof ProviderError) {
+    return { name: err.name, kind: err.kind, status: err.status, code: err.code, retryAfterMs: err.retryAfterMs, message: err.message };
+  }
+  if (err instanceof Error) return { name: err.name, message: err.message };
+  return { message: String(err) };
+}

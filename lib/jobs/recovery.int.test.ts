@@ -1,0 +1,152 @@
+import { randomUUID } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
+import { CRON_JOBS } from "@/lib/jobs/catalog";
+import type { FollowUp } from "@/lib/jobs/handlers";
+import { recoverPendingWork } from "@/lib/jobs/recovery";
+import { setupTestDatabase } from "@/scripts/test/database";
+
+const database = setupTestDatabase();
+
+const NOW = new Date("2026-12-01T12:00:00Z");
+const minutesAgo = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000);
+const RECENT = minutesAgo(1);
+
+type Client = Awaited<ReturnType<typeof database.db>>;
+
+async function seedOrganization(client: Client, options: { provider?: "google" | "microsoft"; status?: "active" | "needs_reconnect" } = {}) {
+  const suffix = randomUUID().slice(0, 8);
+  const organization = await client.organization.create({ data: { name: `Org ${suffix}`, slug: `org-${suffix}` } });
+  const connection = await client.calendarConnection.create({
+    data: {
+      organizationId: organization.id,
+      provider: options.provider ?? "google",
+      providerAccountId: `account-${suffix}`,
+      accountEmail: `person-${suffix}@example.com`,
+      scopes: [],
+      status: options.status ?? "active",
+    },
+  });
+  return { organization, connection };
+}
+
+async function seedCalendar(client: Client, owner: { organization: { id: string }; connection: { id: string } }, options: { syncEnabled?: boolean; lastPolledAt?: Date | null } = {}) {
+  return client.calendar.create({
+    data: {
+      organizationId: owner.organization.id,
+      connectionId: owner.connection.id,
+      providerCalendarId: `cal-${randomUUID()}`,
+      name: "Calendar",
+      syncEnabled: options.syncEnabled ?? true,
+      lastPolledAt: options.lastPolledAt === undefined ? RECENT : options.lastPolledAt,
+    },
+  });
+}
+
+async function seedEvent(client: Client, data: { organizationId: string; calendarId?: string; subscriptionId?: string; status?: "pending" | "processed" | "ignored" }) {
+  await client.webhookEvent.create({
+    data: {
+      organizationId: data.organizationId,
+      calendarId: data.calendarId ?? null,
+      subscriptionId: data.subscriptionId ?? null,
+      provider: "google",
+      externalId: `channel-${randomUUID()}`,
+      headers: {},
+      status: data.status ?? "pending",
+    },
+  });
+}
+
+/** The calendars `sent` asks to sync with `trigger`, sorted. */
+function calendarsFor(sent: readonly FollowUp[], trigger: "webhook" | "poll"): string[] {
+  return sent.flatMap((item) => (item.name === "calendar/sync.requested" && item.data.trigger === trigger ? [item.data.calendarId] : [])).sort();
+}
+
+async function recover() {
+  const sent: FollowUp[] = [];
+  const result = await recoverPendingWork({ now: NOW, dispatchMany: async (items) => void sent.push(...items) });
+  return { result, sent };
+}
+
+describe("recoverPendingWork", () => {
+  const expected = { webhook: [] as string[], poll: [] as string[] };
+  const organizationOf = new Map<string, string>();
+
+  beforeAll(async () => {
+    const client = await database.db();
+
+    // Organization A (Google): per-calendar notifications.
+    const a = await seedOrganization(client);
+    const notified = await seedCalendar(client, a);
+    const notifiedTwice = await seedCalendar(client, a);
+    const processedOnly = await seedCalendar(client, a);
+    const notifiedAndOverdue = await seedCalendar(client, a, { lastPolledAt: minutesAgo(60) });
+    const disabledButNotified = await seedCalendar(client, a, { syncEnabled: false, lastPolledAt: null });
+    await seedEvent(client, { organizationId: a.organization.id, calendarId: notified.id });
+    await seedEvent(client, { organizationId: a.organization.id, calendarId: notifiedTwice.id });
+    await seedEvent(client, { organizationId: a.organization.id, calendarId: notifiedTwice.id });
+    await seedEvent(client, { organizationId: a.organization.id, calendarId: processedOnly.id, status: "processed" });
+    await seedEvent(client, { organizationId: a.organization.id, calendarId: processedOnly.id, status: "ignored" });
+    await seedEvent(client, { organizationId: a.organization.id, calendarId: notifiedAndOverdue.id });
+    await seedEvent(client, { organizationId: a.organization.id, calendarId: disabledButNotified.id });
+    // Poll state alone.
+    const neverPolled = await seedCalendar(client, a, { lastPolledAt: null });
+    const overdue = await seedCalendar(client, a, { lastPolledAt: minutesAgo(16) });
+    await seedCalendar(client, a, { lastPolledAt: minutesAgo(14) });
+
+    // Organization B (Microsoft): a notification that names only the subscription.
+    const b = await seedOrganization(client, { provider: "microsoft" });
+    const mailboxCalendar1 = await seedCalendar(client, b);
+    const mailboxCalendar2 = await seedCalendar(client, b);
+    await seedCalendar(client, b, { syncEnabled: false });
+    const subscription = await client.webhookSubscription.create({
+      data: { organizationId: b.organization.id, connectionId: b.connection.id, provider: "microsoft", externalId: `sub-${randomUUID()}`, secretHash: "a".repeat(64), status: "active" },
+    });
+    await seedEvent(client, { organizationId: b.organization.id, subscriptionId: subscription.id });
+    // A subscription whose only notifications were handled: nothing to redo.
+    const c = await seedOrganization(client, { provider: "microsoft" });
+    await seedCalendar(client, c);
+    const handled = await client.webhookSubscription.create({
+      data: { organizationId: c.organization.id, connectionId: c.connection.id, provider: "microsoft", externalId: `sub-${randomUUID()}`, secretHash: "b".repeat(64), status: "active" },
+    });
+    await seedEvent(client, { organizationId: c.organization.id, subscriptionId: handled.id, status: "processed" });
+
+    // Organization D: a connection that needs reconnecting syncs nothing, whatever is pending.
+    const d = await seedOrganization(client, { status: "needs_reconnect" });
+    const stranded = await seedCalendar(client, d, { lastPolledAt: null });
+    await seedEvent(client, { organizationId: d.organization.id, calendarId: stranded.id });
+
+    expected.webhook = [notified, notifiedTwice, notifiedAndOverdue, mailboxCalendar1, mailboxCalendar2].map((calendar) => calendar.id).sort();
+    expected.poll = [neverPolled, overdue].map((calendar) => calendar.id).sort();
+    for (const calendar of [notified, notifiedTwice, notifiedAndOverdue, neverPolled, overdue]) organizationOf.set(calendar.id, a.organization.id);
+    for (const calendar of [mailboxCalendar1, mailboxCalendar2]) organizationOf.set(calendar.id, b.organization.id);
+  });
+
+  it("re-queues every calendar with an unprocessed notification, once, as a webhook sync", async () => {
+    const { result, sent } = await recover();
+    expect(calendarsFor(sent, "webhook")).toEqual(expected.webhook);
+    expect(result.webhook).toBe(expected.webhook.length);
+  });
+
+  it("re-queues sync-enabled calendars of active connections whose poll is overdue, unless a webhook sync already covers them", async () => {
+    const { result, sent } = await recover();
+    expect(calendarsFor(sent, "poll")).toEqual(expected.poll);
+    expect(result.poll).toBe(expected.poll.length);
+  });
+
+  it("sends nothing else, and each request names its calendar's own organization", async () => {
+    const { sent } = await recover();
+    expect(sent).toHaveLength(expected.webhook.length + expected.poll.length);
+    for (const item of sent) {
+      expect(item.name).toBe("calendar/sync.requested");
+      if (item.name !== "calendar/sync.requested") continue;
+      expect(item.data).toEqual({ organizationId: organizationOf.get(item.data.calendarId), calendarId: item.data.calendarId, trigger: item.data.trigger });
+    }
+  });
+
+  it("measures overdue against the poll interval", async () => {
+    const sent: FollowUp[] = [];
+    // Twice the interval: the calendar polled 16 minutes ago is no longer overdue.
+    await recoverPendingWork({ now: NOW, pollIntervalMs: 2 * CRON_JOBS.poll.everyMs, dispatchMany: async (items) => void sent.push(...items) });
+    expect(calendarsFor(sent, "poll")).toHaveLength(expected.poll.length - 1);
+  });
+});

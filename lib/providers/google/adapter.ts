@@ -1,0 +1,269 @@
+import { CodeChallengeMethod, gaxios, OAuth2Client, type Credentials } from "google-auth-library";
+import { google, type calendar_v3 } from "googleapis";
+import type { GoogleSettings } from "../config";
+import { ProviderError } from "../errors";
+import type {
+  AuthorizationRequest,
+  CalendarProvider,
+  ChangesPage,
+  ChangesRequest,
+  CodeExchange,
+  EventChange,
+  ProviderCalendar,
+  ProviderIdentity,
+  ProviderTokens,
+  PushChannel,
+  PushHandle,
+  PushRequest,
+} from "../port";
+import { googleError, googleHttpError } from "./errors";
+import { toEventChange, toProviderCalendar } from "./mapping";
+
+// Google Calendar behind the provider port, through googleapis and
+// google-auth-library. Every call makes exactly one HTTP attempt: the callers
+// retry with their own backoff and honour Retry-After, which gaxios ignores.
+
+const CALENDAR_READONLY = "https://www.googleapis.com/auth/calendar.readonly";
+const CALENDAR_FULL = "https://www.googleapis.com/auth/calendar";
+export const GOOGLE_SCOPES = ["openid", "email", "profile", CALENDAR_READONLY] as const;
+
+const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000;
+/** Google's documented access-token lifetime, for the (undocumented) case of a response without one. */
+const DEFAULT_TOKEN_LIFETIME_MS = 60 * 60 * 1000;
+const DEFAULT_PAGE_SIZE = 250;
+const MAX_PAGE_SIZE = 2500;
+const CALENDAR_LIST_PAGE_SIZE = 250;
+
+/**
+ * google-auth-library retries token POSTs on 5xx and 429 by itself. A retried code
+ * exchange can fail with invalid_grant after the first attempt succeeded unseen,
+ * and its backoff ignores Retry-After, so token requests get one attempt too.
+ */
+function singleAttemptTransporter(): gaxios.Gaxios {
+  const transporter = new gaxios.Gaxios();
+  transporter.interceptors.request.add({
+    resolved: async (config) => {
+      config.retry = false;
+      config.retryConfig = { ...config.retryConfig, retry: 0, noResponseRetries: 0 };
+      return config;
+    },
+  });
+  return transporter;
+}
+
+class GoogleOAuthClient extends OAuth2Client {
+  /**
+   * The refresh grant as Google answered it. `refreshAccessToken()` would put the
+   * old refresh token in place of a missing one, hiding whether Google issued a new one.
+   */
+  refreshGrant(refreshToken: string): Promise<{ tokens: Credentials }> {
+    return this.refreshTokenNoCache(refreshToken);
+  }
+}
+
+function scopesOf(tokens: Credentials): string[] {
+  return (tokens.scope ?? "").split(/\s+/).filter(Boolean);
+}
+
+function expiryOf(tokens: Credentials): Date {
+  if (typeof tokens.expiry_date === "number") return new Date(tokens.expiry_date);
+  // The library turns expires_in into expiry_date, except when expires_in is 0.
+  const expiresIn = (tokens as Credentials & { expires_in?: unknown }).expires_in;
+  if (typeof expiresIn === "number") return new Date(Date.now() + expiresIn * 1000);
+  return new Date(Date.now() + DEFAULT_TOKEN_LIFETIME_MS);
+}
+
+function toProviderTokens(tokens: Credentials, operation: string): ProviderTokens {
+  if (!tokens.access_token) throw new ProviderError("failed", `Google ${operation} returned no access token`);
+  return {
+    accessToken: tokens.access_token,
+    refreshToken: tokens.refresh_token ?? null,
+    expiresAt: expiryOf(tokens),
+    scopes: scopesOf(tokens),
+  };
+}
+
+function pageSizeOf(request: ChangesRequest): number {
+  const size = Math.floor(request.pageSize ?? DEFAULT_PAGE_SIZE);
+  return Math.min(MAX_PAGE_SIZE, Math.max(1, Number.isFinite(size) ? size : DEFAULT_PAGE_SIZE));
+}
+
+export function createGoogleProvider(settings: GoogleSettings, options: { fetch?: typeof fetch } = {}): CalendarProvider {
+  const oauthClient = (redirectUri?: string) =>
+    new GoogleOAuthClient({
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      redirectUri,
+      endpoints: { oauth2AuthBaseUrl: settings.authUrl, oauth2TokenUrl: settings.tokenUrl, oauth2RevokeUrl: settings.revokeUrl },
+      transporter: singleAttemptTransporter(),
+    });
+
+  /**
+   * A client holding only this access token: with no refresh token the library
+   * cannot refresh behind our back, so an expired token surfaces as "unauthorized"
+   * and the token service refreshes it once for everyone (single-flight).
+   */
+  const calendarApi = (accessToken: string): calendar_v3.Calendar => {
+    const auth = new OAuth2Client();
+    auth.setCredentials({ access_token: accessToken });
+    return google.calendar({ version: "v3", rootUrl: settings.apiRootUrl, auth, retry: false });
+  };
+
+  async function call<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw googleError(error, "api", operation);
+    }
+  }
+
+  async function identityOf(accessToken: string): Promise<ProviderIdentity> {
+    const fetchImpl = options.fetch ?? fetch;
+    let response: Response;
+    try {
+      response = await fetchImpl(settings.userInfoUrl, { headers: { authorization: `Bearer ${accessToken}`, accept: "application/json" } });
+    } catch (cause) {
+      throw new ProviderError("unavailable", "Google userinfo failed: the endpoint could not be reached", { cause });
+    }
+    const body: unknown = await response.json().catch(() => null);
+    if (!response.ok) throw googleHttpError({ status: response.status, body, retryAfter: response.headers.get("retry-after") }, "oauth", "userinfo");
+    const info = (body ?? {}) as { sub?: unknown; email?: unknown; name?: unknown };
+    if (typeof info.sub !== "string" || info.sub === "") throw new ProviderError("failed", "Google userinfo returned no subject");
+    if (typeof info.email !== "string" || info.email === "") throw new ProviderError("failed", "Google userinfo returned no email address");
+    return {
+      providerAccountId: info.sub,
+      email: info.email,
+      name: typeof info.name === "string" && info.name !== "" ? info.name : null,
+      tenantId: null,
+    };
+  }
+
+  return {
+    name: "google",
+    displayName: "Google",
+    pushScope: "calendar",
+    renewal: "replace",
+    maxPushLifetimeMs: SEVEN_DAYS_MS,
+
+    authorizationUrl(request: AuthorizationRequest): string {
+      return oauthClient(request.redirectUri).generateAuthUrl({
+        scope: [...GOOGLE_SCOPES],
+        access_type: "offline",
+        // Google issues a refresh token only with consent; reconnecting must get a new one.
+        prompt: "consent",
+        include_granted_scopes: true,
+        state: request.state,
+        code_challenge: request.codeChallenge,
+        code_challenge_method: CodeChallengeMethod.S256,
+        ...(request.loginHint ? { login_hint: request.loginHint } : {}),
+      });
+    },
+
+    async exchangeCode(exchange: CodeExchange): Promise<{ tokens: ProviderTokens; identity: ProviderIdentity }> {
+      let credentials: Credentials;
+      try {
+        ({ tokens: credentials } = await oauthClient(exchange.redirectUri).getToken({
+          code: exchange.code,
+          codeVerifier: exchange.codeVerifier,
+          redirect_uri: exchange.redirectUri,
+        }));
+      } catch (error) {
+        throw googleError(error, "oauth", "token exchange");
+      }
+      const tokens = toProviderTokens(credentials, "token exchange");
+      return { tokens, identity: await identityOf(tokens.accessToken) };
+    },
+
+    async refreshTokens(refreshToken: string): Promise<ProviderTokens> {
+      let credentials: Credentials;
+      try {
+        ({ tokens: credentials } = await oauthClient().refreshGrant(refreshToken));
+      } catch (error) {
+        throw googleError(error, "oauth", "token refresh");
+      }
+      return toProviderTokens(credentials, "token refresh");
+    },
+
+    missingScopes(granted: string[]): string[] {
+      return granted.includes(CALENDAR_READONLY) || granted.includes(CALENDAR_FULL) ? [] : [CALENDAR_READONLY];
+    },
+
+    listCalendars(accessToken: string): Promise<ProviderCalendar[]> {
+      return call("calendarList.list", async () => {
+        const api = calendarApi(accessToken);
+        const calendars: ProviderCalendar[] = [];
+        let pageToken: string | undefined;
+        do {
+          const { data } = await api.calendarList.list({ maxResults: CALENDAR_LIST_PAGE_SIZE, pageToken });
+          for (const entry of data.items ?? []) {
+            if (entry.id) calendars.push(toProviderCalendar({ ...entry, id: entry.id }));
+          }
+          pageToken = data.nextPageToken ?? undefined;
+        } while (pageToken);
+        return calendars;
+      });
+    },
+
+    fetchChanges(accessToken: string, request: ChangesRequest): Promise<ChangesPage> {
+      return call("events.list", async () => {
+        // Google wants every page and every incremental round to repeat the first
+        // call's parameters; only timeMin is left out, as syncToken forbids it.
+        const params: calendar_v3.Params$Resource$Events$List = {
+          calendarId: request.providerCalendarId,
+          singleEvents: true,
+          showDeleted: true,
+          maxResults: pageSizeOf(request),
+          ...(request.cursor === null ? { timeMin: request.window.start.toISOString() } : { syncToken: request.cursor }),
+          ...(request.pageToken ? { pageToken: request.pageToken } : {}),
+        };
+        const { data } = await calendarApi(accessToken).events.list(params);
+        const changes = (data.items ?? [])
+          .map((item) => toEventChange(item, request.calendarTimeZone))
+          .filter((change): change is EventChange => change !== null);
+        const nextPageToken = data.nextPageToken ?? null;
+        return { changes, nextPageToken, nextCursor: nextPageToken === null ? (data.nextSyncToken ?? null) : null };
+      });
+    },
+
+    createPush(accessToken: string, request: PushRequest): Promise<PushChannel> {
+      return call("events.watch", async () => {
+        const ttlSeconds = Math.max(1, Math.ceil((request.expiresAt.getTime() - Date.now()) / 1000));
+        const { data } = await calendarApi(accessToken).events.watch({
+          calendarId: request.providerCalendarId,
+          requestBody: {
+            id: request.channelId,
+            type: "web_hook",
+            address: request.notificationUrl,
+            token: request.secret,
+            params: { ttl: String(ttlSeconds) },
+          },
+        });
+        if (!data.resourceId) throw new ProviderError("failed", "Google events.watch returned no resourceId");
+        // An int64 field: the SDK types it as a string, but either form may arrive.
+        const expiration = Number(data.expiration as string | number | null | undefined);
+        return {
+          externalId: data.id ?? request.channelId,
+          resourceId: data.resourceId,
+          resource: data.resourceUri ?? "",
+          expiresAt: Number.isFinite(expiration) && expiration > 0 ? new Date(expiration) : new Date(Date.now() + ttlSeconds * 1000),
+        };
+      });
+    },
+
+    async extendPush(): Promise<{ expiresAt: Date }> {
+      throw new ProviderError("rejected", "Google channels cannot be extended; create a new channel");
+    },
+
+    async stopPush(accessToken: string, handle: PushHandle): Promise<void> {
+      if (!handle.resourceId) throw new ProviderError("rejected", "A Google channel can only be stopped with its resourceId");
+      const resourceId = handle.resourceId;
+      try {
+        await call("channels.stop", () => calendarApi(accessToken).channels.stop({ requestBody: { id: handle.externalId, resourceId } }));
+      } catch (error) {
+        // Stopped, expired or never created: in every case nothing is delivering any more.
+        if (error instanceof ProviderError && error.kind === "not_found") return;
+        throw error;
+      }
+    },
+  };
+}

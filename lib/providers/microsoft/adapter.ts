@@ -1,0 +1,208 @@
+import type { Client } from "@microsoft/microsoft-graph-client";
+import type { MicrosoftSettings } from "../config";
+import { isProviderError, ProviderError } from "../errors";
+import type { CalendarProvider, ChangesPage, ChangesRequest, EventChange, ProviderCalendar, PushChannel } from "../port";
+import { graphFailure } from "./errors";
+import { createGraphClient } from "./graph-client";
+import { graphItemToChange, parseGraphInstant, type GraphEvent } from "./mapping";
+import { microsoftAuthorizationUrl, missingMicrosoftScopes, requestTokens, tenantIdFromIdToken } from "./oauth";
+
+// The Microsoft Graph adapter of the provider port.
+
+const MINUTE_MS = 60_000;
+/**
+ * Graph allows Outlook event subscriptions 10,080 minutes. We ask for a little
+ * less so our clock running ahead of Graph's never turns a request into a 400.
+ */
+const MAX_PUSH_LIFETIME_MS = 10_000 * MINUTE_MS;
+
+/** A subscription on the mailbox's events covers every calendar in it. */
+const PUSH_RESOURCE = "me/events";
+
+interface GraphCollection<T> {
+  value?: T[];
+  "@odata.nextLink"?: string;
+  "@odata.deltaLink"?: string;
+}
+
+interface GraphCalendar {
+  id: string;
+  name?: string | null;
+  isDefaultCalendar?: boolean;
+}
+
+interface GraphUser {
+  id?: string;
+  mail?: string | null;
+  userPrincipalName?: string | null;
+  displayName?: string | null;
+}
+
+interface GraphSubscription {
+  id?: string;
+  resource?: string;
+  expirationDateTime?: string;
+}
+
+/** Stored links must be absolute https URLs: the SDK reads anything else as a path under /v1.0. */
+function isAbsoluteHttps(link: string): boolean {
+  return link.startsWith("https://");
+}
+
+export function createMicrosoftProvider(settings: MicrosoftSettings, options: { fetch?: typeof fetch } = {}): CalendarProvider {
+  const fetchImpl = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const graph = (accessToken: string): Client => createGraphClient(settings, accessToken, options.fetch);
+
+  async function call<T>(action: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw graphFailure(error, action);
+    }
+  }
+
+  /** Follows @odata.nextLink to the end of a (small) collection. */
+  async function collect<T>(client: Client, path: string, action: string): Promise<T[]> {
+    const items: T[] = [];
+    let next: string | undefined = path;
+    while (next) {
+      const target: string = next;
+      const page = await call(action, () => client.api(target).get() as Promise<GraphCollection<T>>);
+      items.push(...(page.value ?? []));
+      next = page["@odata.nextLink"];
+    }
+    return items;
+  }
+
+  function clampExpiry(expiresAt: Date): string {
+    return new Date(Math.min(expiresAt.getTime(), Date.now() + MAX_PUSH_LIFETIME_MS)).toISOString();
+  }
+
+  function grantedExpiry(subscription: GraphSubscription, requested: string): Date {
+    return parseGraphInstant(subscription.expirationDateTime) ?? new Date(requested);
+  }
+
+  return {
+    name: "microsoft",
+    displayName: "Microsoft",
+    pushScope: "account",
+    renewal: "extend",
+    maxPushLifetimeMs: MAX_PUSH_LIFETIME_MS,
+
+    authorizationUrl(request) {
+      return microsoftAuthorizationUrl(settings, request);
+    },
+
+    async exchangeCode(exchange) {
+      const { tokens, idToken } = await requestTokens(
+        settings,
+        { grant_type: "authorization_code", code: exchange.code, code_verifier: exchange.codeVerifier, redirect_uri: exchange.redirectUri },
+        fetchImpl,
+        "code exchange",
+      );
+      const me = await call("GET /me", () => graph(tokens.accessToken).api("/me").get() as Promise<GraphUser>);
+      const email = me.mail ?? me.userPrincipalName;
+      if (!me.id || !email) throw new ProviderError("failed", "Microsoft Graph GET /me: no id or email in the profile");
+      return {
+        tokens,
+        identity: { providerAccountId: me.id, email, name: me.displayName ?? null, tenantId: tenantIdFromIdToken(idToken) },
+      };
+    },
+
+    async refreshTokens(refreshToken) {
+      // Microsoft rotates refresh tokens: the response carries a new one to store.
+      const { tokens } = await requestTokens(settings, { grant_type: "refresh_token", refresh_token: refreshToken }, fetchImpl, "token refresh");
+      return tokens;
+    },
+
+    missingScopes(granted) {
+      return missingMicrosoftScopes(granted);
+    },
+
+    async listCalendars(accessToken) {
+      // Graph calendars carry no zone, and the mailbox's (GET /me/mailboxSettings)
+      // needs MailboxSettings.Read and is a Windows zone name; the emulator does not
+      // serve it either. So "UTC", which the port allows when the provider gives none.
+      const calendars = await collect<GraphCalendar>(graph(accessToken), "/me/calendars", "GET /me/calendars");
+      return calendars.map(
+        (calendar): ProviderCalendar => ({
+          providerCalendarId: calendar.id,
+          name: calendar.name ?? "",
+          isPrimary: calendar.isDefaultCalendar === true,
+          timeZone: "UTC",
+        }),
+      );
+    },
+
+    async fetchChanges(accessToken, request: ChangesRequest): Promise<ChangesPage> {
+      let target: string;
+      if (request.pageToken !== null || request.cursor !== null) {
+        target = (request.pageToken ?? request.cursor) as string;
+        // A link we cannot follow is as good as expired: start a full round.
+        if (!isAbsoluteHttps(target)) throw new ProviderError("cursor_expired", "Microsoft delta link is not an absolute https URL");
+      } else {
+        const start = encodeURIComponent(request.window.start.toISOString());
+        const end = encodeURIComponent(request.window.end.toISOString());
+        target = `/me/calendars/${encodeURIComponent(request.providerCalendarId)}/calendarView/delta?startDateTime=${start}&endDateTime=${end}`;
+      }
+      // UTC makes every timed start/end an unambiguous wall time (IANA, unlike the
+      // Windows names Graph uses by default). The page size rides on every page.
+      const prefer = ['outlook.timezone="UTC"'];
+      if (request.pageSize !== undefined && request.pageSize > 0) prefer.push(`odata.maxpagesize=${Math.floor(request.pageSize)}`);
+      const page = await call("calendarView delta", () =>
+        graph(accessToken).api(target).header("Prefer", prefer.join(", ")).get() as Promise<GraphCollection<GraphEvent>>,
+      );
+      const changes: EventChange[] = [];
+      for (const item of page.value ?? []) {
+        const change = graphItemToChange(item, request.calendarTimeZone);
+        if (change) changes.push(change);
+      }
+      const nextLink = page["@odata.nextLink"] ?? null;
+      const deltaLink = page["@odata.deltaLink"] ?? null;
+      if (nextLink === null && deltaLink === null) throw new ProviderError("failed", "Microsoft delta page carried neither a nextLink nor a deltaLink");
+      return { changes, nextPageToken: nextLink, nextCursor: nextLink === null ? deltaLink : null };
+    },
+
+    async createPush(accessToken, request): Promise<PushChannel> {
+      const expirationDateTime = clampExpiry(request.expiresAt);
+      // Graph validates both URLs with a handshake before it answers, so our
+      // endpoints must already be serving; a failed handshake is a 400 ("rejected").
+      const subscription = await call("POST /subscriptions", () =>
+        graph(accessToken)
+          .api("/subscriptions")
+          .post({
+            changeType: "created,updated,deleted",
+            notificationUrl: request.notificationUrl,
+            lifecycleNotificationUrl: request.lifecycleUrl,
+            resource: PUSH_RESOURCE,
+            expirationDateTime,
+            clientState: request.secret,
+          }) as Promise<GraphSubscription>,
+      );
+      if (!subscription.id) throw new ProviderError("failed", "Microsoft Graph POST /subscriptions: no subscription id in the answer");
+      return {
+        externalId: subscription.id,
+        resourceId: null,
+        resource: subscription.resource ?? PUSH_RESOURCE,
+        expiresAt: grantedExpiry(subscription, expirationDateTime),
+      };
+    },
+
+    async extendPush(accessToken, handle, expiresAt) {
+      const expirationDateTime = clampExpiry(expiresAt);
+      const subscription = await call("PATCH /subscriptions", () =>
+        graph(accessToken).api(`/subscriptions/${encodeURIComponent(handle.externalId)}`).patch({ expirationDateTime }) as Promise<GraphSubscription>,
+      );
+      return { expiresAt: grantedExpiry(subscription, expirationDateTime) };
+    },
+
+    async stopPush(accessToken, handle) {
+      try {
+        await call("DELETE /subscriptions", () => graph(accessToken).api(`/subscriptions/${encodeURIComponent(handle.externalId)}`).delete() as Promise<unknown>);
+      } catch (error) {
+        if (isProviderError(error, "not_found")) return;
+        throw error;
+      }
+    },
+  };
+}

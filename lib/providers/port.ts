@@ -1,0 +1,164 @@
+// The one provider interface. Everything outside lib/providers (and the webhook
+// parsers in lib/webhooks) talks to Google and Microsoft through this port, so no
+// other code branches on provider. Adapters: ./google, ./microsoft; chosen in ./index.
+
+export type ProviderName = "google" | "microsoft";
+export const PROVIDERS: readonly ProviderName[] = ["google", "microsoft"] as const;
+
+/** Tokens as a token endpoint returned them. */
+export interface ProviderTokens {
+  accessToken: string;
+  /** Null when the provider sent none (Google sends one only with consent; keep the old one). */
+  refreshToken: string | null;
+  expiresAt: Date;
+  /** Granted scopes, as the provider names them in the token response. */
+  scopes: string[];
+}
+
+/** Who the connected account is. */
+export interface ProviderIdentity {
+  /** Google `sub` / Microsoft `oid`: stable across email changes. */
+  providerAccountId: string;
+  email: string;
+  name: string | null;
+  /** Microsoft tenant id; null for Google. */
+  tenantId: string | null;
+}
+
+export interface ProviderCalendar {
+  providerCalendarId: string;
+  name: string;
+  isPrimary: boolean;
+  /** IANA zone; "UTC" when the provider gives none. */
+  timeZone: string;
+}
+
+/**
+ * An event as we store it (the Event table's provider fields). All-day events carry
+ * their dates (`YYYY-MM-DD`, end exclusive) and, as instants, midnight of those
+ * dates in the calendar's zone.
+ */
+export interface EventRecord {
+  providerEventId: string;
+  iCalUid: string | null;
+  title: string;
+  isAllDay: boolean;
+  startAt: Date;
+  endAt: Date;
+  startDate: string | null;
+  endDate: string | null;
+  startTimeZone: string | null;
+  endTimeZone: string | null;
+  status: "confirmed" | "tentative";
+  organizerEmail: string | null;
+  organizerName: string | null;
+  attendeeCount: number;
+  providerUpdatedAt: Date | null;
+  /** Google recurringEventId / Graph seriesMasterId, for instances of a series. */
+  recurringSeriesId: string | null;
+  originalStartAt: Date | null;
+}
+
+/** One entry of a change feed: upsert this event, or remove the event with this id. */
+export type EventChange = { type: "upsert"; event: EventRecord } | { type: "delete"; providerEventId: string };
+
+export interface ChangesRequest {
+  providerCalendarId: string;
+  /** The calendar's IANA zone: all-day dates become instants in it. */
+  calendarTimeZone: string;
+  /**
+   * The stored cursor (Google nextSyncToken, Graph deltaLink), or null for a full
+   * sync over `window`.
+   */
+  cursor: string | null;
+  /** The page to fetch within the current round (Google pageToken, Graph nextLink); null for the first. */
+  pageToken: string | null;
+  /** What a full sync covers. Google bounds only the past (incremental calls cannot be bounded). */
+  window: { start: Date; end: Date };
+  /** Page size hint. */
+  pageSize?: number;
+}
+
+export interface ChangesPage {
+  changes: EventChange[];
+  /** More pages in this round. Never set together with `nextCursor`. */
+  nextPageToken: string | null;
+  /** Set on the last page only: the cursor to store once every page has been applied. */
+  nextCursor: string | null;
+}
+
+export interface PushRequest {
+  providerCalendarId: string;
+  /** Our id for the channel (Google channel id). Graph ignores it and assigns its own. */
+  channelId: string;
+  /** Per-channel random secret: Google channel token / Graph clientState. */
+  secret: string;
+  notificationUrl: string;
+  /** Graph lifecycleNotificationUrl. */
+  lifecycleUrl: string;
+  expiresAt: Date;
+}
+
+export interface PushChannel {
+  /** Google channel id / Graph subscription id: what notifications name. */
+  externalId: string;
+  /** Google resourceId (needed to stop the channel); null for Graph. */
+  resourceId: string | null;
+  /** Google resourceUri / Graph resource path. */
+  resource: string;
+  /** As the provider granted it (it clamps what we ask for). */
+  expiresAt: Date;
+}
+
+export interface PushHandle {
+  externalId: string;
+  resourceId: string | null;
+}
+
+export interface AuthorizationRequest {
+  state: string;
+  /** PKCE S256 challenge. */
+  codeChallenge: string;
+  redirectUri: string;
+  loginHint?: string;
+}
+
+export interface CodeExchange {
+  code: string;
+  codeVerifier: string;
+  redirectUri: string;
+}
+
+export interface CalendarProvider {
+  readonly name: ProviderName;
+  /** Human name for messages ("Google", "Microsoft"). */
+  readonly displayName: string;
+  /**
+   * Google channels watch one calendar ("calendar"); a Graph subscription watches
+   * the whole mailbox ("account"), so its notifications sync every enabled calendar.
+   */
+  readonly pushScope: "calendar" | "account";
+  /** Google has no renew call (a new channel replaces the old); Graph extends by PATCH. */
+  readonly renewal: "replace" | "extend";
+  /** Longest lifetime worth asking for. */
+  readonly maxPushLifetimeMs: number;
+
+  /** Consent URL: offline access, consent prompt, calendar read scopes, PKCE S256. */
+  authorizationUrl(request: AuthorizationRequest): string;
+  /** Code for tokens, then the account's identity. ProviderError("reauthorization_required"/"failed") on failure. */
+  exchangeCode(exchange: CodeExchange): Promise<{ tokens: ProviderTokens; identity: ProviderIdentity }>;
+  /** ProviderError("reauthorization_required") on invalid_grant. Microsoft returns a rotated refresh token. */
+  refreshTokens(refreshToken: string): Promise<ProviderTokens>;
+  /** The required scopes missing from a grant (empty when all were granted). */
+  missingScopes(granted: string[]): string[];
+
+  listCalendars(accessToken: string): Promise<ProviderCalendar[]>;
+  /** One page of changes. ProviderError("cursor_expired") when the cursor is no longer valid. */
+  fetchChanges(accessToken: string, request: ChangesRequest): Promise<ChangesPage>;
+
+  createPush(accessToken: string, request: PushRequest): Promise<PushChannel>;
+  /** Graph only (renewal "extend"): move the expiry. ProviderError("not_found") when it is gone. */
+  extendPush(accessToken: string, handle: PushHandle, expiresAt: Date): Promise<{ expiresAt: Date }>;
+  /** Stop a channel / delete a subscription. Already gone (404) counts as stopped. */
+  stopPush(accessToken: string, handle: PushHandle): Promise<void>;
+}

@@ -1,0 +1,409 @@
+import { randomUUID } from "node:crypto";
+import { publicBaseUrl } from "@/lib/config";
+import { db } from "@/lib/db/client";
+import type { JobPayloads } from "@/lib/jobs/catalog";
+import type { FollowUp, HandlerResult } from "@/lib/jobs/handlers";
+import { logger } from "@/lib/log";
+import { randomToken, sha256Hex } from "@/lib/oauth/pkce";
+import { withAccessToken } from "@/lib/oauth/tokens";
+import { isProviderError } from "@/lib/providers/errors";
+import { providerFor } from "@/lib/providers";
+import type { CalendarProvider, PushChannel } from "@/lib/providers/port";
+
+// Push subscriptions, whole life: register, renew (Google: new channel, switch, stop
+// the old; Graph: PATCH, recreate when gone), stop, and the history of replaced ids
+// that keeps late notifications routable. Nothing else writes webhook_subscriptions.
+//
+// Registration is best-effort everywhere: a calendar without push still syncs, the
+// 15-minute poll covers it, and the hourly renewal job retries registration.
+
+/** Renew what expires within this margin. */
+export const RENEWAL_MARGIN_MS = 24 * 60 * 60_000;
+/** Replaced Google channels keep routing this long after being stopped (deliveries in flight). */
+export const REPLACED_GRACE_MS = 10 * 60_000;
+
+type Subscription = NonNullable<Awaited<ReturnType<typeof loadSubscription>>>;
+
+export function webhookUrls(provider: CalendarProvider, base = publicBaseUrl()): { notificationUrl: string; lifecycleUrl: string } {
+  return { notificationUrl: `${base}/api/webhooks/${provider.name}`, lifecycleUrl: `${base}/api/webhooks/${provider.name}/lifecycle` };
+}
+
+async function loadSubscription(subscriptionId: string, organizationId?: string) {
+  const database = await db();
+  return database.webhookSubscription.findFirst({
+    where: { id: subscriptionId, ...(organizationId ? { organizationId } : {}) },
+    include: {
+      connection: { select: { id: true, provider: true, status: true, organizationId: true } },
+      calendar: { select: { id: true, providerCalendarId: true, syncEnabled: true } },
+    },
+  });
+}
+
+export interface RegisterOutcome {
+  calendarId: string | null;
+  status: "active" | "failed";
+  subscriptionId: string;
+  error?: string;
+}
+
+/** Creates one channel/subscription at the provider for `calendar` (or the whole account) and records it. */
+async function createOne(
+  connection: { id: string; provider: "google" | "microsoft"; organizationId: string },
+  calendar: { id: string; providerCalendarId: string } | null,
+  expiresAt: Date,
+): Promise<{ row: { id: string; externalId: string }; secretHash: string; channel?: PushChannel; error?: unknown }> {
+  const database = await db();
+  const secret = randomToken(32);
+  const secretHash = sha256Hex(secret);
+  const channelId = randomUUID();
+  // The row exists before the provider call: Google's first `sync` message can
+  // overtake the watch response.
+  const row = await database.webhookSubscription.create({
+    data: {
+      organizationId: connection.organizationId,
+      connectionId: connection.id,
+      calendarId: calendar?.id ?? null,
+      provider: connection.provider,
+      externalId: channelId,
+      secretHash,
+      status: "pending",
+    },
+    select: { id: true, externalId: true },
+  });
+  try {
+    const channel = await withAccessToken(connection, (token, provider) => {
+      const urls = webhookUrls(provider);
+      return provider.createPush(token, {
+        providerCalendarId: calendar?.providerCalendarId ?? "primary",
+        channelId,
+        secret,
+        notificationUrl: urls.notificationUrl,
+        lifecycleUrl: urls.lifecycleUrl,
+        expiresAt,
+      });
+    });
+    return { row, secretHash, channel };
+  } catch (error) {
+    return { row, secretHash, error };
+  }
+}
+
+function lifetimeFor(provider: CalendarProvider, now: Date): Date {
+  return new Date(now.getTime() + provider.maxPushLifetimeMs);
+}
+
+/**
+ * Registers push for every synced calendar of the connection that has none (Google)
+ * or for the account (Graph). Never throws for a provider failure: it is recorded on
+ * the subscription row and retried by the renewal job.
+ */
+export async function registerPush(connectionId: string, organizationId: string, now = new Date()): Promise<RegisterOutcome[]> {
+  const database = await db();
+  const connection = await database.calendarConnection.findFirst({
+    where: { id: connectionId, organizationId, status: "active" },
+    select: { id: true, provider: true, organizationId: true, calendars: { where: { syncEnabled: true }, select: { id: true, providerCalendarId: true } } },
+  });
+  if (!connection) return [];
+  const provider = providerFor(connection.provider);
+  const live = await database.webhookSubscription.findMany({
+    where: { connectionId, status: { in: ["pending", "active"] } },
+    select: { calendarId: true },
+  });
+  const covered = new Set(live.map((subscription) => subscription.calendarId ?? "account"));
+  const targets =
+    provider.pushScope === "account"
+      ? covered.has("account") || connection.calendars.length === 0
+        ? []
+        : [null]
+      : connection.calendars.filter((calendar) => !covered.has(calendar.id));
+  const outcomes: RegisterOutcome[] = [];
+  for (const calendar of targets) {
+    const created = await createOne(connection, calendar, lifetimeFor(provider, now));
+    outcomes.push(await recordCreation(created, calendar?.id ?? null));
+  }
+  return outcomes;
+}
+
+async function recordCreation(
+  created: Awaited<ReturnType<typeof createOne>>,
+  calendarId: string | null,
+): Promise<RegisterOutcome> {
+  const database = await db();
+  if (created.channel) {
+    await database.webhookSubscription.update({
+      where: { id: created.row.id },
+      data: {
+        externalId: created.channel.externalId,
+        resourceId: created.channel.resourceId,
+        resource: created.channel.resource,
+        expiresAt: created.channel.expiresAt,
+        status: "active",
+        lastError: null,
+      },
+    });
+    return { calendarId, status: "active", subscriptionId: created.row.id };
+  }
+  const message = created.error instanceof Error ? created.error.message : String(created.error);
+  await database.webhookSubscription.update({ where: { id: created.row.id }, data: { status: "failed", lastError: message.slice(0, 500) } });
+  logger.warn("subscription.register_failed", { subscriptionId: created.row.id, error: message });
+  return { calendarId, status: "failed", subscriptionId: created.row.id, error: message };
+}
+
+export interface RenewOutcome {
+  subscriptionId: string;
+  action: "extended" | "replaced" | "recreated" | "failed" | "skipped";
+  expiresAt?: Date | null;
+  error?: string;
+}
+
+/**
+ * Renews one subscription. Graph: PATCH the expiry (recreate on 404). Google: a new
+ * channel, then switch the row over (the old id goes to the history, still
+ * routable), then stop the old channel: there is never a moment without a channel.
+ */
+export async function renewSubscription(subscriptionId: string, options: { organizationId?: string; now?: Date; recreate?: boolean } = {}): Promise<RenewOutcome> {
+  const now = options.now ?? new Date();
+  const database = await db();
+  const subscription = await loadSubscription(subscriptionId, options.organizationId);
+  if (!subscription) return { subscriptionId, action: "skipped", error: "not found" };
+  if (subscription.connection.status !== "active") return { subscriptionId, action: "skipped", error: `connection is ${subscription.connection.status}` };
+  const provider = providerFor(subscription.provider);
+  const expiresAt = lifetimeFor(provider, now);
+  if (provider.renewal === "extend" && !options.recreate && subscription.status === "active") {
+    try {
+      const extended = await withAccessToken(subscription.connection, (token, port) =>
+        port.extendPush(token, { externalId: subscription.externalId, resourceId: subscription.resourceId }, expiresAt),
+      );
+      await database.webhookSubscription.update({
+        where: { id: subscription.id },
+        data: { expiresAt: extended.expiresAt, lastRenewedAt: now, renewalFailures: 0, lastError: null, suspect: false },
+      });
+      return { subscriptionId, action: "extended", expiresAt: extended.expiresAt };
+    } catch (err) {
+      if (!isProviderError(err, "not_found")) return recordRenewalFailure(subscription, err);
+      // Gone at the provider: fall through and create a new one.
+    }
+  }
+  return replaceSubscription(subscription, expiresAt, now);
+}
+
+async function replaceSubscription(subscription: Subscription, expiresAt: Date, now: Date): Promise<RenewOutcome> {
+  const database = await db();
+  const calendar = subscription.calendar;
+  if (subscription.calendarId && (!calendar || !calendar.syncEnabled)) {
+    await stopSubscription(subscription.id, { organizationId: subscription.organizationId });
+    return { subscriptionId: subscription.id, action: "skipped", error: "calendar no longer synced" };
+  }
+  const created = await createOne(subscription.connection, calendar, expiresAt);
+  if (!created.channel) {
+    await database.webhookSubscription.delete({ where: { id: created.row.id } });
+    return recordRenewalFailure(subscription, created.error);
+  }
+  const channel = created.channel;
+  const previous = { externalId: subscription.externalId, resourceId: subscription.resourceId, secretHash: subscription.secretHash, expiresAt: subscription.expiresAt };
+  const wasLive = subscription.status === "active" || subscription.status === "pending";
+  // createOne wrote a scratch row so early deliveries find something; fold it into
+  // the long-lived row (which keeps its id, history and event log) in one step.
+  await database.$transaction([
+    database.webhookSubscription.delete({ where: { id: created.row.id } }),
+    ...(wasLive
+      ? [
+          database.replacedSubscriptionId.create({
+            data: { organizationId: subscription.organizationId, subscriptionId: subscription.id, ...previous, replacedAt: now },
+          }),
+        ]
+      : []),
+    database.webhookSubscription.update({
+      where: { id: subscription.id },
+      data: {
+        externalId: channel.externalId,
+        resourceId: channel.resourceId,
+        resource: channel.resource,
+        secretHash: created.secretHash,
+        expiresAt: channel.expiresAt,
+        status: "active",
+        lastRenewedAt: now,
+        renewalFailures: 0,
+        lastError: null,
+        suspect: false,
+      },
+    }),
+  ]);
+  if (wasLive) {
+    await stopAtProvider(subscription.connection, previous);
+    await database.replacedSubscriptionId.updateMany({ where: { externalId: previous.externalId }, data: { stoppedAt: new Date() } });
+  }
+  const action = providerFor(subscription.provider).renewal === "replace" && wasLive ? "replaced" : "recreated";
+  logger.info("subscription.renewed", { subscriptionId: subscription.id, action });
+  return { subscriptionId: subscription.id, action, expiresAt: channel.expiresAt };
+}
+
+async function recordRenewalFailure(subscription: Subscription, err: unknown): Promise<RenewOutcome> {
+  const database = await db();
+  const message = err instanceof Error ? err.message : String(err);
+  const expired = subscription.expiresAt !== null && subscription.expiresAt.getTime() <= Date.now();
+  await database.webhookSubscription.update({
+    where: { id: subscription.id },
+    data: { renewalFailures: { increment: 1 }, lastError: message.slice(0, 500), ...(expired ? { status: "expired" } : {}) },
+  });
+  logger.warn("subscription.renew_failed", { subscriptionId: subscription.id, error: message });
+  return { subscriptionId: subscription.id, action: "failed", error: message };
+}
+
+async function stopAtProvider(connection: { id: string; provider: "google" | "microsoft" }, handle: { externalId: string; resourceId: string | null }): Promise<void> {
+  try {
+    await withAccessToken(connection, (token, provider) => provider.stopPush(token, handle));
+  } catch (err) {
+    // Best-effort: an unstoppable channel expires on its own, and its notifications
+    // no longer verify once the grace period is over.
+    logger.warn("subscription.stop_failed", { error: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+/** Stops one subscription at the provider (best-effort) and marks it stopped. */
+export async function stopSubscription(subscriptionId: string, options: { organizationId?: string; reachProvider?: boolean } = {}): Promise<boolean> {
+  const database = await db();
+  const subscription = await loadSubscription(subscriptionId, options.organizationId);
+  if (!subscription) return false;
+  if (options.reachProvider !== false && subscription.connection.status === "active" && (subscription.status === "active" || subscription.status === "pending")) {
+    await stopAtProvider(subscription.connection, subscription);
+  }
+  await database.webhookSubscription.update({ where: { id: subscription.id }, data: { status: "stopped" } });
+  await database.replacedSubscriptionId.updateMany({ where: { subscriptionId: subscription.id, stoppedAt: null }, data: { stoppedAt: new Date() } });
+  return true;
+}
+
+/** Every live subscription of a connection (disconnect, lost access). */
+export async function stopAllForConnection(connectionId: string, options: { organizationId: string; reachProvider: boolean; reason?: string }): Promise<number> {
+  const database = await db();
+  const live = await database.webhookSubscription.findMany({
+    where: { connectionId, organizationId: options.organizationId, status: { in: ["pending", "active", "failed", "expired"] } },
+    select: { id: true },
+  });
+  for (const subscription of live) await stopSubscription(subscription.id, { organizationId: options.organizationId, reachProvider: options.reachProvider });
+  if (options.reason && live.length > 0) {
+    await database.webhookSubscription.updateMany({ where: { id: { in: live.map((s) => s.id) } }, data: { lastError: options.reason } });
+  }
+  return live.length;
+}
+
+/** Calendars whose sync a subscription's notifications cover. */
+async function coveredCalendars(subscription: Subscription): Promise<Array<{ organizationId: string; calendarId: string }>> {
+  const database = await db();
+  const calendars = await database.calendar.findMany({
+    where: { connectionId: subscription.connectionId, syncEnabled: true, ...(subscription.calendarId ? { id: subscription.calendarId } : {}) },
+    select: { id: true, organizationId: true },
+  });
+  return calendars.map((calendar) => ({ organizationId: calendar.organizationId, calendarId: calendar.id }));
+}
+
+/** Graph lifecycle notifications (and anything that means the same for Google). */
+export async function handleLifecycleEvent(
+  subscriptionId: string,
+  lifecycleEvent: JobPayloads["subscription/lifecycle"]["lifecycleEvent"],
+  organizationId?: string,
+): Promise<{ renewal?: RenewOutcome; resync: Array<{ organizationId: string; calendarId: string }> }> {
+  const subscription = await loadSubscription(subscriptionId, organizationId);
+  if (!subscription) return { resync: [] };
+  const database = await db();
+  let renewal: RenewOutcome | undefined;
+  let resync: Array<{ organizationId: string; calendarId: string }> = [];
+  if (lifecycleEvent === "reauthorizationRequired") {
+    // PATCH renews and reauthorizes in one call.
+    renewal = await renewSubscription(subscription.id, { organizationId: subscription.organizationId });
+  } else if (lifecycleEvent === "subscriptionRemoved") {
+    renewal = await renewSubscription(subscription.id, { organizationId: subscription.organizationId, recreate: true });
+    resync = await coveredCalendars(subscription);
+  } else {
+    resync = await coveredCalendars(subscription);
+  }
+  await database.webhookEvent.updateMany({
+    where: { subscriptionId: subscription.id, changeType: lifecycleEvent, status: "pending" },
+    data: { status: "processed", processedAt: new Date() },
+  });
+  return { renewal, resync };
+}
+
+export async function lifecycleJob(data: JobPayloads["subscription/lifecycle"]): Promise<HandlerResult> {
+  const outcome = await handleLifecycleEvent(data.subscriptionId, data.lifecycleEvent, data.organizationId);
+  const followUps: FollowUp[] = outcome.resync.map((calendar) => ({ name: "calendar/sync.requested", data: { ...calendar, trigger: "lifecycle" } }));
+  return { followUps, summary: { action: outcome.renewal?.action ?? "resync", calendars: outcome.resync.length } };
+}
+
+export interface RenewalPlanItem {
+  subscriptionId: string;
+  organizationId: string;
+  provider: "google" | "microsoft";
+  externalId: string;
+  expiresAt: Date | null;
+  reason: "expiring" | "expired" | "suspect" | "failed";
+}
+
+/** What the renewal job would touch: expiring within the margin, expired, suspect or failed registrations. */
+export async function renewalPlan(options: { now?: Date; marginMs?: number; organizationId?: string } = {}): Promise<RenewalPlanItem[]> {
+  const now = options.now ?? new Date();
+  const horizon = new Date(now.getTime() + (options.marginMs ?? RENEWAL_MARGIN_MS));
+  const database = await db();
+  const candidates = await database.webhookSubscription.findMany({
+    where: {
+      ...(options.organizationId ? { organizationId: options.organizationId } : {}),
+      connection: { status: "active" },
+      OR: [
+        { status: "active", expiresAt: { lt: horizon } },
+        { status: "active", suspect: true },
+        { status: { in: ["expired", "failed"] } },
+      ],
+    },
+    select: { id: true, organizationId: true, provider: true, externalId: true, expiresAt: true, status: true, suspect: true },
+    orderBy: { expiresAt: "asc" },
+  });
+  return candidates.map((subscription) => ({
+    subscriptionId: subscription.id,
+    organizationId: subscription.organizationId,
+    provider: subscription.provider,
+    externalId: subscription.externalId,
+    expiresAt: subscription.expiresAt,
+    reason:
+      subscription.status === "failed"
+        ? "failed"
+        : subscription.status === "expired" || (subscription.expiresAt !== null && subscription.expiresAt <= now)
+          ? "expired"
+          : subscription.suspect
+            ? "suspect"
+            : "expiring",
+  }));
+}
+
+/**
+ * The renewal pass: renews the plan's subscriptions, then registers push wherever
+ * an active connection has none (a registration that failed at connect time).
+ */
+export async function renewExpiring(options: { now?: Date; marginMs?: number; organizationId?: string } = {}): Promise<RenewOutcome[]> {
+  const now = options.now ?? new Date();
+  const database = await db();
+  const outcomes: RenewOutcome[] = [];
+  for (const item of await renewalPlan(options)) {
+    if (item.reason === "failed") {
+      // A registration that never worked: drop the row and register afresh below.
+      await database.webhookSubscription.update({ where: { id: item.subscriptionId }, data: { status: "stopped" } });
+      continue;
+    }
+    outcomes.push(await renewSubscription(item.subscriptionId, { now, recreate: item.reason === "suspect" || item.reason === "expired" }));
+  }
+  const connections = await database.calendarConnection.findMany({
+    where: { status: "active", ...(options.organizationId ? { organizationId: options.organizationId } : {}) },
+    select: { id: true, organizationId: true },
+  });
+  for (const connection of connections) {
+    for (const registered of await registerPush(connection.id, connection.organizationId, now)) {
+      outcomes.push({ subscriptionId: registered.subscriptionId, action: registered.status === "active" ? "recreated" : "failed", error: registered.error });
+    }
+  }
+  return outcomes;
+}
+
+export async function renewJob(): Promise<HandlerResult> {
+  const outcomes = await renewExpiring();
+  const count = (action: RenewOutcome["action"]) => outcomes.filter((outcome) => outcome.action === action).length;
+  return { summary: { extended: count("extended"), replaced: count("replaced"), recreated: count("recreated"), failed: count("failed") } };
+}

@@ -1,0 +1,214 @@
+import { syncHorizon } from "@/lib/config";
+import { db } from "@/lib/db/client";
+import type { JobPayloads } from "@/lib/jobs/catalog";
+import type { HandlerResult } from "@/lib/jobs/handlers";
+import { logger } from "@/lib/log";
+import { withAccessToken } from "@/lib/oauth/tokens";
+import { ProviderError, isProviderError } from "@/lib/providers/errors";
+import type { ChangesPage, ChangesRequest } from "@/lib/providers/port";
+import { applyPage, deleteEventsNotIn, type SyncWindow } from "./store";
+
+// The sync engine: pulls a calendar's changes through the provider port and mirrors
+// them into `events`. Incremental from the stored cursor; full when there is none,
+// when asked, when the provider says the cursor is dead, or when the mirrored window
+// has drifted a week. Every page is applied in its own transaction; the new cursor
+// is stored only after the last page, so an interrupted run repeats, never skips.
+
+const DAY_MS = 24 * 60 * 60_000;
+/** Re-baseline once the window's start is this far behind where it should be. */
+const WINDOW_DRIFT_MS = 7 * DAY_MS;
+/** A Retry-After up to this long is waited out inside the run; longer ones go back to the job's retry. */
+const MAX_INLINE_WAIT_MS = 30_000;
+const MAX_INLINE_RETRIES = 3;
+const PAGE_SIZE = 250;
+
+export type SyncTrigger = JobPayloads["calendar/sync.requested"]["trigger"];
+
+export interface SyncOutcome {
+  status: "succeeded" | "skipped";
+  reason?: string;
+  syncRunId?: string;
+  mode?: "incremental" | "full";
+  created: number;
+  updated: number;
+  deleted: number;
+  pages: number;
+  providerCalls: number;
+  durationMs: number;
+}
+
+export function windowFor(now: Date, horizon = syncHorizon()): { start: Date; end: Date } {
+  const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return { start: new Date(midnight - horizon.pastDays * DAY_MS), end: new Date(midnight + horizon.futureDays * DAY_MS) };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Counters {
+  created: number;
+  updated: number;
+  deleted: number;
+  pages: number;
+  providerCalls: number;
+}
+
+/**
+ * Syncs one calendar of `organizationId`. Throws a ProviderError the job driver can
+ * retry (rate limited, unavailable) or must not (reauthorization required).
+ */
+export async function syncCalendar(input: {
+  organizationId: string;
+  calendarId: string;
+  trigger: SyncTrigger;
+  mode?: "incremental" | "full";
+  now?: () => Date;
+}): Promise<SyncOutcome> {
+  const now = input.now ?? (() => new Date());
+  const started = Date.now();
+  const database = await db();
+  const calendar = await database.calendar.findFirst({
+    where: { id: input.calendarId, organizationId: input.organizationId },
+    include: { connection: { select: { id: true, provider: true, status: true } } },
+  });
+  const skipped = (reason: string): SyncOutcome => ({ status: "skipped", reason, created: 0, updated: 0, deleted: 0, pages: 0, providerCalls: 0, durationMs: Date.now() - started });
+  if (!calendar) return skipped("calendar not found");
+  if (!calendar.syncEnabled) return skipped("sync is off for this calendar");
+  if (calendar.connection.status !== "active") return skipped(`connection is ${calendar.connection.status}`);
+
+  const target = windowFor(now());
+  const drifted = !calendar.syncWindowStart || target.start.getTime() - calendar.syncWindowStart.getTime() > WINDOW_DRIFT_MS;
+  let mode: "incremental" | "full" = input.mode === "full" || !calendar.syncCursor || drifted ? "full" : "incremental";
+  const run = await database.syncRun.create({
+    data: { organizationId: calendar.organizationId, calendarId: calendar.id, trigger: input.trigger, mode },
+    select: { id: true, startedAt: true },
+  });
+  const counters: Counters = { created: 0, updated: 0, deleted: 0, pages: 0, providerCalls: 0 };
+  const scope = { organizationId: calendar.organizationId, calendarId: calendar.id };
+
+  const fetchPage = (request: ChangesRequest): Promise<ChangesPage> =>
+    withProviderRetry(() => {
+      counters.providerCalls += 1;
+      return withAccessToken(calendar.connection, (token, provider) => provider.fetchChanges(token, request));
+    });
+
+  const round = async (cursor: string | null, window: { start: Date; end: Date }): Promise<string> => {
+    const full = cursor === null;
+    const seen = full ? new Set<string>() : undefined;
+    const mirrored: SyncWindow = window;
+    let pageToken: string | null = null;
+    for (;;) {
+      const page = await fetchPage({
+        providerCalendarId: calendar.providerCalendarId,
+        calendarTimeZone: calendar.timeZone,
+        cursor,
+        pageToken,
+        window,
+        pageSize: PAGE_SIZE,
+      });
+      counters.pages += 1;
+      const counts = await applyPage(database, scope, page.changes, mirrored, seen);
+      counters.created += counts.created;
+      counters.updated += counts.updated;
+      counters.deleted += counts.deleted;
+      if (page.nextPageToken) {
+        pageToken = page.nextPageToken;
+        continue;
+      }
+      if (!page.nextCursor) throw new ProviderError("failed", "the provider ended a sync round without a cursor");
+      if (seen) counters.deleted += await deleteEventsNotIn(database, calendar.id, [...seen]);
+      return page.nextCursor;
+    }
+  };
+
+  try {
+    let cursor: string;
+    let window = { start: calendar.syncWindowStart ?? target.start, end: calendar.syncWindowEnd ?? target.end };
+    if (mode === "full") {
+      window = target;
+      cursor = await round(null, window);
+    } else {
+      try {
+        cursor = await round(calendar.syncCursor, window);
+      } catch (err) {
+        if (!isProviderError(err, "cursor_expired")) throw err;
+        // The provider forgot our place: start over from nothing, deleting what is gone.
+        logger.info("sync.cursor_expired", { calendarId: calendar.id, code: err.code });
+        mode = "full";
+        window = target;
+        cursor = await round(null, window);
+      }
+    }
+    const finishedAt = now();
+    const durationMs = Date.now() - started;
+    await database.$transaction([
+      database.calendar.update({
+        where: { id: calendar.id },
+        data: {
+          syncCursor: cursor,
+          syncWindowStart: window.start,
+          syncWindowEnd: window.end,
+          lastSyncedAt: finishedAt,
+          ...(input.trigger === "poll" ? { lastPolledAt: finishedAt } : {}),
+        },
+      }),
+      database.calendarConnection.update({ where: { id: calendar.connection.id }, data: { lastSyncedAt: finishedAt, lastError: null } }),
+      database.syncRun.update({ where: { id: run.id }, data: { ...counters, mode, status: "succeeded", durationMs, finishedAt } }),
+      // Notifications that arrived before this run started are covered by it.
+      database.$executeRaw`
+        UPDATE webhook_events SET status = 'processed', processed_at = now()
+        WHERE status = 'pending' AND received_at <= ${run.startedAt}
+          AND change_type IS DISTINCT FROM 'reauthorizationRequired' AND change_type IS DISTINCT FROM 'subscriptionRemoved' AND change_type IS DISTINCT FROM 'missed'
+          AND (calendar_id = ${calendar.id}::uuid
+               OR (calendar_id IS NULL AND subscription_id IN (SELECT id FROM webhook_subscriptions WHERE connection_id = ${calendar.connection.id}::uuid)))`,
+    ]);
+    if (input.trigger === "poll") await flagSilentChanges(calendar.id, calendar.connection.id, calendar.lastSyncedAt, counters);
+    return { status: "succeeded", syncRunId: run.id, mode, ...counters, durationMs };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    await database.syncRun
+      .update({ where: { id: run.id }, data: { ...counters, mode, status: "failed", error: message.slice(0, 1000), durationMs: Date.now() - started, finishedAt: now() } })
+      .catch(() => {});
+    if (input.trigger === "poll") await database.calendar.update({ where: { id: calendar.id }, data: { lastPolledAt: now() } }).catch(() => {});
+    throw err;
+  }
+}
+
+/** Waits out short rate limits and blips inside the run; anything longer is the job driver's to retry. */
+async function withProviderRetry<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!isProviderError(err) || !err.transient || attempt > MAX_INLINE_RETRIES) throw err;
+      const wait = err.retryAfterMs ?? 500 * 2 ** (attempt - 1);
+      if (wait > MAX_INLINE_WAIT_MS) throw err;
+      await sleep(wait);
+    }
+  }
+}
+
+/**
+ * A poll that finds changes no notification announced means push is not reaching us
+ * for this calendar: flag its subscription as suspect (the admin pages show it, and
+ * the renewal job replaces suspect subscriptions).
+ */
+async function flagSilentChanges(calendarId: string, connectionId: string, previousSync: Date | null, counters: Counters): Promise<void> {
+  if (counters.created + counters.updated + counters.deleted === 0 || !previousSync) return;
+  const database = await db();
+  const flagged = await database.webhookSubscription.updateMany({
+    where: {
+      connectionId,
+      status: "active",
+      OR: [{ calendarId }, { calendarId: null }],
+      AND: [{ OR: [{ lastNotificationAt: null }, { lastNotificationAt: { lt: previousSync } }] }],
+    },
+    data: { suspect: true, suspectCount: { increment: 1 } },
+  });
+  if (flagged.count > 0) logger.warn("subscription.suspect", { calendarId, changes: counters.created + counters.updated + counters.deleted });
+}
+
+/** The job: one sync; a skipped calendar is not an error. */
+export async function syncCalendarJob(data: JobPayloads["calendar/sync.requested"]): Promise<HandlerResult> {
+  const outcome = await syncCalendar(data);
+  return { summary: { ...outcome } };
+}
