@@ -1,8 +1,8 @@
 import { db } from "@/lib/db/client";
 import { notFound } from "@/lib/http/errors";
-import { dispatch } from "@/lib/jobs/dispatch";
 import { logger } from "@/lib/log";
 import { registerPush, stopSubscription } from "@/lib/subscriptions/lifecycle";
+import { requestSync } from "@/lib/sync/resync";
 
 /**
  * Turns sync on or off for one calendar. On: push for it (where push is per
@@ -18,9 +18,9 @@ export async function setCalendarSync(organizationId: string, calendarId: string
   if (!calendar) throw notFound("no such calendar");
   if (calendar.syncEnabled === enabled) return;
   if (enabled) {
-    await database.calendar.update({ where: { id: calendarId }, data: { syncEnabled: true, syncCursor: null } });
+    await database.calendar.update({ where: { id: calendarId }, data: { syncEnabled: true } });
     if (calendar.connection.status === "active") {
-      await dispatch("calendar/sync.requested", { organizationId, calendarId, trigger: "manual", mode: "full" });
+      await requestSync(organizationId, calendarId, { full: true });
       // Best-effort and slow (a provider round trip): do not hold the request for it.
       void registerPush(calendar.connectionId, organizationId).catch((err: unknown) =>
         logger.warn("calendar.register_failed", { calendarId, error: err instanceof Error ? err.message : String(err) }),

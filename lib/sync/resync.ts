@@ -1,0 +1,25 @@
+import { db } from "@/lib/db/client";
+import { notFound } from "@/lib/http/errors";
+import { dispatch } from "@/lib/jobs/dispatch";
+import type { SyncTrigger } from "./engine";
+
+/**
+ * Asks for a sync of one calendar. A full one is requested by forgetting the
+ * cursor first: the engine then has nothing to resume from, whichever request a
+ * debounce keeps (Inngest keeps only the last event of a burst, so a `mode` in the
+ * payload alone could be lost to a webhook arriving right after).
+ */
+export async function requestSync(organizationId: string, calendarId: string, options: { full?: boolean; trigger?: SyncTrigger } = {}): Promise<void> {
+  const database = await db();
+  const updated = await database.calendar.updateMany({
+    where: { id: calendarId, organizationId },
+    data: options.full ? { syncCursor: null } : {},
+  });
+  if (updated.count === 0) throw notFound("no such calendar");
+  await dispatch("calendar/sync.requested", {
+    organizationId,
+    calendarId,
+    trigger: options.trigger ?? "manual",
+    ...(options.full ? { mode: "full" as const } : {}),
+  });
+}
