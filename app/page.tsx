@@ -1,4 +1,7 @@
 import Link from "next/link";
+import { unstable_rethrow } from "next/navigation";
+import { connection } from "next/server";
+import { getViewer } from "@/lib/auth/viewer";
 import { Logo } from "@/components/logo";
 
 const features = [
@@ -20,7 +23,26 @@ const features = [
   },
 ];
 
-export default function HomePage() {
+const CONNECT_PATH = "/onboarding/connect-calendar";
+
+async function signedIn(): Promise<boolean> {
+  // Rendered per request: a build-time render would bake in "signed out".
+  await connection();
+  // The front page must render even when sign-in cannot be checked (database down,
+  // auth misconfigured): it then offers sign-in, which reports the problem itself.
+  try {
+    return (await getViewer()) !== null;
+  } catch (err) {
+    // Next signals "this page reads cookies, render it per request" by throwing;
+    // swallowing that would freeze the signed-out version into a static page.
+    unstable_rethrow(err);
+    return false;
+  }
+}
+
+export default async function HomePage() {
+  const isSignedIn = await signedIn();
+  const connectHref = isSignedIn ? CONNECT_PATH : `/signin?callbackUrl=${encodeURIComponent(CONNECT_PATH)}`;
   return (
     <div className="flex min-h-screen flex-col">
       <header className="border-b border-slate-200 bg-white">
@@ -31,10 +53,10 @@ export default function HomePage() {
               System status
             </a>
             <Link
-              href="/onboarding/connect-calendar"
+              href={isSignedIn ? "/dashboard" : "/signin"}
               className="rounded-md bg-brand-600 px-3 py-1.5 font-medium text-white hover:bg-brand-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600"
             >
-              Get started
+              {isSignedIn ? "Open dashboard" : "Sign in"}
             </Link>
           </nav>
         </div>
@@ -50,7 +72,7 @@ export default function HomePage() {
           </p>
           <div className="mt-8 flex gap-3">
             <Link
-              href="/onboarding/connect-calendar"
+              href={connectHref}
               className="rounded-md bg-brand-600 px-4 py-2 font-medium text-white shadow-sm hover:bg-brand-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600"
             >
               Connect a calendar

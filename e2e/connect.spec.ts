@@ -36,18 +36,18 @@ for (const provider of ["google", "microsoft"] as const) {
     await expect(page.getByText("Sandbox").first()).toBeVisible();
     await shoot(page, `${provider}-card-not-connected`);
 
-    // Connecting: the button spins and is disabled until the browser leaves.
-    await page.route(`**/api/oauth/${provider}/start**`, async (route) => {
-      await new Promise((resolve) => setTimeout(resolve, 800));
-      await route.continue();
-    });
+    // Connecting: the button spins and is disabled while the browser leaves. The
+    // start URL is answered with 204 so the navigation is cancelled and the state stays.
+    await page.route(`**/api/oauth/${provider}/start**`, (route) => route.fulfill({ status: 204 }));
     await page.getByTestId(`connect-${provider}`).click();
     await expect(card).toHaveAttribute("data-state", "connecting");
     await expect(page.getByTestId(`connect-${provider}`)).toBeDisabled();
     await shoot(page, `${provider}-card-connecting`);
+    await page.unroute(`**/api/oauth/${provider}/start**`);
+    await page.reload();
+    await page.getByTestId(`connect-${provider}`).click();
     await page.getByTestId(`allow-${account.email}`).click();
     await page.waitForURL(/\/onboarding\/connect-calendar/);
-    await page.unroute(`**/api/oauth/${provider}/start**`);
 
     await expect(page.getByText("Calendar connected")).toBeVisible();
     await expect(card).toHaveAttribute("data-state", "connected");

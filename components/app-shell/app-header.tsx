@@ -1,0 +1,59 @@
+import Link from "next/link";
+import type { Viewer } from "@/lib/auth/viewer";
+import { Logo } from "@/components/logo";
+import { SandboxBadge } from "@/components/sandbox-badge";
+import { Badge } from "@/components/ui/badge";
+import { AppNav, type NavItem } from "./app-nav";
+import { SignOutButton } from "./sign-out-button";
+
+const ROLE_LABEL: Record<Viewer["role"], string> = { owner: "Owner", admin: "Admin", member: "Member" };
+
+function navItems(viewer: Viewer): NavItem[] {
+  const items: NavItem[] = [
+    { href: "/dashboard", label: "Dashboard" },
+    { href: "/onboarding/connect-calendar", label: "Connect calendars" },
+  ];
+  if (viewer.role === "owner" || viewer.role === "admin") items.push({ href: "/admin", label: "Admin" });
+  return items;
+}
+
+function Account({ viewer, stacked }: { viewer: Viewer; stacked: boolean }) {
+  return (
+    <div className={stacked ? "flex items-center justify-between gap-3" : "flex items-center gap-3"}>
+      <div className={stacked ? "min-w-0" : "min-w-0 text-right"}>
+        <p className="truncate text-sm font-medium text-slate-900">
+          {viewer.organizationName}
+        </p>
+        <p className={stacked ? "flex items-center gap-1.5 text-xs text-slate-500" : "flex items-center justify-end gap-1.5 text-xs text-slate-500"}>
+          <span className="truncate">
+            {viewer.email}
+          </span>
+          <Badge tone={viewer.role === "member" ? "neutral" : "brand"} className="px-1.5 py-0 text-[11px]">
+            {ROLE_LABEL[viewer.role]}
+          </Badge>
+        </p>
+      </div>
+      {/* Both copies are in the DOM (one hidden per breakpoint), so each needs its own test id. */}
+      <SignOutButton testId={stacked ? "sign-out-menu" : "sign-out"} />
+    </div>
+  );
+}
+
+export function AppHeader({ viewer, sandbox }: { viewer: Viewer; sandbox: boolean }) {
+  return (
+    <header className="sticky top-0 z-30 border-b border-slate-200 bg-white/95 backdrop-blur supports-[backdrop-filter]:bg-white/80">
+      <div className="relative mx-auto flex h-16 max-w-6xl items-center gap-4 px-4 sm:px-6">
+        <Link href="/dashboard" aria-label="calsync dashboard" className="rounded-md focus-visible:outline-2 focus-visible:outline-offset-4 focus-visible:outline-brand-600">
+          <Logo className="text-lg" />
+        </Link>
+        {sandbox ? <SandboxBadge align="start" /> : null}
+        <div className="flex flex-1 items-center justify-end gap-4 md:justify-between">
+          <AppNav items={navItems(viewer)} account={<Account viewer={viewer} stacked />} />
+          <div className="hidden md:block">
+            <Account viewer={viewer} stacked={false} />
+          </div>
+        </div>
+      </div>
+    </header>
+  );
+}

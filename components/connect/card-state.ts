@@ -1,0 +1,72 @@
+import type { ConnectionSummary, ProviderSummary, PushSummary } from "@/lib/api/types";
+import { formatShortDateTime, type ZoneOptions } from "@/components/format/time";
+import type { BadgeTone } from "@/components/ui/badge";
+
+export type CardState = "not_connected" | "connecting" | "connected" | "needs_reconnect" | "error" | "not_configured";
+
+/**
+ * What a provider card shows. "revoked" reads as "needs reconnect": either way
+ * calsync holds no working grant and the person's next step is the same.
+ */
+export function cardState(summary: ProviderSummary, connecting: boolean): CardState {
+  if (!summary.configured && !summary.connection) return "not_configured";
+  if (connecting) return "connecting";
+  const connection = summary.connection;
+  if (!connection) return "not_connected";
+  switch (connection.status) {
+    case "active":
+      return "connected";
+    case "needs_reconnect":
+    case "revoked":
+      return "needs_reconnect";
+    case "error":
+      return "error";
+  }
+}
+
+export interface PushDescription {
+  tone: BadgeTone;
+  label: string;
+  detail: string;
+}
+
+const POLLING = "Polling every 15 min";
+
+/** How changes reach calsync for this account, in one badge and one line. */
+export function describePush(push: PushSummary, zone: ZoneOptions = {}): PushDescription {
+  switch (push.status) {
+    case "active":
+      return {
+        tone: "success",
+        label: "Push active",
+        detail: push.expiresAt ? `Renews before ${formatShortDateTime(push.expiresAt, zone)}` : "Changes arrive within seconds",
+      };
+    case "pending":
+      return { tone: "info", label: "Push pending", detail: `Waiting for the provider to confirm. ${POLLING} meanwhile` };
+    case "expired":
+      return { tone: "warning", label: "Push expired", detail: `${POLLING} until it is renewed` };
+    case "failed":
+      return { tone: "danger", label: "Push failed", detail: `${POLLING}; renewal is retried automatically` };
+    case "stopped":
+      return { tone: "neutral", label: "Push stopped", detail: POLLING };
+    case "none":
+      return { tone: "neutral", label: "No push", detail: POLLING };
+  }
+}
+
+/** "2 of 3 calendars synced" (or "No calendars found" for an account with none). */
+export function describeCalendarCount(connection: Pick<ConnectionSummary, "calendarCount" | "syncedCalendarCount">): string {
+  const { calendarCount: total, syncedCalendarCount: synced } = connection;
+  if (total === 0) return "No calendars found yet";
+  return `${synced} of ${total} ${total === 1 ? "calendar" : "calendars"} synced`;
+}
+
+/** Whether anything is connected, for the "Go to dashboard" link. */
+export function hasAnyConnection(providers: readonly ProviderSummary[]): boolean {
+  return providers.some((provider) => provider.connection !== null);
+}
+
+/** Whether any account is in its first sync or a running one: the page then refreshes faster. */
+export function isAnySyncing(providers: readonly ProviderSummary[]): boolean {
+  return providers.some((provider) => provider.connection?.syncing === true);
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { CONNECT_RESULTS } from "@/lib/oauth/results";
+import { connectResultToast, withoutConnectResult } from "./connect-result";
+
+describe("connectResultToast", () => {
+  it("shows nothing without a result", () => {
+    expect(connectResultToast(null, null)).toBeNull();
+    expect(connectResultToast("", "google")).toBeNull();
+  });
+
+  it("uses the shared wording for every known outcome", () => {
+    for (const [code, expected] of Object.entries(CONNECT_RESULTS)) {
+      expect(connectResultToast(code, "google")).toMatchObject({ tone: expected.tone, title: expected.title, description: expected.description });
+    }
+  });
+
+  it("tells success from failure", () => {
+    expect(connectResultToast("connected", "microsoft")?.tone).toBe("success");
+    expect(connectResultToast("consent_denied", "microsoft")?.tone).toBe("error");
+  });
+
+  it("turns an unknown code into a generic error that names the provider", () => {
+    const toast = connectResultToast("teapot", "google", { google: "Google Calendar" });
+    expect(toast).toMatchObject({ tone: "error", title: "The connection did not complete" });
+    expect(toast?.description).toContain("Google Calendar returned");
+    expect(toast?.description).toContain("teapot");
+  });
+
+  it("does not treat inherited object keys as outcomes", () => {
+    expect(connectResultToast("toString", null)?.title).toBe("The connection did not complete");
+  });
+
+  it("gives the same outcome the same id, so it is shown once", () => {
+    expect(connectResultToast("connected", "google")?.id).toBe(connectResultToast("connected", "google")?.id);
+    expect(connectResultToast("connected", "google")?.id).not.toBe(connectResultToast("connected", "microsoft")?.id);
+  });
+});
+
+describe("withoutConnectResult", () => {
+  it("removes the callback's parameters and keeps the rest", () => {
+    expect(withoutConnectResult("?result=connected&provider=google")).toBe("");
+    expect(withoutConnectResult("?result=connected&provider=google&tab=2")).toBe("?tab=2");
+    expect(withoutConnectResult("")).toBe("");
+  });
+});

@@ -1,0 +1,135 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useId } from "react";
+import { toast } from "sonner";
+import type { CalendarPatch, CalendarSummary, CalendarsResponse, ConnectionSummary } from "@/lib/api/types";
+import { fetchJson, messageOf } from "@/components/api-client";
+import { ProviderLogo, providerMeta } from "@/components/provider-meta";
+import { Badge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
+import { Switch } from "@/components/ui/switch";
+import { calendarsQueryKey } from "./queries";
+import { groupCalendarsByAccount, replaceCalendar } from "./sync-status";
+
+function setCalendar(queryClient: ReturnType<typeof useQueryClient>, id: string, update: (calendar: CalendarSummary) => CalendarSummary) {
+  queryClient.setQueryData<CalendarsResponse>(calendarsQueryKey, (old) => (old ? { ...old, calendars: replaceCalendar(old.calendars, id, update) } : old));
+}
+
+function CalendarRow({ calendar }: { calendar: CalendarSummary }) {
+  const queryClient = useQueryClient();
+  const nameId = useId();
+  const detailId = useId();
+
+  const toggle = useMutation({
+    mutationFn: (syncEnabled: boolean) =>
+      fetchJson<CalendarSummary>(`/api/calendars/${encodeURIComponent(calendar.id)}`, {
+        method: "PATCH",
+        body: JSON.stringify({ syncEnabled } satisfies CalendarPatch),
+      }),
+    onMutate: async (syncEnabled) => {
+      // A poll landing mid-save would flip the switch back for a moment.
+      await queryClient.cancelQueries({ queryKey: calendarsQueryKey });
+      setCalendar(queryClient, calendar.id, (c) => ({ ...c, syncEnabled }));
+    },
+    onSuccess: (updated) => {
+      setCalendar(queryClient, updated.id, () => updated);
+      if (updated.syncEnabled) {
+        toast.success(`Syncing “${updated.name}”`, { description: "Its events appear on this page after the first sync, usually within seconds." });
+      } else {
+        toast.success(`Stopped syncing “${updated.name}”`, { description: "calsync no longer keeps this calendar up to date." });
+      }
+    },
+    onError: (error, syncEnabled) => {
+      setCalendar(queryClient, calendar.id, (c) => ({ ...c, syncEnabled: !syncEnabled }));
+      toast.error(`Could not ${syncEnabled ? "turn on" : "turn off"} sync for “${calendar.name}”`, { description: messageOf(error) });
+    },
+    onSettled: () => Promise.all(["calendars", "connections", "events"].map((key) => queryClient.invalidateQueries({ queryKey: [key] }))),
+  });
+
+  // While saving, show what was asked for, whatever a background refresh says.
+  const checked = toggle.isPending && toggle.variables !== undefined ? toggle.variables : calendar.syncEnabled;
+
+  return (
+    <li className="flex items-center gap-4 px-4 py-3 sm:px-5">
+      <div className="min-w-0 flex-1">
+        <p className="flex flex-wrap items-center gap-2">
+          <span id={nameId} className="truncate text-sm font-medium text-slate-900">
+            {calendar.name}
+          </span>
+          {calendar.isPrimary ? <Badge tone="brand">Primary</Badge> : null}
+        </p>
+        <p id={detailId} className="mt-0.5 text-xs text-slate-500">
+          {calendar.syncEnabled ? `${calendar.eventCount} ${calendar.eventCount === 1 ? "event" : "events"} mirrored` : "Not synced"} · {calendar.timeZone}
+        </p>
+      </div>
+      <Switch
+        checked={checked}
+        busy={toggle.isPending}
+        onCheckedChange={(next) => toggle.mutate(next)}
+        aria-labelledby={nameId}
+        aria-describedby={detailId}
+        data-testid={`calendar-toggle-${calendar.id}`}
+      />
+    </li>
+  );
+}
+
+function AccountStatus({ connection }: { connection: ConnectionSummary | undefined }) {
+  if (!connection) return null;
+  if (connection.status === "needs_reconnect" || connection.status === "revoked") return <Badge tone="warning" dot>Needs reconnect</Badge>;
+  if (connection.status === "error") return <Badge tone="danger" dot>Error</Badge>;
+  if (connection.syncing) return <Badge tone="info" dot="pulse">Syncing…</Badge>;
+  return <Badge tone="success" dot>Connected</Badge>;
+}
+
+export function CalendarsSection({ calendars, connections }: { calendars: CalendarSummary[]; connections: ConnectionSummary[] }) {
+  const groups = groupCalendarsByAccount(calendars);
+  const byId = new Map(connections.map((connection) => [connection.id, connection]));
+
+  if (groups.length === 0) {
+    return (
+      <Card className="p-6 text-sm text-slate-600">
+        <p>No calendars yet. They appear here as soon as a connected account&apos;s first sync has listed them.</p>
+        <Link href="/onboarding/connect-calendar" className="mt-3 inline-block font-medium text-brand-700 underline-offset-2 hover:underline">
+          Connect a calendar
+        </Link>
+      </Card>
+    );
+  }
+
+  return (
+    <div className="space-y-4">
+      {groups.map((group) => {
+        const connection = byId.get(group.connectionId);
+        const lostAccess = connection && connection.status !== "active";
+        return (
+          <Card key={group.connectionId} className="overflow-hidden">
+            <div className="flex flex-wrap items-center gap-x-3 gap-y-2 border-b border-slate-100 bg-slate-50/60 px-4 py-3 sm:px-5">
+              <ProviderLogo provider={group.provider} />
+              <div className="min-w-0 flex-1">
+                <h3 className="truncate text-sm font-semibold text-slate-900">{group.accountEmail}</h3>
+                <p className="text-xs text-slate-500">{providerMeta(group.provider).productName}</p>
+              </div>
+              <AccountStatus connection={connection} />
+            </div>
+            {lostAccess ? (
+              <p className="border-b border-amber-100 bg-amber-50 px-4 py-2 text-xs text-amber-900 sm:px-5">
+                calsync cannot sync this account right now.{" "}
+                <Link href="/onboarding/connect-calendar" className="font-medium underline underline-offset-2">
+                  Reconnect it
+                </Link>
+              </p>
+            ) : null}
+            <ul className="divide-y divide-slate-100">
+              {group.calendars.map((calendar) => (
+                <CalendarRow key={calendar.id} calendar={calendar} />
+              ))}
+            </ul>
+          </Card>
+        );
+      })}
+    </div>
+  );
+}

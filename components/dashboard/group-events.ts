@@ -1,0 +1,77 @@
+import type { UpcomingEvent } from "@/lib/api/types";
+import { addDaysToKey, dayKeyInZone, dayLabel, formatClock, formatDayKey, type ZoneOptions } from "@/components/format/time";
+
+export interface EventDay {
+  /** `YYYY-MM-DD` in the viewer's zone. */
+  key: string;
+  /** "Today", "Tomorrow", "Friday, March 7". */
+  label: string;
+  events: UpcomingEvent[];
+}
+
+/** The day an event is listed under: its own start day, or today for one already under way. */
+function listDay(event: UpcomingEvent, todayKey: string, timeZone?: string): string {
+  // All-day events are floating dates: the 5th is the 5th in every zone.
+  const start = event.isAllDay && event.startDate ? event.startDate : dayKeyInZone(event.startAt, timeZone);
+  return start < todayKey ? todayKey : start;
+}
+
+/**
+ * Upcoming events as an agenda: one group per day in the viewer's zone, days in
+ * order, all-day events first and then by start time. Each event is listed once,
+ * on the day it starts (or today when it started earlier), so a multi-day event
+ * is one row that says how long it runs, not a copy per day. Cancelled events are
+ * left out: the agenda shows what will happen.
+ */
+export function groupEventsByDay(events: readonly UpcomingEvent[], now: Date | number, zone: ZoneOptions = {}): EventDay[] {
+  const todayKey = dayKeyInZone(now, zone.timeZone);
+  const days = new Map<string, UpcomingEvent[]>();
+  for (const event of events) {
+    if (event.status === "cancelled") continue;
+    const key = listDay(event, todayKey, zone.timeZone);
+    const list = days.get(key);
+    if (list) list.push(event);
+    else days.set(key, [event]);
+  }
+  return [...days.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, list]) => ({
+      key,
+      label: dayLabel(key, todayKey, zone.locale),
+      events: list.sort(
+        (a, b) =>
+          Number(b.isAllDay) - Number(a.isAllDay) ||
+          Date.parse(a.startAt) - Date.parse(b.startAt) ||
+          a.title.localeCompare(b.title, zone.locale) ||
+          a.id.localeCompare(b.id),
+      ),
+    }));
+}
+
+/**
+ * The time column of an agenda row: "All day", "All day · until Thu, Mar 6",
+ * "9:00 AM – 10:00 AM", or with weekdays when the event crosses midnight.
+ */
+export function formatEventTime(event: UpcomingEvent, zone: ZoneOptions = {}): string {
+  if (event.isAllDay) {
+    if (event.startDate && event.endDate) {
+      // endDate is exclusive: a one-day event on the 5th ends on the 6th.
+      const lastDay = addDaysToKey(event.endDate, -1);
+      if (lastDay > event.startDate) return `All day · until ${formatDayKey(lastDay, { locale: zone.locale, short: true })}`;
+    }
+    return "All day";
+  }
+  const startDay = dayKeyInZone(event.startAt, zone.timeZone);
+  // An event ending at midnight ends "on" the day it started, as people read it.
+  const endDay = dayKeyInZone(Date.parse(event.endAt) - 1, zone.timeZone);
+  const start = formatClock(event.startAt, zone);
+  const end = formatClock(event.endAt, zone);
+  if (startDay === endDay) return start === end ? start : `${start} – ${end}`;
+  const weekday = (key: string) => formatDayKey(key, { locale: zone.locale, short: true }).split(",")[0] ?? "";
+  return `${weekday(startDay)} ${start} – ${weekday(endDay)} ${end}`;
+}
+
+/** The browser's IANA zone, for "times in Europe/Berlin". */
+export function browserTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
