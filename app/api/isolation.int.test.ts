@@ -1,0 +1,104 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { setupTestDatabase } from "@/scripts/test/database";
+import { request, signIn, type SignedIn } from "@/scripts/test/app";
+import { GET as listConnections } from "@/app/api/connections/route";
+import { DELETE as disconnect } from "@/app/api/connections/[id]/route";
+import { GET as listCalendars } from "@/app/api/calendars/route";
+import { GET as getCalendar, PATCH as patchCalendar } from "@/app/api/calendars/[id]/route";
+import { GET as upcoming } from "@/app/api/events/upcoming/route";
+
+// Every route a person uses, called by a member of another organization: never
+// their data, never an effect on it. Rows are written directly; no provider is
+// involved, so nothing here can pass by failing to reach one.
+
+const database = setupTestDatabase();
+let owner: SignedIn;
+let stranger: SignedIn;
+let connectionId: string;
+let calendarId: string;
+
+const params = (id: string) => ({ params: Promise.resolve({ id }) });
+
+beforeAll(async () => {
+  owner = await signIn("owner@a.test");
+  stranger = await signIn("stranger@b.test");
+  const db = await database.db();
+  const organizationId = owner.viewer.organizationId;
+  const connection = await db.calendarConnection.create({
+    data: { organizationId, provider: "google", providerAccountId: "sub-a", accountEmail: "secret-a@example.com", accessToken: "at", refreshToken: "rt" },
+  });
+  connectionId = connection.id;
+  const calendar = await db.calendar.create({
+    data: { organizationId, connectionId, providerCalendarId: "a@example.com", name: "A private", isPrimary: true, syncEnabled: true },
+  });
+  calendarId = calendar.id;
+  const start = new Date(Date.now() + 60 * 60_000);
+  await db.event.create({
+    data: { organizationId, calendarId, providerEventId: "e1", title: "A's board meeting", startAt: start, endAt: new Date(start.getTime() + 3_600_000) },
+  });
+});
+
+async function body(response: Response): Promise<string> {
+  return JSON.stringify(await response.json());
+}
+
+describe("organization isolation", () => {
+  it("GET /api/connections shows only the caller's organization", async () => {
+    const theirs = await body(await listConnections(request("/api/connections", { cookie: stranger.cookie }), undefined as never));
+    expect(theirs).not.toContain("secret-a@example.com");
+    const mine = await body(await listConnections(request("/api/connections", { cookie: owner.cookie }), undefined as never));
+    expect(mine).toContain("secret-a@example.com");
+  });
+
+  it("DELETE /api/connections/:id of another organization is 404 and changes nothing", async () => {
+    const response = await disconnect(request(`/api/connections/${connectionId}`, { method: "DELETE", cookie: stranger.cookie }), params(connectionId));
+    expect(response.status).toBe(404);
+    const db = await database.db();
+    expect((await db.calendarConnection.findUniqueOrThrow({ where: { id: connectionId } })).status).toBe("active");
+    expect(await db.event.count({ where: { calendarId } })).toBe(1);
+  });
+
+  it("GET /api/calendars lists only the caller's calendars", async () => {
+    expect(await body(await listCalendars(request("/api/calendars", { cookie: stranger.cookie }), undefined as never))).not.toContain("A private");
+    expect(await body(await listCalendars(request("/api/calendars", { cookie: owner.cookie }), undefined as never))).toContain("A private");
+  });
+
+  it("GET and PATCH /api/calendars/:id of another organization are 404", async () => {
+    expect((await getCalendar(request(`/api/calendars/${calendarId}`, { cookie: stranger.cookie }), params(calendarId))).status).toBe(404);
+    const patched = await patchCalendar(
+      request(`/api/calendars/${calendarId}`, { method: "PATCH", cookie: stranger.cookie, body: JSON.stringify({ syncEnabled: false }), headers: { "content-type": "application/json" } }),
+      params(calendarId),
+    );
+    expect(patched.status).toBe(404);
+    expect((await (await database.db()).calendar.findUniqueOrThrow({ where: { id: calendarId } })).syncEnabled).toBe(true);
+  });
+
+  it("GET /api/events/upcoming never returns another organization's events", async () => {
+    expect(await body(await upcoming(request("/api/events/upcoming", { cookie: stranger.cookie }), undefined as never))).not.toContain("board meeting");
+    expect(await body(await upcoming(request("/api/events/upcoming", { cookie: owner.cookie }), undefined as never))).toContain("board meeting");
+  });
+
+  it("every route refuses a caller without a session (401) and bad input (400)", async () => {
+    const anonymous = [
+      await listConnections(request("/api/connections"), undefined as never),
+      await disconnect(request(`/api/connections/${connectionId}`, { method: "DELETE" }), params(connectionId)),
+      await listCalendars(request("/api/calendars"), undefined as never),
+      await getCalendar(request(`/api/calendars/${calendarId}`), params(calendarId)),
+      await upcoming(request("/api/events/upcoming"), undefined as never),
+    ];
+    expect(anonymous.map((response) => response.status)).toEqual([401, 401, 401, 401, 401]);
+    expect((await getCalendar(request("/api/calendars/not-a-uuid", { cookie: owner.cookie }), params("not-a-uuid"))).status).toBe(400);
+    const badPatch = await patchCalendar(
+      request(`/api/calendars/${calendarId}`, { method: "PATCH", cookie: owner.cookie, body: JSON.stringify({ syncEnabled: "yes" }) }),
+      params(calendarId),
+    );
+    expect(badPatch.status).toBe(400);
+    expect(await badPatch.json()).toMatchObject({ error: { kind: "invalid", fields: { syncEnabled: expect.any(String) } } });
+    expect((await upcoming(request("/api/events/upcoming?days=400", { cookie: owner.cookie }), undefined as never)).status).toBe(400);
+  });
+
+  it("a forged session cookie is anonymous", async () => {
+    const forged = owner.cookie.slice(0, -4) + "AAAA";
+    expect((await listConnections(request("/api/connections", { cookie: forged }), undefined as never)).status).toBe(401);
+  });
+});
