@@ -2,12 +2,14 @@ import { Prisma } from "@/lib/db/generated/client";
 import { isSealed, open, seal, type KeyRing } from "@/lib/db/encryption";
 
 /**
- * Token encryption, applied once at the data layer: a Prisma client extension that
- * seals the token columns of calendar_connections on every write and opens them on
- * every read, nested includes too. The rest of the code handles plaintext tokens
- * through `db()` and never sees ciphertext; raw SQL never selects these columns.
+ * Secret encryption, applied once at the data layer: a Prisma client extension that
+ * seals the token columns of calendar_connections and the push secret of
+ * webhook_subscriptions on every write and opens them on every read, nested
+ * includes too. The rest of the code handles plaintext through `db()` and never sees
+ * ciphertext; raw SQL never selects these columns.
  */
 export const SEALED_CONNECTION_COLUMNS = ["accessToken", "refreshToken"] as const;
+export const SEALED_SUBSCRIPTION_COLUMNS = ["secret"] as const;
 
 type WriteData = Record<string, unknown>;
 
@@ -21,11 +23,11 @@ function sealValue(value: unknown, ring: KeyRing): unknown {
   return value;
 }
 
-function sealData(data: unknown, ring: KeyRing): unknown {
-  if (Array.isArray(data)) return data.map((item) => sealData(item, ring));
+function sealData(data: unknown, ring: KeyRing, columns: readonly string[] = SEALED_CONNECTION_COLUMNS): unknown {
+  if (Array.isArray(data)) return data.map((item) => sealData(item, ring, columns));
   if (!data || typeof data !== "object") return data;
   const copy: WriteData = { ...(data as WriteData) };
-  for (const column of SEALED_CONNECTION_COLUMNS) {
+  for (const column of columns) {
     if (column in copy) copy[column] = sealValue(copy[column], ring);
   }
   return copy;
@@ -48,8 +50,23 @@ export function sealedColumns(ring: KeyRing) {
           return query(args);
         },
       },
+      webhookSubscription: {
+        async $allOperations({ args, query }) {
+          const write = args as { data?: unknown; create?: unknown; update?: unknown };
+          if ("data" in write) write.data = sealData(write.data, ring, SEALED_SUBSCRIPTION_COLUMNS);
+          if ("create" in write) write.create = sealData(write.create, ring, SEALED_SUBSCRIPTION_COLUMNS);
+          if ("update" in write) write.update = sealData(write.update, ring, SEALED_SUBSCRIPTION_COLUMNS);
+          return query(args);
+        },
+      },
     },
     result: {
+      webhookSubscription: {
+        secret: {
+          needs: { secret: true },
+          compute: (subscription) => openColumn(subscription.secret, ring),
+        },
+      },
       calendarConnection: {
         accessToken: {
           needs: { accessToken: true },

@@ -51,7 +51,7 @@ async function createOne(
   connection: { id: string; provider: "google" | "microsoft"; organizationId: string },
   calendar: { id: string; providerCalendarId: string } | null,
   expiresAt: Date,
-): Promise<{ row: { id: string; externalId: string }; secretHash: string; channel?: PushChannel; error?: unknown }> {
+): Promise<{ row: { id: string; externalId: string }; secret: string; secretHash: string; channel?: PushChannel; error?: unknown }> {
   const database = await db();
   const secret = randomToken(32);
   const secretHash = sha256Hex(secret);
@@ -66,6 +66,7 @@ async function createOne(
       provider: connection.provider,
       externalId: channelId,
       secretHash,
+      secret,
       status: "pending",
     },
     select: { id: true, externalId: true },
@@ -82,9 +83,9 @@ async function createOne(
         expiresAt,
       });
     });
-    return { row, secretHash, channel };
+    return { row, secret, secretHash, channel };
   } catch (error) {
-    return { row, secretHash, error };
+    return { row, secret, secretHash, error };
   }
 }
 
@@ -220,6 +221,7 @@ async function replaceSubscription(subscription: Subscription, expiresAt: Date, 
         resourceId: channel.resourceId,
         resource: channel.resource,
         secretHash: created.secretHash,
+        secret: created.secret,
         expiresAt: channel.expiresAt,
         status: "active",
         lastRenewedAt: now,
