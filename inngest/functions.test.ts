@@ -14,7 +14,12 @@ function stubHandlers(overrides: Partial<JobHandlers["events"]> & Partial<JobHan
       "connection/connected": overrides["connection/connected"] ?? none,
       "subscription/lifecycle": overrides["subscription/lifecycle"] ?? none,
     },
-    crons: { poll: overrides.poll ?? none, renew: overrides.renew ?? none },
+    crons: {
+      poll: overrides.poll ?? none,
+      renew: overrides.renew ?? none,
+      retryWebhookEvents: overrides.retryWebhookEvents ?? none,
+      cleanupWebhookEvents: overrides.cleanupWebhookEvents ?? none,
+    },
   };
 }
 
@@ -101,6 +106,52 @@ describe("a run", () => {
     expect(poll).toHaveBeenCalledOnce();
     expect(ctx.step.run).toHaveBeenCalledWith(CRON_JOBS.poll.id, expect.any(Function));
     expect(ctx.step.sendEvent).toHaveBeenCalledExactlyOnceWith("follow-ups", [{ name: "calendar/sync.requested", data: { ...syncRequest, trigger: "poll" } }]);
+  });
+});
+
+describe("webhook event crons", () => {
+  it("retry-webhook-events runs every minute and sends one sync request per calendar with a due retry", async () => {
+    const due: HandlerResult = {
+      followUps: [
+        { name: "calendar/sync.requested", data: { ...syncRequest, calendarId: "cal-1" } },
+        { name: "calendar/sync.requested", data: { ...syncRequest, calendarId: "cal-2" } },
+      ],
+      summary: { calendars: 2, deadLettered: 1 },
+    };
+    const retryWebhookEvents = vi.fn(async (): Promise<HandlerResult> => due);
+    const fn = byId(stubHandlers({ retryWebhookEvents }), "retry-webhook-events");
+    expect(fn.opts.triggers).toEqual([{ cron: "* * * * *" }]);
+    const engine = new InngestTestEngine({ function: fn });
+    const { result, error, ctx } = await engine.execute({ steps: [{ id: "follow-ups", handler: () => ({ ids: ["a", "b"] }) }] });
+    expect(error).toBeUndefined();
+    expect(retryWebhookEvents).toHaveBeenCalledOnce();
+    expect(ctx.step.run).toHaveBeenCalledWith("retry-webhook-events", expect.any(Function));
+    expect(ctx.step.sendEvent).toHaveBeenCalledExactlyOnceWith("follow-ups", due.followUps);
+    expect(result).toEqual({ calendars: 2, deadLettered: 1 });
+  });
+
+  it("cleanup-webhook-events runs daily, purges in a step and sends nothing", async () => {
+    const cleanupWebhookEvents = vi.fn(async (): Promise<HandlerResult> => ({ summary: { deleted: 1500, batches: 2 } }));
+    const fn = byId(stubHandlers({ cleanupWebhookEvents }), "cleanup-webhook-events");
+    expect(fn.opts.triggers).toEqual([{ cron: CRON_JOBS.cleanupWebhookEvents.cron }]);
+    expect(CRON_JOBS.cleanupWebhookEvents.cron).toMatch(/^\d+ \d+ \* \* \*$/);
+    const { result, error, ctx } = await new InngestTestEngine({ function: fn }).execute();
+    expect(error).toBeUndefined();
+    expect(cleanupWebhookEvents).toHaveBeenCalledOnce();
+    expect(ctx.step.run).toHaveBeenCalledWith("cleanup-webhook-events", expect.any(Function));
+    expect(ctx.step.sendEvent).not.toHaveBeenCalled();
+    expect(result).toEqual({ deleted: 1500, batches: 2 });
+  });
+
+  it("a cron that fails is retried by Inngest as the catalog says", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const cleanupWebhookEvents = vi.fn(async (): Promise<HandlerResult> => {
+      throw new Error("database unavailable");
+    });
+    const fn = byId(stubHandlers({ cleanupWebhookEvents }), "cleanup-webhook-events");
+    expect(fn.opts.retries).toBe(CRON_JOBS.cleanupWebhookEvents.retry.retries);
+    const { error } = await new InngestTestEngine({ function: fn }).execute();
+    expect(error).toMatchObject({ message: "database unavailable" });
   });
 });
 

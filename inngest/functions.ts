@@ -91,6 +91,8 @@ export function createFunctions(handlers: JobHandlers) {
     eventFunction(EVENT_JOBS.subscriptionLifecycle, handlers.events["subscription/lifecycle"]),
     cronFunction(CRON_JOBS.poll, handlers.crons.poll),
     cronFunction(CRON_JOBS.renew, handlers.crons.renew),
+    cronFunction(CRON_JOBS.retryWebhookEvents, handlers.crons.retryWebhookEvents),
+    cronFunction(CRON_JOBS.cleanupWebhookEvents, handlers.crons.cleanupWebhookEvents),
   ];
 }
 

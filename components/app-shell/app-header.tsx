@@ -13,7 +13,7 @@ function navItems(viewer: Viewer): NavItem[] {
     { href: "/dashboard", label: "Dashboard" },
     { href: "/onboarding/connect-calendar", label: "Connect calendars" },
   ];
-  if (viewer.role === "owner" || viewer.role === "admin") items.push({ href: "/admin", label: "Admin" });
+  if (viewer.role === "owner" || viewer.role === "admin") items.push({ href: "/admin", label: "Admin", badge: "admin-attention" });
   return items;
 }
 

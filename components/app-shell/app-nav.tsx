@@ -3,11 +3,14 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { AdminAttentionBadge } from "@/components/admin/attention-badge";
 import { cn } from "@/components/ui/cn";
 
 export interface NavItem {
   href: string;
   label: string;
+  /** A live mark next to the label; only admins' "Admin" link has one. */
+  badge?: "admin-attention";
 }
 
 function isCurrent(pathname: string, href: string): boolean {
@@ -32,6 +35,7 @@ function NavLinks({ items, vertical, onNavigate }: { items: NavItem[]; vertical:
               )}
             >
               {item.label}
+              {item.badge === "admin-attention" ? <AdminAttentionBadge testId={vertical ? "admin-attention-badge-menu" : "admin-attention-badge"} /> : null}
             </Link>
           </li>
         );

@@ -111,3 +111,208 @@ export interface UpcomingEventsResponse {
 export interface ErrorBody {
   error: { kind: string; message: string; fields?: Record<string, string> };
 }
+
+// ---------------------------------------------------------------------------
+// Operations console (admins only): /api/admin/**
+// ---------------------------------------------------------------------------
+
+export type WebhookEventStatus = "pending" | "processed" | "ignored" | "duplicate" | "failed" | "dead";
+export type SubscriptionStatus = "pending" | "active" | "expired" | "stopped" | "failed";
+export type ResyncMode = "incremental" | "full";
+
+/** One stored notification, as lists show it. */
+export interface AdminWebhookEvent {
+  id: string;
+  provider: ProviderName;
+  status: WebhookEventStatus;
+  /** The channel or subscription id as received (may be one a renewal replaced). */
+  externalId: string;
+  subscriptionId: string | null;
+  calendarId: string | null;
+  calendarName: string | null;
+  /** Google resource state or Graph change type / lifecycle event. */
+  changeType: string | null;
+  /** Google X-Goog-Message-Number, as a string (it is a 64-bit counter). */
+  messageNumber: string | null;
+  attempts: number;
+  error: string | null;
+  nextAttemptAt: string | null;
+  receivedAt: string;
+  processedAt: string | null;
+  /** processedAt - receivedAt, when processed. */
+  latencyMs: number | null;
+}
+
+/** GET /api/admin/webhook-events/:id: headers and body as stored (secrets redacted). */
+export interface AdminWebhookEventDetail extends AdminWebhookEvent {
+  accountEmail: string | null;
+  resource: string | null;
+  dedupKey: string | null;
+  requestId: string | null;
+  headers: Record<string, unknown>;
+  body: unknown;
+}
+
+/** GET /api/admin/webhook-events?provider&status&calendarId&from&to&q&cursor&limit */
+export interface AdminWebhookEventsResponse {
+  events: AdminWebhookEvent[];
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** POST /api/admin/webhook-events/replay body (at least one of the two). */
+export interface AdminReplayRequest {
+  ids?: string[];
+  status?: "dead" | "failed";
+}
+
+/** POST /api/admin/webhook-events/replay and /api/admin/webhook-events/:id/replay */
+export interface AdminReplayResponse {
+  replayed: number;
+}
+
+export interface AdminSubscription {
+  id: string;
+  provider: ProviderName;
+  connectionId: string;
+  connectionStatus: ConnectionStatus;
+  accountEmail: string;
+  calendarId: string | null;
+  /** The watched calendar's name, or "All calendars" for an account-wide Graph subscription. */
+  calendarName: string;
+  externalId: string;
+  status: SubscriptionStatus;
+  expiresAt: string | null;
+  lastNotificationAt: string | null;
+  lastRenewedAt: string | null;
+  notifications24h: number;
+  suspect: boolean;
+  suspectCount: number;
+  renewalFailures: number;
+  lastError: string | null;
+  createdAt: string;
+  /** Its five most recent notifications, newest first. */
+  recentEvents: AdminWebhookEvent[];
+}
+
+/** GET /api/admin/subscriptions */
+export interface AdminSubscriptionsResponse {
+  subscriptions: AdminSubscription[];
+}
+
+/** POST /api/admin/subscriptions/:id/refresh, /reregister and DELETE /api/admin/subscriptions/:id */
+export interface AdminSubscriptionActionResponse {
+  action: "extended" | "replaced" | "recreated" | "skipped" | "stopped";
+  expiresAt: string | null;
+  /** Why it was skipped, when it was. */
+  message: string | null;
+  subscription: AdminSubscription;
+}
+
+/** POST /api/admin/calendars/:id/resync body */
+export interface AdminResyncRequest {
+  mode: ResyncMode;
+}
+
+/** POST /api/admin/calendars/:id/resync (202: the sync runs in the background) */
+export interface AdminResyncResponse {
+  calendarId: string;
+  mode: ResyncMode;
+  requested: true;
+}
+
+export interface AdminSyncRun extends SyncRunSummary {
+  calendarId: string;
+  calendarName: string;
+  provider: ProviderName;
+  accountEmail: string;
+  pages: number;
+  providerCalls: number;
+}
+
+/** GET /api/admin/sync-runs?calendarId&status&cursor&limit */
+export interface AdminSyncRunsResponse {
+  runs: AdminSyncRun[];
+  nextCursor: string | null;
+}
+
+export type HealthStatus = "ok" | "degraded" | "unhealthy";
+
+export interface HealthFigures {
+  lastNotificationAt: string | null;
+  /** The most recent successful sync of any calendar. */
+  lastSuccessfulSyncAt: string | null;
+  /** The soonest expiry of a live subscription. */
+  expiryHorizon: string | null;
+  failures: {
+    /** Events waiting for a retry. */
+    failedEvents: number;
+    /** Events whose retries are exhausted (the dead letter queue). */
+    deadEvents: number;
+    failedRuns24h: number;
+  };
+  suspectSubscriptions: number;
+  notifications24h: number;
+  /** processed / (processed + failed + dead) over the last 24 h; null without any. */
+  successRate: number | null;
+  /** processed_at - received_at of events processed in the last 24 h. */
+  latency: { p50Ms: number | null; p95Ms: number | null };
+}
+
+/** One hour of the charts' 24-hour window. */
+export interface HealthHour {
+  /** Start of the hour (the last one is the current, partial hour). */
+  start: string;
+  notifications: number;
+  processed: number;
+  /** Failed or dead. */
+  failed: number;
+  successRate: number | null;
+  p95LatencyMs: number | null;
+}
+
+export interface HealthConnection extends HealthFigures {
+  id: string;
+  organizationId: string;
+  provider: ProviderName;
+  accountEmail: string;
+  status: ConnectionStatus;
+  lastError: string | null;
+  /** The provider circuit breaker of this server process, when it has seen the connection. */
+  breaker: { state: "closed" | "open" | "half_open"; failures: number; openedAt: string | null } | null;
+}
+
+export interface HealthCardItem {
+  /** Subscription, connection or calendar id, or a fixed key for aggregated items. */
+  id: string;
+  title: string;
+  detail: string;
+  /** Where to act on it in the console. */
+  href: string | null;
+  /** The instant the item is about (an expiry, a failure), when there is one. */
+  at: string | null;
+}
+
+export interface HealthCards {
+  /** Live subscriptions expiring within 24 h. */
+  expiringSoon: HealthCardItem[];
+  suspect: HealthCardItem[];
+  /** Expired or failed push, failing renewals, calendars whose last sync failed, failed and dead events. */
+  failing: HealthCardItem[];
+  needsReconnect: HealthCardItem[];
+}
+
+/** GET /api/admin/health (and the operators' `health-check`, installation-wide). */
+export interface HealthReport extends HealthFigures {
+  status: HealthStatus;
+  /** Something needs a person: status is not "ok". */
+  attention: boolean;
+  /** One sentence per problem, worst first. */
+  problems: string[];
+  /** null: the whole installation. */
+  organizationId: string | null;
+  generatedAt: string;
+  hourly: HealthHour[];
+  connections: HealthConnection[];
+  cards: HealthCards;
+}

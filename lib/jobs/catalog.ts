@@ -83,6 +83,16 @@ export const CRON_JOBS = {
   poll: { kind: "cron", id: "poll-calendars", cron: "*/15 * * * *", everyMs: 15 * 60_000, retry: { retries: 2, baseDelayMs: 5_000, maxDelayMs: 60_000 } },
   /** Renews whatever expires within the renewal margin (lib/subscriptions). */
   renew: { kind: "cron", id: "renew-subscriptions", cron: "0 * * * *", everyMs: 60 * 60_000, retry: { retries: 2, baseDelayMs: 5_000, maxDelayMs: 60_000 } },
+  /** Asks again for the syncs of notifications whose scheduled retry is due (lib/webhooks/processing). */
+  retryWebhookEvents: { kind: "cron", id: "retry-webhook-events", cron: "* * * * *", everyMs: 60_000, retry: { retries: 1, baseDelayMs: 5_000, maxDelayMs: 30_000 } },
+  /** Deletes webhook events past WEBHOOK_RETENTION_DAYS (lib/webhooks/retention), off-peak in UTC. */
+  cleanupWebhookEvents: {
+    kind: "cron",
+    id: "cleanup-webhook-events",
+    cron: "17 3 * * *",
+    everyMs: 24 * 60 * 60_000,
+    retry: { retries: 2, baseDelayMs: 60_000, maxDelayMs: 10 * 60_000 },
+  },
 } as const satisfies Record<string, CronJob>;
 
 /** Delay before retry `attempt` (1-based): exponential with full jitter, never shorter than the provider asked. */

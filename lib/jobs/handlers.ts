@@ -1,4 +1,4 @@
-import type { JobName, JobPayloads } from "./catalog";
+import type { CRON_JOBS, JobName, JobPayloads } from "./catalog";
 
 // What each job does, as plain lib/ functions. Drivers call these; they never hold
 // logic of their own. A handler may return follow-up jobs, which the driver
@@ -14,7 +14,7 @@ export interface HandlerResult {
 
 export interface JobHandlers {
   events: { [N in JobName]: (data: JobPayloads[N]) => Promise<HandlerResult> };
-  crons: { poll: () => Promise<HandlerResult>; renew: () => Promise<HandlerResult> };
+  crons: { [K in keyof typeof CRON_JOBS]: () => Promise<HandlerResult> };
 }
 
 /** The real handlers. Imported lazily so a driver module stays light for the webhook routes. */
@@ -27,5 +27,7 @@ export const handlers: JobHandlers = {
   crons: {
     poll: async () => (await import("@/lib/sync/poll")).pollJob(),
     renew: async () => (await import("@/lib/subscriptions/lifecycle")).renewJob(),
+    retryWebhookEvents: async () => (await import("@/lib/webhooks/processing")).retryWebhookEventsJob(),
+    cleanupWebhookEvents: async () => (await import("@/lib/webhooks/retention")).cleanupWebhookEventsJob(),
   },
 };

@@ -16,7 +16,7 @@ function sync(calendarId: string, extra: Partial<SyncRequest> = {}): SyncRequest
 
 /** Handlers that record their calls; each test overrides what it exercises. */
 function recordingHandlers(overrides: { sync?: (data: SyncRequest) => Promise<HandlerResult> } & Partial<JobHandlers["crons"]> & Partial<Omit<JobHandlers["events"], "calendar/sync.requested">> = {}) {
-  const calls = { sync: [] as Array<{ at: number; data: SyncRequest }>, connected: 0, lifecycle: 0, poll: 0, renew: 0 };
+  const calls = { sync: [] as Array<{ at: number; data: SyncRequest }>, connected: 0, lifecycle: 0, poll: 0, renew: 0, retryWebhookEvents: 0, cleanupWebhookEvents: 0 };
   const handlers: JobHandlers = {
     events: {
       "calendar/sync.requested": async (data) => {
@@ -40,6 +40,14 @@ function recordingHandlers(overrides: { sync?: (data: SyncRequest) => Promise<Ha
       renew: async () => {
         calls.renew += 1;
         return (await overrides.renew?.()) ?? {};
+      },
+      retryWebhookEvents: async () => {
+        calls.retryWebhookEvents += 1;
+        return (await overrides.retryWebhookEvents?.()) ?? {};
+      },
+      cleanupWebhookEvents: async () => {
+        calls.cleanupWebhookEvents += 1;
+        return (await overrides.cleanupWebhookEvents?.()) ?? {};
       },
     },
   };
@@ -331,7 +339,17 @@ describe("crons", () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(calls.poll).toBe(1);
     await vi.advanceTimersByTimeAsync(CRON_JOBS.renew.everyMs - CRON_JOBS.poll.everyMs);
-    expect(calls).toMatchObject({ poll: CRON_JOBS.renew.everyMs / CRON_JOBS.poll.everyMs, renew: 1 });
+    expect(calls).toMatchObject({ poll: CRON_JOBS.renew.everyMs / CRON_JOBS.poll.everyMs, renew: 1, retryWebhookEvents: 60, cleanupWebhookEvents: 0 });
+  });
+
+  it("retries webhook events every minute and cleans them up once a day", async () => {
+    const { calls, handlers } = recordingHandlers();
+    const driver = driverWith(handlers);
+    driver.startCrons();
+    await vi.advanceTimersByTimeAsync(CRON_JOBS.retryWebhookEvents.everyMs);
+    expect(calls.retryWebhookEvents).toBe(1);
+    await vi.advanceTimersByTimeAsync(CRON_JOBS.cleanupWebhookEvents.everyMs - CRON_JOBS.retryWebhookEvents.everyMs);
+    expect(calls).toMatchObject({ retryWebhookEvents: 24 * 60, cleanupWebhookEvents: 1 });
   });
 
   it("is not double-started, by a second call or by a second driver in the process", async () => {

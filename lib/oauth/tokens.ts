@@ -1,5 +1,6 @@
 import { db } from "@/lib/db/client";
 import { logger } from "@/lib/log";
+import { providerBreakers } from "@/lib/providers/breaker";
 import { ProviderError, isProviderError } from "@/lib/providers/errors";
 import { providerFor, type CalendarProvider } from "@/lib/providers";
 
@@ -91,8 +92,19 @@ export async function accessTokenFor(connectionId: string, options: { force?: bo
 /**
  * Runs `work` with a valid access token. A 401 refreshes once and retries; a second
  * 401 means the grant is gone, and the connection is marked for reconnect.
+ *
+ * All of it, token refresh included, runs through the connection's circuit breaker
+ * (lib/providers/breaker.ts): while that provider keeps failing for this account,
+ * calls fail at once with a Retry-After instead of reaching it.
  */
 export async function withAccessToken<T>(
+  connection: { id: string; provider: "google" | "microsoft" },
+  work: (accessToken: string, provider: CalendarProvider) => Promise<T>,
+): Promise<T> {
+  return providerBreakers().run(connection.id, () => callWithToken(connection, work));
+}
+
+async function callWithToken<T>(
   connection: { id: string; provider: "google" | "microsoft" },
   work: (accessToken: string, provider: CalendarProvider) => Promise<T>,
 ): Promise<T> {

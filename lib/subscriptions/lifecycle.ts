@@ -46,31 +46,55 @@ export interface RegisterOutcome {
   error?: string;
 }
 
-/** Creates one channel/subscription at the provider for `calendar` (or the whole account) and records it. */
+/** Where a channel's notifications route while its `watch` call is in flight. */
+type Holder = { kind: "subscription"; id: string } | { kind: "forward"; id: string };
+
+/**
+ * Creates one channel/subscription at the provider for `calendar` (or the whole
+ * account). Its id is routable before the provider is called, because Google's
+ * first `sync` message can overtake the watch response: a new subscription gets a
+ * pending row of its own; a replacement gets a forward entry in the id history
+ * pointing at the subscription it renews (whose row is never deleted, so a
+ * notification stored meanwhile always has a parent).
+ */
 async function createOne(
   connection: { id: string; provider: "google" | "microsoft"; organizationId: string },
   calendar: { id: string; providerCalendarId: string } | null,
   expiresAt: Date,
-): Promise<{ row: { id: string; externalId: string }; secret: string; secretHash: string; channel?: PushChannel; error?: unknown }> {
+  replacing?: { subscriptionId: string },
+): Promise<{ holder: Holder; secret: string; secretHash: string; channel?: PushChannel; error?: unknown }> {
   const database = await db();
   const secret = randomToken(32);
   const secretHash = sha256Hex(secret);
   const channelId = randomUUID();
-  // The row exists before the provider call: Google's first `sync` message can
-  // overtake the watch response.
-  const row = await database.webhookSubscription.create({
-    data: {
-      organizationId: connection.organizationId,
-      connectionId: connection.id,
-      calendarId: calendar?.id ?? null,
-      provider: connection.provider,
-      externalId: channelId,
-      secretHash,
-      secret,
-      status: "pending",
-    },
-    select: { id: true, externalId: true },
-  });
+  const holder: Holder = replacing
+    ? {
+        kind: "forward",
+        id: (
+          await database.replacedSubscriptionId.create({
+            data: { organizationId: connection.organizationId, subscriptionId: replacing.subscriptionId, externalId: channelId, secretHash },
+            select: { id: true },
+          })
+        ).id,
+      }
+    : {
+        kind: "subscription",
+        id: (
+          await database.webhookSubscription.create({
+            data: {
+              organizationId: connection.organizationId,
+              connectionId: connection.id,
+              calendarId: calendar?.id ?? null,
+              provider: connection.provider,
+              externalId: channelId,
+              secretHash,
+              secret,
+              status: "pending",
+            },
+            select: { id: true },
+          })
+        ).id,
+      };
   try {
     const channel = await withAccessToken(connection, (token, provider) => {
       const urls = webhookUrls(provider);
@@ -83,9 +107,9 @@ async function createOne(
         expiresAt,
       });
     });
-    return { row, secret, secretHash, channel };
+    return { holder, secret, secretHash, channel };
   } catch (error) {
-    return { row, secret, secretHash, error };
+    return { holder, secret, secretHash, error };
   }
 }
 
@@ -132,7 +156,7 @@ async function recordCreation(
   const database = await db();
   if (created.channel) {
     await database.webhookSubscription.update({
-      where: { id: created.row.id },
+      where: { id: created.holder.id },
       data: {
         externalId: created.channel.externalId,
         resourceId: created.channel.resourceId,
@@ -142,12 +166,12 @@ async function recordCreation(
         lastError: null,
       },
     });
-    return { calendarId, status: "active", subscriptionId: created.row.id };
+    return { calendarId, status: "active", subscriptionId: created.holder.id };
   }
   const message = created.error instanceof Error ? created.error.message : String(created.error);
-  await database.webhookSubscription.update({ where: { id: created.row.id }, data: { status: "failed", lastError: message.slice(0, 500) } });
-  logger.warn("subscription.register_failed", { subscriptionId: created.row.id, error: message });
-  return { calendarId, status: "failed", subscriptionId: created.row.id, error: message };
+  await database.webhookSubscription.update({ where: { id: created.holder.id }, data: { status: "failed", lastError: message.slice(0, 500) } });
+  logger.warn("subscription.register_failed", { subscriptionId: created.holder.id, error: message });
+  return { calendarId, status: "failed", subscriptionId: created.holder.id, error: message };
 }
 
 export interface RenewOutcome {
@@ -195,18 +219,18 @@ async function replaceSubscription(subscription: Subscription, expiresAt: Date, 
     await stopSubscription(subscription.id, { organizationId: subscription.organizationId });
     return { subscriptionId: subscription.id, action: "skipped", error: "calendar no longer synced" };
   }
-  const created = await createOne(subscription.connection, calendar, expiresAt);
+  const created = await createOne(subscription.connection, calendar, expiresAt, { subscriptionId: subscription.id });
   if (!created.channel) {
-    await database.webhookSubscription.delete({ where: { id: created.row.id } });
+    await database.replacedSubscriptionId.delete({ where: { id: created.holder.id } });
     return recordRenewalFailure(subscription, created.error);
   }
   const channel = created.channel;
   const previous = { externalId: subscription.externalId, resourceId: subscription.resourceId, secretHash: subscription.secretHash, expiresAt: subscription.expiresAt };
   const wasLive = subscription.status === "active" || subscription.status === "pending";
-  // createOne wrote a scratch row so early deliveries find something; fold it into
-  // the long-lived row (which keeps its id, history and event log) in one step.
+  // The forward entry becomes the subscription's current id, and the old id joins
+  // the history, in one step: the row keeps its id, history and event log.
   await database.$transaction([
-    database.webhookSubscription.delete({ where: { id: created.row.id } }),
+    database.replacedSubscriptionId.delete({ where: { id: created.holder.id } }),
     ...(wasLive
       ? [
           database.replacedSubscriptionId.create({

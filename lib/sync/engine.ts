@@ -6,6 +6,7 @@ import { logger } from "@/lib/log";
 import { withAccessToken } from "@/lib/oauth/tokens";
 import { ProviderError, isProviderError } from "@/lib/providers/errors";
 import type { ChangesPage, ChangesRequest } from "@/lib/providers/port";
+import { markCoveredFailed, markCoveredProcessed } from "@/lib/webhooks/processing";
 import { applyPage, deleteEventsNotIn, type SyncWindow } from "./store";
 
 // The sync engine: pulls a calendar's changes through the provider port and mirrors
@@ -84,6 +85,7 @@ export async function syncCalendar(input: {
   });
   const counters: Counters = { created: 0, updated: 0, deleted: 0, pages: 0, providerCalls: 0 };
   const scope = { organizationId: calendar.organizationId, calendarId: calendar.id };
+  const coverage = { calendarId: calendar.id, connectionId: calendar.connection.id, runStartedAt: run.startedAt };
 
   const fetchPage = (request: ChangesRequest): Promise<ChangesPage> =>
     withProviderRetry(() => {
@@ -154,12 +156,7 @@ export async function syncCalendar(input: {
       database.calendarConnection.update({ where: { id: calendar.connection.id }, data: { lastSyncedAt: finishedAt, lastError: null } }),
       database.syncRun.update({ where: { id: run.id }, data: { ...counters, mode, status: "succeeded", durationMs, finishedAt } }),
       // Notifications that arrived before this run started are covered by it.
-      database.$executeRaw`
-        UPDATE webhook_events SET status = 'processed', processed_at = now()
-        WHERE status = 'pending' AND received_at <= ${run.startedAt}
-          AND change_type IS DISTINCT FROM 'reauthorizationRequired' AND change_type IS DISTINCT FROM 'subscriptionRemoved' AND change_type IS DISTINCT FROM 'missed'
-          AND (calendar_id = ${calendar.id}::uuid
-               OR (calendar_id IS NULL AND subscription_id IN (SELECT id FROM webhook_subscriptions WHERE connection_id = ${calendar.connection.id}::uuid)))`,
+      markCoveredProcessed(database, coverage),
     ]);
     if (input.trigger === "poll") await flagSilentChanges(calendar.id, calendar.connection.id, calendar.lastSyncedAt, counters);
     return { status: "succeeded", syncRunId: run.id, mode, ...counters, durationMs };
@@ -169,6 +166,11 @@ export async function syncCalendar(input: {
       .update({ where: { id: run.id }, data: { ...counters, mode, status: "failed", error: message.slice(0, 1000), durationMs: Date.now() - started, finishedAt: now() } })
       .catch(() => {});
     if (input.trigger === "poll") await database.calendar.update({ where: { id: calendar.id }, data: { lastPolledAt: now() } }).catch(() => {});
+    // Losing this bookkeeping must not hide the failure itself: the events stay
+    // pending, and recovery or the next covering run takes them up.
+    await markCoveredFailed({ ...coverage, error: err, now: now() }).catch((markingError: unknown) =>
+      logger.error("webhook_events.mark_failed_failed", { calendarId: calendar.id, error: markingError instanceof Error ? markingError : String(markingError) }),
+    );
     throw err;
   }
 }

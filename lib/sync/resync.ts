@@ -11,11 +11,9 @@ import type { SyncTrigger } from "./engine";
  */
 export async function requestSync(organizationId: string, calendarId: string, options: { full?: boolean; trigger?: SyncTrigger } = {}): Promise<void> {
   const database = await db();
-  const updated = await database.calendar.updateMany({
-    where: { id: calendarId, organizationId },
-    data: options.full ? { syncCursor: null } : {},
-  });
-  if (updated.count === 0) throw notFound("no such calendar");
+  const calendar = await database.calendar.findFirst({ where: { id: calendarId, organizationId }, select: { id: true } });
+  if (!calendar) throw notFound("no such calendar");
+  if (options.full) await database.calendar.update({ where: { id: calendar.id }, data: { syncCursor: null } });
   await dispatch("calendar/sync.requested", {
     organizationId,
     calendarId,

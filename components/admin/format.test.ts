@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { formatCount, formatLatency, formatPercent, isTimeRange, rangeStart, shortId } from "./format";
+
+describe("formatLatency", () => {
+  it("picks the unit people read fastest", () => {
+    expect(formatLatency(0)).toBe("0 ms");
+    expect(formatLatency(849.6)).toBe("850 ms");
+    expect(formatLatency(1_234)).toBe("1.2 s");
+    expect(formatLatency(12_400)).toBe("12 s");
+    expect(formatLatency(150_000)).toBe("2.5 min");
+    expect(formatLatency(null)).toBe("—");
+  });
+});
+
+describe("formatPercent", () => {
+  it("shows one decimal when needed and never rounds a failure away", () => {
+    expect(formatPercent(1)).toBe("100%");
+    expect(formatPercent(0.5)).toBe("50%");
+    expect(formatPercent(0.9876)).toBe("98.8%");
+    expect(formatPercent(0.99999)).toBe("99.9%");
+    expect(formatPercent(0)).toBe("0%");
+    expect(formatPercent(null)).toBe("—");
+  });
+});
+
+describe("small words", () => {
+  it("counts with the right noun", () => {
+    expect(formatCount(1, "event")).toBe("1 event");
+    expect(formatCount(1200, "event")).toBe("1,200 events");
+  });
+
+  it("shortens long ids and keeps short ones", () => {
+    expect(shortId("abc")).toBe("abc");
+    expect(shortId("0123456789abcdef0123")).toBe("01234567…0123");
+  });
+
+  it("turns a range into its start", () => {
+    const now = Date.parse("2025-03-04T12:00:00Z");
+    expect(rangeStart("1h", now)?.toISOString()).toBe("2025-03-04T11:00:00.000Z");
+    expect(rangeStart("7d", now)?.toISOString()).toBe("2025-02-25T12:00:00.000Z");
+    expect(rangeStart("all", now)).toBeNull();
+    expect(isTimeRange("24h")).toBe(true);
+    expect(isTimeRange("2h")).toBe(false);
+    expect(isTimeRange(null)).toBe(false);
+  });
+});

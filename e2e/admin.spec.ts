@@ -1,0 +1,143 @@
+import { expect, test, type Page } from "@playwright/test";
+import { emulator } from "./support/emulator";
+
+// The operations console as an organization's owner, in Chromium against the
+// production build: connect Google, let real notifications arrive from the
+// emulator, then read the health charts, filter the webhook log and open an event,
+// and stop a subscription (the emulator must see the channel stopped). The account
+// is one of this spec's own, so the organization is separate from connect.spec's.
+
+const OPS = "ops@example.com";
+
+test.describe.configure({ mode: "serial" });
+
+async function signInAndConnect(page: Page) {
+  await page.goto("/signin?callbackUrl=/onboarding/connect-calendar");
+  await page.getByRole("button", { name: /Sign in with Google/i }).click();
+  await page.getByTestId(`allow-${OPS}`).click();
+  await page.waitForURL(/\/onboarding\/connect-calendar/);
+  await page.getByTestId("connect-google").click();
+  await page.getByTestId(`allow-${OPS}`).click();
+  await page.waitForURL(/\/onboarding\/connect-calendar/);
+  const card = page.getByTestId("provider-card-google");
+  await expect(card).toHaveAttribute("data-state", "connected");
+  // Push is registered by the background setup that follows the connect.
+  await expect(card).toContainText(/renews|active/i, { timeout: 20_000 });
+}
+
+/** Changes at the provider, a few seconds apart: each is a notification, and each sync processes it. */
+async function changeAtProvider(count: number) {
+  const calendarId = await emulator().primaryCalendarId(OPS, "google");
+  for (let index = 0; index < count; index += 1) {
+    const start = new Date(Date.now() + (30 + index) * 60 * 60_000);
+    start.setUTCMinutes(0, 0, 0);
+    await emulator().createEvent(calendarId, { summary: `Ops review ${index + 1}`, start: start.toISOString(), end: new Date(start.getTime() + 1_800_000).toISOString() });
+    await emulator().waitForIdle(10_000);
+  }
+}
+
+test("owner: health charts, webhook log with filters and details, stopping a subscription", async ({ page }) => {
+  test.setTimeout(180_000);
+  await emulator().reset();
+  await emulator().addAccount({
+    provider: "google",
+    email: OPS,
+    name: "Ops",
+    calendars: [{ name: "Ops", primary: true, events: [] }],
+  });
+  await signInAndConnect(page);
+  await changeAtProvider(3);
+
+  // Overview: the nav leads there; the charts fill once notifications were processed.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /^Admin/ }).click();
+  await page.waitForURL(/\/admin$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Operations" })).toBeVisible();
+  await expect(page.getByTestId("chart-notifications")).toHaveAttribute("data-empty", "false", { timeout: 30_000 });
+  await expect(page.getByTestId("chart-success-rate")).toHaveAttribute("data-empty", "false", { timeout: 30_000 });
+  await expect(page.getByTestId("chart-latency")).toHaveAttribute("data-empty", "false", { timeout: 30_000 });
+  const bars = page.getByTestId("chart-notifications").locator("rect title");
+  await expect(bars).toHaveCount(24);
+  await expect(page.getByTestId("chart-notifications").getByRole("img", { name: "Notifications per hour" })).toBeVisible();
+  await expect(page.getByTestId("health-connection-row")).toHaveCount(1);
+  await expect(page.getByTestId("card-needs-reconnect")).toHaveAttribute("data-count", "0");
+  await page.screenshot({ path: "e2e/artifacts/admin-health.png", fullPage: true });
+
+  // Webhook events: processed notifications listed; status chips filter them.
+  await page.getByTestId("admin-tab-webhook-events").click();
+  await page.waitForURL(/\/admin\/webhook-events/);
+  const rows = page.getByTestId("webhook-event-row");
+  await expect(rows.first()).toBeVisible();
+  await page.getByTestId("status-chip-processed").click();
+  await expect(page).toHaveURL(/status=processed/);
+  await expect(page.getByTestId("status-chip-processed")).toHaveAttribute("aria-pressed", "true");
+  await expect(rows.first()).toBeVisible();
+  await expect(page.locator('[data-testid="webhook-event-row"]:not([data-status="processed"])')).toHaveCount(0);
+  await page.getByTestId("status-chip-dead").click();
+  await expect(page.getByTestId("webhook-events-empty")).toBeVisible();
+  await page.getByTestId("status-chip-processed").click();
+  await expect(rows.first()).toBeVisible();
+
+  // A search that matches nothing, then cleared.
+  await page.getByTestId("filter-search").fill("no-such-channel");
+  await expect(page.getByTestId("webhook-events-empty")).toBeVisible();
+  await expect(page).toHaveURL(/q=no-such-channel/);
+  await page.getByTestId("filter-search").fill("");
+  await expect(rows.first()).toBeVisible();
+
+  // The detail drawer: status, attempts, latency, headers as stored with the channel token redacted.
+  await rows.first().getByTestId("open-webhook-event").click();
+  const drawer = page.getByTestId("webhook-event-drawer");
+  await expect(drawer).toBeVisible();
+  await expect(drawer.getByTestId("drawer-status")).toHaveText("Processed");
+  await expect(drawer.getByTestId("drawer-latency")).toHaveText(/\d/);
+  await expect(drawer.getByTestId("event-headers")).toContainText("x-goog-channel-id");
+  await expect(drawer.getByTestId("event-headers")).toContainText("[redacted]");
+  // Only failed and dead events can be replayed.
+  await expect(drawer.getByTestId("replay-event")).toHaveCount(0);
+  await page.screenshot({ path: "e2e/artifacts/admin-webhook-event-drawer.png" });
+  await page.keyboard.press("Escape");
+  await expect(drawer).toBeHidden();
+
+  // Subscriptions: stop the calendar's channel; the provider must see it stopped.
+  await page.getByTestId("admin-tab-subscriptions").click();
+  await page.waitForURL(/\/admin\/subscriptions/);
+  const subscription = page.locator('[data-testid="subscription-row"][data-status="active"]').first();
+  await expect(subscription).toBeVisible();
+  await expect(subscription.getByTestId("subscription-recent-event").first()).toBeVisible();
+  const subscriptionId = await subscription.getAttribute("data-id");
+  await subscription.getByTestId("delete-subscription").click();
+  await expect(page.getByRole("dialog")).toBeVisible();
+  await page.getByTestId("confirm-delete-subscription").click();
+  const toast = page.getByText(/Subscription for .* stopped/);
+  await expect(toast).toBeVisible();
+  await expect(page.locator(`[data-testid="subscription-row"][data-id="${subscriptionId}"]`)).toHaveAttribute("data-status", "stopped");
+  await expect(toast).toBeHidden({ timeout: 15_000 });
+  await page.screenshot({ path: "e2e/artifacts/admin-subscriptions.png", fullPage: true });
+  const channels = (await emulator().channels()).filter((channel) => channel.accountEmail === OPS);
+  expect(channels.length).toBeGreaterThan(0);
+  expect(channels.every((channel) => channel.state === "stopped")).toBe(true);
+
+  // Sync runs: the connect's first sync and the webhook syncs are listed.
+  await page.getByTestId("admin-tab-sync-runs").click();
+  await page.waitForURL(/\/admin\/sync-runs/);
+  await expect(page.getByTestId("sync-run-row").first()).toBeVisible();
+  await page.getByTestId("run-status-chip-succeeded").click();
+  await expect(page.locator('[data-testid="sync-run-row"]:not([data-status="succeeded"])')).toHaveCount(0);
+
+  // The account loses access at Google; a sync asked for from the console finds out,
+  // and the console says so: banner, nav badge, the needs-reconnect card.
+  await emulator().revokeGrant("google", OPS);
+  await emulator().expireAccessTokens(OPS, "google");
+  await page.getByTestId("resync-calendar").click();
+  await expect(page.getByText("Sync of Ops requested")).toBeVisible();
+  await page.getByTestId("run-status-chip-failed").click();
+  await expect(page.getByTestId("sync-run-row").first()).toHaveAttribute("data-status", "failed", { timeout: 30_000 });
+  await page.getByTestId("admin-tab-overview").click();
+  await page.waitForURL(/\/admin$/);
+  await expect(page.getByTestId("admin-attention-banner")).toHaveAttribute("data-status", "unhealthy", { timeout: 30_000 });
+  await expect(page.getByTestId("admin-attention-banner")).toContainText(/must be reconnected/);
+  await expect(page.getByTestId("admin-attention-badge")).toBeVisible();
+  await expect(page.getByTestId("card-needs-reconnect")).toHaveAttribute("data-count", "1");
+  await expect(page.getByTestId("health-status")).toHaveAttribute("data-status", "unhealthy");
+  await page.screenshot({ path: "e2e/artifacts/admin-health-attention.png", fullPage: true });
+});

@@ -1,0 +1,108 @@
+import { randomUUID } from "node:crypto";
+import { errorResponse, invalid, rateLimited, toAppError, type ErrorKind } from "@/lib/http/errors";
+import { logger } from "@/lib/log";
+import { countWebhook, WEBHOOK_OUTCOMES, type WebhookOutcome, type WebhookProvider } from "@/lib/webhooks/metrics";
+import { webhookFailureLimiter, webhookSource } from "@/lib/webhooks/rate-limit";
+
+/**
+ * The frame every webhook request runs in: a request id (stored with the event and
+ * echoed as X-Request-Id, so a provider's complaint can be matched to a row and a
+ * log line), one structured log line, the per-process counters, and failures
+ * turned into statuses by `errorResponse` alone.
+ */
+export interface Intake {
+  readonly requestId: string;
+  readonly provider: WebhookProvider;
+  /** Adds fields to this request's log line. Never secrets. */
+  note(fields: Record<string, unknown>): void;
+  /** Counts outcomes of individual notifications (a Graph batch holds several). */
+  count(outcome: WebhookOutcome, by?: number): void;
+}
+
+export interface IntakeAnswer {
+  status: number;
+  /** What the request amounted to, for the log line. */
+  outcome: string;
+  body?: string;
+  contentType?: string;
+}
+
+// When nothing more specific was counted, a failed request counts once by kind.
+const outcomeOfKind: Partial<Record<ErrorKind, WebhookOutcome>> = {
+  invalid: "malformed",
+  unauthorized: "forged",
+  not_found: "unknown",
+  too_large: "tooLarge",
+  unavailable: "failed",
+  failed: "failed",
+};
+
+/**
+ * Failures that spend the source's budget (lib/webhooks/rate-limit.ts): what a
+ * sender that is not a provider, or not ours, gets. Our own outages (5xx) do not.
+ */
+const SPENDS_BUDGET: ReadonlySet<ErrorKind> = new Set(["invalid", "unauthorized", "not_found", "too_large"]);
+
+export async function intake(request: Request, provider: WebhookProvider, route: string, work: (intake: Intake) => Promise<IntakeAnswer>): Promise<Response> {
+  const startedAt = performance.now();
+  const fields: Record<string, unknown> = {};
+  let counted = false;
+  const context: Intake = {
+    requestId: randomUUID(),
+    provider,
+    note: (more) => Object.assign(fields, more),
+    count: (outcome, by = 1) => {
+      // A failed hand-off is on top of the notification's own outcome, not instead of it.
+      if (by <= 0) return;
+      if (outcome !== "handoffFailed") counted = true;
+      countWebhook(provider, outcome, by);
+    },
+  };
+  const base = { route, requestId: context.requestId };
+  const source = webhookSource(request.headers);
+  const limiter = await webhookFailureLimiter();
+
+  try {
+    // Before any database work: that is what a source spending its budget costs us.
+    const waitMs = await limiter.retryAfterMs(source);
+    if (waitMs !== null) {
+      fields.source = source;
+      throw rateLimited(Math.ceil(waitMs / 1000));
+    }
+    const answer = await work(context);
+    if (!counted && isOutcome(answer.outcome)) countWebhook(provider, answer.outcome);
+    logger.info("webhook", { ...base, ...fields, status: answer.status, outcome: answer.outcome, ms: elapsed(startedAt) });
+    const headers: Record<string, string> = { "X-Request-Id": context.requestId, "Cache-Control": "no-store" };
+    if (answer.contentType) headers["Content-Type"] = answer.contentType;
+    return new Response(answer.body ?? null, { status: answer.status, headers });
+  } catch (err) {
+    const appError = toAppError(err);
+    if (SPENDS_BUDGET.has(appError.kind)) {
+      fields.source = source;
+      await limiter.recordFailure(source);
+    }
+    const outcome = outcomeOfKind[appError.kind];
+    if (!counted && outcome) countWebhook(provider, outcome);
+    const line = { ...base, ...fields, status: appError.status, outcome: outcome ?? appError.kind, reason: appError.message, ms: elapsed(startedAt) };
+    if (appError.status >= 500) logger.error("webhook", { ...line, error: err instanceof Error ? err : String(err) });
+    else logger.warn("webhook", line);
+    const response = errorResponse(appError);
+    response.headers.set("X-Request-Id", context.requestId);
+    return response;
+  }
+}
+
+function isOutcome(value: string): value is WebhookOutcome {
+  return (WEBHOOK_OUTCOMES as readonly string[]).includes(value);
+}
+
+function elapsed(startedAt: number): number {
+  return Math.round((performance.now() - startedAt) * 10) / 10;
+}
+
+/** zod issues as `{ path: message }`, for a 400's `fields`. */
+export function invalidFrom(message: string, issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): Error {
+  const fields: Record<string, string> = {};
+  for (const issue of issues.slice(0, 10)) fields[issue.path.map(String).join(".") || "(root)"] = issue.message;
+  return invalid(message, fields);
+}

@@ -1,0 +1,249 @@
+import type { Redis } from "ioredis";
+import { logger } from "@/lib/log";
+
+// A budget of failed requests per source on the webhook routes. Anyone can POST to
+// them, and every request that fails verification still costs a database lookup
+// (two, to tell forged from unknown). So a source that keeps failing is told to
+// wait (429 with Retry-After) before any database work, once it has spent
+// WEBHOOK_FAILURE_LIMIT failures in a WEBHOOK_FAILURE_WINDOW_SECONDS window.
+//
+// Only failures are counted. A verified notification never spends budget, so a
+// provider's burst of thousands passes untouched; it is refused only from a source
+// that has itself just failed many times (a provider still delivering on a channel
+// we no longer know, say), and only until the window ends.
+//
+// The source is the client address the proxy in front of us reports: the first
+// entry of X-Forwarded-For, else X-Real-IP. Those headers are only as trustworthy
+// as that proxy (Vercel and most load balancers overwrite them); without a proxy
+// every request is "unknown" and shares one budget.
+//
+// Counts live in Redis when REDIS_URL is set, so every instance sees the same
+// budget; otherwise, or while Redis is unreachable, in this process.
+
+export interface WindowCount {
+  /** Failures counted in the current window. */
+  count: number;
+  /** Until the window ends; 0 when there is none. */
+  resetInMs: number;
+}
+
+/** Fixed-window counters: a key's window opens with its first count and lasts `windowMs`. */
+export interface WindowStore {
+  get(key: string): Promise<WindowCount>;
+  increment(key: string): Promise<WindowCount>;
+}
+
+/** Counters in this process. Bounded, because the keys come from request headers. */
+export function createMemoryStore(options: { windowMs: number; now?: () => number; maxKeys?: number }): WindowStore {
+  const now = options.now ?? Date.now;
+  const maxKeys = options.maxKeys ?? 10_000;
+  const windows = new Map<string, { count: number; endsAt: number }>();
+
+  const live = (key: string, at: number) => {
+    const window = windows.get(key);
+    if (window && window.endsAt > at) return window;
+    if (window) windows.delete(key);
+    return undefined;
+  };
+
+  // A window is inserted when it opens and removed before its key opens another, so
+  // the map's order is the order windows end in: expired ones, and when full the
+  // oldest live ones, are always at the front. A flood of made-up sources can only
+  // push out counts that a made-up source could have evaded anyway.
+  const prune = (at: number) => {
+    for (const [key, window] of windows) {
+      if (windows.size <= maxKeys && window.endsAt > at) break;
+      windows.delete(key);
+    }
+  };
+
+  return {
+    async get(key) {
+      const at = now();
+      const window = live(key, at);
+      return window ? { count: window.count, resetInMs: window.endsAt - at } : { count: 0, resetInMs: 0 };
+    },
+    async increment(key) {
+      const at = now();
+      let window = live(key, at);
+      if (!window) {
+        window = { count: 0, endsAt: at + options.windowMs };
+        windows.set(key, window);
+      }
+      prune(at);
+      window.count += 1;
+      return { count: window.count, resetInMs: window.endsAt - at };
+    },
+  };
+}
+
+// INCR, and PEXPIRE when the key is new (or somehow lost its expiry), in one atomic
+// step: a client dying between the two must not leave a counter that never ends.
+const INCREMENT_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if count == 1 or ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}`;
+
+/** Redis answers slower than this are treated as Redis being down: the webhook routes have a 3 s budget in all. */
+const REDIS_TIMEOUT_MS = 250;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Counters shared by every instance, in Redis; keys are `prefix` + source. */
+export function createRedisStore(options: { redis: Redis; windowMs: number; prefix: string; timeoutMs?: number }): WindowStore {
+  const { redis, windowMs, prefix } = options;
+  const timeoutMs = options.timeoutMs ?? REDIS_TIMEOUT_MS;
+  return {
+    async get(key) {
+      const count = Number((await withTimeout(redis.get(prefix + key), timeoutMs)) ?? 0);
+      // The common case (within budget) costs one round trip; the TTL only matters when refusing.
+      if (count === 0) return { count: 0, resetInMs: 0 };
+      const ttl = await withTimeout(redis.pttl(prefix + key), timeoutMs);
+      return { count, resetInMs: ttl > 0 ? ttl : windowMs };
+    },
+    async increment(key) {
+      const [count, ttl] = (await withTimeout(redis.eval(INCREMENT_SCRIPT, 1, prefix + key, String(windowMs)), timeoutMs)) as [number, number];
+      return { count: Number(count), resetInMs: Number(ttl) };
+    },
+  };
+}
+
+/**
+ * `primary`, or `fallback` whenever `primary` fails. Logged once per outage, not
+ * once per request: a Redis outage during a flood would otherwise flood the logs.
+ */
+export function withFallback(primary: WindowStore, fallback: WindowStore, what = "Redis"): WindowStore {
+  let failing = false;
+  const attempt = async (operation: (store: WindowStore) => Promise<WindowCount>): Promise<WindowCount> => {
+    try {
+      const result = await operation(primary);
+      if (failing) {
+        failing = false;
+        logger.info("webhook rate limit: shared counters are back", { store: what });
+      }
+      return result;
+    } catch (err) {
+      if (!failing) {
+        failing = true;
+        logger.warn("webhook rate limit: shared counters unavailable; counting in this process", { store: what, error: err instanceof Error ? err : String(err) });
+      }
+      return operation(fallback);
+    }
+  };
+  return {
+    get: (key) => attempt((store) => store.get(key)),
+    increment: (key) => attempt((store) => store.increment(key)),
+  };
+}
+
+export interface FailureLimiter {
+  /** How long `source` must wait, or null while it is within its budget. */
+  retryAfterMs(source: string): Promise<number | null>;
+  /** Spends one unit of `source`'s budget. Never throws: counting must not turn a 401 into a 500. */
+  recordFailure(source: string): Promise<void>;
+}
+
+export function createFailureLimiter(options: { limit: number; store: WindowStore }): FailureLimiter {
+  const { limit, store } = options;
+  if (limit <= 0) return { retryAfterMs: async () => null, recordFailure: async () => {} };
+  return {
+    async retryAfterMs(source) {
+      try {
+        const window = await store.get(source);
+        return window.count >= limit ? Math.max(1, window.resetInMs) : null;
+      } catch (err) {
+        // No store at all (even the fallback failed): let the request through.
+        logger.error("webhook rate limit check failed", { error: err instanceof Error ? err : String(err) });
+        return null;
+      }
+    },
+    async recordFailure(source) {
+      try {
+        await store.increment(source);
+      } catch (err) {
+        logger.error("webhook rate limit count failed", { error: err instanceof Error ? err : String(err) });
+      }
+    },
+  };
+}
+
+/** The address the proxy says the request came from, or "unknown". */
+export function webhookSource(headers: Headers): string {
+  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  if (forwarded) return forwarded.slice(0, 100);
+  const real = headers.get("x-real-ip")?.trim();
+  if (real) return real.slice(0, 100);
+  return "unknown";
+}
+
+export interface RateLimitSettings {
+  /** Failed requests a source may make per window; 0 turns the limit off. */
+  limit: number;
+  windowMs: number;
+  redisUrl: string | null;
+}
+
+/**
+ * WEBHOOK_FAILURE_LIMIT (20; 0 turns it off), WEBHOOK_FAILURE_WINDOW_SECONDS (10),
+ * REDIS_URL (unset: counters in memory).
+ */
+export function rateLimitSettings(env: Record<string, string | undefined> = process.env): RateLimitSettings {
+  const limit = Number(env.WEBHOOK_FAILURE_LIMIT);
+  const windowSeconds = Number(env.WEBHOOK_FAILURE_WINDOW_SECONDS);
+  return {
+    limit: env.WEBHOOK_FAILURE_LIMIT?.trim() && Number.isInteger(limit) && limit >= 0 ? limit : 20,
+    windowMs: Number.isFinite(windowSeconds) && windowSeconds > 0 ? Math.round(windowSeconds * 1000) : 10_000,
+    redisUrl: env.REDIS_URL?.trim() || null,
+  };
+}
+
+/** Redis key namespace; one deployment per Redis database is assumed. */
+export const REDIS_KEY_PREFIX = "calsync:webhook-failures:";
+
+async function limiterFromSettings(settings: RateLimitSettings): Promise<FailureLimiter> {
+  const memory = createMemoryStore({ windowMs: settings.windowMs });
+  const inMemory = createFailureLimiter({ limit: settings.limit, store: memory });
+  if (settings.limit <= 0 || !settings.redisUrl) return inMemory;
+  try {
+    // Loaded only when configured, so a webhook route's cold start without Redis stays light.
+    const { Redis } = await import("ioredis");
+    const redis = new Redis(settings.redisUrl, {
+      // Fail fast into the in-memory fallback rather than queueing behind a dead connection.
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2_000,
+      // Reconnect attempts continue in the background, at most every 5 s.
+      retryStrategy: (times) => Math.min(times * 200, 5_000),
+    });
+    // ioredis also reports connection errors as events; the fallback logs the outage once.
+    redis.on("error", () => {});
+    return createFailureLimiter({ limit: settings.limit, store: withFallback(createRedisStore({ redis, windowMs: settings.windowMs, prefix: REDIS_KEY_PREFIX }), memory) });
+  } catch (err) {
+    logger.error("webhook rate limit: cannot set up Redis; counting in this process", { error: err instanceof Error ? err : String(err) });
+    return inMemory;
+  }
+}
+
+// On globalThis: one limiter (and one Redis connection) per process, however many
+// route bundles and hot reloads evaluate this module.
+const holder = globalThis as unknown as { __calsyncWebhookLimiter?: Promise<FailureLimiter> };
+
+/** The process's limiter, configured from the environment on first use. */
+export function webhookFailureLimiter(): Promise<FailureLimiter> {
+  holder.__calsyncWebhookLimiter ??= limiterFromSettings(rateLimitSettings());
+  return holder.__calsyncWebhookLimiter;
+}
+
+/** Replaces the process's limiter (tests); null goes back to the environment's on next use. */
+export function replaceWebhookFailureLimiter(limiter: FailureLimiter | null): void {
+  holder.__calsyncWebhookLimiter = limiter ? Promise.resolve(limiter) : undefined;
+}

@@ -1,0 +1,42 @@
+import { rawQuery } from "@/lib/db/raw";
+import type { WebhookProvider } from "@/lib/webhooks/metrics";
+
+/**
+ * How long after `replaced_subscription_ids.stopped_at` a replaced channel or
+ * subscription id still routes. Google keeps delivering on an old channel for a
+ * moment after `channels.stop`, and a retry of a notification sent before the stop
+ * can arrive later still.
+ */
+/** What a verified notification was stored as. */
+export type RecordedStatus = "pending" | "ignored" | "duplicate";
+
+export const REPLACED_ID_GRACE_SECONDS = 600;
+
+/**
+ * SQL condition: replaced-id row `alias` still routes ($grace = seconds). Shared
+ * by the hot statements and the failure-path lookup so both agree on "known".
+ */
+export function replacedIdRoutes(alias: string, graceParam: string): string {
+  return `(${alias}.stopped_at IS NULL OR ${alias}.stopped_at > now() - ${graceParam}::int * interval '1 second')`;
+}
+
+/**
+ * The failure path only: which of these ids name a subscription of ours (current or
+ * replaced within grace). A delivery that failed verification is "forged" (401)
+ * when its id is known and "unknown" (404) otherwise. Kept out of the hot statement,
+ * which only ever sees verified deliveries.
+ */
+export async function knownExternalIds(provider: WebhookProvider, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await rawQuery<{ external_id: string }>({
+    name: "webhooks.known-external-ids",
+    text: `SELECT s.external_id FROM webhook_subscriptions s
+            WHERE s.external_id = ANY($1::text[]) AND s.provider = $2::"Provider"
+           UNION
+           SELECT r.external_id FROM replaced_subscription_ids r
+             JOIN webhook_subscriptions s ON s.id = r.subscription_id AND s.provider = $2::"Provider"
+            WHERE r.external_id = ANY($1::text[]) AND ${replacedIdRoutes("r", "$3")}`,
+    values: [ids, provider, REPLACED_ID_GRACE_SECONDS],
+  });
+  return new Set(rows.map((row) => row.external_id));
+}
