@@ -11,13 +11,13 @@ const OPS = "ops@example.com";
 
 test.describe.configure({ mode: "serial" });
 
-async function signInAndConnect(page: Page) {
+async function signInAndConnect(page: Page, email = OPS) {
   await page.goto("/signin?callbackUrl=/onboarding/connect-calendar");
   await page.getByRole("button", { name: /Sign in with Google/i }).click();
-  await page.getByTestId(`allow-${OPS}`).click();
+  await page.getByTestId(`allow-${email}`).click();
   await page.waitForURL(/\/onboarding\/connect-calendar/);
   await page.getByTestId("connect-google").click();
-  await page.getByTestId(`allow-${OPS}`).click();
+  await page.getByTestId(`allow-${email}`).click();
   await page.waitForURL(/\/onboarding\/connect-calendar/);
   const card = page.getByTestId("provider-card-google");
   await expect(card).toHaveAttribute("data-state", "connected");
@@ -140,4 +140,47 @@ test("owner: health charts, webhook log with filters and details, stopping a sub
   await expect(page.getByTestId("card-needs-reconnect")).toHaveAttribute("data-count", "1");
   await expect(page.getByTestId("health-status")).toHaveAttribute("data-status", "unhealthy");
   await page.screenshot({ path: "e2e/artifacts/admin-health-attention.png", fullPage: true });
+});
+
+test("owner: a notification whose sync keeps failing goes dead, and a replay processes it", async ({ page }) => {
+  test.setTimeout(300_000);
+  await emulator().reset();
+  // A person of their own: the first test left its organization needing a reconnect.
+  const email = "oncall@example.com";
+  await emulator().addAccount({ provider: "google", email, name: "On call", calendars: [{ name: "On call", primary: true, events: [] }] });
+  await signInAndConnect(page, email);
+  const card = page.getByTestId("provider-card-google");
+  await expect(card).not.toContainText(/syncing/i, { timeout: 20_000 });
+
+  // Google answers 503 to every sync: the notification's processing fails and, with
+  // the e2e server's WEBHOOK_MAX_ATTEMPTS=1, goes straight to the dead letter.
+  await emulator().failNext({ endpoint: "google.events.list", status: 503, count: 1000, retryAfterSeconds: 1 });
+  const calendarId = await emulator().primaryCalendarId(email, "google");
+  const start = new Date(Date.now() + 50 * 60 * 60_000);
+  start.setUTCMinutes(0, 0, 0);
+  await emulator().createEvent(calendarId, { summary: "Lost in an outage", start: start.toISOString(), end: new Date(start.getTime() + 1_800_000).toISOString() });
+
+  await page.goto("/admin/webhook-events?status=dead");
+  const dead = page.locator('[data-testid="webhook-event-row"][data-status="dead"]');
+  await expect(async () => {
+    await page.reload();
+    await expect(dead.first()).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 60_000 });
+  await expect(page.getByTestId("admin-attention-badge")).toBeVisible();
+
+  // Google is back; replay from the drawer.
+  await emulator().clearFaults();
+  await dead.first().getByTestId("open-webhook-event").click();
+  const drawer = page.getByTestId("webhook-event-drawer");
+  await expect(drawer.getByTestId("drawer-status")).toHaveText("Dead");
+  await page.screenshot({ path: "e2e/artifacts/admin-dead-event.png" });
+  await drawer.getByTestId("replay-event").click();
+  await expect(page.getByText("Event replayed")).toBeVisible();
+  // The calendar's sync job may still be backing off from the outage (its retries
+  // keep the calendar's slot, and the account's circuit breaker cools down first):
+  // the replay runs after that, within a couple of minutes.
+  await expect(drawer.getByTestId("drawer-status")).toHaveText("Processed", { timeout: 180_000 });
+
+  await page.goto("/dashboard");
+  await expect(page.getByTestId("event-row").filter({ hasText: "Lost in an outage" })).toBeVisible({ timeout: 30_000 });
 });

@@ -40,7 +40,8 @@ export default defineConfig({
     url: `http://127.0.0.1:${port}/api/health`,
     timeout: 240_000,
     reuseExistingServer: false,
-    env: { CALSYNC_DATA_DIR: dataDir, DATABASE_URL: "", NEXT_TELEMETRY_DISABLED: "1" },
+    // One attempt before the dead letter, so admin.spec can produce a dead event quickly.
+    env: { CALSYNC_DATA_DIR: dataDir, DATABASE_URL: "", NEXT_TELEMETRY_DISABLED: "1", WEBHOOK_MAX_ATTEMPTS: "1" },
     stdout: "pipe",
     stderr: "pipe",
   },
