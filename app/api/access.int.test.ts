@@ -1,0 +1,185 @@
+import fs from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { setupTestDatabase } from "@/scripts/test/database";
+import { addMember, request, signIn, type SignedIn } from "@/scripts/test/app";
+import { insertEvents, seedAdminFixture, type AdminFixture } from "@/lib/admin/testing";
+import { replaceJobSender } from "@/lib/jobs/dispatch";
+
+// Every route under app/api, called by two people who must get nothing: the admin
+// of another organization (403 or 404, or a list without a trace of the data) and a
+// plain member of the organization itself on admin routes (403). The table is
+// checked against the route files, so a new route without a row here fails.
+
+const database = setupTestDatabase();
+let owner: SignedIn;
+let stranger: SignedIn;
+let member: SignedIn;
+let fixture: AdminFixture;
+let webhookEventId: string;
+let syncRunId: string;
+const dispatched: unknown[] = [];
+
+/** Strings only organization A's data contains. */
+let markers: string[];
+
+beforeAll(async () => {
+  replaceJobSender(async (items) => {
+    dispatched.push(...items);
+  });
+  owner = await signIn("owner@org-a.test");
+  stranger = await signIn("admin@org-b.test");
+  member = await addMember(owner.viewer.organizationId, "member@org-a.test", "member");
+  const db = await database.db();
+  fixture = await seedAdminFixture(db, owner.viewer.organizationId, { tag: "orga" });
+  [webhookEventId] = await insertEvents(db, [
+    {
+      organizationId: owner.viewer.organizationId,
+      provider: "google",
+      subscriptionId: fixture.google.subscriptionId,
+      calendarId: fixture.google.calendarId,
+      externalId: fixture.google.channelId,
+      status: "dead",
+      receivedAt: new Date(),
+      attempts: 5,
+      error: "orga failure",
+    },
+  ]) as [string];
+  syncRunId = (await db.syncRun.create({ data: { organizationId: owner.viewer.organizationId, calendarId: fixture.google.calendarId, trigger: "poll", mode: "incremental" } })).id;
+  const start = new Date(Date.now() + 3_600_000);
+  await db.event.create({
+    data: { organizationId: owner.viewer.organizationId, calendarId: fixture.google.calendarId, providerEventId: "orga-e1", title: "orga board meeting", startAt: start, endAt: new Date(start.getTime() + 3_600_000) },
+  });
+  markers = ["alice-orga@example.com", "Alice orga", "orga board meeting", fixture.google.channelId, fixture.microsoft.externalId, webhookEventId, syncRunId, "orga failure"];
+});
+
+type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response> | Response;
+interface RouteCase {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  /** Route path as in app/api (dynamic segments in brackets). */
+  route: string;
+  /** Who may use it inside the organization. */
+  role: "member" | "admin";
+  load: () => Promise<Record<string, unknown>>;
+  url: () => string;
+  params?: () => Record<string, string>;
+  body?: () => unknown;
+}
+
+const CASES: RouteCase[] = [
+  { method: "GET", route: "connections", role: "member", load: () => import("@/app/api/connections/route"), url: () => "/api/connections" },
+  { method: "DELETE", route: "connections/[id]", role: "member", load: () => import("@/app/api/connections/[id]/route"), url: () => `/api/connections/${fixture.google.connectionId}`, params: () => ({ id: fixture.google.connectionId }) },
+  { method: "GET", route: "calendars", role: "member", load: () => import("@/app/api/calendars/route"), url: () => "/api/calendars" },
+  { method: "GET", route: "calendars/[id]", role: "member", load: () => import("@/app/api/calendars/[id]/route"), url: () => `/api/calendars/${fixture.google.calendarId}`, params: () => ({ id: fixture.google.calendarId }) },
+  { method: "PATCH", route: "calendars/[id]", role: "member", load: () => import("@/app/api/calendars/[id]/route"), url: () => `/api/calendars/${fixture.google.calendarId}`, params: () => ({ id: fixture.google.calendarId }), body: () => ({ syncEnabled: false }) },
+  { method: "GET", route: "events/upcoming", role: "member", load: () => import("@/app/api/events/upcoming/route"), url: () => "/api/events/upcoming" },
+  { method: "GET", route: "admin/health", role: "admin", load: () => import("@/app/api/admin/health/route"), url: () => "/api/admin/health" },
+  { method: "GET", route: "admin/subscriptions", role: "admin", load: () => import("@/app/api/admin/subscriptions/route"), url: () => "/api/admin/subscriptions" },
+  { method: "DELETE", route: "admin/subscriptions/[id]", role: "admin", load: () => import("@/app/api/admin/subscriptions/[id]/route"), url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}`, params: () => ({ id: fixture.google.subscriptionId }) },
+  { method: "POST", route: "admin/subscriptions/[id]/refresh", role: "admin", load: () => import("@/app/api/admin/subscriptions/[id]/refresh/route"), url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}/refresh`, params: () => ({ id: fixture.google.subscriptionId }) },
+  { method: "POST", route: "admin/subscriptions/[id]/reregister", role: "admin", load: () => import("@/app/api/admin/subscriptions/[id]/reregister/route"), url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}/reregister`, params: () => ({ id: fixture.google.subscriptionId }) },
+  { method: "POST", route: "admin/calendars/[id]/resync", role: "admin", load: () => import("@/app/api/admin/calendars/[id]/resync/route"), url: () => `/api/admin/calendars/${fixture.google.calendarId}/resync`, params: () => ({ id: fixture.google.calendarId }), body: () => ({ mode: "full" }) },
+  { method: "GET", route: "admin/webhook-events", role: "admin", load: () => import("@/app/api/admin/webhook-events/route"), url: () => `/api/admin/webhook-events?q=${fixture.google.channelId}` },
+  { method: "GET", route: "admin/webhook-events/[id]", role: "admin", load: () => import("@/app/api/admin/webhook-events/[id]/route"), url: () => `/api/admin/webhook-events/${webhookEventId}`, params: () => ({ id: webhookEventId }) },
+  { method: "POST", route: "admin/webhook-events/[id]/replay", role: "admin", load: () => import("@/app/api/admin/webhook-events/[id]/replay/route"), url: () => `/api/admin/webhook-events/${webhookEventId}/replay`, params: () => ({ id: webhookEventId }) },
+  { method: "POST", route: "admin/webhook-events/replay", role: "admin", load: () => import("@/app/api/admin/webhook-events/replay/route"), url: () => "/api/admin/webhook-events/replay", body: () => ({ ids: [webhookEventId] }) },
+  { method: "GET", route: "admin/sync-runs", role: "admin", load: () => import("@/app/api/admin/sync-runs/route"), url: () => "/api/admin/sync-runs" },
+  { method: "GET", route: "admin/sync-runs/[id]", role: "admin", load: () => import("@/app/api/admin/sync-runs/[id]/route"), url: () => `/api/admin/sync-runs/${syncRunId}`, params: () => ({ id: syncRunId }) },
+];
+
+// Routes with no tenant data behind a session: sign-in itself, health, the Inngest
+// endpoint (signed by Inngest), provider webhooks (verified by per-channel secrets:
+// lib/webhooks and lib/proofs prove those), the bench baseline (404 unless
+// CALSYNC_BENCH=1), and the connect flow (its own test checks state is bound to
+// the person who started it, and `start` below).
+const NOT_SESSION_ROUTES = new Set([
+  "GET auth/[...nextauth]",
+  "POST auth/[...nextauth]",
+  "GET health",
+  "GET inngest",
+  "POST inngest",
+  "PUT inngest",
+  "POST webhooks/google",
+  "POST webhooks/microsoft",
+  "POST webhooks/microsoft/lifecycle",
+  "POST webhooks/bench-baseline",
+  "GET webhooks/bench-baseline",
+  "GET oauth/google/start",
+  "GET oauth/google/callback",
+  "GET oauth/microsoft/start",
+  "GET oauth/microsoft/callback",
+]);
+
+function routeFiles(dir = path.join(process.cwd(), "app", "api")): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return routeFiles(full);
+    return entry.name === "route.ts" ? [full] : [];
+  });
+}
+
+async function call(routeCase: RouteCase, caller: SignedIn): Promise<{ status: number; text: string }> {
+  const routeModule = (await routeCase.load()) as Record<string, Handler>;
+  const handler = routeModule[routeCase.method]!;
+  const init: RequestInit & { cookie: string } = { method: routeCase.method, cookie: caller.cookie };
+  if (routeCase.body !== undefined) {
+    init.body = JSON.stringify(routeCase.body());
+    init.headers = { "content-type": "application/json" };
+  }
+  const response = await handler(request(routeCase.url(), init), { params: Promise.resolve(routeCase.params?.() ?? {}) });
+  return { status: response.status, text: await response.text() };
+}
+
+describe("every route under app/api", () => {
+  it("is listed here (a new route needs a row and a rule)", async () => {
+    const found: string[] = [];
+    for (const file of routeFiles()) {
+      const route = path.relative(path.join(process.cwd(), "app", "api"), path.dirname(file)).split(path.sep).join("/");
+      const routeModule = (await import(file)) as Record<string, unknown>;
+      for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"]) if (typeof routeModule[method] === "function") found.push(`${method} ${route}`);
+    }
+    const listed = new Set([...CASES.map((routeCase) => `${routeCase.method} ${routeCase.route}`), ...NOT_SESSION_ROUTES]);
+    expect(found.filter((route) => !listed.has(route))).toEqual([]);
+  });
+
+  it.each(CASES.map((routeCase) => [`${routeCase.method} /api/${routeCase.route}`, routeCase] as const))("%s gives another organization's admin nothing", async (_name, routeCase) => {
+    const { status, text } = await call(routeCase, stranger);
+    if (status === 200) {
+      // A list: of the caller's own organization, so without a trace of A.
+      for (const marker of markers) expect(text).not.toContain(marker);
+    } else {
+      expect([403, 404]).toContain(status);
+    }
+    for (const marker of markers) expect(text).not.toContain(marker);
+  });
+
+  it.each(CASES.filter((routeCase) => routeCase.role === "admin").map((routeCase) => [`${routeCase.method} /api/${routeCase.route}`, routeCase] as const))(
+    "%s is refused to a member who is not an admin",
+    async (_name, routeCase) => {
+      const { status, text } = await call(routeCase, member);
+      expect(status).toBe(403);
+      for (const marker of markers) expect(text).not.toContain(marker);
+    },
+  );
+
+  it("left A's data as it was, and handed off no work for A", async () => {
+    const db = await database.db();
+    expect((await db.calendarConnection.findUniqueOrThrow({ where: { id: fixture.google.connectionId } })).status).toBe("active");
+    expect((await db.calendar.findUniqueOrThrow({ where: { id: fixture.google.calendarId } })).syncEnabled).toBe(true);
+    expect((await db.webhookSubscription.findUniqueOrThrow({ where: { id: fixture.google.subscriptionId } })).status).toBe("active");
+    expect((await db.webhookEvent.findUniqueOrThrow({ where: { id: webhookEventId } })).status).toBe("dead");
+    expect(await db.event.count({ where: { organizationId: owner.viewer.organizationId } })).toBe(1);
+    expect(JSON.stringify(dispatched)).not.toContain(owner.viewer.organizationId);
+  });
+
+  it("the connect flow's start gives a stranger no hint of A's account", async () => {
+    const { startConnect } = await import("@/lib/oauth/flow");
+    const response = await startConnect(request(`/api/oauth/google/start?connection=${fixture.google.connectionId}`, { cookie: stranger.cookie }), "google");
+    expect(response.headers.get("location") ?? "").not.toContain("alice-orga");
+  });
+
+  it("the owner, by contrast, sees the data (the markers are real)", async () => {
+    const { text } = await call(CASES.find((routeCase) => routeCase.route === "admin/webhook-events/[id]")!, owner);
+    expect(text).toContain(webhookEventId);
+  });
+});
