@@ -212,6 +212,11 @@ export function withDate(wall: WallTime, date: string): WallTime {
   return { ...wall, year: year ?? wall.year, month: month ?? wall.month, day: day ?? wall.day };
 }
 
+// Listing or range-checking a large calendar reads every all-day event's midnight,
+// and each costs several Intl.formatToParts calls: pure, so remembered per zone.
+const midnights = new Map<string, number>();
+const MAX_MIDNIGHTS = 50_000;
+
 /**
  * The instant an event time starts, for ordering and range checks. All-day
  * dates are read as midnight in `floatingZone` (the calendar's zone), which is
@@ -219,8 +224,15 @@ export function withDate(wall: WallTime, date: string): WallTime {
  */
 export function eventTimeInstant(time: EventTime, floatingZone: string): number {
   if (time.kind === "dateTime") return time.instant;
+  const key = `${floatingZone}|${time.date}`;
+  const known = midnights.get(key);
+  if (known !== undefined) return known;
   const [year, month, day] = time.date.split("-").map(Number);
-  return instantOfWallTime({ year: year ?? 1970, month: month ?? 1, day: day ?? 1, hour: 0, minute: 0, second: 0 }, floatingZone);
+  const instant = instantOfWallTime({ year: year ?? 1970, month: month ?? 1, day: day ?? 1, hour: 0, minute: 0, second: 0 }, floatingZone);
+  // Bounded, not evicted one by one: calendars hold a few hundred distinct dates per zone.
+  if (midnights.size >= MAX_MIDNIGHTS) midnights.clear();
+  midnights.set(key, instant);
+  return instant;
 }
 
 /** A stable string key for the original start of a recurring instance. */

@@ -131,6 +131,31 @@ interface ListItem {
   changeSeq: number;
 }
 
+interface CachedListing {
+  key: string;
+  items: ListItem[];
+  /** The store's change sequence when computed: any later change invalidates it. */
+  seq: number;
+  computedAt: number;
+}
+
+const LISTING_CACHE_SIZE = 8;
+/** The emulator clock can be moved (advanceClock); a listing older than this is recomputed. */
+const LISTING_MAX_AGE_MS = 60_000;
+const listingCaches = new WeakMap<EmulatorServices, CachedListing[]>();
+
+function cachedListing(services: EmulatorServices, key: string): ListItem[] | undefined {
+  const entry = listingCaches.get(services)?.find((candidate) => candidate.key === key);
+  if (!entry || entry.seq !== services.store.currentSeq || services.clock.now() - entry.computedAt > LISTING_MAX_AGE_MS) return undefined;
+  return entry.items;
+}
+
+function rememberListing(services: EmulatorServices, key: string, items: ListItem[]): void {
+  const entries = (listingCaches.get(services) ?? []).filter((entry) => entry.key !== key);
+  entries.push({ key, items, seq: services.store.currentSeq, computedAt: services.clock.now() });
+  listingCaches.set(services, entries.slice(-LISTING_CACHE_SIZE));
+}
+
 const padNumber = (value: number, width = 16) => String(Math.max(0, Math.round(value) + 1e14)).padStart(width, "0");
 
 function listEvents(ctx: RequestContext, services: EmulatorServices): void {
@@ -192,8 +217,12 @@ function listEvents(ctx: RequestContext, services: EmulatorServices): void {
     return `${padNumber(seriesOrdinal, 10)}/${padNumber(event.originalStart ? eventTimeInstant(event.originalStart, calendar.timeZone) : 0)}/${event.id}`;
   };
 
+  // Later pages of a listing reuse its first page's sorted result while nothing has
+  // changed: recomputing it per page makes paging a large calendar quadratic.
+  const listingKey = `${calendar.id}\n${fingerprint}\n${snapshotSeq}`;
+  const cached = pageTokenText === undefined ? undefined : cachedListing(services, listingKey);
   const candidates: ListItem[] = [];
-  const stored = store.storedEvents(calendar.id);
+  const stored = cached ? [] : store.storedEvents(calendar.id);
   const masters = new Map(stored.filter((event) => event.rule).map((event) => [event.id, event]));
   for (const event of stored) {
     const master = event.seriesMasterId ? masters.get(event.seriesMasterId) : undefined;
@@ -229,14 +258,24 @@ function listEvents(ctx: RequestContext, services: EmulatorServices): void {
     candidates.push({ key: keyFor(event, event.ordinal), event, changeSeq: event.changeSeq });
   }
 
-  const matching = candidates
-    .filter((item) => item.changeSeq <= snapshotSeq)
-    .filter((item) => sinceSeq === undefined || item.changeSeq > sinceSeq)
-    .filter((item) => updatedMin === undefined || item.event.updatedAt >= updatedMin)
-    .filter((item) => !iCalUID || item.event.iCalUID === iCalUID)
-    .filter((item) => !q || [item.event.summary, item.event.description, item.event.location].some((text) => text?.toLowerCase().includes(q)))
-    .filter((item) => item.key > afterKey)
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const sorted =
+    cached ??
+    candidates
+      .filter((item) => item.changeSeq <= snapshotSeq)
+      .filter((item) => sinceSeq === undefined || item.changeSeq > sinceSeq)
+      .filter((item) => updatedMin === undefined || item.event.updatedAt >= updatedMin)
+      .filter((item) => !iCalUID || item.event.iCalUID === iCalUID)
+      .filter((item) => !q || [item.event.summary, item.event.description, item.event.location].some((text) => text?.toLowerCase().includes(q)))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  if (!cached) rememberListing(services, listingKey, sorted);
+  // Keys are unique (they end with the event id): the page starts after the last key served.
+  let from = 0;
+  for (let high = sorted.length; from < high; ) {
+    const middle = (from + high) >>> 1;
+    if (sorted[middle]!.key > afterKey) high = middle;
+    else from = middle + 1;
+  }
+  const matching = sorted.slice(from, from + maxResults + 1);
 
   const page = matching.slice(0, maxResults);
   const more = matching.length > maxResults;

@@ -1,5 +1,7 @@
 import { CodeChallengeMethod, gaxios, OAuth2Client, type Credentials } from "google-auth-library";
-import { google, type calendar_v3 } from "googleapis";
+// Only the Calendar API of googleapis: the package's index loads every Google API
+// (about 95 MB more resident memory in each process that syncs).
+import { calendar, type calendar_v3 } from "googleapis/build/src/apis/calendar";
 import type { GoogleSettings } from "../config";
 import { ProviderError } from "../errors";
 import type {
@@ -106,7 +108,7 @@ export function createGoogleProvider(settings: GoogleSettings, options: { fetch?
   const calendarApi = (accessToken: string): calendar_v3.Calendar => {
     const auth = new OAuth2Client();
     auth.setCredentials({ access_token: accessToken });
-    return google.calendar({ version: "v3", rootUrl: settings.apiRootUrl, auth, retry: false });
+    return calendar({ version: "v3", rootUrl: settings.apiRootUrl, auth, retry: false });
   };
 
   async function call<T>(operation: string, work: () => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-import type { calendar_v3 } from "googleapis";
+import type { calendar_v3 } from "googleapis/build/src/apis/calendar";
 import { ProviderError } from "../errors";
 import type { EventChange, EventRecord, ProviderCalendar } from "../port";
 import { zonedMidnight } from "../time";
