@@ -10,11 +10,13 @@ import { authSecret } from "@/lib/auth/options";
 import { loadViewer, recordSignIn, type Viewer } from "@/lib/auth/organizations";
 import { db } from "@/lib/db/client";
 import { overrideProviderSettings, sandboxGoogle, sandboxMicrosoft } from "@/lib/providers/config";
-import type { Emulator } from "@/e2e/emulator/server";
-import { startTestEmulator } from "@/e2e/emulator/test-support";
+import type { Emulator, StartEmulatorOptions } from "@/e2e/emulator/server";
 import { fetchTrustingCa } from "@/e2e/emulator/trust";
 
-export async function startAppEmulator(options: Parameters<typeof startTestEmulator>[0] = {}): Promise<Emulator> {
+export async function startAppEmulator(options: StartEmulatorOptions = {}): Promise<Emulator> {
+  // Imported here: test-support loads both SDKs, which processes that only connect
+  // (the benchmarks' sync workers, measured for memory) must not pay for.
+  const { startTestEmulator } = await import("@/e2e/emulator/test-support");
   const emu = await startTestEmulator(options);
   overrideProviderSettings({
     sandbox: true,
@@ -126,7 +128,7 @@ export async function serveRoutes(routes: Record<string, Handler>): Promise<{ ur
 export async function connectAccount(emu: Emulator, person: SignedIn, provider: "google" | "microsoft", email: string): Promise<string> {
   const { startConnect, finishConnect } = await import("@/lib/oauth/flow");
   const { stateCookieName } = await import("@/lib/oauth/state");
-  const { consent } = await import("@/e2e/emulator/test-support");
+  const { consent } = await import("@/e2e/emulator/consent-client");
   const started = await startConnect(request(`/api/oauth/${provider}/start`, { cookie: person.cookie }), provider);
   const stateCookie = new RegExp(`${stateCookieName(provider)}=([^;]+)`).exec(started.headers.get("set-cookie") ?? "")?.[1];
   const back = await consent(started.headers.get("location")!, { email }, provider === "microsoft" ? fetchTrustingCa(emu.caCertPem) : fetch);
