@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { closeRawPool } from "@/lib/db/raw";
 import { replaceJobSender } from "@/lib/jobs/dispatch";
+import { resetHandOffThrottle } from "@/lib/webhooks/handoff";
 import type { FollowUp } from "@/lib/jobs/handlers";
 import { resetWebhookMetrics, webhookMetrics } from "@/lib/webhooks/metrics";
 import { seedWebhookFixture, type WebhookFixture } from "@/lib/webhooks/testing";
@@ -28,6 +29,8 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
+  // Each test starts with no recent hand-off (the per-calendar throttle is covered in handoff tests).
+  resetHandOffThrottle();
   await (await database.db()).webhookEvent.deleteMany();
   dispatched = [];
   resetWebhookMetrics();
@@ -116,8 +119,21 @@ describe("POST /api/webhooks/google", () => {
       [555n, "duplicate"],
       [556n, "pending"],
     ]);
-    expect(dispatched).toHaveLength(2);
+    // 555 was handed off at once; 556, within the same second, by the trailing send.
+    expect(dispatched).toHaveLength(1);
+    await vi.waitFor(() => expect(dispatched).toHaveLength(2), { timeout: 3_000 });
     expect(webhookMetrics().google).toMatchObject({ accepted: 2, duplicate: 1 });
+  });
+
+  it("hands a burst for one calendar off once at once and once after the window, never after the last commit", async () => {
+    const burst = Array.from({ length: 30 }, (_, index) => POST(delivery({ messageNumber: String(900 + index) })));
+    expect((await Promise.all(burst)).every((response) => response.status === 200)).toBe(true);
+    expect(dispatched).toHaveLength(1);
+    const committedBy = Date.now();
+    await vi.waitFor(() => expect(dispatched).toHaveLength(2), { timeout: 3_000 });
+    // The trailing send left after every row of the burst was committed.
+    expect(Date.now()).toBeGreaterThanOrEqual(committedBy);
+    expect((await events()).filter((row) => row.status === "pending")).toHaveLength(30);
   });
 
   it("records a notification for a calendar whose sync is off as ignored, with the reason", async () => {

@@ -1,3 +1,4 @@
+import { after } from "next/server";
 import type { JobPayloads } from "@/lib/jobs/catalog";
 import { dispatchMany } from "@/lib/jobs/dispatch";
 import { logger } from "@/lib/log";
@@ -13,25 +14,107 @@ export type HandOff<N extends HandOffName = HandOffName> = { [K in N]: { name: K
 const HANDOFF_TIMEOUT_MS = 1_500;
 
 /**
+ * Sync requests for one calendar are sent at most once per this window; one that
+ * comes sooner is sent at the end of the window instead (trailing). Every recorded
+ * notification is thus followed by a hand-off sent after it was committed, and the
+ * sync that hand-off starts (debounced by the job layer anyway) covers it. A burst of
+ * notifications costs one job-system request per second per calendar instead of one
+ * each (on Inngest, an HTTP request per notification was most of a webhook's cost).
+ */
+export const HANDOFF_WINDOW_MS = 1_000;
+
+interface Slot {
+  sentAt: number;
+  trailing: HandOff<"calendar/sync.requested"> | null;
+}
+
+// On globalThis like the job driver: one throttle per process, across bundles.
+const holder = globalThis as unknown as { __calsyncHandOffSlots?: Map<string, Slot> };
+const slots = (holder.__calsyncHandOffSlots ??= new Map<string, Slot>());
+
+/** Forgets the throttle's state (tests). */
+export function resetHandOffThrottle(): void {
+  slots.clear();
+}
+
+function sweep(now: number): void {
+  if (slots.size < 10_000) return;
+  for (const [key, slot] of slots) if (!slot.trailing && now - slot.sentAt > 60_000) slots.delete(key);
+}
+
+/** Splits jobs into those to send now and those a trailing send will carry. */
+function throttle(jobs: readonly HandOff[], now: number): HandOff[] {
+  sweep(now);
+  const immediate: HandOff[] = [];
+  for (const job of jobs) {
+    if (job.name !== "calendar/sync.requested") {
+      immediate.push(job);
+      continue;
+    }
+    const key = job.data.calendarId;
+    const slot = slots.get(key);
+    if (!slot || now - slot.sentAt >= HANDOFF_WINDOW_MS) {
+      slots.set(key, { sentAt: now, trailing: null });
+      immediate.push(job);
+    } else if (slot.trailing) {
+      slot.trailing = job;
+    } else {
+      slot.trailing = job;
+      scheduleTrailing(key, slot, slot.sentAt + HANDOFF_WINDOW_MS - now);
+    }
+  }
+  return immediate;
+}
+
+function scheduleTrailing(key: string, slot: Slot, delayMs: number): void {
+  const sent = new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      const job = slot.trailing;
+      slot.trailing = null;
+      slot.sentAt = Date.now();
+      if (!job) return resolve();
+      withTimeout(dispatchMany([job]), HANDOFF_TIMEOUT_MS)
+        .catch((err: unknown) => {
+          // The notifications it carried stay pending; the poll covers them.
+          logger.error("trailing webhook hand-off failed; the events stay pending for recovery", { calendarId: key, error: err instanceof Error ? err : String(err) });
+        })
+        .finally(resolve);
+    }, Math.max(0, delayMs));
+    timer.unref?.();
+  });
+  try {
+    // On serverless hosts the instance may be frozen after the answer; `after`
+    // keeps it alive until the trailing send is done. Outside a request (tests,
+    // scripts) there is nothing to extend and the timer runs on its own.
+    after(sent);
+  } catch {
+    // not in a request scope
+  }
+}
+
+/**
  * Hands recorded notifications to the job system, after they are committed, in
- * one dispatch (one Inngest request for a whole Graph batch). Never fails the
- * request: an event whose hand-off failed stays `pending`, and start-up recovery
- * or the 15-minute poll picks it up (lib/jobs/recovery.ts).
+ * one dispatch (one Inngest request for a whole Graph batch), throttled per
+ * calendar (above). Never fails the request: an event whose hand-off failed stays
+ * `pending`, and start-up recovery or the 15-minute poll picks it up
+ * (lib/jobs/recovery.ts).
  */
 export async function handOff(intake: Pick<Intake, "requestId" | "provider" | "count">, jobs: readonly HandOff[]): Promise<boolean> {
   if (jobs.length === 0) return true;
+  const immediate = throttle(jobs, Date.now());
+  if (immediate.length === 0) return true;
   try {
-    await withTimeout(dispatchMany(jobs), HANDOFF_TIMEOUT_MS);
+    await withTimeout(dispatchMany(immediate), HANDOFF_TIMEOUT_MS);
     return true;
   } catch (err) {
     logger.error("webhook hand-off failed; the events stay pending for recovery", {
       requestId: intake.requestId,
       provider: intake.provider,
-      jobs: jobs.map((job) => job.name),
-      organizationIds: [...new Set(jobs.map((job) => job.data.organizationId))],
+      jobs: immediate.map((job) => job.name),
+      organizationIds: [...new Set(immediate.map((job) => job.data.organizationId))],
       error: err instanceof Error ? err : String(err),
     });
-    intake.count("handoffFailed", jobs.length);
+    intake.count("handoffFailed", immediate.length);
     return false;
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { closeRawPool } from "@/lib/db/raw";
 import { replaceJobSender } from "@/lib/jobs/dispatch";
+import { resetHandOffThrottle } from "@/lib/webhooks/handoff";
 import type { FollowUp } from "@/lib/jobs/handlers";
 import { resetWebhookMetrics, webhookMetrics } from "@/lib/webhooks/metrics";
 import { seedWebhookFixture, type WebhookFixture } from "@/lib/webhooks/testing";
@@ -28,6 +29,8 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
+  // Each test starts with no recent hand-off (the per-calendar throttle is covered in handoff tests).
+  resetHandOffThrottle();
   await (await database.db()).webhookEvent.deleteMany();
   dispatched = [];
   resetWebhookMetrics();
