@@ -228,18 +228,13 @@ async function replaceSubscription(subscription: Subscription, expiresAt: Date, 
   const previous = { externalId: subscription.externalId, resourceId: subscription.resourceId, secretHash: subscription.secretHash, expiresAt: subscription.expiresAt };
   const wasLive = subscription.status === "active" || subscription.status === "pending";
   // The forward entry becomes the subscription's current id, and the old id joins
-  // the history, in one step: the row keeps its id, history and event log.
-  await database.$transaction([
-    database.replacedSubscriptionId.delete({ where: { id: created.holder.id } }),
-    ...(wasLive
-      ? [
-          database.replacedSubscriptionId.create({
-            data: { organizationId: subscription.organizationId, subscriptionId: subscription.id, ...previous, replacedAt: now },
-          }),
-        ]
-      : []),
-    database.webhookSubscription.update({
-      where: { id: subscription.id },
+  // the history, in one step: the row keeps its id, history and event log. Two
+  // renewals of one subscription can overlap (the renewal job, a lifecycle event,
+  // an operator's refresh); only the one that still finds the id it replaced
+  // switches the row (the update waits for the other's commit, then re-checks).
+  const switched = await database.$transaction(async (tx) => {
+    const moved = await tx.webhookSubscription.updateMany({
+      where: { id: subscription.id, externalId: previous.externalId },
       data: {
         externalId: channel.externalId,
         resourceId: channel.resourceId,
@@ -253,8 +248,23 @@ async function replaceSubscription(subscription: Subscription, expiresAt: Date, 
         lastError: null,
         suspect: false,
       },
-    }),
-  ]);
+    });
+    if (moved.count === 0) return false;
+    await tx.replacedSubscriptionId.delete({ where: { id: created.holder.id } });
+    if (wasLive) {
+      await tx.replacedSubscriptionId.create({
+        data: { organizationId: subscription.organizationId, subscriptionId: subscription.id, ...previous, replacedAt: now },
+      });
+    }
+    return true;
+  });
+  if (!switched) {
+    // The other renewal won: its channel is the one in use, ours only costs quota.
+    await stopAtProvider(subscription.connection, { externalId: channel.externalId, resourceId: channel.resourceId });
+    await database.replacedSubscriptionId.delete({ where: { id: created.holder.id } });
+    logger.info("subscription.renewal_superseded", { subscriptionId: subscription.id });
+    return { subscriptionId: subscription.id, action: "skipped", error: "renewed concurrently" };
+  }
   if (wasLive) {
     await stopAtProvider(subscription.connection, previous);
     await database.replacedSubscriptionId.updateMany({ where: { externalId: previous.externalId }, data: { stoppedAt: new Date() } });
@@ -332,6 +342,15 @@ export async function handleLifecycleEvent(
   const subscription = await loadSubscription(subscriptionId, organizationId);
   if (!subscription) return { resync: [] };
   const database = await db();
+  if (subscription.status === "stopped") {
+    // We stopped it (stopping at the provider is best-effort): renewing would bring
+    // it back to life. Its events are answered for, so recovery does not pick them up.
+    await database.webhookEvent.updateMany({
+      where: { subscriptionId: subscription.id, changeType: lifecycleEvent, status: "pending" },
+      data: { status: "ignored", error: "subscription stopped", processedAt: new Date() },
+    });
+    return { resync: [] };
+  }
   let renewal: RenewOutcome | undefined;
   let resync: Array<{ organizationId: string; calendarId: string }> = [];
   if (lifecycleEvent === "reauthorizationRequired") {

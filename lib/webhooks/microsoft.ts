@@ -6,7 +6,7 @@ import { utf8 } from "@/lib/webhooks/body";
 import type { HandOff } from "@/lib/webhooks/handoff";
 import { invalidFrom, type Intake } from "@/lib/webhooks/intake";
 import { redactHeaders, redactJson, secretHash } from "@/lib/webhooks/redact";
-import { knownExternalIds, REPLACED_ID_GRACE_SECONDS, replacedIdRoutes } from "@/lib/webhooks/routing";
+import { knownExternalIds, REPLACED_ID_GRACE_SECONDS, replacedIdRoutes, subscriptionRoutes } from "@/lib/webhooks/routing";
 import type { RecordedStatus } from "@/lib/webhooks/routing";
 
 /**
@@ -224,6 +224,7 @@ matched AS (
     JOIN LATERAL (
       SELECT s.id, s.organization_id, s.connection_id FROM webhook_subscriptions s
        WHERE s.external_id = i.external_id AND s.provider = 'microsoft' AND s.secret_hash = i.secret_hash
+         AND ${subscriptionRoutes("s", "$4")}
       UNION ALL
       SELECT s.id, s.organization_id, s.connection_id FROM replaced_subscription_ids r
         JOIN webhook_subscriptions s ON s.id = r.subscription_id AND s.provider = 'microsoft'

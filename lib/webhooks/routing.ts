@@ -21,6 +21,17 @@ export function replacedIdRoutes(alias: string, graceParam: string): string {
 }
 
 /**
+ * SQL condition: current subscription row `alias` still routes ($grace = seconds).
+ * A stopped one does for the grace period after it was stopped, like a replaced id:
+ * stopping at the provider is best-effort, and without an end a channel the
+ * provider kept would verify for ever. A stopped row is not updated again, so its
+ * updated_at is when it was stopped.
+ */
+export function subscriptionRoutes(alias: string, graceParam: string): string {
+  return `(${alias}.status <> 'stopped' OR ${alias}.updated_at > now() - ${graceParam}::int * interval '1 second')`;
+}
+
+/**
  * The failure path only: which of these ids name a subscription of ours (current or
  * replaced within grace). A delivery that failed verification is "forged" (401)
  * when its id is known and "unknown" (404) otherwise. Kept out of the hot statement,
@@ -31,7 +42,7 @@ export async function knownExternalIds(provider: WebhookProvider, ids: readonly 
   const rows = await rawQuery<{ external_id: string }>({
     name: "webhooks.known-external-ids",
     text: `SELECT s.external_id FROM webhook_subscriptions s
-            WHERE s.external_id = ANY($1::text[]) AND s.provider = $2::"Provider"
+            WHERE s.external_id = ANY($1::text[]) AND s.provider = $2::"Provider" AND ${subscriptionRoutes("s", "$3")}
            UNION
            SELECT r.external_id FROM replaced_subscription_ids r
              JOIN webhook_subscriptions s ON s.id = r.subscription_id AND s.provider = $2::"Provider"
