@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { notFound, unauthorized } from "@/lib/http/errors";
-import { rawQuery } from "@/lib/db/raw";
+import { statementBatcher } from "@/lib/webhooks/batch";
 import type { HandOff } from "@/lib/webhooks/handoff";
 import { invalidFrom } from "@/lib/webhooks/intake";
 import { redactHeaders, secretHash } from "@/lib/webhooks/redact";
@@ -64,11 +64,9 @@ export interface GoogleRecorded {
 }
 
 /**
- * The hot path, batched: notifications arriving together (the same turn of the
- * event loop, e.g. 50 concurrent deliveries) are verified and stored by ONE
- * statement, and each request still answers only after that statement committed.
- * One round trip and one commit for the group instead of one each, which is most of
- * what a notification costs the server beyond the framework itself.
+ * The hot path, as a group statement (lib/webhooks/batch.ts): notifications
+ * arriving together are verified and stored by one statement, each request
+ * answering only after it committed.
  *
  * - `item`: the notifications, one JSON parameter;
  * - `target`: each item's subscription named by the channel id, current or a
@@ -89,7 +87,7 @@ export interface GoogleRecorded {
  *   then conflicts (in one batch, the first of two wins). Its status says whether a
  *   sync should follow.
  * - `copy`: items whose insert conflicted, stored as `duplicate` without a key.
- * - one row per verified item, matched back by its request id.
+ * - one row per verified item (its `ord`).
  *
  * An item with no row back failed verification; only then is a second query spent
  * on telling forged from unknown.
@@ -97,7 +95,7 @@ export interface GoogleRecorded {
 const RECORD_SQL = `
 WITH item AS (
   SELECT * FROM jsonb_to_recordset($1::text::jsonb)
-    AS i(channel_id text, secret_hash text, resource_id text, message_number text, state text, dedup_key text, headers jsonb, request_id text)
+    AS i(ord int, channel_id text, secret_hash text, resource_id text, message_number text, state text, dedup_key text, headers jsonb, request_id text)
 ),
 target AS (
   SELECT i.*, s.subscription_id, s.organization_id, s.calendar_id, s.syncable
@@ -156,12 +154,12 @@ copy AS (
    WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.request_id = t.request_id)
   RETURNING id, request_id, status::text AS status
 )
-SELECT t.request_id, r.id, t.organization_id, t.subscription_id, t.calendar_id, r.status
+SELECT t.ord, r.id, t.organization_id, t.subscription_id, t.calendar_id, r.status
   FROM target t
   JOIN (SELECT * FROM fresh UNION ALL SELECT * FROM copy) r ON r.request_id = t.request_id`;
 
 interface RecordedRow {
-  request_id: string;
+  ord: number;
   id: string;
   organization_id: string;
   subscription_id: string;
@@ -173,65 +171,28 @@ export function googleDedupKey(channelId: string, messageNumber: string): string
   return `google:${channelId}:${messageNumber}`;
 }
 
-interface PendingItem {
-  values: { request_id: string } & Record<string, unknown>;
-  resolve: (row: RecordedRow | undefined) => void;
-  reject: (err: unknown) => void;
-}
-
-/** Most items per statement; a larger group waits for the next turn. */
-const MAX_BATCH = 200;
-const queue: PendingItem[] = [];
-let flushScheduled = false;
-
-function flush(): void {
-  flushScheduled = false;
-  while (queue.length > 0) {
-    const batch = queue.splice(0, MAX_BATCH);
-    rawQuery<RecordedRow>({
-      name: "webhooks.google.record-batch",
-      text: RECORD_SQL,
-      values: [JSON.stringify(batch.map((item) => item.values)), REPLACED_ID_GRACE_SECONDS],
-    }).then(
-      (rows) => {
-        const byRequest = new Map(rows.map((row) => [row.request_id, row]));
-        for (const item of batch) item.resolve(byRequest.get(item.values.request_id));
-      },
-      // The whole group failed to commit: every request in it answers 5xx.
-      (err: unknown) => {
-        for (const item of batch) item.reject(err);
-      },
-    );
-  }
-}
-
-/** Queues one notification for the next group statement; resolves with its row once committed. */
-function recordInBatch(values: PendingItem["values"]): Promise<RecordedRow | undefined> {
-  return new Promise((resolve, reject) => {
-    queue.push({ values, resolve, reject });
-    if (!flushScheduled) {
-      flushScheduled = true;
-      // After the I/O callbacks of this turn: the requests that arrived together join.
-      setImmediate(flush);
-    }
-  });
-}
+const recorder = statementBatcher<RecordedRow>({ name: "webhooks.google.record-group", text: RECORD_SQL, values: [REPLACED_ID_GRACE_SECONDS] });
 
 /** Verifies and stores one notification; throws unauthorized (401) or notFound (404) when it does not verify. */
 export async function recordGoogleNotification(notification: GoogleNotification, headers: Headers, requestId: string): Promise<GoogleRecorded> {
   const row =
     notification.channelToken === undefined
       ? undefined
-      : await recordInBatch({
-          channel_id: notification.channelId,
+      : (
+          await recorder.run([
+            {
+              ord: 0,
+              channel_id: notification.channelId,
           secret_hash: secretHash(notification.channelToken),
           resource_id: notification.resourceId,
           message_number: notification.messageNumber,
           state: notification.resourceState,
           dedup_key: googleDedupKey(notification.channelId, notification.messageNumber),
-          headers: redactHeaders(headers),
-          request_id: requestId,
-        });
+              headers: redactHeaders(headers),
+              request_id: requestId,
+            },
+          ])
+        )[0];
   if (!row) {
     const known = await knownExternalIds("google", [notification.channelId]);
     throw known.size > 0 ? unauthorized("channel token or resource id does not match") : notFound("unknown channel");

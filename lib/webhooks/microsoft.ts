@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { invalid, notFound, unauthorized } from "@/lib/http/errors";
-import { rawQuery } from "@/lib/db/raw";
+import { statementBatcher } from "@/lib/webhooks/batch";
 import { utf8 } from "@/lib/webhooks/body";
 import type { HandOff } from "@/lib/webhooks/handoff";
 import { invalidFrom, type Intake } from "@/lib/webhooks/intake";
@@ -216,7 +216,7 @@ function recordSql(kind: GraphKind): string {
   return `
 WITH item AS (
   SELECT * FROM jsonb_to_recordset($1::text::jsonb)
-    AS i(ord int, external_id text, secret_hash text, change_type text, resource text, dedup_key text, body jsonb)
+    AS i(ord int, external_id text, secret_hash text, change_type text, resource text, dedup_key text, body jsonb, headers jsonb, request_id text)
 ),
 matched AS (
   SELECT i.*, s.id AS subscription_id, s.organization_id, ${calendars} AS calendar_ids
@@ -224,11 +224,11 @@ matched AS (
     JOIN LATERAL (
       SELECT s.id, s.organization_id, s.connection_id FROM webhook_subscriptions s
        WHERE s.external_id = i.external_id AND s.provider = 'microsoft' AND s.secret_hash = i.secret_hash
-         AND ${subscriptionRoutes("s", "$4")}
+         AND ${subscriptionRoutes("s", "$2")}
       UNION ALL
       SELECT s.id, s.organization_id, s.connection_id FROM replaced_subscription_ids r
         JOIN webhook_subscriptions s ON s.id = r.subscription_id AND s.provider = 'microsoft'
-       WHERE r.external_id = i.external_id AND r.secret_hash = i.secret_hash AND ${replacedIdRoutes("r", "$4")}
+       WHERE r.external_id = i.external_id AND r.secret_hash = i.secret_hash AND ${replacedIdRoutes("r", "$2")}
       LIMIT 1
     ) s ON true
     JOIN calendar_connections cc ON cc.id = s.connection_id
@@ -255,9 +255,9 @@ inserted AS (
      headers, body, status, error, request_id)
   SELECT r.organization_id, r.subscription_id, 'microsoft', r.external_id, r.change_type, r.resource,
          CASE WHEN r.status = 'duplicate' THEN NULL ELSE r.dedup_key END,
-         $2::text::jsonb, r.body, r.status::"WebhookEventStatus",
+         r.headers, r.body, r.status::"WebhookEventStatus",
          CASE WHEN r.status = 'ignored' THEN 'not handed off: no synced calendar or connection inactive' END,
-         $3
+         r.request_id
     FROM ranked r
   ON CONFLICT (dedup_key) DO NOTHING
   RETURNING dedup_key
@@ -269,7 +269,7 @@ redelivered AS (
     (organization_id, subscription_id, provider, external_id, change_type, resource, dedup_key,
      headers, body, status, request_id)
   SELECT r.organization_id, r.subscription_id, 'microsoft', r.external_id, r.change_type, r.resource, NULL,
-         $2::text::jsonb, r.body, 'duplicate', $3
+         r.headers, r.body, 'duplicate', r.request_id
     FROM ranked r
    WHERE r.status <> 'duplicate' AND NOT EXISTS (SELECT 1 FROM inserted i WHERE i.dedup_key = r.dedup_key)
   RETURNING id
@@ -283,6 +283,13 @@ SELECT r.ord,
 }
 
 const RECORD_SQL: Record<GraphKind, string> = { change: recordSql("change"), lifecycle: recordSql("lifecycle") };
+
+// Group statements (lib/webhooks/batch.ts): batches arriving together are stored
+// by one statement; in-batch duplicates are ranked across the whole group.
+const RECORDERS = {
+  change: statementBatcher<RecordedRow>({ name: "webhooks.graph.record-group.change", text: RECORD_SQL.change, values: [REPLACED_ID_GRACE_SECONDS] }),
+  lifecycle: statementBatcher<RecordedRow>({ name: "webhooks.graph.record-group.lifecycle", text: RECORD_SQL.lifecycle, values: [REPLACED_ID_GRACE_SECONDS] }),
+};
 
 interface RecordedRow {
   ord: number;
@@ -309,29 +316,20 @@ export interface GraphRecorded {
  */
 export async function recordGraphBatch(kind: GraphKind, items: GraphItem[], headers: Headers, intake: Pick<Intake, "requestId" | "count">): Promise<GraphRecorded> {
   const withSecret = items.filter((item) => item.clientState !== null);
-  const rows =
-    withSecret.length === 0
-      ? []
-      : await rawQuery<RecordedRow>({
-          name: `webhooks.graph.record.${kind}`,
-          text: RECORD_SQL[kind],
-          values: [
-            JSON.stringify(
-              withSecret.map((item) => ({
-                ord: item.ord,
-                external_id: item.externalId,
-                secret_hash: secretHash(item.clientState!),
-                change_type: item.changeType,
-                resource: item.resource,
-                dedup_key: item.dedupKey,
-                body: item.body,
-              })),
-            ),
-            JSON.stringify(redactHeaders(headers)),
-            intake.requestId,
-            REPLACED_ID_GRACE_SECONDS,
-          ],
-        });
+  const storedHeaders = redactHeaders(headers);
+  const rows = await RECORDERS[kind].run(
+    withSecret.map((item) => ({
+      ord: item.ord,
+      external_id: item.externalId,
+      secret_hash: secretHash(item.clientState!),
+      change_type: item.changeType,
+      resource: item.resource,
+      dedup_key: item.dedupKey,
+      body: item.body,
+      headers: storedHeaders,
+      request_id: intake.requestId,
+    })),
+  );
 
   const verified = new Set(rows.map((row) => row.ord));
   const failedIds = [...new Set(items.filter((item) => !verified.has(item.ord)).map((item) => item.externalId))];
