@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only webhooks,sync,freshness] [-- --webhooks-flags "--build"]
+// npm run bench [-- --quick] [-- --only webhooks,sync,freshness,proofs] [-- --webhooks-flags "--build"]
 //
 // Every benchmark of issue #7 in sequence, then their tables:
 //   webhooks   ingest throughput and latency vs a bare route (scripts/bench/webhooks.ts,
@@ -17,11 +17,13 @@ import { freshnessReport, runFreshness, type FreshnessOptions, type FreshnessRes
 import { runSyncScale, syncScaleReport, type SyncScaleOptions } from "./sync-scale";
 import { isEntryPoint, nodeWithTsx, prepareBenchEnvironment, ROOT } from "./support";
 
-export type BenchName = "webhooks" | "sync" | "freshness";
-export const BENCHES: readonly BenchName[] = ["webhooks", "sync", "freshness"];
+export type BenchName = "webhooks" | "sync" | "freshness" | "proofs";
+export const BENCHES: readonly BenchName[] = ["webhooks", "sync", "freshness", "proofs"];
 
 export interface Plan {
   webhooks: string[];
+  /** Runs per property of the convergence proof (npm test runs 25 per provider). */
+  proofRuns: number;
   sync: Omit<SyncScaleOptions, "log">;
   freshness: Array<Omit<FreshnessOptions, "log">>;
 }
@@ -31,6 +33,7 @@ export function plan(quick: boolean, webhooksFlags: string[] = []): Plan {
   if (quick) {
     return {
       webhooks: ["--duration", "3", "--warmup", "1", "--connections", "10", "--rounds", "1", ...webhooksFlags],
+      proofRuns: 50,
       sync: { sizes: [1_000, 10_000], providers: ["google", "microsoft"], changes: [10, 1_000] },
       freshness: [
         { label: "steady 1/s (google)", calendars: 2, ratePerSecond: 1, durationS: 20, provider: "google" },
@@ -40,6 +43,7 @@ export function plan(quick: boolean, webhooksFlags: string[] = []): Plan {
   }
   return {
     webhooks: webhooksFlags,
+    proofRuns: 200,
     sync: { sizes: [1_000, 10_000, 100_000], providers: ["google", "microsoft"], changes: [10, 1_000] },
     freshness: [
       { label: "steady 1/s (google)", calendars: 3, ratePerSecond: 1, durationS: 60, provider: "google" },
@@ -94,6 +98,19 @@ async function runWebhooks(flags: string[], log: (line: string) => void): Promis
   return { table: table || `(no table; webhooks.ts exited with ${code})`, code };
 }
 
+/** The convergence proof with more seeded runs than `npm test` affords (its seed is printed on failure). */
+async function runProofs(runs: number, log: (line: string) => void): Promise<number | null> {
+  const vitest = path.join(ROOT, "node_modules", "vitest", "vitest.mjs");
+  const child = spawn(process.execPath, [vitest, "run", "--project", "integration", "lib/proofs/convergence.int.test.ts"], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, CALSYNC_PROPERTY_RUNS: String(runs) },
+  });
+  child.stdout.on("data", (chunk: Buffer) => log(chunk.toString().trimEnd()));
+  child.stderr.on("data", (chunk: Buffer) => log(chunk.toString().trimEnd()));
+  return new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -129,6 +146,10 @@ Database: PostgreSQL when DATABASE_URL or TEST_DATABASE_URL is set, else in-memo
         const { table, code } = await runWebhooks(settings.webhooks, log);
         sections.push(`Webhook ingest (scripts/bench/webhooks.ts ${settings.webhooks.join(" ")})\n\n${table}`);
         if (code !== null && code !== 0) failures.push(`webhooks exited with ${code}`);
+      } else if (name === "proofs") {
+        const code = await runProofs(settings.proofRuns, log);
+        sections.push(`Convergence proof with ${settings.proofRuns} runs per provider (lib/proofs/convergence.int.test.ts): ${code === 0 ? "passed" : "FAILED"}`);
+        if (code !== 0) failures.push(`proofs exited with ${code}`);
       } else if (name === "sync") {
         const result = await runSyncScale({ ...settings.sync, log });
         sections.push(syncScaleReport(result));
