@@ -11,7 +11,7 @@ const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 
 function threshold(): number {
   const configured = (process.env.LOG_LEVEL ?? "").toLowerCase() as Level;
   if (configured in order) return order[configured];
-  return process.env.NODE_ENV === "test" || process.env.VITEST ? order.warn : order.info;
+  return process.env.NODE_ENV === "test" || process.env.VITEST ? order.error : order.info;
 }
 
 /** Copies `fields` with secret-looking keys redacted and errors reduced to name and message. */

@@ -19,8 +19,8 @@ import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { Drawer, Field, Fields } from "./drawer";
 import { Chips, SelectFilter } from "./filters";
-import { formatCount } from "./format";
 import { ADMIN_REFRESH_MS, adminQueryKey, fetchSyncRun, fetchSyncRuns, resyncCalendar } from "./queries";
+import { PagedTable } from "./paged-table";
 import { RUN_STATUS, RUN_STATUSES } from "./status";
 
 const PAGE_SIZE = 50;
@@ -232,52 +232,11 @@ export function SyncRuns() {
         <Chips label="Status" value={status} options={RUN_STATUSES.map((value) => ({ value, label: RUN_STATUS[value].label }))} onChange={(value) => setFilter("status", value)} testIdPrefix="run-status-chip" />
       </Card>
 
-      {runs.isPending ? (
-        <div aria-busy="true" className="h-64 animate-pulse rounded-xl border border-slate-200 bg-white motion-reduce:animate-none">
-          <p role="status" className="sr-only">
-            Loading sync runs…
-          </p>
-        </div>
-      ) : runs.isError && !runs.data ? (
-        <QueryErrorPanel error={runs.error} what="sync runs" onRetry={() => void runs.refetch()} retrying={runs.isFetching} />
-      ) : rows.length === 0 ? (
-        <Card className="p-6 text-sm text-slate-600" data-testid="sync-runs-empty">
-          No sync runs match these filters.
-        </Card>
-      ) : (
-        <Card className="overflow-x-auto">
-          <table className="w-full min-w-[52rem] text-sm" data-testid="sync-runs-table">
-            <thead className="border-b border-slate-100 bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-500 uppercase">
-              <tr>
-                <th scope="col" className="px-4 py-2">Started</th>
-                <th scope="col" className="px-4 py-2">Status</th>
-                <th scope="col" className="px-4 py-2">Calendar</th>
-                <th scope="col" className="px-4 py-2">Trigger</th>
-                <th scope="col" className="px-4 py-2">Result</th>
-                <th scope="col" className="px-4 py-2 text-right">Took</th>
-                <th scope="col" className="px-4 py-2">
-                  <span className="sr-only">Details</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {rows.map((run) => (
-                <RunRow key={run.id} run={run} onOpen={() => setOpenId(run.id)} />
-              ))}
-            </tbody>
-          </table>
-          <div className="flex items-center justify-between gap-3 border-t border-slate-100 px-4 py-3 text-sm text-slate-600">
-            <span aria-live="polite">{formatCount(rows.length, "run")} shown</span>
-            {runs.hasNextPage ? (
-              <Button size="sm" variant="secondary" onClick={() => void runs.fetchNextPage()} loading={runs.isFetchingNextPage} loadingText="Loading…" data-testid="load-more">
-                Load more
-              </Button>
-            ) : (
-              <span className="text-slate-400">That is all.</span>
-            )}
-          </div>
-        </Card>
-      )}
+      <PagedTable query={runs} what="sync runs" noun="run" rowCount={rows.length} testId="sync-runs" columns={[{ label: "Started" }, { label: "Status" }, { label: "Calendar" }, { label: "Trigger" }, { label: "Result" }, { label: "Took", alignRight: true }]}>
+        {rows.map((run) => (
+          <RunRow key={run.id} run={run} onOpen={() => setOpenId(run.id)} />
+        ))}
+      </PagedTable>
 
       <RunDrawer id={openId} onClose={() => setOpenId(null)} />
     </>

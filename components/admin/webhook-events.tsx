@@ -21,6 +21,7 @@ import { Drawer, Field, Fields } from "./drawer";
 import { Chips, SearchBox, SelectFilter } from "./filters";
 import { TIME_RANGES, formatCount, formatLatency, isTimeRange, rangeStart, shortId, type TimeRange } from "./format";
 import { ADMIN_REFRESH_MS, adminHealthQueryKey, adminQueryKey, fetchAdminHealth, fetchWebhookEvent, fetchWebhookEvents, replayEvent, replayEvents } from "./queries";
+import { PagedTable } from "./paged-table";
 import { EVENT_STATUS, EVENT_STATUSES } from "./status";
 
 interface EventFilters {
@@ -282,52 +283,11 @@ export function WebhookEvents() {
         />
       </Card>
 
-      {events.isPending ? (
-        <div aria-busy="true" className="h-64 animate-pulse rounded-xl border border-slate-200 bg-white motion-reduce:animate-none">
-          <p role="status" className="sr-only">
-            Loading webhook events…
-          </p>
-        </div>
-      ) : events.isError && !events.data ? (
-        <QueryErrorPanel error={events.error} what="webhook events" onRetry={() => void events.refetch()} retrying={events.isFetching} />
-      ) : rows.length === 0 ? (
-        <Card className="p-6 text-sm text-slate-600" data-testid="webhook-events-empty">
-          No webhook events match these filters.
-        </Card>
-      ) : (
-        <Card className="overflow-x-auto">
-          <table className="w-full min-w-[52rem] text-sm" data-testid="webhook-events-table">
-            <thead className="border-b border-slate-100 bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-500 uppercase">
-              <tr>
-                <th scope="col" className="px-4 py-2">Received</th>
-                <th scope="col" className="px-4 py-2">Status</th>
-                <th scope="col" className="px-4 py-2">Calendar</th>
-                <th scope="col" className="px-4 py-2">Change</th>
-                <th scope="col" className="px-4 py-2">Channel</th>
-                <th scope="col" className="px-4 py-2 text-right">Latency</th>
-                <th scope="col" className="px-4 py-2">
-                  <span className="sr-only">Details</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {rows.map((event) => (
-                <EventRow key={event.id} event={event} onOpen={() => setOpenId(event.id)} />
-              ))}
-            </tbody>
-          </table>
-          <div className="flex items-center justify-between gap-3 border-t border-slate-100 px-4 py-3 text-sm text-slate-600">
-            <span aria-live="polite">{formatCount(rows.length, "event")} shown</span>
-            {events.hasNextPage ? (
-              <Button size="sm" variant="secondary" onClick={() => void events.fetchNextPage()} loading={events.isFetchingNextPage} loadingText="Loading…" data-testid="load-more">
-                Load more
-              </Button>
-            ) : (
-              <span className="text-slate-400">That is all.</span>
-            )}
-          </div>
-        </Card>
-      )}
+      <PagedTable query={events} what="webhook events" noun="event" rowCount={rows.length} testId="webhook-events" columns={[{ label: "Received" }, { label: "Status" }, { label: "Calendar" }, { label: "Change" }, { label: "Channel" }, { label: "Latency", alignRight: true }]}>
+        {rows.map((event) => (
+          <EventRow key={event.id} event={event} onOpen={() => setOpenId(event.id)} />
+        ))}
+      </PagedTable>
 
       <EventDrawer id={openId} onClose={() => setOpenId(null)} />
 

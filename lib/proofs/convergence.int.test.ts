@@ -1,15 +1,12 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POST as googleWebhook } from "@/app/api/webhooks/google/route";
-import { POST as microsoftLifecycle } from "@/app/api/webhooks/microsoft/lifecycle/route";
-import { POST as microsoftWebhook } from "@/app/api/webhooks/microsoft/route";
 import type { Emulator } from "@/e2e/emulator/server";
 import { setCalendarSync } from "@/lib/connections/calendars";
 import { discoverCalendars } from "@/lib/connections/connect";
 import { createBreakers, replaceProviderBreakers } from "@/lib/providers/breaker";
 import { renewExpiring } from "@/lib/subscriptions/lifecycle";
 import { pollJob } from "@/lib/sync/poll";
-import { connectAccount, mirrorDiff, serveRoutes, signIn, startAppEmulator, stopAppEmulator } from "@/scripts/test/app";
+import { connectAccount, mirrorDiff, serveRoutes, signIn, startAppEmulator, stopAppEmulator, serveWebhookRoutes } from "@/scripts/test/app";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { JobPump, propertySettings, replayHint, waitUntil } from "./support";
 
@@ -35,12 +32,7 @@ const previousPublicUrl = process.env.CALSYNC_PUBLIC_URL;
 
 beforeAll(async () => {
   emu = await startAppEmulator();
-  app = await serveRoutes({
-    "/api/webhooks/google": googleWebhook,
-    "/api/webhooks/microsoft": microsoftWebhook,
-    "/api/webhooks/microsoft/lifecycle": microsoftLifecycle,
-  });
-  process.env.CALSYNC_PUBLIC_URL = app.url;
+  app = await serveWebhookRoutes();
   pump.capture();
   // The circuit breaker stays in the path, on the same threshold, with test-sized
   // cooldowns: a burst of 503s may open it, and a run must not wait 30 s for it.

@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POST as googleWebhook } from "@/app/api/webhooks/google/route";
-import { POST as microsoftLifecycle } from "@/app/api/webhooks/microsoft/lifecycle/route";
-import { POST as microsoftWebhook } from "@/app/api/webhooks/microsoft/route";
 import type { Emulator } from "@/e2e/emulator/server";
 import { REPLACED_GRACE_MS, renewSubscription, stopSubscription } from "@/lib/subscriptions/lifecycle";
-import { connectAccount, serveRoutes, signIn, startAppEmulator, stopAppEmulator } from "@/scripts/test/app";
+import { connectAccount, serveRoutes, signIn, startAppEmulator, stopAppEmulator, serveWebhookRoutes } from "@/scripts/test/app";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { JobPump } from "./support";
 
@@ -28,12 +25,7 @@ const previousPublicUrl = process.env.CALSYNC_PUBLIC_URL;
 
 beforeAll(async () => {
   emu = await startAppEmulator();
-  app = await serveRoutes({
-    "/api/webhooks/google": googleWebhook,
-    "/api/webhooks/microsoft": microsoftWebhook,
-    "/api/webhooks/microsoft/lifecycle": microsoftLifecycle,
-  });
-  process.env.CALSYNC_PUBLIC_URL = app.url;
+  app = await serveWebhookRoutes();
   pump.capture();
 });
 

@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setupTestDatabase } from "@/scripts/test/database";
-import { connectAccount, mirrorDiff, serveRoutes, signIn, startAppEmulator, stopAppEmulator } from "@/scripts/test/app";
+import { connectAccount, mirrorDiff, serveRoutes, signIn, startAppEmulator, stopAppEmulator, serveWebhookRoutes } from "@/scripts/test/app";
 import type { Emulator } from "@/e2e/emulator/server";
-import { POST as googleWebhook } from "@/app/api/webhooks/google/route";
-import { POST as microsoftWebhook } from "@/app/api/webhooks/microsoft/route";
-import { POST as microsoftLifecycle } from "@/app/api/webhooks/microsoft/lifecycle/route";
 import { dispatchMany, inlineDriver, replaceJobSender } from "@/lib/jobs/dispatch";
 import type { FollowUp } from "@/lib/jobs/handlers";
 import { recoverPendingWork } from "@/lib/jobs/recovery";
@@ -23,12 +20,7 @@ const previousPublicUrl = process.env.CALSYNC_PUBLIC_URL;
 
 beforeAll(async () => {
   emu = await startAppEmulator();
-  app = await serveRoutes({
-    "/api/webhooks/google": googleWebhook,
-    "/api/webhooks/microsoft": microsoftWebhook,
-    "/api/webhooks/microsoft/lifecycle": microsoftLifecycle,
-  });
-  process.env.CALSYNC_PUBLIC_URL = app.url;
+  app = await serveWebhookRoutes();
 });
 afterAll(async () => {
   await inlineDriver().idle();

@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POST as googleWebhook } from "@/app/api/webhooks/google/route";
-import { POST as microsoftWebhook } from "@/app/api/webhooks/microsoft/route";
-import { POST as microsoftLifecycle } from "@/app/api/webhooks/microsoft/lifecycle/route";
 import { closeRawPool } from "@/lib/db/raw";
 import { inlineDriver } from "@/lib/jobs/dispatch";
 import type { Emulator } from "@/e2e/emulator/server";
-import { connectAccount, serveRoutes, signIn, startAppEmulator, stopAppEmulator } from "@/scripts/test/app";
+import { connectAccount, serveRoutes, signIn, startAppEmulator, stopAppEmulator, serveWebhookRoutes } from "@/scripts/test/app";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { EXIT } from "./command";
 import { run } from "./refresh-subscriptions";
@@ -22,13 +19,7 @@ const previousPublicUrl = process.env.CALSYNC_PUBLIC_URL;
 
 beforeAll(async () => {
   emu = await startAppEmulator();
-  app = await serveRoutes({
-    "/api/webhooks/google": googleWebhook,
-    "/api/webhooks/microsoft": microsoftWebhook,
-    "/api/webhooks/microsoft/lifecycle": microsoftLifecycle,
-  });
-  // Graph validates the notification URL while the subscription is created.
-  process.env.CALSYNC_PUBLIC_URL = app.url;
+  app = await serveWebhookRoutes();
   const person = await signIn("operator@calsync.test");
   organizationId = person.viewer.organizationId;
   await connectAccount(emu, person, "google", "alice@example.com");

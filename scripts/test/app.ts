@@ -195,3 +195,29 @@ function comparable(event: { title: string; isAllDay: boolean; startAt: Date; en
     recurringSeriesId: event.recurringSeriesId,
   };
 }
+
+/**
+ * The app's three webhook routes served over HTTP, with CALSYNC_PUBLIC_URL pointing
+ * at them (push is registered to that address, and Graph validates it while the
+ * subscription is created). `close()` restores the previous address.
+ */
+export async function serveWebhookRoutes(): Promise<Awaited<ReturnType<typeof serveRoutes>>> {
+  const [google, microsoft, lifecycle] = await Promise.all([
+    import("@/app/api/webhooks/google/route"),
+    import("@/app/api/webhooks/microsoft/route"),
+    import("@/app/api/webhooks/microsoft/lifecycle/route"),
+  ]);
+  const served = await serveRoutes({
+    "/api/webhooks/google": google.POST,
+    "/api/webhooks/microsoft": microsoft.POST,
+    "/api/webhooks/microsoft/lifecycle": lifecycle.POST,
+  });
+  const previous = process.env.CALSYNC_PUBLIC_URL;
+  process.env.CALSYNC_PUBLIC_URL = served.url;
+  const close = served.close;
+  served.close = async () => {
+    process.env.CALSYNC_PUBLIC_URL = previous;
+    await close();
+  };
+  return served;
+}

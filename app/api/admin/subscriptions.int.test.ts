@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setupTestDatabase } from "@/scripts/test/database";
-import { addMember, connectAccount, request, serveRoutes, signIn, startAppEmulator, stopAppEmulator, type SignedIn } from "@/scripts/test/app";
+import { addMember, connectAccount, request, serveRoutes, signIn, startAppEmulator, stopAppEmulator, type SignedIn, serveWebhookRoutes } from "@/scripts/test/app";
 import type { Emulator } from "@/e2e/emulator/server";
 import type { AdminSubscription, AdminSubscriptionActionResponse, AdminSubscriptionsResponse } from "@/lib/api/types";
 import { inlineDriver } from "@/lib/jobs/dispatch";
-import { POST as googleWebhook } from "@/app/api/webhooks/google/route";
-import { POST as microsoftWebhook } from "@/app/api/webhooks/microsoft/route";
-import { POST as microsoftLifecycle } from "@/app/api/webhooks/microsoft/lifecycle/route";
 import { GET as listSubscriptions } from "@/app/api/admin/subscriptions/route";
 import { DELETE as deleteSubscription } from "@/app/api/admin/subscriptions/[id]/route";
 import { POST as refresh } from "@/app/api/admin/subscriptions/[id]/refresh/route";
@@ -64,12 +61,7 @@ async function act(handler: typeof refresh, url: string, id: string): Promise<Ad
 
 beforeAll(async () => {
   emu = await startAppEmulator();
-  app = await serveRoutes({
-    "/api/webhooks/google": googleWebhook,
-    "/api/webhooks/microsoft": microsoftWebhook,
-    "/api/webhooks/microsoft/lifecycle": microsoftLifecycle,
-  });
-  process.env.CALSYNC_PUBLIC_URL = app.url;
+  app = await serveWebhookRoutes();
   owner = await signIn("owner@subscriptions.test");
   member = await addMember(owner.viewer.organizationId, "member@subscriptions.test", "member");
   stranger = await signIn("admin@subscriptions-elsewhere.test");
