@@ -23,5 +23,8 @@ describe("explainDatabaseError", () => {
     expect(explained.isConnectionProblem).toBe(false);
     expect(explained.message).toMatch(/syntax error at or near SELEC$/);
     expect(isDatabaseUnavailable(new Error("unique constraint"))).toBe(false);
+    // Lost mid-query (node-postgres) or closed (PGlite): still "retry later", never a 500.
+    expect(isDatabaseUnavailable(new Error("Connection terminated unexpectedly"))).toBe(true);
+    expect(isDatabaseUnavailable(new Error("wrapped", { cause: new Error("PGlite is closed") }))).toBe(true);
   });
 });

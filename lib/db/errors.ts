@@ -64,6 +64,17 @@ export function explainDatabaseError(err: unknown, target: DatabaseTarget): Data
 }
 
 /** True for errors that mean "the database is not there right now" (retry later, answer 503). */
+// Messages of drivers that report a lost connection without a code: node-postgres
+// when the server goes away mid-query, PGlite once its instance is closed.
+const LOST_CONNECTION = /Connection terminated (unexpectedly|due to connection timeout)|Client has encountered a connection error|PGlite is closed/i;
+
+function lostConnection(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== "object" || depth > 6) return false;
+  const e = err as { message?: unknown; cause?: unknown };
+  if (typeof e.message === "string" && LOST_CONNECTION.test(e.message)) return true;
+  return lostConnection(e.cause, depth + 1);
+}
+
 export function isDatabaseUnavailable(err: unknown): boolean {
-  return err instanceof DatabaseUnavailableError || findCode(err) !== undefined;
+  return err instanceof DatabaseUnavailableError || findCode(err) !== undefined || lostConnection(err);
 }
