@@ -76,7 +76,14 @@ function Json({ value, testId }: { value: unknown; testId: string }) {
 
 function EventDrawer({ id, onClose }: { id: string | null; onClose: () => void }) {
   const queryClient = useQueryClient();
-  const detail = useQuery({ queryKey: [...adminQueryKey, "webhook-event", id], queryFn: ({ signal }) => fetchWebhookEvent(id!, signal), enabled: id !== null });
+  const detail = useQuery({
+    queryKey: [...adminQueryKey, "webhook-event", id],
+    queryFn: ({ signal }) => fetchWebhookEvent(id!, signal),
+    enabled: id !== null,
+    // An event still on its way (pending, or failed and waiting for a retry) is
+    // watched while the drawer is open, so a replay is seen to finish.
+    refetchInterval: (query) => (query.state.data?.status === "pending" || query.state.data?.status === "failed" ? ADMIN_REFRESH_MS : false),
+  });
   const replay = useMutation({
     mutationFn: (eventId: string) => replayEvent(eventId),
     onSuccess: ({ replayed }) => {
