@@ -1,6 +1,7 @@
 "use client";
 
-import { useEffect, useId, useState, type ReactNode } from "react";
+import { usePathname, useRouter } from "next/navigation";
+import { useCallback, useEffect, useId, useState, type ReactNode } from "react";
 import { cn } from "@/components/ui/cn";
 
 // Filter controls shared by the console's lists: a labelled select, a debounced
@@ -109,5 +110,23 @@ export function Chips<T extends string>({
         </button>
       ))}
     </div>
+  );
+}
+
+/**
+ * A page's filters live in its URL (shareable, kept on reload). Sets or, for null
+ * or "", removes one query parameter without scrolling or a history entry.
+ */
+export function useUrlParam(): (name: string, value: string | null) => void {
+  const router = useRouter();
+  const pathname = usePathname();
+  return useCallback(
+    (name: string, value: string | null) => {
+      const next = new URLSearchParams(window.location.search);
+      if (value) next.set(name, value);
+      else next.delete(name);
+      router.replace(`${pathname}${next.size > 0 ? `?${next}` : ""}`, { scroll: false });
+    },
+    [pathname, router],
   );
 }

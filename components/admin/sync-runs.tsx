@@ -1,8 +1,8 @@
 "use client";
 
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useCallback, useState } from "react";
+import { useSearchParams } from "next/navigation";
+import { useState } from "react";
 import { toast } from "sonner";
 import type { AdminSyncRun, ResyncMode, SyncRunStatus } from "@/lib/api/types";
 import { messageOf } from "@/components/api-client";
@@ -18,7 +18,7 @@ import { Card } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { Drawer, Field, Fields } from "./drawer";
-import { Chips, SelectFilter } from "./filters";
+import { Chips, SelectFilter, useUrlParam } from "./filters";
 import { ADMIN_REFRESH_MS, adminQueryKey, fetchSyncRun, fetchSyncRuns, resyncCalendar } from "./queries";
 import { PagedTable } from "./paged-table";
 import { RUN_STATUS, RUN_STATUSES } from "./status";
@@ -175,22 +175,13 @@ function ResyncPanel({ calendars }: { calendars: Array<{ id: string; name: strin
 
 export function SyncRuns() {
   const searchParams = useSearchParams();
-  const router = useRouter();
-  const pathname = usePathname();
   const [openId, setOpenId] = useState<string | null>(null);
   const calendarId = searchParams.get("calendarId") ?? "";
   const requestedStatus = searchParams.get("status");
   const status = RUN_STATUSES.includes(requestedStatus as SyncRunStatus) ? (requestedStatus as SyncRunStatus) : null;
 
-  const setFilter = useCallback(
-    (name: "calendarId" | "status", value: string | null) => {
-      const next = new URLSearchParams(window.location.search);
-      if (value) next.set(name, value);
-      else next.delete(name);
-      router.replace(`${pathname}${next.size > 0 ? `?${next}` : ""}`, { scroll: false });
-    },
-    [pathname, router],
-  );
+  const setParam = useUrlParam();
+  const setFilter = (name: "calendarId" | "status", value: string | null) => setParam(name, value);
 
   const calendars = useQuery({ queryKey: calendarsQueryKey, queryFn: fetchCalendars });
   const runs = useInfiniteQuery({

@@ -1,8 +1,8 @@
 "use client";
 
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useCallback, useState } from "react";
+import { useSearchParams } from "next/navigation";
+import { useState } from "react";
 import { toast } from "sonner";
 import type { AdminWebhookEvent, WebhookEventStatus } from "@/lib/api/types";
 import type { ProviderName } from "@/lib/providers/port";
@@ -18,7 +18,7 @@ import { Card } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { Drawer, Field, Fields } from "./drawer";
-import { Chips, SearchBox, SelectFilter } from "./filters";
+import { Chips, SearchBox, SelectFilter, useUrlParam } from "./filters";
 import { TIME_RANGES, formatCount, formatLatency, isTimeRange, rangeStart, shortId, type TimeRange } from "./format";
 import { ADMIN_REFRESH_MS, adminHealthQueryKey, adminQueryKey, fetchAdminHealth, fetchWebhookEvent, fetchWebhookEvents, replayEvent, replayEvents } from "./queries";
 import { PagedTable } from "./paged-table";
@@ -213,22 +213,15 @@ function EventRow({ event, onOpen }: { event: AdminWebhookEvent; onOpen: () => v
 
 export function WebhookEvents() {
   const searchParams = useSearchParams();
-  const router = useRouter();
-  const pathname = usePathname();
   const queryClient = useQueryClient();
   const filters = readFilters(searchParams);
   const [openId, setOpenId] = useState<string | null>(null);
   const [confirmReplayAll, setConfirmReplayAll] = useState(false);
 
-  const setFilter = useCallback(
-    (name: keyof EventFilters, value: string | null) => {
-      const next = new URLSearchParams(window.location.search);
-      if (value === null || value === "" || (name === "provider" && value === "all") || (name === "range" && value === "all")) next.delete(name);
-      else next.set(name, value);
-      router.replace(`${pathname}${next.size > 0 ? `?${next}` : ""}`, { scroll: false });
-    },
-    [pathname, router],
-  );
+  const setParam = useUrlParam();
+  // "all" is the default of the provider and range filters: no parameter for it.
+  const setFilter = (name: keyof EventFilters, value: string | null) =>
+    setParam(name, (name === "provider" || name === "range") && value === "all" ? null : value);
 
   const calendars = useQuery({ queryKey: calendarsQueryKey, queryFn: fetchCalendars });
   const health = useQuery({ queryKey: adminHealthQueryKey, queryFn: fetchAdminHealth, refetchInterval: ADMIN_REFRESH_MS });

@@ -2,7 +2,7 @@ import { db } from "@/lib/db/client";
 import { dispatch } from "@/lib/jobs/dispatch";
 import { logger } from "@/lib/log";
 import type { ConnectResult } from "@/lib/oauth/results";
-import { withAccessToken } from "@/lib/oauth/tokens";
+import { forgetAccessToken, withAccessToken } from "@/lib/oauth/tokens";
 import { isProviderError } from "@/lib/providers/errors";
 import { providerFor } from "@/lib/providers";
 import type { CalendarProvider, ProviderName } from "@/lib/providers/port";
@@ -69,6 +69,7 @@ export async function completeConnection(input: ConnectInput): Promise<{ result:
         select: { id: true, provider: true },
       });
 
+  forgetAccessToken(connection.id);
   try {
     await discoverCalendars(connection.id, input.organizationId);
   } catch (err) {

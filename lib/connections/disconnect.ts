@@ -1,6 +1,7 @@
 import { db } from "@/lib/db/client";
 import { notFound } from "@/lib/http/errors";
 import { logger } from "@/lib/log";
+import { forgetAccessToken } from "@/lib/oauth/tokens";
 import { stopAllForConnection } from "@/lib/subscriptions/lifecycle";
 
 /**
@@ -25,6 +26,7 @@ export async function disconnectConnection(connectionId: string, organizationId:
       data: { status: "revoked", accessToken: null, refreshToken: null, accessTokenExpiresAt: null, lastError: null },
     }),
   ]);
+  forgetAccessToken(connectionId);
   logger.info("connection.disconnected", { connectionId, stoppedSubscriptions, deletedEvents: deleted.count });
   return { stoppedSubscriptions, deletedEvents: deleted.count };
 }

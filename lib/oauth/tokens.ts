@@ -15,6 +15,24 @@ export const REFRESH_MARGIN_MS = 5 * 60_000;
 
 const inFlight = new Map<string, Promise<string>>();
 
+/**
+ * Tokens read or refreshed in the last few seconds: a sync calls the provider once
+ * per page, and without this every page re-read the connection row. Short-lived, so
+ * a connection disconnected or revoked elsewhere stops being used within seconds.
+ */
+const RECENT_TTL_MS = 30_000;
+const recent = new Map<string, { token: string; usableUntil: number }>();
+
+/** Drops the remembered token (the connection's tokens were replaced or removed). */
+export function forgetAccessToken(connectionId: string): void {
+  recent.delete(connectionId);
+}
+
+function remember(connectionId: string, token: string, expiresAt: Date): string {
+  recent.set(connectionId, { token, usableUntil: Math.min(expiresAt.getTime() - REFRESH_MARGIN_MS, Date.now() + RECENT_TTL_MS) });
+  return token;
+}
+
 export class ConnectionUnusableError extends ProviderError {
   constructor(message: string) {
     super("reauthorization_required", message);
@@ -70,6 +88,11 @@ async function refreshUnderLock(connectionId: string, force: boolean, staleToken
 
 /** A usable access token for the connection, refreshed if it is close to expiry (or `force`). */
 export async function accessTokenFor(connectionId: string, options: { force?: boolean; staleToken?: string | null } = {}): Promise<string> {
+  if (options.force) recent.delete(connectionId);
+  else {
+    const cached = recent.get(connectionId);
+    if (cached && cached.usableUntil > Date.now()) return cached.token;
+  }
   const database = await db();
   if (!options.force) {
     const connection = await database.calendarConnection.findUnique({
@@ -79,12 +102,15 @@ export async function accessTokenFor(connectionId: string, options: { force?: bo
     if (!connection) throw new ProviderError("not_found", "connection no longer exists");
     if (connection.status === "needs_reconnect" || connection.status === "revoked") throw new ConnectionUnusableError("the connection needs to be reconnected");
     if (connection.accessToken && connection.accessTokenExpiresAt && connection.accessTokenExpiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS) {
-      return connection.accessToken;
+      return remember(connectionId, connection.accessToken, connection.accessTokenExpiresAt);
     }
   }
   const pending = inFlight.get(connectionId);
   if (pending) return pending;
-  const refresh = refreshUnderLock(connectionId, options.force ?? false, options.staleToken ?? null).finally(() => inFlight.delete(connectionId));
+  const refresh = refreshUnderLock(connectionId, options.force ?? false, options.staleToken ?? null)
+    // Refreshed tokens live an hour or more; remembering one for the short TTL is safe.
+    .then((token) => remember(connectionId, token, new Date(Date.now() + RECENT_TTL_MS + REFRESH_MARGIN_MS)))
+    .finally(() => inFlight.delete(connectionId));
   inFlight.set(connectionId, refresh);
   return refresh;
 }
@@ -132,6 +158,7 @@ async function callWithToken<T>(
  * (the provider will not deliver to a revoked grant, and we could not stop it anyway).
  */
 export async function markNeedsReconnect(connectionId: string, reason: string): Promise<void> {
+  recent.delete(connectionId);
   const database = await db();
   const connection = await database.calendarConnection.update({
     where: { id: connectionId },
