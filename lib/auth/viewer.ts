@@ -3,20 +3,12 @@ import { getToken } from "next-auth/jwt";
 import { redirect } from "next/navigation";
 import { publicBaseUrl } from "@/lib/config";
 import { db } from "@/lib/db/client";
+import { requestCookies } from "@/lib/http/cookies";
 import { forbidden, unauthorized } from "@/lib/http/errors";
 import { authOptions, authSecret } from "./options";
 import { hasRole, loadViewer, type Role, type Viewer } from "./organizations";
 
 export type { Viewer, Role } from "./organizations";
-
-function cookiesOf(request: Request): Record<string, string> {
-  const cookies: Record<string, string> = {};
-  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
-    const index = part.indexOf("=");
-    if (index > 0) cookies[part.slice(0, index).trim()] = decodeURIComponent(part.slice(index + 1).trim());
-  }
-  return cookies;
-}
 
 /**
  * The signed-in person and their organization, or null. Route handlers pass their
@@ -27,7 +19,7 @@ export async function getViewer(request?: Request): Promise<Viewer | null> {
   let userId: string | undefined;
   if (request) {
     const token = await getToken({
-      req: { headers: Object.fromEntries(request.headers), cookies: cookiesOf(request) } as never,
+      req: { headers: Object.fromEntries(request.headers), cookies: requestCookies(request) } as never,
       secret: authSecret(),
       secureCookie: publicBaseUrl().startsWith("https://"),
     });

@@ -4,6 +4,7 @@ import { publicBaseUrl } from "@/lib/config";
 import { completeConnection } from "@/lib/connections/connect";
 import { db } from "@/lib/db/client";
 import { getViewer } from "@/lib/auth/viewer";
+import { readCookie } from "@/lib/http/cookies";
 import { logger } from "@/lib/log";
 import { providerFor } from "@/lib/providers";
 import type { ProviderName } from "@/lib/providers/port";
@@ -119,13 +120,4 @@ export async function finishConnect(request: Request, providerName: ProviderName
     logger.error("connect.failed", { provider: providerName, error: err instanceof Error ? err.message : String(err) });
     return toOnboarding(providerName, "failed");
   }
-}
-
-function readCookie(request: Request, name: string): string | null {
-  const header = request.headers.get("cookie") ?? "";
-  for (const part of header.split(";")) {
-    const [key, ...rest] = part.trim().split("=");
-    if (key === name) return decodeURIComponent(rest.join("="));
-  }
-  return null;
 }
