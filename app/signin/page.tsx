@@ -2,13 +2,15 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { connection } from "next/server";
+import { sameOriginPath } from "@/lib/auth/redirect";
 import { getViewer } from "@/lib/auth/viewer";
+import { publicBaseUrl } from "@/lib/config";
 import { isConfigured, providerSettings } from "@/lib/providers/config";
 import { PROVIDERS } from "@/lib/providers/port";
 import { Logo } from "@/components/logo";
 import { SANDBOX_EXPLANATION, SandboxBadge } from "@/components/sandbox-badge";
 import { SignInButtons } from "@/components/signin/sign-in-buttons";
-import { safeCallbackUrl, signInErrorMessage } from "@/components/signin/sign-in-errors";
+import { signInErrorMessage } from "@/components/signin/sign-in-errors";
 import { Card } from "@/components/ui/card";
 
 export const metadata: Metadata = { title: "Sign in" };
@@ -20,7 +22,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   await connection();
   const params = await searchParams;
   const callbackUrl = first(params.callbackUrl);
-  if (await getViewer()) redirect(safeCallbackUrl(callbackUrl));
+  if (await getViewer()) redirect(sameOriginPath(callbackUrl, publicBaseUrl()));
 
   const settings = providerSettings();
   const providers = PROVIDERS.filter((provider) => isConfigured(settings, provider));

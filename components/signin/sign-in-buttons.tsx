@@ -3,10 +3,10 @@
 import { signIn } from "next-auth/react";
 import { useEffect, useState } from "react";
 import { toast } from "sonner";
+import { sameOriginPath } from "@/lib/auth/redirect";
 import type { ProviderName } from "@/lib/providers/port";
 import { ProviderLogo, providerMeta } from "@/components/provider-meta";
 import { Button } from "@/components/ui/button";
-import { safeCallbackUrl } from "./sign-in-errors";
 
 /**
  * One button per configured provider. A click hands over to next-auth, which
@@ -29,7 +29,7 @@ export function SignInButtons({ providers, callbackUrl }: { providers: ProviderN
   const start = async (provider: ProviderName) => {
     setPending(provider);
     try {
-      await signIn(provider, { callbackUrl: safeCallbackUrl(callbackUrl, window.location.origin) });
+      await signIn(provider, { callbackUrl: sameOriginPath(callbackUrl, window.location.origin) });
     } catch {
       setPending(null);
       toast.error("Could not start signing in", { description: "calsync did not answer. Check your network connection and try again." });

@@ -49,21 +49,3 @@ export function signInErrorMessage(code: string | null | undefined): { title: st
   if (!code) return null;
   return Object.hasOwn(MESSAGES, code) ? MESSAGES[code]! : GENERIC;
 }
-
-/**
- * Where to go after signing in. Only same-site paths are followed: an absolute or
- * protocol-relative URL in `callbackUrl` would make the sign-in page an open redirect.
- * next-auth itself hands back absolute URLs on this origin, which are reduced to their path.
- */
-export function safeCallbackUrl(value: string | string[] | null | undefined, origin?: string, fallback = "/dashboard"): string {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (!raw) return fallback;
-  if (origin && raw.startsWith(`${origin}/`)) {
-    const url = new URL(raw);
-    return safeCallbackUrl(`${url.pathname}${url.search}${url.hash}`, undefined, fallback);
-  }
-  if (!raw.startsWith("/") || raw.startsWith("//") || raw.startsWith("/\\")) return fallback;
-  // The sign-in page as destination would loop.
-  if (raw === "/signin" || raw.startsWith("/signin?") || raw.startsWith("/signin/")) return fallback;
-  return raw;
-}

@@ -6,6 +6,7 @@ import { localSecret } from "@/lib/local-secret";
 import { logger } from "@/lib/log";
 import { providerSettings, type ProviderSettings } from "@/lib/providers/config";
 import { AccountNotLinkedError, recordSignIn } from "./organizations";
+import { sameOriginPath } from "./redirect";
 
 // Sign-in (who you are) is separate from connecting a calendar (lib/oauth): it asks
 // only for openid/email/profile, so signing in never grants calendar access.
@@ -91,6 +92,11 @@ export function authOptions(env: Env = process.env): NextAuthOptions {
           token.uid = userId;
         }
         return token;
+      },
+      // Every post-sign-in (and sign-out) destination next-auth takes from the request
+      // or its callback-url cookie passes here; its default crashes on an unparseable one.
+      redirect({ url, baseUrl }) {
+        return `${baseUrl}${sameOriginPath(url, baseUrl)}`;
       },
       async session({ session, token }) {
         return { ...session, uid: typeof token.uid === "string" ? token.uid : undefined };
