@@ -5,7 +5,7 @@ import { db } from "@/lib/db/client";
 import { localSecret } from "@/lib/local-secret";
 import { logger } from "@/lib/log";
 import { providerSettings, type ProviderSettings } from "@/lib/providers/config";
-import { AccountNotLinkedError, recordSignIn } from "./organizations";
+import { recordSignIn } from "./organizations";
 import { sameOriginPath } from "./redirect";
 
 // Sign-in (who you are) is separate from connecting a calendar (lib/oauth): it asks
@@ -13,6 +13,8 @@ import { sameOriginPath } from "./redirect";
 
 interface OidcProfile {
   sub: string;
+  /** Microsoft: the tenant, and the person's object id within it. */
+  tid?: string;
   oid?: string;
   email?: string;
   email_verified?: boolean;
@@ -21,7 +23,47 @@ interface OidcProfile {
   picture?: string;
 }
 
-function oidcProvider(id: "google" | "microsoft", name: string, wellKnown: string, clientId: string, clientSecret: string): OAuthConfig<OidcProfile> {
+type SignInProvider = "google" | "microsoft";
+
+/** How each provider's ID token names the person. */
+interface ClaimsReading {
+  /** The stable key of the identity (accounts.provider_account_id). */
+  accountKey(profile: OidcProfile): string;
+  /** Keys earlier versions stored the same identity under. */
+  previousAccountKeys(profile: OidcProfile): string[];
+  email(profile: OidcProfile): string | undefined;
+  /** Whether the provider vouches that the address is the person's. */
+  emailVerified(profile: OidcProfile): boolean;
+}
+
+const CLAIMS: Record<SignInProvider, ClaimsReading> = {
+  google: {
+    accountKey: (profile) => profile.sub,
+    previousAccountKeys: () => [],
+    email: (profile) => profile.email,
+    emailVerified: (profile) => profile.email_verified === true,
+  },
+  microsoft: {
+    // `sub` is per app, `oid` is per tenant: the person is the pair. The address is
+    // whatever the tenant's administrator typed, so it never identifies anyone.
+    accountKey: (profile) => {
+      if (!profile.tid || !profile.oid) throw new Error("Microsoft's ID token has no tid/oid (the profile scope is required)");
+      return `${profile.tid}:${profile.oid}`;
+    },
+    // Accounts were keyed by `oid` alone before; the next sign-in rekeys them.
+    previousAccountKeys: (profile) => (profile.oid ? [profile.oid] : []),
+    email: (profile) => profile.email ?? profile.preferred_username,
+    emailVerified: () => false,
+  },
+};
+
+function claimsOf(provider: string): ClaimsReading {
+  if (!Object.hasOwn(CLAIMS, provider)) throw new Error(`Unknown sign-in provider ${provider}`);
+  return CLAIMS[provider as SignInProvider];
+}
+
+function oidcProvider(id: SignInProvider, name: string, wellKnown: string, clientId: string, clientSecret: string): OAuthConfig<OidcProfile> {
+  const claims = CLAIMS[id];
   return {
     id,
     name,
@@ -35,9 +77,9 @@ function oidcProvider(id: "google" | "microsoft", name: string, wellKnown: strin
     client: { token_endpoint_auth_method: "client_secret_post" },
     profile(profile) {
       return {
-        // Microsoft's `oid` is the stable user id across apps; `sub` is per app.
-        id: profile.oid ?? profile.sub,
-        email: profile.email ?? profile.preferred_username ?? null,
+        // next-auth stores this as the account's providerAccountId.
+        id: claims.accountKey(profile),
+        email: claims.email(profile) ?? null,
         name: profile.name ?? null,
         image: profile.picture ?? null,
       };
@@ -78,16 +120,17 @@ export function authOptions(env: Env = process.env): NextAuthOptions {
         // Only on the sign-in itself: record the person and keep our user id in the token.
         if (account && user) {
           const oidc = profile as OidcProfile | undefined;
-          const email = user.email ?? oidc?.email;
+          const claims = claimsOf(account.provider);
+          const email = user.email ?? (oidc ? claims.email(oidc) : undefined);
           if (!email) throw new Error("The provider did not share an email address");
           const { userId } = await recordSignIn(await db(), {
             provider: account.provider,
             providerAccountId: account.providerAccountId,
+            previousProviderAccountIds: oidc ? claims.previousAccountKeys(oidc) : [],
             email,
             name: user.name ?? null,
             image: user.image ?? null,
-            // Google says so explicitly; Microsoft does not verify addresses.
-            emailVerified: account.provider === "google" && oidc?.email_verified === true,
+            emailVerified: oidc ? claims.emailVerified(oidc) : false,
           });
           token.uid = userId;
         }
@@ -110,7 +153,7 @@ export function authOptions(env: Env = process.env): NextAuthOptions {
     logger: {
       error(code, metadata) {
         const cause = metadata instanceof Error ? metadata : (metadata as { error?: unknown })?.error;
-        logger.warn("auth.error", { code, message: cause instanceof AccountNotLinkedError ? cause.message : cause instanceof Error ? cause.message : undefined });
+        logger.warn("auth.error", { code, message: cause instanceof Error ? cause.message : undefined });
       },
       warn(code) {
         logger.warn("auth.warning", { code });

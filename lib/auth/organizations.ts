@@ -13,16 +13,15 @@ export function hasRole(role: Role, needed: Role): boolean {
 export interface SignInIdentity {
   /** next-auth provider id: "google" | "microsoft". */
   provider: string;
+  /** The provider's stable key for the person (Google `sub`, Microsoft `tid:oid`); never an email. */
   providerAccountId: string;
+  /** Keys this identity was stored under before; found under one, it is rekeyed to `providerAccountId`. */
+  previousProviderAccountIds?: readonly string[];
   email: string;
   name: string | null;
   image: string | null;
   /** The provider vouches for the address (Google's email_verified). */
   emailVerified: boolean;
-}
-
-export class AccountNotLinkedError extends Error {
-  override readonly name = "AccountNotLinkedError";
 }
 
 function slugFor(email: string): string {
@@ -33,30 +32,33 @@ function slugFor(email: string): string {
 /**
  * Records a sign-in and returns the person's user id. The first sign-in creates the
  * user, their sign-in identity and a personal organization they own, in one
- * transaction. A new identity joins an existing user with the same email only when
- * the provider has verified that email: otherwise anyone who can name an address at
- * some identity provider could take over the account that owns it.
+ * transaction. A new identity joins an existing user by email only when both sides
+ * are verified: the new provider vouches for the address, and the existing user's
+ * address was vouched for by its own provider when it was created (`verifiedEmail`).
+ * Otherwise it gets a user of its own: whoever signs in first with an unverified
+ * claim to an address (Microsoft's `email`/`preferred_username`) must not end up
+ * owning the account its real owner later signs in to, nor the other way round.
  */
 export async function recordSignIn(database: Database, identity: SignInIdentity): Promise<{ userId: string; created: boolean }> {
   const email = identity.email.trim().toLowerCase();
   return database.$transaction(async (tx) => {
-    const known = await tx.account.findUnique({
-      where: { provider_providerAccountId: { provider: identity.provider, providerAccountId: identity.providerAccountId } },
-      select: { userId: true },
-    });
+    const accountKey = (providerAccountId: string) => ({ provider_providerAccountId: { provider: identity.provider, providerAccountId } });
+    let known = await tx.account.findUnique({ where: accountKey(identity.providerAccountId), select: { id: true, userId: true } });
+    for (const previous of identity.previousProviderAccountIds ?? []) {
+      if (known) break;
+      known = await tx.account.findUnique({ where: accountKey(previous), select: { id: true, userId: true } });
+      if (known) await tx.account.update({ where: { id: known.id }, data: { providerAccountId: identity.providerAccountId } });
+    }
     if (known) {
       await tx.user.update({ where: { id: known.userId }, data: { name: identity.name ?? undefined, image: identity.image ?? undefined } });
       return { userId: known.userId, created: false };
     }
-    const sameEmail = await tx.user.findUnique({ where: { email }, select: { id: true } });
-    if (sameEmail && !identity.emailVerified) {
-      throw new AccountNotLinkedError(`${email} already signed in with another provider, and ${identity.provider} does not verify it`);
-    }
+    const sameVerifiedEmail = identity.emailVerified ? await tx.user.findUnique({ where: { verifiedEmail: email }, select: { id: true } }) : null;
     const userId =
-      sameEmail?.id ??
+      sameVerifiedEmail?.id ??
       (
         await tx.user.create({
-          data: { email, name: identity.name, image: identity.image, emailVerified: identity.emailVerified ? new Date() : null },
+          data: { email, verifiedEmail: identity.emailVerified ? email : null, name: identity.name, image: identity.image },
           select: { id: true },
         })
       ).id;
@@ -69,7 +71,7 @@ export async function recordSignIn(database: Database, identity: SignInIdentity)
       });
       await tx.membership.create({ data: { organizationId: organization.id, userId, role: "owner" } });
     }
-    return { userId, created: !sameEmail };
+    return { userId, created: !sameVerifiedEmail };
   });
 }
 
