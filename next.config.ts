@@ -18,6 +18,27 @@ const nextConfig: NextConfig = {
     "google-auth-library",
     "@microsoft/microsoft-graph-client",
   ],
+  // What a server function carries (checked by `npm run check:vercel`). The code
+  // keeps run-time paths out of the tracer's sight (.data/, the embedded database);
+  // these are the explicit rest.
+  outputFileTracingIncludes: {
+    // Read at run time by folder name (lib/db/migrations.ts): health reports what
+    // is pending, the embedded database applies them.
+    "*": ["./prisma/migrations/**/*"],
+  },
+  outputFileTracingExcludes: {
+    // Never needed at run time, whatever a future import drags in: local state and
+    // keys, tests and their output, build caches.
+    "*": [
+      "./.data/**/*",
+      "./e2e/**/*",
+      "./playwright-report/**/*",
+      "./test-results/**/*",
+      "./**/*.{pem,key,secret}",
+      "./*.tsbuildinfo",
+      "./package-lock.json",
+    ],
+  },
   // Typecheck and lint run in `npm test`; building twice over is wasted minutes.
   typescript: { ignoreBuildErrors: true },
 };

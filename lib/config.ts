@@ -8,7 +8,10 @@ export type Env = Record<string, string | undefined>;
  * database, the generated encryption key, the emulator's certificate. Never committed.
  */
 export function dataDir(env: Env = process.env): string {
-  return path.resolve(env.CALSYNC_DATA_DIR ?? path.join(process.cwd(), ".data"));
+  // Run-time state, never a build input: the ignore keeps the build's file tracing
+  // from shipping .data/ (local keys, test databases) and, through the unknown
+  // CALSYNC_DATA_DIR, the whole project inside every server function.
+  return path.resolve(/*turbopackIgnore: true*/ env.CALSYNC_DATA_DIR ?? path.join(/*turbopackIgnore: true*/ process.cwd(), ".data"));
 }
 
 export function isProduction(env: Env = process.env): boolean {

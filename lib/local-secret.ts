@@ -11,7 +11,9 @@ import { dataDir, type Env } from "@/lib/config";
 export function localSecret(file: string, env: Env = process.env, bytes = 32): string {
   const location = path.join(dataDir(env), file);
   try {
-    return fs.readFileSync(location, "utf8").trim();
+    // Read at run time only: the ignore keeps the build's file tracing from copying
+    // the developer's own .data/ secrets into the server functions.
+    return fs.readFileSync(/*turbopackIgnore: true*/ location, "utf8").trim();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
@@ -19,10 +21,10 @@ export function localSecret(file: string, env: Env = process.env, bytes = 32): s
   const generated = randomBytes(bytes).toString("base64");
   // "wx": if another process generated one first, keep theirs.
   try {
-    fs.writeFileSync(location, generated, { mode: 0o600, flag: "wx" });
+    fs.writeFileSync(/*turbopackIgnore: true*/ location, generated, { mode: 0o600, flag: "wx" });
     return generated;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") return fs.readFileSync(location, "utf8").trim();
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return fs.readFileSync(/*turbopackIgnore: true*/ location, "utf8").trim();
     throw err;
   }
 }

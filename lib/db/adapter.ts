@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import type { PGlite } from "@electric-sql/pglite";
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { DatabaseUnavailableError } from "@/lib/db/errors";
 import { isInMemory, type DatabaseTarget } from "@/lib/db/target";
 
 /**
@@ -20,8 +21,28 @@ export interface OpenedAdapter {
 const shared = globalThis as unknown as { __calsyncPglite?: Map<string, Promise<PGlite>> };
 const openDatabases = (shared.__calsyncPglite ??= new Map());
 
+/**
+ * The embedded database's packages are loaded at run time, out of the build's sight
+ * (the ignore comments): production runs on DATABASE_URL, and PGlite's 20 MB engine
+ * has no place in every server function. Locally they load from node_modules as
+ * usual; a serverless deployment without DATABASE_URL gets this explanation.
+ */
+async function embedded<T>(load: () => Promise<T>, name: string): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") throw err;
+    const reason = "DATABASE_URL is not set and this build has no embedded database";
+    throw new DatabaseUnavailableError(`${reason} (${name} is not deployed): set DATABASE_URL`, err, false, reason);
+  }
+}
+
 async function openPglite(dataDir: string): Promise<PGlite> {
-  const { PGlite } = await import("@electric-sql/pglite");
+  const { PGlite } = await embedded(
+    () => import(/* webpackIgnore: true */ /* turbopackIgnore: true */ "@electric-sql/pglite"),
+    "@electric-sql/pglite",
+  );
   if (!isInMemory(dataDir)) fs.mkdirSync(dataDir, { recursive: true });
   const db = new PGlite(isInMemory(dataDir) ? undefined : dataDir);
   await db.waitReady;
@@ -61,7 +82,10 @@ export async function openAdapter(target: DatabaseTarget, options: { poolSize?: 
     pool.on("error", () => {});
     return { factory: new PrismaPg(pool), close: () => pool.end() };
   }
-  const { PrismaPGlite } = await import("pglite-prisma-adapter");
+  const { PrismaPGlite } = await embedded(
+    () => import(/* webpackIgnore: true */ /* turbopackIgnore: true */ "pglite-prisma-adapter"),
+    "pglite-prisma-adapter",
+  );
   const db = await sharedPglite(target.dataDir);
   return { factory: withAwaitedScripts(new PrismaPGlite(db)), close: async () => {} };
 }

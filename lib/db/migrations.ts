@@ -24,8 +24,10 @@ const noFilter = { externalTables: [], externalEnums: [] };
 /** Reads prisma/migrations the way the Prisma CLI does (sorted by folder name). */
 export async function loadMigrations(dir: string = MIGRATIONS_DIR): Promise<MigrationList> {
   const lockPath = "migration_lock.toml";
-  const lockContent = await fs.readFile(path.join(dir, lockPath), "utf8").catch(() => null);
-  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  // The build's file tracing cannot see which `dir` this is; next.config.ts ships
+  // prisma/migrations to the server functions explicitly instead.
+  const lockContent = await fs.readFile(/*turbopackIgnore: true*/ path.join(dir, lockPath), "utf8").catch(() => null);
+  const entries = await fs.readdir(/*turbopackIgnore: true*/ dir, { withFileTypes: true }).catch(() => []);
   const migrationDirectories = await Promise.all(
     entries
       .filter((entry) => entry.isDirectory())
@@ -155,7 +157,8 @@ export async function pendingMigrations(
   dir: string = MIGRATIONS_DIR,
 ): Promise<string[]> {
   // Folder names only: this runs on every health check, the SQL is not needed.
-  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  // (Traced through next.config.ts, as in loadMigrations.)
+  const entries = await fs.readdir(/*turbopackIgnore: true*/ dir, { withFileTypes: true }).catch(() => []);
   const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort((a, b) => a.localeCompare(b));
   let applied: Set<string>;
   try {

@@ -20,7 +20,8 @@ export function resolveDatabaseTarget(env: Env = process.env): DatabaseTarget {
   if (url) return { kind: "postgres", url };
   const dir = env.PGLITE_DATA_DIR?.trim();
   if (dir && isInMemory(dir)) return { kind: "pglite", dataDir: dir };
-  return { kind: "pglite", dataDir: path.resolve(dir || path.join(dataDir(env), "pglite")) };
+  // Run-time state (see dataDir): not for the build's file tracing to follow.
+  return { kind: "pglite", dataDir: path.resolve(/*turbopackIgnore: true*/ dir || path.join(dataDir(env), "pglite")) };
 }
 
 /** A description safe for logs and health output: never the password. */
