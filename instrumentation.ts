@@ -1,7 +1,8 @@
 /**
  * Next.js start-up hook (Node runtime only). Opens the database once so the
  * embedded default is migrated before the first request rather than during it,
- * then starts the inline job driver's crons and catch-up (lib/jobs/start.ts).
+ * then wires background work at the composition root (inngest/): the job sender,
+ * and for the inline driver its crons and catch-up.
  * A failure is reported, not fatal: /api/health then says what is wrong.
  */
 export async function register(): Promise<void> {
@@ -12,7 +13,7 @@ export async function register(): Promise<void> {
   });
   // Started even when the database is not ready: the crons are what picks the work
   // up once it is back, and a failed catch-up is logged by startBackgroundWork.
-  const { startBackgroundWork } = await import("@/lib/jobs/start");
+  const { startBackgroundWork } = await import("@/inngest");
   await startBackgroundWork().catch((err: Error) => {
     console.error(`[calsync] background jobs not started: ${err.message}`);
   });

@@ -32,6 +32,7 @@ export default defineConfig({
           exclude,
           environment: "node",
           globalSetup: ["./scripts/test/global-setup.ts"],
+          setupFiles: ["./scripts/test/jobs.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

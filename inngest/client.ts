@@ -1,8 +1,8 @@
 import { Inngest, eventType, staticSchema } from "inngest";
-import type { JobName, JobPayloads } from "@/lib/jobs/catalog";
+import { JOB_NAMES, type JobName, type JobPayloads } from "@/lib/jobs/catalog";
 
-// Only lib/jobs/dispatch.ts and the functions in this folder use the client: app code
-// dispatches through lib/jobs so the inline driver can stand in for Inngest.
+// Used only inside this folder: lib/ dispatches through the sender the composition
+// root installs (inngest/index.ts), so the inline driver can stand in for Inngest.
 export const inngest = new Inngest({ id: "calsync" });
 
 function typedEvent<N extends JobName>(name: N) {
@@ -11,8 +11,4 @@ function typedEvent<N extends JobName>(name: N) {
 }
 
 /** One typed Inngest event per catalog event. */
-export const jobEvents = {
-  "calendar/sync.requested": typedEvent("calendar/sync.requested"),
-  "connection/connected": typedEvent("connection/connected"),
-  "subscription/lifecycle": typedEvent("subscription/lifecycle"),
-} as const satisfies { [N in JobName]: unknown };
+export const jobEvents = Object.fromEntries(JOB_NAMES.map((name) => [name, typedEvent(name)])) as { [N in JobName]: ReturnType<typeof typedEvent<N>> };

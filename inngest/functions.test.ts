@@ -2,8 +2,7 @@ import { InngestTestEngine } from "@inngest/test";
 import { NonRetriableError, RetryAfterError } from "inngest";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createFunctions, toInngestError } from "@/inngest/functions";
-import { CRON_JOBS, EVENT_JOBS, type JobPayloads } from "@/lib/jobs/catalog";
-import type { HandlerResult, JobHandlers } from "@/lib/jobs/handlers";
+import { CRON_JOBS, EVENT_JOBS, type JobPayloads, type HandlerResult, type JobHandlers } from "@/lib/jobs/catalog";
 import { ProviderError } from "@/lib/providers/errors";
 
 function stubHandlers(overrides: Partial<JobHandlers["events"]> & Partial<JobHandlers["crons"]> = {}): JobHandlers {

@@ -1,13 +1,26 @@
 import { NonRetriableError, RetryAfterError, cron, type InngestFunction } from "inngest";
 import { inngest, jobEvents } from "@/inngest/client";
-import { CRON_JOBS, EVENT_JOBS, type CronJob, type EventJob, type JobName, type JobPayloads, type RetryPolicy } from "@/lib/jobs/catalog";
-import { handlers as realHandlers, type FollowUp, type HandlerResult, type JobHandlers } from "@/lib/jobs/handlers";
+import { handlers } from "@/inngest/handlers";
+import {
+  CRON_JOBS,
+  EVENT_JOBS,
+  type CronJob,
+  type CronName,
+  type EventJob,
+  type FollowUp,
+  type HandlerResult,
+  type JobHandlers,
+  type JobName,
+  type JobPayloads,
+  type RetryPolicy,
+} from "@/lib/jobs/catalog";
 import { isRetryable } from "@/lib/jobs/retry";
 import { ProviderError } from "@/lib/providers/errors";
 
 // One thin Inngest function per catalog entry, derived from the catalog so the two
 // drivers cannot disagree about keys, windows, limits or schedules. The work is the
-// handler; a function only wraps it in a step and turns its follow-ups into events.
+// handler the composition root maps to the entry (inngest/handlers.ts); a function
+// only wraps it in a step and turns its follow-ups into events.
 
 type Retries = NonNullable<InngestFunction.Options["retries"]>;
 
@@ -59,6 +72,7 @@ function eventFunction<N extends JobName>(job: EventJob<N>, handler: (data: JobP
       id: job.id,
       triggers: [jobEvents[job.event]],
       retries: retries(job.retry),
+      // Inngest's debounce runs with the burst's last event: the catalog's `keeps: "last"`.
       ...(job.debounce && {
         debounce: { key: `event.data.${job.debounce.key}`, period: seconds(job.debounce.periodMs), timeout: seconds(job.debounce.maxWaitMs) },
       }),
@@ -83,17 +97,16 @@ function cronFunction(job: CronJob, handler: () => Promise<HandlerResult>) {
   });
 }
 
-/** The functions for a set of handlers: the real ones in production, stand-ins in tests. */
+/** The functions for a set of handlers: the real ones in production, stand-ins in tests. One per catalog entry, in catalog order. */
 export function createFunctions(handlers: JobHandlers) {
-  return [
-    eventFunction(EVENT_JOBS.calendarSync, handlers.events["calendar/sync.requested"]),
-    eventFunction(EVENT_JOBS.connectionSetup, handlers.events["connection/connected"]),
-    eventFunction(EVENT_JOBS.subscriptionLifecycle, handlers.events["subscription/lifecycle"]),
-    cronFunction(CRON_JOBS.poll, handlers.crons.poll),
-    cronFunction(CRON_JOBS.renew, handlers.crons.renew),
-    cronFunction(CRON_JOBS.retryWebhookEvents, handlers.crons.retryWebhookEvents),
-    cronFunction(CRON_JOBS.cleanupWebhookEvents, handlers.crons.cleanupWebhookEvents),
-  ];
+  // Each entry is paired with the handler of its own event; the catalog's types make
+  // that pairing total, so widening the handler here loses nothing.
+  const events = (Object.values(EVENT_JOBS) as unknown as EventJob[]).map((job) =>
+    eventFunction(job, handlers.events[job.event] as (data: JobPayloads[JobName]) => Promise<HandlerResult>),
+  );
+  const crons = (Object.entries(CRON_JOBS) as Array<[CronName, CronJob]>).map(([name, job]) => cronFunction(job, handlers.crons[name]));
+  return [...events, ...crons];
 }
 
-export const functions = createFunctions(realHandlers);
+/** The production functions: every catalog entry with the work the root maps to it. */
+export const functions = createFunctions(handlers);

@@ -1,2 +1,127 @@
-export { inngest } from "@/inngest/client";
-export { functions } from "@/inngest/functions";
+import type { Env } from "@/lib/config";
+import type { FollowUp, HandlerResult, JobHandlers, JobName, JobPayloads } from "@/lib/jobs/catalog";
+import { installJobSender } from "@/lib/jobs/dispatch";
+import { jobDriverName, type JobDriverName } from "@/lib/jobs/driver";
+import { createInlineDriver, type InlineDriver } from "@/lib/jobs/inline";
+import { recoverPendingWork, type RecoveryResult } from "@/lib/jobs/recovery";
+import { logger } from "@/lib/log";
+import { onAccessLost } from "@/lib/oauth/tokens";
+
+// The composition root: the one place above lib/ that wires background work.
+// - It picks the driver (Inngest when configured, else the inline driver) and installs
+//   its sender in lib/jobs/dispatch, which knows nothing above itself.
+// - It gives the inline driver the handlers (inngest/handlers.ts: which lib/ function
+//   runs each catalog entry); the Inngest functions (inngest/functions.ts) get the same map.
+// - It connects cross-cutting effects that would otherwise import upward: lost access
+//   to a connection stops its push (lib/oauth -> lib/subscriptions).
+// instrumentation.ts, the CLI, the test harness and the benchmarks start here; the
+// webhook routes never import it (a test walks their imports).
+//
+// The handlers (and through them the provider SDKs) are loaded on a job's first run,
+// not when the root is: instrumentation installs the sender in every process, the
+// webhook functions' cold start included, and those must stay light.
+
+interface Wiring {
+  driver: JobDriverName;
+  inline?: InlineDriver;
+}
+
+// Per process, like the sender itself: Next.js may evaluate this module in more than
+// one bundle, and there must still be one inline driver, one set of timers.
+const holder = globalThis as unknown as { __calsyncJobs?: Wiring; __calsyncBackgroundStarted?: boolean };
+
+let loadedHandlers: Promise<JobHandlers> | undefined;
+function realHandlers(): Promise<JobHandlers> {
+  loadedHandlers ??= import("./handlers").then((module) => module.handlers);
+  return loadedHandlers;
+}
+
+/** The real handlers, each loading the map on first use. */
+const lazyHandlers: JobHandlers = {
+  events: new Proxy({} as JobHandlers["events"], {
+    get: (_target, name: string) => async (data: JobPayloads[JobName]) =>
+      ((await realHandlers()).events[name as JobName] as (payload: JobPayloads[JobName]) => Promise<HandlerResult>)(data),
+  }),
+  crons: new Proxy({} as JobHandlers["crons"], {
+    get: (_target, name: string) => async () => (await realHandlers()).crons[name as keyof JobHandlers["crons"]](),
+  }),
+};
+
+async function sendToInngest(items: readonly FollowUp[]): Promise<void> {
+  const { inngest } = await import("./client");
+  await inngest.send(items.map(({ name, data }) => ({ name, data })));
+}
+
+/**
+ * Wires this process once: the driver `env` names gets the sender, and lost access
+ * stops push. A second call returns the first wiring (hot reloads, several bundles).
+ */
+export function installJobs(env: Env = process.env): JobDriverName {
+  if (holder.__calsyncJobs) return holder.__calsyncJobs.driver;
+  const driver = jobDriverName(env);
+  const wiring: Wiring = { driver };
+  if (driver === "inline") {
+    const inline = createInlineDriver({ handlers: lazyHandlers });
+    wiring.inline = inline;
+    installJobSender(async (items) => inline.dispatchMany(items));
+  } else {
+    installJobSender(sendToInngest);
+  }
+  onAccessLost(async ({ connectionId, organizationId }) => {
+    const { stopAllForConnection } = await import("@/lib/subscriptions/lifecycle");
+    // The grant is gone: the provider will not deliver to it, and we could not stop it anyway.
+    await stopAllForConnection(connectionId, { organizationId, reachProvider: false, reason: "stopped: the connection needs to be reconnected" });
+  });
+  holder.__calsyncJobs = wiring;
+  return driver;
+}
+
+/** The driver this process was wired with (wiring it now if nothing did yet). */
+export function activeJobDriver(): JobDriverName {
+  return installJobs();
+}
+
+/** The process's inline driver; throws when the process runs on Inngest. */
+export function inlineDriver(): InlineDriver {
+  installJobs();
+  const inline = holder.__calsyncJobs?.inline;
+  if (!inline) throw new Error("This process runs background work on Inngest: there is no inline driver");
+  return inline;
+}
+
+export type BackgroundWorkStatus =
+  | { started: true; recovered: RecoveryResult | null }
+  | { started: false; reason: "inngest" | "disabled" | "build" | "already-started" };
+
+function flagSet(value: string | undefined): boolean {
+  const trimmed = value?.trim().toLowerCase() ?? "";
+  return trimmed !== "" && trimmed !== "0" && trimmed !== "false";
+}
+
+/**
+ * Starts what the inline driver does on its own: the cron timers, and one catch-up
+ * over work a previous process acknowledged but did not finish. Under Inngest both
+ * live in Inngest (cron triggers, durable queues), so there is nothing to start.
+ * `CALSYNC_DISABLE_CRONS` turns it off for processes that must not sync (CLI
+ * commands, a second web instance sharing the database). `env` supplies those flags;
+ * the driver is the one the whole process was wired with (installJobs).
+ */
+export async function startBackgroundWork(env: Env = process.env): Promise<BackgroundWorkStatus> {
+  if (env.NEXT_PHASE === "phase-production-build") return { started: false, reason: "build" };
+  installJobs(env);
+  if (activeJobDriver() !== "inline") return { started: false, reason: "inngest" };
+  if (flagSet(env.CALSYNC_DISABLE_CRONS)) return { started: false, reason: "disabled" };
+  if (holder.__calsyncBackgroundStarted) return { started: false, reason: "already-started" };
+  holder.__calsyncBackgroundStarted = true;
+
+  inlineDriver().startCrons();
+  // Crons first: a failed catch-up must not also cost the schedules.
+  try {
+    const recovered = await recoverPendingWork();
+    if (recovered.webhook > 0 || recovered.poll > 0) logger.info("background work recovered", { ...recovered });
+    return { started: true, recovered };
+  } catch (err) {
+    logger.error("start-up catch-up failed; the next poll covers it", { error: err instanceof Error ? err : String(err) });
+    return { started: true, recovered: null };
+  }
+}

@@ -3,8 +3,8 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { addMember, request, signIn, type SignedIn } from "@/scripts/test/app";
-import { insertEvents, seedAdminFixture, type AdminFixture } from "@/lib/admin/testing";
-import { replaceJobSender } from "@/lib/jobs/dispatch";
+import { insertEvents, seedAdminFixture, type AdminFixture } from "@/scripts/test/admin";
+import { installJobSender } from "@/lib/jobs/dispatch";
 
 // Every route under app/api, called by two people who must get nothing: the admin
 // of another organization (403 or 404, or a list without a trace of the data) and a
@@ -24,7 +24,7 @@ const dispatched: unknown[] = [];
 let markers: string[];
 
 beforeAll(async () => {
-  replaceJobSender(async (items) => {
+  installJobSender(async (items) => {
     dispatched.push(...items);
   });
   owner = await signIn("owner@org-a.test");

@@ -4,7 +4,7 @@
 
 import { z } from "zod";
 import type { RequestContext, RouteDefinition } from "./http";
-import type { EmulatorCore } from "./server";
+import type { EmulatorOperations } from "./operations";
 
 const eventTimeString = z.string().min(1);
 const attendee = z.object({
@@ -118,7 +118,7 @@ async function parse<T>(ctx: RequestContext, schema: z.ZodType<T>): Promise<T> {
   return result.data;
 }
 
-export function controlRoutes(core: EmulatorCore): RouteDefinition[] {
+export function controlRoutes(core: EmulatorOperations): RouteDefinition[] {
   const route = (method: RouteDefinition["method"], path: string, handler: (ctx: RequestContext) => unknown | Promise<unknown>): RouteDefinition => ({
     method,
     path: `/_emulator${path}`,

@@ -1,6 +1,8 @@
 // Each provider's error bodies, in one place so handlers, faults and fallbacks
 // answer the same way. Shapes follow the providers' documented and observed
-// responses (see /work/shared/provider-protocols.md).
+// responses: Google's Calendar API v3 error format ({error:{code,message,errors,status}})
+// and Graph's error resource ({error:{code,message,innerError}}); README.md beside
+// this file lists where the emulator deliberately differs.
 
 import { randomUUID } from "node:crypto";
 import { HttpError } from "./http";

@@ -50,6 +50,7 @@ import type {
   StateSnapshot,
   SyncInvalidation,
 } from "./types";
+import type { EmulatorOperations } from "./operations";
 import { webRoutes } from "./web";
 
 export const DEFAULT_SETTINGS: EmulatorSettings = {
@@ -124,7 +125,7 @@ export class CallCounter {
 }
 
 /** One emulator's state and behaviour, independent of the listeners. */
-export class EmulatorCore {
+export class EmulatorCore implements EmulatorOperations {
   readonly calls = new CallCounter();
   readonly googleChannels: GoogleChannels;
   readonly graphSubscriptions: GraphSubscriptions;

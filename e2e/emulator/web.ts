@@ -4,7 +4,7 @@
 // notify the app exactly as a provider-side change would.
 
 import { escapeHtml as h, type RequestContext, type RouteDefinition } from "./http";
-import type { EmulatorCore } from "./server";
+import type { EmulatorOperations } from "./operations";
 import type { EventTimeView } from "./types";
 
 const RECENT_DELIVERIES = 50;
@@ -18,7 +18,7 @@ function inputValue(time: EventTimeView): string {
   return "date" in time ? time.date : time.dateTime.slice(0, 16);
 }
 
-function page(core: EmulatorCore): string {
+function page(core: EmulatorOperations): string {
   const snapshot = core.snapshot();
   const info = core.info();
   const calendarOptions = snapshot.calendars
@@ -100,7 +100,7 @@ async function formAction(ctx: RequestContext, action: (form: URLSearchParams) =
   }
 }
 
-export function webRoutes(core: EmulatorCore): RouteDefinition[] {
+export function webRoutes(core: EmulatorOperations): RouteDefinition[] {
   const value = (form: URLSearchParams, name: string) => form.get(name) ?? "";
   return [
     { method: "GET", path: "/", family: "emulator", handler: (ctx) => ctx.sendHtml(200, page(core)) },

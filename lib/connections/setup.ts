@@ -1,6 +1,5 @@
 import { db } from "@/lib/db/client";
-import type { JobPayloads } from "@/lib/jobs/catalog";
-import type { FollowUp, HandlerResult } from "@/lib/jobs/handlers";
+import type { JobPayloads, FollowUp, HandlerResult } from "@/lib/jobs/catalog";
 import { registerPush } from "@/lib/subscriptions/lifecycle";
 import { discoverCalendars } from "./connect";
 

@@ -7,8 +7,9 @@ import type { DatabaseTarget } from "@/lib/db/target";
 /**
  * One parameterized SQL statement, sent without Prisma: for the few hot paths
  * (webhook intake) where Prisma's per-query cost halves a route's throughput
- * (/work/shared/perf-ceilings.md: findUnique+create 0.49 of a bare route, one raw
- * statement with `pg` 0.93). Everything else goes through `db()`.
+ * (measured on our build machines: Prisma's findUnique + create gives 0.49 of a bare
+ * route's requests per second, one raw statement with `pg` 0.93; README.md,
+ * "Performance"). Everything else goes through `db()`.
  *
  * Never select the sealed token columns here: raw SQL bypasses their decryption.
  */

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { signIn } from "@/scripts/test/app";
 import { HOUR_MS, bucketIndex, hourlyWindow, percentileCont } from "@/lib/admin/metrics";
-import { insertEvents, seedAdminFixture, type AdminFixture, type EventSeed } from "@/lib/admin/testing";
+import { insertEvents, seedAdminFixture, type AdminFixture, type EventSeed } from "@/scripts/test/admin";
 import { createBreakers, providerBreakers, replaceProviderBreakers } from "@/lib/providers/breaker";
 import { ProviderError } from "@/lib/providers/errors";
 import { healthReport } from "./organization";

@@ -1,8 +1,13 @@
 // Every background job, declared once: its event, payload, schedule, debounce,
-// concurrency and retry policy. Both drivers (Inngest and inline) read this file, so
-// they cannot drift apart. The work itself is plain functions in lib/ (`handlers.ts`).
+// concurrency and retry policy, and the types a job's work returns. Both drivers
+// (Inngest and inline) read this file, so they cannot drift apart. This is the bottom
+// of lib/: it imports nothing but a type of the schema's, and it never names the work itself. Which lib/
+// function runs each job is decided once, at the composition root (inngest/).
 
-export type SyncTrigger = "initial" | "webhook" | "poll" | "manual" | "lifecycle";
+import type { SyncTrigger } from "@/lib/db/generated/enums";
+
+// The schema's enum is the one list of triggers (sync_runs.trigger stores it).
+export type { SyncTrigger };
 
 export interface JobPayloads {
   /** Sync one calendar (incremental unless `mode` says full). */
@@ -32,8 +37,14 @@ export interface EventJob<N extends JobName = JobName> {
   /** Stable function id (Inngest function id). */
   id: string;
   event: N;
-  /** Coalesce a burst into one run per key: wait `periodMs` after the last event, but never more than `maxWaitMs` after the first. */
-  debounce?: { key: keyof JobPayloads[N] & string; periodMs: number; maxWaitMs: number };
+  /**
+   * Coalesce a burst into one run per key: wait `periodMs` after the last event, but
+   * never more than `maxWaitMs` after the first. `keeps` says which payload the run
+   * sees. "last" is the only rule Inngest's debounce has, so it is the only one the
+   * catalog offers: whatever must survive a burst lives in the database, not in the
+   * payload (a full resync clears the calendar's cursor; a notification is a row).
+   */
+  debounce?: { key: keyof JobPayloads[N] & string; periodMs: number; maxWaitMs: number; keeps: "last" };
   /** At most `limit` runs per key at a time. */
   concurrency?: { key: keyof JobPayloads[N] & string; limit: number };
   retry: RetryPolicy;
@@ -58,7 +69,7 @@ export const EVENT_JOBS = {
     event: "calendar/sync.requested",
     // 2 s after the last notification, at most 10 s after the first: a burst of 50
     // becomes one run, and a steady stream still syncs every 10 s.
-    debounce: { key: "calendarId", periodMs: 2_000, maxWaitMs: 10_000 },
+    debounce: { key: "calendarId", periodMs: 2_000, maxWaitMs: 10_000, keeps: "last" },
     concurrency: { key: "calendarId", limit: 1 },
     retry: PROVIDER_RETRY,
   } satisfies EventJob<"calendar/sync.requested">,
@@ -94,6 +105,30 @@ export const CRON_JOBS = {
     retry: { retries: 2, baseDelayMs: 60_000, maxDelayMs: 10 * 60_000 },
   },
 } as const satisfies Record<string, CronJob>;
+
+/** Every event name, in catalog order. */
+export const JOB_NAMES = Object.values(EVENT_JOBS).map((job) => job.event) as JobName[];
+
+export type CronName = keyof typeof CRON_JOBS;
+
+/** A job to start after another one finished: returned by the work, sent by the driver. */
+export type FollowUp = { [N in JobName]: { name: N; data: JobPayloads[N] } }[JobName];
+
+/**
+ * What a job's work returns. Follow-ups are dispatched by the driver (Inngest:
+ * step.sendEvent; inline: its own queue), so fan-out is visible and durable in Inngest.
+ */
+export interface HandlerResult {
+  followUps?: FollowUp[];
+  /** Anything worth showing in a run log (counts, ids). Must be JSON and carry no secrets. */
+  summary?: Record<string, unknown>;
+}
+
+/** The work behind every catalog entry: given to the drivers by the composition root. */
+export interface JobHandlers {
+  events: { [N in JobName]: (data: JobPayloads[N]) => Promise<HandlerResult> };
+  crons: { [K in CronName]: () => Promise<HandlerResult> };
+}
 
 /** Delay before retry `attempt` (1-based): exponential with full jitter, never shorter than the provider asked. */
 export function retryDelayMs(policy: RetryPolicy, attempt: number, retryAfterMs: number | null = null, random: () => number = Math.random): number {

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { activeJobDriver, dispatch, dispatchMany, replaceJobSender } from "@/lib/jobs/dispatch";
-import { jobDriverName } from "@/lib/jobs/driver";
-import type { FollowUp } from "@/lib/jobs/handlers";
+import type { FollowUp } from "@/lib/jobs/catalog";
+import { dispatch, dispatchMany, installJobSender, jobSenderInstalled, NoJobSenderError } from "@/lib/jobs/dispatch";
 
 let restore: (() => void) | undefined;
 afterEach(() => {
@@ -10,14 +9,14 @@ afterEach(() => {
 });
 
 describe("dispatch", () => {
-  it("uses the driver the environment names, and keeps it for the process", () => {
-    expect(activeJobDriver()).toBe(jobDriverName());
-    expect(activeJobDriver()).toBe(activeJobDriver());
+  it("fails loudly when nothing installed a sender, so a miswired process cannot drop work", async () => {
+    expect(jobSenderInstalled()).toBe(false);
+    await expect(dispatch("connection/connected", { organizationId: "org-1", connectionId: "conn-1" })).rejects.toBeInstanceOf(NoJobSenderError);
   });
 
   it("hands jobs to the sender in order, and nothing for an empty list", async () => {
     const sent: FollowUp[][] = [];
-    restore = replaceJobSender(async (items) => void sent.push([...items]));
+    restore = installJobSender(async (items) => void sent.push([...items]));
     await dispatch("connection/connected", { organizationId: "org-1", connectionId: "conn-1" });
     await dispatchMany([]);
     await dispatchMany([
@@ -33,8 +32,20 @@ describe("dispatch", () => {
     ]);
   });
 
+  it("puts the previous sender back when a test's sender is undone", async () => {
+    const outer: FollowUp[] = [];
+    const inner: FollowUp[] = [];
+    restore = installJobSender(async (items) => void outer.push(...items));
+    const undo = installJobSender(async (items) => void inner.push(...items));
+    await dispatch("connection/connected", { organizationId: "org-1", connectionId: "a" });
+    undo();
+    await dispatch("connection/connected", { organizationId: "org-1", connectionId: "b" });
+    expect(inner.map((item) => item.data)).toEqual([{ organizationId: "org-1", connectionId: "a" }]);
+    expect(outer.map((item) => item.data)).toEqual([{ organizationId: "org-1", connectionId: "b" }]);
+  });
+
   it("passes a sender's failure to the caller, so a webhook route can ask to be retried", async () => {
-    restore = replaceJobSender(async () => {
+    restore = installJobSender(async () => {
       throw new Error("Inngest unreachable");
     });
     await expect(dispatch("connection/connected", { organizationId: "org-1", connectionId: "conn-1" })).rejects.toThrow("Inngest unreachable");

@@ -1,45 +1,47 @@
-import type { JobName, JobPayloads } from "@/lib/jobs/catalog";
-import { jobDriverName, type JobDriverName } from "@/lib/jobs/driver";
-import { handlers, type FollowUp } from "@/lib/jobs/handlers";
-import { createInlineDriver, type InlineDriver } from "@/lib/jobs/inline";
+import type { FollowUp, JobName, JobPayloads } from "@/lib/jobs/catalog";
 
-// The one way app code starts background work. Routes call `dispatch`; they never
-// talk to Inngest or the inline driver themselves, so switching drivers is a matter
-// of configuration. The webhook routes import this module: it must not pull in the
-// provider SDKs, and the Inngest client is loaded only when Inngest is the driver.
+// The one way lib/ starts background work. Domain code calls `dispatch`; it never
+// talks to Inngest or the inline driver itself. Which driver receives the jobs is
+// decided once per process by the composition root (inngest/), which installs a
+// sender here: this module knows nothing above it, so the webhook routes that import
+// it load neither the provider SDKs nor the Inngest client.
 
 export type JobSender = (items: readonly FollowUp[]) => Promise<void>;
 
 // On globalThis, like the database client: Next.js can evaluate this module in more
-// than one bundle (instrumentation, each route) and on every hot reload, and there
-// must still be one inline driver, one set of debounce timers, per process.
-const holder = globalThis as unknown as {
-  __calsyncJobDriver?: JobDriverName;
-  __calsyncInlineDriver?: InlineDriver;
-  __calsyncJobSender?: JobSender;
-};
+// than one bundle (instrumentation, each route) and on every hot reload, and they
+// must all see the sender instrumentation installed.
+const holder = globalThis as unknown as { __calsyncJobSender?: JobSender };
 
-/** Which driver this process uses; decided on first use and kept. */
-export function activeJobDriver(): JobDriverName {
-  holder.__calsyncJobDriver ??= jobDriverName();
-  return holder.__calsyncJobDriver;
-}
-
-/** The process's inline driver (created on first use, with the real handlers). */
-export function inlineDriver(): InlineDriver {
-  holder.__calsyncInlineDriver ??= createInlineDriver({ handlers });
-  return holder.__calsyncInlineDriver;
-}
-
-async function sendToInngest(items: readonly FollowUp[]): Promise<void> {
-  const { inngest } = await import("@/inngest/client");
-  await inngest.send(items.map(({ name, data }) => ({ name, data })));
+export class NoJobSenderError extends Error {
+  constructor() {
+    super("No job sender is installed: start the process through the composition root (installJobs in inngest/), or install one in the test");
+    this.name = "NoJobSenderError";
+  }
 }
 
 /**
- * Starts `name` with `data` on the active driver. Resolves once the job is accepted
- * (queued in this process, or stored by Inngest), not when it has run; rejects when
- * Inngest cannot be reached, so a webhook route can answer 5xx and be retried.
+ * Makes `sender` receive every dispatch in this process. The composition root calls
+ * it at start-up; a test calls it to see what was dispatched without running the
+ * jobs. Returns the function that puts the previous sender back.
+ */
+export function installJobSender(sender: JobSender): () => void {
+  const previous = holder.__calsyncJobSender;
+  holder.__calsyncJobSender = sender;
+  return () => {
+    holder.__calsyncJobSender = previous;
+  };
+}
+
+export function jobSenderInstalled(): boolean {
+  return holder.__calsyncJobSender !== undefined;
+}
+
+/**
+ * Starts `name` with `data` on the installed sender. Resolves once the job is
+ * accepted (queued in this process, or stored by Inngest), not when it has run;
+ * rejects when Inngest cannot be reached, so a webhook route can answer 5xx and be
+ * retried, and when no sender was installed, so a miswired process fails loudly.
  */
 export async function dispatch<N extends JobName>(name: N, data: JobPayloads[N]): Promise<void> {
   await dispatchMany([{ name, data } as FollowUp]);
@@ -47,19 +49,7 @@ export async function dispatch<N extends JobName>(name: N, data: JobPayloads[N])
 
 export async function dispatchMany(items: readonly FollowUp[]): Promise<void> {
   if (items.length === 0) return;
-  if (holder.__calsyncJobSender) return holder.__calsyncJobSender(items);
-  if (activeJobDriver() === "inngest") return sendToInngest(items);
-  inlineDriver().dispatchMany(items);
-}
-
-/**
- * Routes every dispatch to `sender` instead of a driver, for tests that assert what
- * was dispatched without running the jobs. Returns the function that undoes it.
- */
-export function replaceJobSender(sender: JobSender): () => void {
-  const previous = holder.__calsyncJobSender;
-  holder.__calsyncJobSender = sender;
-  return () => {
-    holder.__calsyncJobSender = previous;
-  };
+  const sender = holder.__calsyncJobSender;
+  if (!sender) throw new NoJobSenderError();
+  return sender(items);
 }

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { CRON_JOBS, EVENT_JOBS, type JobPayloads } from "@/lib/jobs/catalog";
-import type { HandlerResult, JobHandlers } from "@/lib/jobs/handlers";
-import { createInlineDriver, mergePayloads, type InlineDriver, type InlineDriverOptions } from "@/lib/jobs/inline";
+import { CRON_JOBS, EVENT_JOBS, type HandlerResult, type JobHandlers, type JobPayloads } from "@/lib/jobs/catalog";
+import { createInlineDriver, type InlineDriver, type InlineDriverOptions } from "@/lib/jobs/inline";
 import { logger } from "@/lib/log";
 import { ProviderError, type ProviderErrorKind } from "@/lib/providers/errors";
 
@@ -127,30 +126,16 @@ describe("debounce", () => {
     expect(calls.sync.map((call) => call.data.organizationId)).toEqual(["org-14", "org-29", "org-42"]);
   });
 
-  it("merges a burst: last payload, full if anyone asked for full, first non-poll trigger", async () => {
+  it("runs a burst with its last event, as the catalog's `keeps: \"last\"` says and Inngest's debounce does", async () => {
+    expect(EVENT_JOBS.calendarSync.debounce.keeps).toBe("last");
     const { calls, handlers } = recordingHandlers();
     const driver = driverWith(handlers);
-    driver.dispatch("calendar/sync.requested", sync("cal-a", { trigger: "poll", organizationId: "first" }));
+    driver.dispatch("calendar/sync.requested", sync("cal-a", { trigger: "webhook", organizationId: "first" }));
     driver.dispatch("calendar/sync.requested", sync("cal-a", { trigger: "manual", mode: "full" }));
-    driver.dispatch("calendar/sync.requested", sync("cal-a", { trigger: "webhook", mode: "incremental" }));
     driver.dispatch("calendar/sync.requested", sync("cal-a", { trigger: "poll", organizationId: "last" }));
     await vi.advanceTimersByTimeAsync(periodMs);
     await driver.idle();
-    expect(calls.sync.map((call) => call.data)).toEqual([{ organizationId: "last", calendarId: "cal-a", trigger: "manual", mode: "full" }]);
-  });
-
-  it("keeps a poll a poll when nothing else asked", () => {
-    const merged = mergePayloads("calendar/sync.requested", sync("c", { trigger: "poll" }), sync("c", { trigger: "poll", mode: "incremental" }));
-    expect(merged).toEqual(sync("c", { trigger: "poll", mode: "incremental" }));
-  });
-
-  it("merges the same one event at a time as all at once", () => {
-    const events = [sync("c", { trigger: "poll" }), sync("c", { trigger: "lifecycle", mode: "full" }), sync("c", { trigger: "webhook" })];
-    const [a, b, c] = events as [SyncRequest, SyncRequest, SyncRequest];
-    const left = mergePayloads("calendar/sync.requested", mergePayloads("calendar/sync.requested", a, b), c);
-    const right = mergePayloads("calendar/sync.requested", a, mergePayloads("calendar/sync.requested", b, c));
-    expect(left).toEqual(right);
-    expect(left).toEqual(sync("c", { trigger: "lifecycle", mode: "full" }));
+    expect(calls.sync.map((call) => call.data)).toEqual([{ organizationId: "last", calendarId: "cal-a", trigger: "poll" }]);
   });
 });
 

@@ -1,5 +1,16 @@
-import { CRON_JOBS, EVENT_JOBS, retryDelayMs, type CronJob, type JobName, type JobPayloads, type RetryPolicy } from "@/lib/jobs/catalog";
-import type { FollowUp, HandlerResult, JobHandlers } from "@/lib/jobs/handlers";
+import {
+  CRON_JOBS,
+  EVENT_JOBS,
+  retryDelayMs,
+  type CronJob,
+  type CronName,
+  type FollowUp,
+  type HandlerResult,
+  type JobHandlers,
+  type JobName,
+  type JobPayloads,
+  type RetryPolicy,
+} from "@/lib/jobs/catalog";
 import { isRetryable } from "@/lib/jobs/retry";
 import { logger } from "@/lib/log";
 import { ProviderError } from "@/lib/providers/errors";
@@ -39,24 +50,6 @@ export interface InlineDriver {
 
 export const DEFAULT_MAX_CONCURRENT_RUNS = 5;
 
-/**
- * How a debounced burst becomes one payload. The last event wins, except:
- * - `mode`: full if any event of the burst asked for full (an incremental run would
- *   silently drop a resync someone needed);
- * - `trigger`: the first event that was not a poll names the run, so a run caused by
- *   a webhook or a person is not reported as a routine poll because a poll came last.
- * Associative, so merging one event at a time gives the same result as merging all.
- */
-export function mergePayloads<N extends JobName>(name: N, earlier: JobPayloads[N], later: JobPayloads[N]): JobPayloads[N] {
-  if (name !== "calendar/sync.requested") return later;
-  const a = earlier as JobPayloads["calendar/sync.requested"];
-  const b = later as JobPayloads["calendar/sync.requested"];
-  const merged: JobPayloads["calendar/sync.requested"] = { ...b, trigger: a.trigger !== "poll" ? a.trigger : b.trigger };
-  if (a.mode === "full" || b.mode === "full") merged.mode = "full";
-  return merged as JobPayloads[N];
-}
-
-type CronName = keyof typeof CRON_JOBS;
 
 interface Run {
   label: string;
@@ -81,7 +74,7 @@ interface Burst {
 interface AnyEventJob {
   id: string;
   event: JobName;
-  debounce?: { key: string; periodMs: number; maxWaitMs: number };
+  debounce?: { key: string; periodMs: number; maxWaitMs: number; keeps: "last" };
   concurrency?: { key: string; limit: number };
   retry: RetryPolicy;
 }
@@ -143,9 +136,8 @@ export function createInlineDriver(options: InlineDriverOptions): InlineDriver {
     const at = now();
     const existing = bursts.get(debounceKey);
     if (existing) clearTimer(existing.timer);
-    const burst: Burst = existing
-      ? { ...existing, data: mergePayloads(name, existing.data as JobPayloads[N], data) }
-      : { name, data, firstAt: at, timer: undefined };
+    // The catalog's `keeps: "last"`: a burst runs with its last event, as Inngest's debounce does.
+    const burst: Burst = existing ? { ...existing, data } : { name, data, firstAt: at, timer: undefined };
     const delay = Math.max(0, Math.min(periodMs, burst.firstAt + maxWaitMs - at));
     burst.timer = setTimer(() => {
       bursts.delete(debounceKey);
@@ -160,7 +152,7 @@ export function createInlineDriver(options: InlineDriverOptions): InlineDriver {
     // while a run is in progress become exactly one more run, not one per burst.
     const waiting = run.debounceKey === undefined ? undefined : queue.find((queued) => queued.debounceKey === run.debounceKey);
     if (waiting?.event && run.event) {
-      waiting.event = { name: waiting.event.name, data: mergePayloads(waiting.event.name, waiting.event.data, run.event.data) };
+      waiting.event = run.event;
     } else {
       queue.push(run);
     }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CRON_JOBS } from "@/lib/jobs/catalog";
-import type { FollowUp } from "@/lib/jobs/handlers";
+import { CRON_JOBS, type FollowUp } from "@/lib/jobs/catalog";
+import { installJobSender } from "@/lib/jobs/dispatch";
 import { recoverPendingWork } from "@/lib/jobs/recovery";
 import { setupTestDatabase } from "@/scripts/test/database";
 
@@ -63,8 +63,13 @@ function calendarsFor(sent: readonly FollowUp[], trigger: "webhook" | "poll"): s
 
 async function recover() {
   const sent: FollowUp[] = [];
-  const result = await recoverPendingWork({ now: NOW, dispatchMany: async (items) => void sent.push(...items) });
-  return { result, sent };
+  const restore = installJobSender(async (items) => void sent.push(...items));
+  try {
+    const result = await recoverPendingWork({ now: NOW });
+    return { result, sent };
+  } finally {
+    restore();
+  }
 }
 
 describe("recoverPendingWork", () => {
@@ -146,7 +151,8 @@ describe("recoverPendingWork", () => {
   it("measures overdue against the poll interval", async () => {
     const sent: FollowUp[] = [];
     // Twice the interval: the calendar polled 16 minutes ago is no longer overdue.
-    await recoverPendingWork({ now: NOW, pollIntervalMs: 2 * CRON_JOBS.poll.everyMs, dispatchMany: async (items) => void sent.push(...items) });
+    const restore = installJobSender(async (items) => void sent.push(...items));
+    await recoverPendingWork({ now: NOW, pollIntervalMs: 2 * CRON_JOBS.poll.everyMs }).finally(restore);
     expect(calendarsFor(sent, "poll")).toHaveLength(expected.poll.length - 1);
   });
 });

@@ -1,6 +1,6 @@
 import { db } from "@/lib/db/client";
-import { CRON_JOBS } from "@/lib/jobs/catalog";
-import type { FollowUp } from "@/lib/jobs/handlers";
+import { CRON_JOBS, type FollowUp } from "@/lib/jobs/catalog";
+import { dispatchMany } from "@/lib/jobs/dispatch";
 
 // The inline driver keeps its queue in memory, so a restart forgets work that was
 // acknowledged but not done. Everything needed to find it again is in the database:
@@ -15,14 +15,11 @@ export interface RecoveryResult {
 }
 
 export interface RecoveryOptions {
-  /** Where the sync requests go; the real dispatcher unless a test wants to see them. */
-  dispatchMany?: (items: readonly FollowUp[]) => Promise<void>;
   now?: Date;
   pollIntervalMs?: number;
 }
 
 export async function recoverPendingWork(options: RecoveryOptions = {}): Promise<RecoveryResult> {
-  const send = options.dispatchMany ?? (await import("@/lib/jobs/dispatch")).dispatchMany;
   const now = options.now ?? new Date();
   const pollIntervalMs = options.pollIntervalMs ?? CRON_JOBS.poll.everyMs;
   const client = await db();
@@ -62,7 +59,7 @@ export async function recoverPendingWork(options: RecoveryOptions = {}): Promise
     ...notified.map((calendar) => syncRequest(calendar, "webhook")),
     ...overdue.map((calendar) => syncRequest(calendar, "poll")),
   ];
-  await send(requests);
+  await dispatchMany(requests);
   return { webhook: notified.length, poll: overdue.length };
 }
 

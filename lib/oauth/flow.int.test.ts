@@ -4,8 +4,8 @@ import { request, signIn, startAppEmulator, stopAppEmulator, type SignedIn } fro
 import { consent } from "@/e2e/emulator/test-support";
 import { fetchTrustingCa } from "@/e2e/emulator/trust";
 import type { Emulator } from "@/e2e/emulator/server";
-import { replaceJobSender } from "@/lib/jobs/dispatch";
-import type { FollowUp } from "@/lib/jobs/handlers";
+import { installJobSender } from "@/lib/jobs/dispatch";
+import type { FollowUp } from "@/lib/jobs/catalog";
 import { finishConnect, startConnect } from "./flow";
 import { stateCookieName } from "./state";
 
@@ -20,7 +20,7 @@ const dispatched: FollowUp[] = [];
 
 beforeAll(async () => {
   emu = await startAppEmulator();
-  restoreJobs = replaceJobSender(async (items) => {
+  restoreJobs = installJobSender(async (items) => {
     dispatched.push(...items);
   });
 });

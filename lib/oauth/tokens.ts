@@ -153,9 +153,29 @@ async function callWithToken<T>(
   }
 }
 
+/** Told when a connection's grant is gone, after the connection says so. */
+export type AccessLostListener = (lost: { organizationId: string; connectionId: string }) => Promise<void>;
+
+// On globalThis: the composition root installs it once per process, and Next.js may
+// evaluate this module in several bundles.
+const accessLost = globalThis as unknown as { __calsyncAccessLost?: AccessLostListener };
+
 /**
- * The person must reconnect: say so on the connection, and stop relying on its push
- * (the provider will not deliver to a revoked grant, and we could not stop it anyway).
+ * What else must happen when access is lost (the composition root stops the
+ * connection's push). A callback rather than an import: lib/subscriptions calls
+ * providers through this module, so it sits above it. Returns the undo.
+ */
+export function onAccessLost(listener: AccessLostListener): () => void {
+  const previous = accessLost.__calsyncAccessLost;
+  accessLost.__calsyncAccessLost = listener;
+  return () => {
+    accessLost.__calsyncAccessLost = previous;
+  };
+}
+
+/**
+ * The person must reconnect: say so on the connection, then let the listener stop
+ * relying on its push (the provider will not deliver to a revoked grant).
  */
 export async function markNeedsReconnect(connectionId: string, reason: string): Promise<void> {
   recent.delete(connectionId);
@@ -165,8 +185,8 @@ export async function markNeedsReconnect(connectionId: string, reason: string): 
     data: { status: "needs_reconnect", lastError: reason, accessToken: null },
     select: { organizationId: true },
   });
-  // Imported here: the lifecycle module itself calls providers through this one.
-  const { stopAllForConnection } = await import("@/lib/subscriptions/lifecycle");
-  await stopAllForConnection(connectionId, { organizationId: connection.organizationId, reachProvider: false, reason: "stopped: the connection needs to be reconnected" });
+  const listener = accessLost.__calsyncAccessLost;
+  if (listener) await listener({ organizationId: connection.organizationId, connectionId });
+  else logger.error("connection.access_lost_unwired", { connectionId });
   logger.warn("connection.needs_reconnect", { connectionId, reason });
 }

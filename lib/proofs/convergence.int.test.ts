@@ -8,7 +8,7 @@ import { renewExpiring } from "@/lib/subscriptions/lifecycle";
 import { pollJob } from "@/lib/sync/poll";
 import { connectAccount, mirrorDiff, serveRoutes, signIn, startAppEmulator, stopAppEmulator, serveWebhookRoutes } from "@/scripts/test/app";
 import { setupTestDatabase } from "@/scripts/test/database";
-import { JobPump, propertySettings, replayHint, waitUntil } from "./support";
+import { JobPump, propertySettings, replayHint, waitUntil } from "@/scripts/test/proofs";
 
 // Convergence, as a property: whatever a person does to a calendar (timed, all-day
 // and recurring events, single instances changed or cancelled), however push

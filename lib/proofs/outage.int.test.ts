@@ -14,7 +14,7 @@ import { recoverPendingWork } from "@/lib/jobs/recovery";
 import { createBreakers, replaceProviderBreakers } from "@/lib/providers/breaker";
 import { connectAccount, mirrorDiff, serveRoutes, signIn, startAppEmulator, stopAppEmulator } from "@/scripts/test/app";
 import { setupTestDatabase } from "@/scripts/test/database";
-import { JobPump, sleep, startTcpProxy, type TcpProxy } from "./support";
+import { JobPump, sleep, startTcpProxy, type TcpProxy } from "@/scripts/test/proofs";
 
 // The database goes away in the middle of a burst of notifications and comes back.
 // While it is away the routes must not acknowledge anything (a 2xx for a row that

@@ -3,7 +3,7 @@ import type { Emulator } from "@/e2e/emulator/server";
 import { REPLACED_GRACE_MS, renewSubscription, stopSubscription } from "@/lib/subscriptions/lifecycle";
 import { connectAccount, serveRoutes, signIn, startAppEmulator, stopAppEmulator, serveWebhookRoutes } from "@/scripts/test/app";
 import { setupTestDatabase } from "@/scripts/test/database";
-import { JobPump } from "./support";
+import { JobPump } from "@/scripts/test/proofs";
 
 // Push subscription lifecycles the proof suites found wanting, pinned down over the
 // real path (emulator, route handlers over HTTP, jobs run at once):

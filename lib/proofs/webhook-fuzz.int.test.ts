@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as googleRoute } from "@/app/api/webhooks/google/route";
 import { POST as lifecycleRoute } from "@/app/api/webhooks/microsoft/lifecycle/route";
 import { POST as graphRoute } from "@/app/api/webhooks/microsoft/route";
-import { replaceJobSender } from "@/lib/jobs/dispatch";
-import type { FollowUp } from "@/lib/jobs/handlers";
+import { installJobSender } from "@/lib/jobs/dispatch";
+import type { FollowUp } from "@/lib/jobs/catalog";
 import { GOOGLE_BODY_LIMIT, GRAPH_BODY_LIMIT } from "@/lib/webhooks/body";
 import { HANDOFF_WINDOW_MS } from "@/lib/webhooks/handoff";
 import { serveRoutes } from "@/scripts/test/app";
 import { setupTestDatabase } from "@/scripts/test/database";
-import { propertySettings, replayHint, sleep } from "./support";
+import { propertySettings, replayHint, sleep } from "@/scripts/test/proofs";
 
 // Property-based requests against every webhook route handler, as anyone on the
 // internet could send them: headers missing, duplicated, huge, in odd case or odd
@@ -156,7 +156,7 @@ async function seed(): Promise<Seeded> {
 }
 
 beforeAll(async () => {
-  restoreSender = replaceJobSender(async (items) => {
+  restoreSender = installJobSender(async (items) => {
     handOffs.push(...items);
   });
   seeded = await seed();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Emulator } from "@/e2e/emulator/server";
-import { replaceJobSender } from "@/lib/jobs/dispatch";
+import { installJobSender } from "@/lib/jobs/dispatch";
 import { isRetryable } from "@/lib/jobs/retry";
 import { logger } from "@/lib/log";
 import { withAccessToken } from "@/lib/oauth/tokens";
@@ -32,7 +32,7 @@ const BOB = "bob@contoso.example";
 
 beforeAll(async () => {
   emu = await startAppEmulator();
-  restoreJobs = replaceJobSender(async () => {});
+  restoreJobs = installJobSender(async () => {});
   // Cooldowns above the engine's 30 s inline wait, so a sync hands the wait back
   // to its caller (the job driver) at once instead of sleeping through it here.
   replaceProviderBreakers(createBreakers({ failureThreshold: 3, cooldownMs: 60_000, maxCooldownMs: 300_000, now: () => clock }));

@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { publicBaseUrl } from "@/lib/config";
 import { db } from "@/lib/db/client";
-import type { JobPayloads } from "@/lib/jobs/catalog";
-import type { FollowUp, HandlerResult } from "@/lib/jobs/handlers";
+import type { JobPayloads, FollowUp, HandlerResult } from "@/lib/jobs/catalog";
 import { logger } from "@/lib/log";
 import { randomToken, sha256Hex } from "@/lib/oauth/pkce";
 import { withAccessToken } from "@/lib/oauth/tokens";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { connectAccount, mirrorDiff, signIn, startAppEmulator, stopAppEmulator } from "@/scripts/test/app";
 import type { Emulator } from "@/e2e/emulator/server";
-import { replaceJobSender } from "@/lib/jobs/dispatch";
+import { installJobSender } from "@/lib/jobs/dispatch";
 import { isProviderError } from "@/lib/providers/errors";
 import { syncCalendar } from "./engine";
 
@@ -16,7 +16,7 @@ let restoreJobs: () => void;
 
 beforeAll(async () => {
   emu = await startAppEmulator();
-  restoreJobs = replaceJobSender(async () => {});
+  restoreJobs = installJobSender(async () => {});
 });
 afterAll(async () => {
   restoreJobs?.();

@@ -1,7 +1,6 @@
 import { syncHorizon } from "@/lib/config";
 import { db } from "@/lib/db/client";
-import type { JobPayloads } from "@/lib/jobs/catalog";
-import type { HandlerResult } from "@/lib/jobs/handlers";
+import type { HandlerResult, JobPayloads, SyncTrigger } from "@/lib/jobs/catalog";
 import { logger } from "@/lib/log";
 import { withAccessToken } from "@/lib/oauth/tokens";
 import { ProviderError, isProviderError } from "@/lib/providers/errors";
@@ -23,7 +22,6 @@ const MAX_INLINE_WAIT_MS = 30_000;
 const MAX_INLINE_RETRIES = 3;
 const PAGE_SIZE = 250;
 
-export type SyncTrigger = JobPayloads["calendar/sync.requested"]["trigger"];
 
 export interface SyncOutcome {
   status: "succeeded" | "skipped";

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { connectAccount, mirrorDiff, serveRoutes, signIn, startAppEmulator, stopAppEmulator, serveWebhookRoutes } from "@/scripts/test/app";
 import type { Emulator } from "@/e2e/emulator/server";
-import { dispatchMany, inlineDriver, replaceJobSender } from "@/lib/jobs/dispatch";
-import type { FollowUp } from "@/lib/jobs/handlers";
+import { inlineDriver } from "@/inngest";
+import { dispatchMany, installJobSender } from "@/lib/jobs/dispatch";
+import type { FollowUp } from "@/lib/jobs/catalog";
 import { recoverPendingWork } from "@/lib/jobs/recovery";
 import { renewExpiring } from "@/lib/subscriptions/lifecycle";
 import { pollJob } from "./poll";
@@ -166,7 +167,7 @@ describe.each(["google", "microsoft"] as const)("%s: change → notification →
   it("nothing acknowledged is lost across a restart", async () => {
     // The process "dies" after acknowledging: hand-offs go nowhere.
     const lost: FollowUp[] = [];
-    const restore = replaceJobSender(async (items) => {
+    const restore = installJobSender(async (items) => {
       lost.push(...items);
     });
     await emu.control.createEvent(providerCalendarId, { summary: "Acknowledged before the crash", start: at(8), end: at(8, 11) });

@@ -1,5 +1,5 @@
 import { db } from "@/lib/db/client";
-import type { FollowUp, HandlerResult } from "@/lib/jobs/handlers";
+import type { FollowUp, HandlerResult } from "@/lib/jobs/catalog";
 
 // The 15-minute poll: every synced calendar of every active connection gets an
 // incremental sync, so a notification that never arrived costs at most one

@@ -1,7 +1,7 @@
 import { db } from "@/lib/db/client";
 import { notFound } from "@/lib/http/errors";
 import { dispatch } from "@/lib/jobs/dispatch";
-import type { SyncTrigger } from "./engine";
+import type { SyncTrigger } from "@/lib/jobs/catalog";
 
 /**
  * Asks for a sync of one calendar. A full one is requested by forgetting the

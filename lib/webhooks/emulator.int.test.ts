@@ -3,10 +3,10 @@ import type { AddressInfo } from "node:net";
 import type { calendar_v3 } from "googleapis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeRawPool } from "@/lib/db/raw";
-import { replaceJobSender } from "@/lib/jobs/dispatch";
-import type { FollowUp } from "@/lib/jobs/handlers";
+import { installJobSender } from "@/lib/jobs/dispatch";
+import type { FollowUp } from "@/lib/jobs/catalog";
 import { secretHash } from "@/lib/webhooks/redact";
-import { seedWebhookFixture, type WebhookFixture } from "@/lib/webhooks/testing";
+import { seedWebhookFixture, type WebhookFixture } from "@/scripts/test/webhooks";
 import type { Emulator } from "@/e2e/emulator/server";
 import { googleCalendarApi, googleSignIn, graphClient, microsoftSignIn, startTestEmulator } from "@/e2e/emulator/test-support";
 import { setupTestDatabase } from "@/scripts/test/database";
@@ -36,7 +36,7 @@ let restoreSender: () => void = () => {};
 
 beforeAll(async () => {
   fixture = await seedWebhookFixture(await database.db());
-  restoreSender = replaceJobSender(async (items) => {
+  restoreSender = installJobSender(async (items) => {
     dispatched.push(...items);
   });
   emu = await startTestEmulator();

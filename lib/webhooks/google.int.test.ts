@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { closeRawPool } from "@/lib/db/raw";
-import { replaceJobSender } from "@/lib/jobs/dispatch";
+import { installJobSender } from "@/lib/jobs/dispatch";
 import { resetHandOffThrottle } from "@/lib/webhooks/handoff";
-import type { FollowUp } from "@/lib/jobs/handlers";
+import type { FollowUp } from "@/lib/jobs/catalog";
 import { resetWebhookMetrics, webhookMetrics } from "@/lib/webhooks/metrics";
-import { seedWebhookFixture, type WebhookFixture } from "@/lib/webhooks/testing";
+import { seedWebhookFixture, type WebhookFixture } from "@/scripts/test/webhooks";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { POST } from "@/app/api/webhooks/google/route";
 
@@ -18,7 +18,7 @@ let nextMessage = 100;
 beforeAll(async () => {
   fixture = await seedWebhookFixture(await database.db());
   // Observe hand-offs without running sync jobs against a provider.
-  restoreSender = replaceJobSender(async (items) => {
+  restoreSender = installJobSender(async (items) => {
     dispatched.push(...items);
   });
 });
@@ -211,7 +211,7 @@ describe("POST /api/webhooks/google", () => {
   });
 
   it("still answers 2xx when the hand-off fails after the row is committed; the row stays pending", async () => {
-    const restore = replaceJobSender(async () => {
+    const restore = installJobSender(async () => {
       throw new Error("job backend unreachable");
     });
     try {

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { closeRawPool } from "@/lib/db/raw";
-import { replaceJobSender } from "@/lib/jobs/dispatch";
+import { installJobSender } from "@/lib/jobs/dispatch";
 import { resetHandOffThrottle } from "@/lib/webhooks/handoff";
-import type { FollowUp } from "@/lib/jobs/handlers";
+import type { FollowUp } from "@/lib/jobs/catalog";
 import { resetWebhookMetrics, webhookMetrics } from "@/lib/webhooks/metrics";
-import { seedWebhookFixture, type WebhookFixture } from "@/lib/webhooks/testing";
+import { seedWebhookFixture, type WebhookFixture } from "@/scripts/test/webhooks";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { POST } from "@/app/api/webhooks/microsoft/route";
 import { POST as POST_LIFECYCLE } from "@/app/api/webhooks/microsoft/lifecycle/route";
@@ -18,7 +18,7 @@ let restoreSender: () => void = () => {};
 
 beforeAll(async () => {
   fixture = await seedWebhookFixture(await database.db());
-  restoreSender = replaceJobSender(async (items) => {
+  restoreSender = installJobSender(async (items) => {
     dispatched.push(...items);
   });
 });
@@ -188,7 +188,7 @@ describe("POST /api/webhooks/microsoft", () => {
   });
 
   it("still answers 202 when the hand-off fails after the rows are committed", async () => {
-    const restore = replaceJobSender(async () => {
+    const restore = installJobSender(async () => {
       throw new Error("job backend unreachable");
     });
     try {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDb } from "@/lib/db/client";
 import { closeRawPool } from "@/lib/db/raw";
-import { replaceJobSender } from "@/lib/jobs/dispatch";
-import type { FollowUp } from "@/lib/jobs/handlers";
+import { installJobSender } from "@/lib/jobs/dispatch";
+import type { FollowUp } from "@/lib/jobs/catalog";
 import { resetWebhookMetrics, webhookMetrics } from "@/lib/webhooks/metrics";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { POST as GOOGLE } from "@/app/api/webhooks/google/route";
@@ -20,7 +20,7 @@ let restoreSender: () => void = () => {};
 const saved = { url: process.env.DATABASE_URL };
 
 beforeAll(async () => {
-  restoreSender = replaceJobSender(async (items) => {
+  restoreSender = installJobSender(async (items) => {
     dispatched.push(...items);
   });
   await closeDb();

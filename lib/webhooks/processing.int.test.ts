@@ -3,15 +3,16 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import type { Emulator } from "@/e2e/emulator/server";
 import { POST as GOOGLE } from "@/app/api/webhooks/google/route";
 import { AppError } from "@/lib/http/errors";
-import { inlineDriver, replaceJobSender } from "@/lib/jobs/dispatch";
-import type { FollowUp } from "@/lib/jobs/handlers";
+import { inlineDriver } from "@/inngest";
+import { installJobSender } from "@/lib/jobs/dispatch";
+import type { FollowUp } from "@/lib/jobs/catalog";
 import { logger } from "@/lib/log";
 import { createBreakers, replaceProviderBreakers } from "@/lib/providers/breaker";
 import { ProviderError } from "@/lib/providers/errors";
 import { syncCalendar } from "@/lib/sync/engine";
 import { markCoveredFailed, markCoveredProcessed, planWebhookRetries, retryWebhookEventsJob } from "@/lib/webhooks/processing";
 import { replayWebhookEvents } from "@/lib/webhooks/replay";
-import { seedWebhookFixture, type WebhookFixture } from "@/lib/webhooks/testing";
+import { seedWebhookFixture, type WebhookFixture } from "@/scripts/test/webhooks";
 import { connectAccount, mirrorDiff, serveRoutes, signIn, startAppEmulator, stopAppEmulator } from "@/scripts/test/app";
 import { setupTestDatabase } from "@/scripts/test/database";
 
@@ -82,7 +83,7 @@ describe("a notification whose sync keeps failing (emulator)", () => {
     const db = await database.db();
     const syncRequest = { name: "calendar/sync.requested", data: { organizationId, calendarId, trigger: "webhook" } };
     const handedOff: FollowUp[] = [];
-    const restoreSender = replaceJobSender(async (items) => {
+    const restoreSender = installJobSender(async (items) => {
       handedOff.push(...items);
     });
     let eventId: string;
@@ -301,10 +302,12 @@ describe("the processing state machine", () => {
 
   describe("replay", () => {
     let sent: FollowUp[];
-    const capture = { dispatchMany: async (items: readonly FollowUp[]) => void sent.push(...items) };
+    let restore: () => void;
     beforeEach(() => {
       sent = [];
+      restore = installJobSender(async (items) => void sent.push(...items));
     });
+    afterEach(() => restore());
 
     it("resets the selected events and asks for one sync per calendar; a mailbox event brings every synced calendar", async () => {
       const googleDead = await seed({ status: "dead", attempts: 5 });
@@ -313,7 +316,7 @@ describe("the processing state machine", () => {
       const failed = await seed({ status: "failed", attempts: 2, nextAttemptAt: minutes(3) });
       const processed = await seed({ status: "processed" });
 
-      expect(await replayWebhookEvents(fixture.organizationId, { status: "dead" }, capture)).toEqual({ replayed: 3 });
+      expect(await replayWebhookEvents(fixture.organizationId, { status: "dead" })).toEqual({ replayed: 3 });
       for (const id of [googleDead, googleDead2, graphDead]) expect(await load(id)).toMatchObject({ status: "pending", attempts: 0, error: null, nextAttemptAt: null, processedAt: null });
       expect((await load(failed)).status).toBe("failed");
       expect((await load(processed)).status).toBe("processed");
@@ -327,21 +330,21 @@ describe("the processing state machine", () => {
       const failed = await seed({ status: "failed", attempts: 1, nextAttemptAt: minutes(1) });
       const processed = await seed({ status: "processed" });
       const untouched = await seed({ status: "dead", attempts: 5 });
-      expect(await replayWebhookEvents(fixture.organizationId, { ids: [dead, failed, processed, randomUUID()] }, capture)).toEqual({ replayed: 2 });
+      expect(await replayWebhookEvents(fixture.organizationId, { ids: [dead, failed, processed, randomUUID()] })).toEqual({ replayed: 2 });
       expect((await load(dead)).status).toBe("pending");
       expect((await load(failed)).status).toBe("pending");
       expect((await load(processed)).status).toBe("processed");
       expect((await load(untouched)).status).toBe("dead");
       expect(sent).toEqual([{ name: "calendar/sync.requested", data: { organizationId: fixture.organizationId, calendarId: fixture.google.calendarId, trigger: "webhook" } }]);
 
-      expect(await replayWebhookEvents(fixture.organizationId, { ids: [untouched], status: "failed" }, capture)).toEqual({ replayed: 0 });
-      expect(await replayWebhookEvents(fixture.organizationId, { ids: [] }, capture)).toEqual({ replayed: 0 });
+      expect(await replayWebhookEvents(fixture.organizationId, { ids: [untouched], status: "failed" })).toEqual({ replayed: 0 });
+      expect(await replayWebhookEvents(fixture.organizationId, { ids: [] })).toEqual({ replayed: 0 });
     });
 
     it("refuses a malformed selection with a 400", async () => {
-      await expect(replayWebhookEvents(fixture.organizationId, { ids: ["1; DROP TABLE webhook_events"] }, capture)).rejects.toMatchObject({ kind: "invalid", status: 400 });
-      await expect(replayWebhookEvents(fixture.organizationId, { status: "processed" as "dead" }, capture)).rejects.toBeInstanceOf(AppError);
-      await expect(replayWebhookEvents(fixture.organizationId, { ids: Array.from({ length: 1_001 }, () => randomUUID()) }, capture)).rejects.toMatchObject({ kind: "invalid" });
+      await expect(replayWebhookEvents(fixture.organizationId, { ids: ["1; DROP TABLE webhook_events"] })).rejects.toMatchObject({ kind: "invalid", status: 400 });
+      await expect(replayWebhookEvents(fixture.organizationId, { status: "processed" as "dead" })).rejects.toBeInstanceOf(AppError);
+      await expect(replayWebhookEvents(fixture.organizationId, { ids: Array.from({ length: 1_001 }, () => randomUUID()) })).rejects.toMatchObject({ kind: "invalid" });
       expect(sent).toEqual([]);
     });
   });

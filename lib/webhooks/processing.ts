@@ -1,6 +1,5 @@
 import { db, type Database } from "@/lib/db/client";
-import { retryDelayMs, type RetryPolicy } from "@/lib/jobs/catalog";
-import type { FollowUp, HandlerResult } from "@/lib/jobs/handlers";
+import { retryDelayMs, type RetryPolicy, type FollowUp, type HandlerResult } from "@/lib/jobs/catalog";
 import { isRetryable } from "@/lib/jobs/retry";
 import { logger } from "@/lib/log";
 import { ProviderError } from "@/lib/providers/errors";

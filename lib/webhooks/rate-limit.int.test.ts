@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { closeRawPool } from "@/lib/db/raw";
-import { replaceJobSender } from "@/lib/jobs/dispatch";
-import type { FollowUp } from "@/lib/jobs/handlers";
+import { installJobSender } from "@/lib/jobs/dispatch";
+import type { FollowUp } from "@/lib/jobs/catalog";
 import { logger } from "@/lib/log";
 import {
   createFailureLimiter,
@@ -13,7 +13,7 @@ import {
   withFallback,
   type FailureLimiter,
 } from "@/lib/webhooks/rate-limit";
-import { seedWebhookFixture, type WebhookFixture } from "@/lib/webhooks/testing";
+import { seedWebhookFixture, type WebhookFixture } from "@/scripts/test/webhooks";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { POST as GOOGLE } from "@/app/api/webhooks/google/route";
 import { POST as MICROSOFT } from "@/app/api/webhooks/microsoft/route";
@@ -112,7 +112,7 @@ describe.each([
 
   beforeAll(async () => {
     fixture ??= await seedWebhookFixture(await database.db());
-    restoreSender = replaceJobSender(async (_items: readonly FollowUp[]) => {});
+    restoreSender = installJobSender(async (_items: readonly FollowUp[]) => {});
   });
   afterAll(() => restoreSender());
   beforeEach(() => {

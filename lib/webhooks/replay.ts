@@ -1,6 +1,7 @@
 import { db } from "@/lib/db/client";
 import { invalid } from "@/lib/http/errors";
-import type { FollowUp } from "@/lib/jobs/handlers";
+import type { FollowUp } from "@/lib/jobs/catalog";
+import { dispatchMany } from "@/lib/jobs/dispatch";
 import { logger } from "@/lib/log";
 
 // Replaying notifications an operator picked (typically dead ones, once the cause is
@@ -12,11 +13,6 @@ export interface ReplaySelection {
   ids?: string[];
   /** Only events in this status; without it, dead and failed ones. */
   status?: "dead" | "failed";
-}
-
-export interface ReplayOptions {
-  /** Where the sync requests go; the real dispatcher unless a test wants to see them. */
-  dispatchMany?: (items: readonly FollowUp[]) => Promise<void>;
 }
 
 /** Enough for a page of a console selection; a whole backlog is selected by status instead. */
@@ -34,7 +30,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * pending like any unsynced notification, and start-up recovery or the next
  * covering sync (the poll) processes them.
  */
-export async function replayWebhookEvents(organizationId: string, selection: ReplaySelection, options: ReplayOptions = {}): Promise<{ replayed: number }> {
+export async function replayWebhookEvents(organizationId: string, selection: ReplaySelection): Promise<{ replayed: number }> {
   if (selection.status !== undefined && selection.status !== "dead" && selection.status !== "failed") {
     throw invalid("only dead or failed events can be replayed", { status: "expected dead or failed" });
   }
@@ -70,8 +66,7 @@ export async function replayWebhookEvents(organizationId: string, selection: Rep
     orderBy: { id: "asc" },
   });
   const requests: FollowUp[] = calendars.map((calendar) => ({ name: "calendar/sync.requested", data: { organizationId, calendarId: calendar.id, trigger: "webhook" } }));
-  const send = options.dispatchMany ?? (await import("@/lib/jobs/dispatch")).dispatchMany;
-  await send(requests);
+  await dispatchMany(requests);
   logger.info("webhook_events.replayed", { organizationId, replayed: reset.length, calendars: calendars.length });
   return { replayed: reset.length };
 }

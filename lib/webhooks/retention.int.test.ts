@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { logger } from "@/lib/log";
 import { cleanupWebhookEventsJob, purgeWebhookEvents, webhookRetentionDays } from "@/lib/webhooks/retention";
-import { seedWebhookFixture, type WebhookFixture } from "@/lib/webhooks/testing";
+import { seedWebhookFixture, type WebhookFixture } from "@/scripts/test/webhooks";
 import { setupTestDatabase } from "@/scripts/test/database";
 
 const database = setupTestDatabase();

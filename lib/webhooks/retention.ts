@@ -1,5 +1,5 @@
 import { db } from "@/lib/db/client";
-import type { HandlerResult } from "@/lib/jobs/handlers";
+import type { HandlerResult } from "@/lib/jobs/catalog";
 import { logger } from "@/lib/log";
 import { webhookMaxAttempts } from "@/lib/webhooks/processing";
 

@@ -132,7 +132,7 @@ export async function runFreshness(options: FreshnessOptions): Promise<Freshness
   const releaseDatabase = await attachBenchDatabase(bench.env);
   // Loaded after the database is chosen, and only here: importing this module must stay cheap.
   const { db } = await import("@/lib/db/client");
-  const { activeJobDriver, inlineDriver } = await import("@/lib/jobs/dispatch");
+  const { activeJobDriver, inlineDriver } = await import("@/inngest");
   const { connectAccount, serveRoutes, signIn, startAppEmulator, stopAppEmulator } = await import("@/scripts/test/app");
   const { POST: googleWebhook } = await import("@/app/api/webhooks/google/route");
   const { POST: microsoftWebhook } = await import("@/app/api/webhooks/microsoft/route");

@@ -301,13 +301,13 @@ async function childMain(config: ChildConfig): Promise<ChildResult> {
   const sampler = sampleMemory();
   const release = await attachBenchDatabase(config.database);
   const { db } = await import("@/lib/db/client");
-  const { replaceJobSender } = await import("@/lib/jobs/dispatch");
+  const { installJobSender } = await import("@/lib/jobs/dispatch");
   const { syncCalendar } = await import("@/lib/sync/engine");
   const { connectAccount, mirrorDiff, signIn } = await import("@/scripts/test/app");
   const { control, handle } = pointAppAtEmulator(config.emulator);
   // The connect flow hands the first sync and push registration to a job; here the
   // benchmark runs the sync itself, and push stays off.
-  replaceJobSender(async () => {});
+  installJobSender(async () => {});
 
   const email = ACCOUNTS[config.provider];
   const person = await signIn(`sync-scale-${config.provider}@calsync.test`);

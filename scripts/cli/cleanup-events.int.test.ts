@@ -5,7 +5,7 @@ import { setupTestDatabase } from "@/scripts/test/database";
 import { run } from "./cleanup-events";
 import { EXIT } from "./command";
 import { renderProgress } from "./progress";
-import { captureIo } from "./testing";
+import { captureIo } from "@/scripts/test/cli";
 
 const database = setupTestDatabase();
 const DAY = 24 * 60 * 60_000;

@@ -4,7 +4,7 @@ import { notFound } from "@/lib/http/errors";
 import { ProviderError } from "@/lib/providers/errors";
 import { CliError, defineCommand, EXIT, parseOptions, UsageError } from "./command";
 import { COMMANDS, main, overview } from "./main";
-import { captureIo } from "./testing";
+import { captureIo } from "@/scripts/test/cli";
 
 const usage = "Usage: npm run calsync -- demo --name <x>";
 

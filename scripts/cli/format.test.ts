@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatInstant, formatMs, formatWhen, keyValues, plural, relative, shortId, table, truncate } from "./format";
 import { progress, renderProgress } from "./progress";
-import { captureIo } from "./testing";
+import { captureIo } from "@/scripts/test/cli";
 
 describe("table", () => {
   it("pads columns to their widest cell, right-aligns numbers, leaves no trailing spaces", () => {

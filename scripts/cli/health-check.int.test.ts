@@ -4,7 +4,7 @@ import { secretHash } from "@/lib/webhooks/redact";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { EXIT } from "./command";
 import { run } from "./health-check";
-import { captureIo } from "./testing";
+import { captureIo } from "@/scripts/test/cli";
 
 // health-check against a real database: three organizations, one per status, and
 // the exit code a monitor reads for each.

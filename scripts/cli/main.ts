@@ -52,6 +52,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return EXIT.usage;
   }
   const { command } = await entry.load();
+  // Commands that start work (a re-registration asks for a sync) hand it to the
+  // driver the environment names, wired as in the app.
+  const { installJobs } = await import("@/inngest");
+  installJobs();
   try {
     return await command.run(rest, io);
   } finally {

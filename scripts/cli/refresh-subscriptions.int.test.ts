@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeRawPool } from "@/lib/db/raw";
-import { inlineDriver } from "@/lib/jobs/dispatch";
+import { inlineDriver } from "@/inngest";
 import type { Emulator } from "@/e2e/emulator/server";
 import { connectAccount, serveRoutes, signIn, startAppEmulator, stopAppEmulator, serveWebhookRoutes } from "@/scripts/test/app";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { EXIT } from "./command";
 import { run } from "./refresh-subscriptions";
-import { captureIo } from "./testing";
+import { captureIo } from "@/scripts/test/cli";
 
 // refresh-subscriptions against the provider emulator: connections made through
 // the real connect flow register real push; the command renews it there.

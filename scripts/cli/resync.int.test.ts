@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeRawPool } from "@/lib/db/raw";
-import { inlineDriver } from "@/lib/jobs/dispatch";
+import { inlineDriver } from "@/inngest";
 import type { Emulator } from "@/e2e/emulator/server";
 import { connectAccount, signIn, startAppEmulator, stopAppEmulator } from "@/scripts/test/app";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { EXIT } from "./command";
 import { run } from "./resync";
-import { captureIo } from "./testing";
+import { captureIo } from "@/scripts/test/cli";
 
 // resync against the provider emulator: changes the app was never told about
 // (notifications dropped) reach the database when the command runs, in-process.

@@ -3,14 +3,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { POST as googleWebhook } from "@/app/api/webhooks/google/route";
 import { POST as microsoftWebhook } from "@/app/api/webhooks/microsoft/route";
 import { closeRawPool } from "@/lib/db/raw";
-import { replaceJobSender } from "@/lib/jobs/dispatch";
-import type { FollowUp } from "@/lib/jobs/handlers";
+import { installJobSender } from "@/lib/jobs/dispatch";
+import type { FollowUp } from "@/lib/jobs/catalog";
 import { secretHash } from "@/lib/webhooks/redact";
 import { serveRoutes } from "@/scripts/test/app";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { EXIT } from "./command";
 import { run } from "./test-webhook";
-import { captureIo } from "./testing";
+import { captureIo } from "@/scripts/test/cli";
 
 // test-webhook against the app's real route handlers over a real socket: a genuine
 // notification verifies and is stored, a forged one is refused and is not.
@@ -79,7 +79,7 @@ beforeAll(async () => {
     })
   ).id;
   // Hand-offs are observed, not run: there is no provider behind these connections.
-  restoreSender = replaceJobSender(async (items) => {
+  restoreSender = installJobSender(async (items) => {
     handedOff.push(...items);
   });
   app = await serveRoutes({ "/api/webhooks/google": googleWebhook, "/api/webhooks/microsoft": microsoftWebhook });

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { addMember, request, signIn, type SignedIn } from "@/scripts/test/app";
 import type { HealthReport } from "@/lib/api/types";
-import { insertEvents, seedAdminFixture, type AdminFixture } from "@/lib/admin/testing";
+import { insertEvents, seedAdminFixture, type AdminFixture } from "@/scripts/test/admin";
 import { GET as health } from "@/app/api/admin/health/route";
 
 // GET /api/admin/health: the caller's organization only, admins only. The figures

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { addMember, request, signIn, type SignedIn } from "@/scripts/test/app";
-import type { FollowUp } from "@/lib/jobs/handlers";
-import { replaceJobSender } from "@/lib/jobs/dispatch";
-import { insertEvents, seedAdminFixture, type AdminFixture, type EventSeed } from "@/lib/admin/testing";
+import type { FollowUp } from "@/lib/jobs/catalog";
+import { installJobSender } from "@/lib/jobs/dispatch";
+import { insertEvents, seedAdminFixture, type AdminFixture, type EventSeed } from "@/scripts/test/admin";
 import { POST as replayOne } from "@/app/api/admin/webhook-events/[id]/replay/route";
 import { POST as replayMany } from "@/app/api/admin/webhook-events/replay/route";
 
@@ -46,7 +46,7 @@ async function seed(statuses: EventSeed["status"][]): Promise<string[]> {
 const statusOf = async (id: string) => (await (await database.db()).webhookEvent.findUniqueOrThrow({ where: { id } })).status;
 
 beforeAll(async () => {
-  restoreJobs = replaceJobSender(async (items) => {
+  restoreJobs = installJobSender(async (items) => {
     dispatched.push(...items);
   });
   owner = await signIn("owner@replay.test");

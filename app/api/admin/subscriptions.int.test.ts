@@ -3,7 +3,7 @@ import { setupTestDatabase } from "@/scripts/test/database";
 import { addMember, connectAccount, request, serveRoutes, signIn, startAppEmulator, stopAppEmulator, type SignedIn, serveWebhookRoutes } from "@/scripts/test/app";
 import type { Emulator } from "@/e2e/emulator/server";
 import type { AdminSubscription, AdminSubscriptionActionResponse, AdminSubscriptionsResponse } from "@/lib/api/types";
-import { inlineDriver } from "@/lib/jobs/dispatch";
+import { inlineDriver } from "@/inngest";
 import { GET as listSubscriptions } from "@/app/api/admin/subscriptions/route";
 import { DELETE as deleteSubscription } from "@/app/api/admin/subscriptions/[id]/route";
 import { POST as refresh } from "@/app/api/admin/subscriptions/[id]/refresh/route";

@@ -3,7 +3,7 @@ import { setupTestDatabase } from "@/scripts/test/database";
 import { addMember, request, signIn, type SignedIn } from "@/scripts/test/app";
 import type { AdminSyncRun, AdminSyncRunsResponse } from "@/lib/api/types";
 import type { Prisma } from "@/lib/db/generated/client";
-import { seedAdminFixture, type AdminFixture } from "@/lib/admin/testing";
+import { seedAdminFixture, type AdminFixture } from "@/scripts/test/admin";
 import { GET as listRuns } from "@/app/api/admin/sync-runs/route";
 import { GET as getRun } from "@/app/api/admin/sync-runs/[id]/route";
 

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { addMember, request, signIn, type SignedIn } from "@/scripts/test/app";
 import type { AdminWebhookEventDetail, AdminWebhookEventsResponse } from "@/lib/api/types";
-import { insertEvents, seedAdminFixture, type AdminFixture } from "@/lib/admin/testing";
+import { insertEvents, seedAdminFixture, type AdminFixture } from "@/scripts/test/admin";
 import { GET as listEvents } from "@/app/api/admin/webhook-events/route";
 import { GET as getEvent } from "@/app/api/admin/webhook-events/[id]/route";
 

@@ -1,5 +1,6 @@
 import { serve } from "inngest/next";
-import { functions, inngest } from "@/inngest";
+import { inngest } from "@/inngest/client";
+import { functions } from "@/inngest/functions";
 
 // Inngest calls this endpoint to register and run the functions. Requests are
 // signed with INNGEST_SIGNING_KEY outside dev mode; the SDK verifies them.

@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { inlineDriver } from "@/lib/jobs/dispatch";
-import { startBackgroundWork } from "@/lib/jobs/start";
+import { inlineDriver, startBackgroundWork } from "@/inngest";
 import { setupTestDatabase } from "@/scripts/test/database";
 
 setupTestDatabase();

@@ -1,4 +1,4 @@
-import type { Io, OutputStream } from "./command";
+import type { Io, OutputStream } from "@/scripts/cli/command";
 
 /** An Io whose streams remember what was written: what a person would have seen. */
 export interface CapturedIo extends Io {

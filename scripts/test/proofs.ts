@@ -1,9 +1,10 @@
 import net from "node:net";
-import { handlers, type FollowUp } from "@/lib/jobs/handlers";
-import { replaceJobSender } from "@/lib/jobs/dispatch";
+import { handlers } from "@/inngest/handlers";
+import type { FollowUp, SyncTrigger } from "@/lib/jobs/catalog";
+import { installJobSender } from "@/lib/jobs/dispatch";
 import { isRetryable } from "@/lib/jobs/retry";
 import { ProviderError } from "@/lib/providers/errors";
-import { syncCalendar, type SyncTrigger } from "@/lib/sync/engine";
+import { syncCalendar } from "@/lib/sync/engine";
 
 // Shared by the proof suites (convergence, webhook fuzzing, database outage): the
 // knobs that make a property run reproducible, a stand-in for the job driver that
@@ -73,7 +74,7 @@ export interface JobFailure {
 }
 
 /**
- * Takes every dispatch of the process (replaceJobSender) and runs it right away:
+ * Takes every dispatch of the process (installJobSender) and runs it right away:
  * sync requests through `syncCalendar`, one run at a time per calendar, a request
  * arriving during a run becoming exactly one more run (what the debounce and the
  * per-calendar concurrency limit of the catalog amount to, minus the waiting);
@@ -95,7 +96,7 @@ export class JobPump {
 
   /** Routes every dispatch of the process here until `release()`. */
   capture(): this {
-    this.restore ??= replaceJobSender(async (items) => this.dispatch(items));
+    this.restore ??= installJobSender(async (items) => this.dispatch(items));
     return this;
   }
 
