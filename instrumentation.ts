@@ -7,6 +7,10 @@
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  // Fatal, unlike the rest: a webhook allowlist or proxy setting that does not
+  // parse must stop the server, not leave the routes open or shut by accident.
+  const { webhookSourceSettings } = await import("@/lib/webhooks/source");
+  webhookSourceSettings();
   const { db } = await import("@/lib/db/client");
   await db().catch((err: Error) => {
     console.error(`[calsync] database not ready: ${err.message}`);

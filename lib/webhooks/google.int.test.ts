@@ -187,11 +187,21 @@ describe("POST /api/webhooks/google", () => {
     expect(await events()).toEqual([]);
   });
 
-  it("rejects a replaced channel id stopped longer ago than the grace period, even with its token", async () => {
+  it("acknowledges a replaced channel id stopped longer ago than the grace period as retired: 200, nothing stored or synced", async () => {
     const response = await POST(delivery({ channelId: fixture.google.stoppedChannelId, token: fixture.google.stoppedToken, resourceId: `res-ancient-${fixture.google.channelId.slice(5)}` }));
-    expect(response.status).toBe(404);
+    expect(response.status).toBe(200);
     expect(await events()).toEqual([]);
     expect(dispatched).toEqual([]);
+    expect(webhookMetrics().google).toMatchObject({ retired: 1, forged: 0, unknown: 0 });
+    // Its id alone proves nothing: with another token it is a stranger's.
+    expect((await POST(delivery({ channelId: fixture.google.stoppedChannelId, token: "guessed" }))).status).toBe(404);
+  });
+
+  it("stores a message number of 19 digits, up to the int64 maximum, exactly; one beyond is 400", async () => {
+    expect((await POST(delivery({ messageNumber: "9223372036854775807" }))).status).toBe(200);
+    const [row] = await events();
+    expect(row?.messageNumber).toBe(9223372036854775807n);
+    expect((await POST(delivery({ messageNumber: "9223372036854775808" }))).status).toBe(400);
   });
 
   it("answers 400 for a request that is not a Google notification", async () => {

@@ -59,9 +59,18 @@ describe("parseGoogleHeaders", () => {
     }
   });
 
-  it("rejects an unknown resource state and a message number that is not a bigint", () => {
+  it("rejects an unknown resource state and a message number that is not an int64", () => {
     expect(failure({ "X-Goog-Resource-State": "deleted" }).kind).toBe("invalid");
-    for (const number of ["-1", "1.5", "abc", "1".repeat(19), ""]) expect(failure({ "X-Goog-Message-Number": number }).kind).toBe("invalid");
+    for (const number of ["-1", "1.5", "abc", "9223372036854775808", "9999999999999999999", "1".repeat(20), ""]) {
+      expect(failure({ "X-Goog-Message-Number": number }).kind).toBe("invalid");
+    }
+  });
+
+  it("accepts every int64 message number, kept as text so no digit is lost", () => {
+    // Beyond 2^53 a JavaScript number would round these.
+    for (const number of ["1", "9007199254740993", "1111111111111111111", "9223372036854775807"]) {
+      expect(parse({ "X-Goog-Message-Number": number }).messageNumber).toBe(number);
+    }
   });
 
   it("rejects oversized values rather than storing them", () => {

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { notFound, unauthorized } from "@/lib/http/errors";
+import { notFound, rateLimited, unauthorized } from "@/lib/http/errors";
 import { statementBatcher } from "@/lib/webhooks/batch";
 import type { HandOff } from "@/lib/webhooks/handoff";
-import { invalidFrom } from "@/lib/webhooks/intake";
+import { invalidFrom, type Intake } from "@/lib/webhooks/intake";
 import { redactHeaders, secretHash } from "@/lib/webhooks/redact";
-import { knownExternalIds, REPLACED_ID_GRACE_SECONDS, replacedIdRoutes, subscriptionRoutes, type RecordedStatus } from "@/lib/webhooks/routing";
+import { knownExternalIds, REPLACED_ID_GRACE_SECONDS, replacedIdRoutes, retiredMatch, subscriptionRoutes, type RecordedStatus } from "@/lib/webhooks/routing";
 
 /**
  * Google Calendar push notifications (events.watch channels). A notification
@@ -14,10 +14,18 @@ import { knownExternalIds, REPLACED_ID_GRACE_SECONDS, replacedIdRoutes, subscrip
 
 const text = (max: number) => z.string().min(1).max(max);
 
+/** The largest int64, Google's type for X-Goog-Message-Number and PostgreSQL's int8. */
+export const MAX_MESSAGE_NUMBER = 9_223_372_036_854_775_807n;
+
 export const googleHeadersSchema = z.object({
   "x-goog-channel-id": text(256),
-  // Int8 column; Google's numbers are far smaller, 18 digits keeps any value in range.
-  "x-goog-message-number": z.string().regex(/^\d{1,18}$/, "expected a decimal message number"),
+  // An int64 at Google, stored in an int8 column and kept as text until SQL casts
+  // it, so no digit is lost to a JavaScript number on the way.
+  "x-goog-message-number": z
+    .string()
+    .regex(/^\d{1,19}$/, "expected a decimal message number")
+    // zod runs this even when the pattern failed: only digits reach BigInt.
+    .refine((value) => !/^\d{1,19}$/.test(value) || BigInt(value) <= MAX_MESSAGE_NUMBER, "message number exceeds the int64 range"),
   "x-goog-resource-id": text(512),
   "x-goog-resource-state": z.enum(["sync", "exists", "not_exists"]),
   "x-goog-resource-uri": text(2048),
@@ -54,9 +62,10 @@ export function parseGoogleHeaders(headers: Headers): GoogleNotification {
 }
 
 export interface GoogleRecorded {
-  eventId: string;
-  organizationId: string;
-  subscriptionId: string;
+  /** Null for a `retired` notification, which is not stored. */
+  eventId: string | null;
+  organizationId: string | null;
+  subscriptionId: string | null;
   calendarId: string | null;
   status: RecordedStatus;
   /** The job to start, for a `pending` event only. */
@@ -87,10 +96,14 @@ export interface GoogleRecorded {
  *   then conflicts (in one batch, the first of two wins). Its status says whether a
  *   sync should follow.
  * - `copy`: items whose insert conflicted, stored as `duplicate` without a key.
- * - one row per verified item (its `ord`).
+ * - one row per verified item (its `ord`);
+ * - `retired`: of the items that did not verify, those naming, with their own
+ *   token, a channel we stopped or replaced past its grace period
+ *   (lib/webhooks/routing.ts): a row each with status `retired`, nothing stored.
  *
- * An item with no row back failed verification; only then is a second query spent
- * on telling forged from unknown.
+ * An item with no row back failed verification; only then, and only while its
+ * source is within its failure budget, is a second query spent on telling forged
+ * from unknown.
  */
 const RECORD_SQL = `
 WITH item AS (
@@ -153,16 +166,23 @@ copy AS (
     FROM target t
    WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.request_id = t.request_id)
   RETURNING id, request_id, status::text AS status
+),
+retired AS (
+  SELECT i.ord FROM item i
+   WHERE NOT EXISTS (SELECT 1 FROM target t WHERE t.ord = i.ord)
+     AND ${retiredMatch("google", "i.channel_id", "i.secret_hash", "$2")}
 )
 SELECT t.ord, r.id, t.organization_id, t.subscription_id, t.calendar_id, r.status
   FROM target t
-  JOIN (SELECT * FROM fresh UNION ALL SELECT * FROM copy) r ON r.request_id = t.request_id`;
+  JOIN (SELECT * FROM fresh UNION ALL SELECT * FROM copy) r ON r.request_id = t.request_id
+UNION ALL
+SELECT x.ord, NULL::uuid, NULL::uuid, NULL::uuid, NULL::uuid, 'retired' FROM retired x`;
 
 interface RecordedRow {
   ord: number;
-  id: string;
-  organization_id: string;
-  subscription_id: string;
+  id: string | null;
+  organization_id: string | null;
+  subscription_id: string | null;
   calendar_id: string | null;
   status: RecordedStatus;
 }
@@ -173,8 +193,16 @@ export function googleDedupKey(channelId: string, messageNumber: string): string
 
 const recorder = statementBatcher<RecordedRow>({ name: "webhooks.google.record-group", text: RECORD_SQL, values: [REPLACED_ID_GRACE_SECONDS] });
 
-/** Verifies and stores one notification; throws unauthorized (401) or notFound (404) when it does not verify. */
-export async function recordGoogleNotification(notification: GoogleNotification, headers: Headers, requestId: string): Promise<GoogleRecorded> {
+/**
+ * Verifies and stores one notification. When it does not verify, throws
+ * unauthorized (401) or notFound (404); or, from a source past its failure budget,
+ * rateLimited (429) without the lookup that tells the two apart.
+ */
+export async function recordGoogleNotification(
+  notification: GoogleNotification,
+  headers: Headers,
+  intake: Pick<Intake, "requestId" | "overBudget">,
+): Promise<GoogleRecorded> {
   const row =
     notification.channelToken === undefined
       ? undefined
@@ -183,17 +211,19 @@ export async function recordGoogleNotification(notification: GoogleNotification,
             {
               ord: 0,
               channel_id: notification.channelId,
-          secret_hash: secretHash(notification.channelToken),
-          resource_id: notification.resourceId,
-          message_number: notification.messageNumber,
-          state: notification.resourceState,
-          dedup_key: googleDedupKey(notification.channelId, notification.messageNumber),
+              secret_hash: secretHash(notification.channelToken),
+              resource_id: notification.resourceId,
+              message_number: notification.messageNumber,
+              state: notification.resourceState,
+              dedup_key: googleDedupKey(notification.channelId, notification.messageNumber),
               headers: redactHeaders(headers),
-              request_id: requestId,
+              request_id: intake.requestId,
             },
           ])
         )[0];
   if (!row) {
+    const waitMs = await intake.overBudget();
+    if (waitMs !== null) throw rateLimited(Math.ceil(waitMs / 1000));
     const known = await knownExternalIds("google", [notification.channelId]);
     throw known.size > 0 ? unauthorized("channel token or resource id does not match") : notFound("unknown channel");
   }
@@ -204,7 +234,7 @@ export async function recordGoogleNotification(notification: GoogleNotification,
     calendarId: row.calendar_id,
     status: row.status,
     handOff:
-      row.status === "pending" && row.calendar_id
+      row.status === "pending" && row.calendar_id && row.organization_id
         ? { name: "calendar/sync.requested", data: { organizationId: row.organization_id, calendarId: row.calendar_id, trigger: "webhook" } }
         : null,
   };

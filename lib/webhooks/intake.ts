@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { errorResponse, invalid, rateLimited, toAppError, type ErrorKind } from "@/lib/http/errors";
+import { errorResponse, forbidden, invalid, toAppError, type ErrorKind } from "@/lib/http/errors";
 import { logger } from "@/lib/log";
 import { countWebhook, WEBHOOK_OUTCOMES, type WebhookOutcome, type WebhookProvider } from "@/lib/webhooks/metrics";
-import { webhookFailureLimiter, webhookSource } from "@/lib/webhooks/rate-limit";
+import { webhookFailureLimiter } from "@/lib/webhooks/rate-limit";
+import { sourceAllowed, webhookSource, webhookSourceSettings } from "@/lib/webhooks/source";
 
 /**
  * The frame every webhook request runs in: a request id (stored with the event and
@@ -17,6 +18,13 @@ export interface Intake {
   note(fields: Record<string, unknown>): void;
   /** Counts outcomes of individual notifications (a Graph batch holds several). */
   count(outcome: WebhookOutcome, by?: number): void;
+  /**
+   * For what did not verify, only: how long the source must wait when it has spent
+   * its failure budget (the caller then refuses without further lookups), else null.
+   */
+  overBudget(): Promise<number | null>;
+  /** Spends one unit of the source's budget for an answer that is not an error (Graph's 202 for a batch that verified nothing). At most once per request. */
+  spendBudget(): Promise<void>;
 }
 
 export interface IntakeAnswer {
@@ -33,6 +41,8 @@ const outcomeOfKind: Partial<Record<ErrorKind, WebhookOutcome>> = {
   unauthorized: "forged",
   not_found: "unknown",
   too_large: "tooLarge",
+  forbidden: "disallowed",
+  rate_limited: "throttled",
   unavailable: "failed",
   failed: "failed",
 };
@@ -47,8 +57,29 @@ export async function intake(request: Request, provider: WebhookProvider, route:
   const startedAt = performance.now();
   const fields: Record<string, unknown> = {};
   let counted = false;
+  let spent = false;
+  const requestId = randomUUID();
+  const base = { route, requestId };
+  // Parsed once per process; instrumentation.ts parses it at start, so a bad entry stops the server there.
+  let settings: ReturnType<typeof webhookSourceSettings>;
+  try {
+    settings = webhookSourceSettings();
+  } catch (err) {
+    logger.error("webhook", { ...base, status: 500, outcome: "failed", error: err instanceof Error ? err : String(err) });
+    return errorResponse(err);
+  }
+  const source = webhookSource(request, settings);
+  // Counted under one key when there is no trusted address (lib/webhooks/source.ts).
+  const budgetKey = source ?? "unknown";
+  const limiter = await webhookFailureLimiter();
+  const spendBudget = async () => {
+    if (spent) return;
+    spent = true;
+    fields.source = budgetKey;
+    await limiter.recordFailure(budgetKey);
+  };
   const context: Intake = {
-    requestId: randomUUID(),
+    requestId,
     provider,
     note: (more) => Object.assign(fields, more),
     count: (outcome, by = 1) => {
@@ -57,37 +88,32 @@ export async function intake(request: Request, provider: WebhookProvider, route:
       if (outcome !== "handoffFailed") counted = true;
       countWebhook(provider, outcome, by);
     },
+    overBudget: () => limiter.retryAfterMs(budgetKey),
+    spendBudget,
   };
-  const base = { route, requestId: context.requestId };
-  const source = webhookSource(request.headers);
-  const limiter = await webhookFailureLimiter();
 
   try {
-    // Before any database work: that is what a source spending its budget costs us.
-    const waitMs = await limiter.retryAfterMs(source);
-    if (waitMs !== null) {
-      fields.source = source;
-      throw rateLimited(Math.ceil(waitMs / 1000));
+    // Before any database work, and before the Graph handshake: a list admits only its ranges.
+    if (!sourceAllowed(provider, source, settings)) {
+      fields.source = budgetKey;
+      throw forbidden("source not allowed");
     }
     const answer = await work(context);
     if (!counted && isOutcome(answer.outcome)) countWebhook(provider, answer.outcome);
     logger.info("webhook", { ...base, ...fields, status: answer.status, outcome: answer.outcome, ms: elapsed(startedAt) });
-    const headers: Record<string, string> = { "X-Request-Id": context.requestId, "Cache-Control": "no-store" };
+    const headers: Record<string, string> = { "X-Request-Id": requestId, "Cache-Control": "no-store" };
     if (answer.contentType) headers["Content-Type"] = answer.contentType;
     return new Response(answer.body ?? null, { status: answer.status, headers });
   } catch (err) {
     const appError = toAppError(err);
-    if (SPENDS_BUDGET.has(appError.kind)) {
-      fields.source = source;
-      await limiter.recordFailure(source);
-    }
+    if (SPENDS_BUDGET.has(appError.kind)) await spendBudget();
     const outcome = outcomeOfKind[appError.kind];
     if (!counted && outcome) countWebhook(provider, outcome);
     const line = { ...base, ...fields, status: appError.status, outcome: outcome ?? appError.kind, reason: appError.message, ms: elapsed(startedAt) };
     if (appError.status >= 500) logger.error("webhook", { ...line, error: err instanceof Error ? err : String(err) });
     else logger.warn("webhook", line);
     const response = errorResponse(appError);
-    response.headers.set("X-Request-Id", context.requestId);
+    response.headers.set("X-Request-Id", requestId);
     return response;
   }
 }

@@ -15,6 +15,16 @@ export type WebhookOutcome =
   /** Names a known subscription but fails verification (secret or resource id). */
   | "forged"
   | "unknown"
+  /**
+   * Verified against a channel or subscription we stopped or replaced (past its
+   * grace period): acknowledged 2xx, not stored, no budget spent. The provider is
+   * still delivering on something we ended.
+   */
+  | "retired"
+  /** Did not verify, from a source past its failure budget: refused without telling forged from unknown. */
+  | "throttled"
+  /** From a source the provider's allowlist does not admit: 403 before any database work. */
+  | "disallowed"
   | "malformed"
   | "tooLarge"
   /** Graph validation handshakes answered. */
@@ -26,7 +36,7 @@ export type WebhookOutcome =
 
 export type WebhookCounters = Record<WebhookOutcome, number>;
 
-export const WEBHOOK_OUTCOMES: readonly WebhookOutcome[] = ["accepted", "duplicate", "ignored", "forged", "unknown", "malformed", "tooLarge", "validation", "failed", "handoffFailed"];
+export const WEBHOOK_OUTCOMES: readonly WebhookOutcome[] = ["accepted", "duplicate", "ignored", "forged", "unknown", "retired", "throttled", "disallowed", "malformed", "tooLarge", "validation", "failed", "handoffFailed"];
 
 function zero(): WebhookCounters {
   return Object.fromEntries(WEBHOOK_OUTCOMES.map((outcome) => [outcome, 0])) as WebhookCounters;

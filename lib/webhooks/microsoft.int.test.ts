@@ -126,24 +126,24 @@ describe("POST /api/webhooks/microsoft", () => {
     expect(webhookMetrics().microsoft).toMatchObject({ accepted: 3, forged: 1 });
   });
 
-  it("answers 401 and stores nothing when no item verifies", async () => {
+  it("answers 202 (Microsoft's advice: a forger learns nothing) and stores nothing when no item verifies", async () => {
     const response = await POST(post({ value: [change({ clientState: "wrong" }), change({ clientState: null }), change({ clientState: undefined })] }));
-    expect(response.status).toBe(401);
+    expect(response.status).toBe(202);
     expect(await events()).toEqual([]);
     expect(dispatched).toEqual([]);
     expect(webhookMetrics().microsoft.forged).toBe(3);
   });
 
-  it("answers 404 and stores nothing when every item names an unknown subscription", async () => {
+  it("answers 202 and stores nothing when every item names an unknown subscription", async () => {
     const response = await POST(post({ value: [change({ subscriptionId: randomUUID() }), change({ subscriptionId: randomUUID() })] }));
-    expect(response.status).toBe(404);
+    expect(response.status).toBe(202);
     expect(await events()).toEqual([]);
     expect(webhookMetrics().microsoft.unknown).toBe(2);
   });
 
-  it("answers 401 for a batch mixing unknown subscriptions and wrong clientStates", async () => {
+  it("answers 202 for a batch mixing unknown subscriptions and wrong clientStates", async () => {
     const response = await POST(post({ value: [change({ subscriptionId: randomUUID() }), change({ clientState: "wrong" })] }));
-    expect(response.status).toBe(401);
+    expect(response.status).toBe(202);
     expect(await events()).toEqual([]);
   });
 
@@ -240,8 +240,8 @@ describe("POST /api/webhooks/microsoft/lifecycle", () => {
   });
 
   it("verifies lifecycle events like change notifications", async () => {
-    expect((await POST_LIFECYCLE(post({ value: [lifecycle("missed", { clientState: "wrong" })] }, path))).status).toBe(401);
-    expect((await POST_LIFECYCLE(post({ value: [lifecycle("missed", { subscriptionId: randomUUID() })] }, path))).status).toBe(404);
+    expect((await POST_LIFECYCLE(post({ value: [lifecycle("missed", { clientState: "wrong" })] }, path))).status).toBe(202);
+    expect((await POST_LIFECYCLE(post({ value: [lifecycle("missed", { subscriptionId: randomUUID() })] }, path))).status).toBe(202);
     expect((await POST_LIFECYCLE(post({ value: [lifecycle("exploded")] }, path))).status).toBe(400);
     expect(await events()).toEqual([]);
     expect(dispatched).toEqual([]);

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { invalid, notFound, unauthorized } from "@/lib/http/errors";
+import { invalid } from "@/lib/http/errors";
 import { statementBatcher } from "@/lib/webhooks/batch";
 import { utf8 } from "@/lib/webhooks/body";
 import type { HandOff } from "@/lib/webhooks/handoff";
 import { invalidFrom, type Intake } from "@/lib/webhooks/intake";
 import { redactHeaders, redactJson, secretHash } from "@/lib/webhooks/redact";
-import { knownExternalIds, REPLACED_ID_GRACE_SECONDS, replacedIdRoutes, subscriptionRoutes } from "@/lib/webhooks/routing";
+import { knownExternalIds, REPLACED_ID_GRACE_SECONDS, replacedIdRoutes, retiredMatch, subscriptionRoutes } from "@/lib/webhooks/routing";
 import type { RecordedStatus } from "@/lib/webhooks/routing";
 
 /**
@@ -203,7 +203,10 @@ export const GRAPH_DUPLICATE_WINDOW_SECONDS = 30;
  * - the insert, keyed by the unique dedup_key: an item whose key is already stored
  *   (or is being stored by a concurrent copy, which the insert waits for) conflicts
  *   and is then stored as a duplicate by `redelivered`;
- * - one row per verified item with its final status and the calendars to sync.
+ * - one row per verified item with its final status and the calendars to sync;
+ * - `retired`: of the items that did not verify, those naming, with their own
+ *   clientState, a subscription we stopped or deleted, or a replaced id, past its
+ *   grace period (lib/webhooks/routing.ts): status `retired`, nothing stored.
  */
 function recordSql(kind: GraphKind): string {
   const calendars =
@@ -279,7 +282,12 @@ SELECT r.ord,
             THEN 'duplicate' ELSE r.status END AS status,
        r.organization_id, r.subscription_id::text AS subscription_id, r.change_type, r.calendar_ids
   FROM ranked r
- ORDER BY r.ord`;
+UNION ALL
+SELECT i.ord, 'retired', NULL::uuid, NULL::text, i.change_type, '{}'::text[]
+  FROM item i
+ WHERE NOT EXISTS (SELECT 1 FROM matched m WHERE m.ord = i.ord)
+   AND ${retiredMatch("microsoft", "i.external_id", "i.secret_hash", "$2")}
+ ORDER BY ord`;
 }
 
 const RECORD_SQL: Record<GraphKind, string> = { change: recordSql("change"), lifecycle: recordSql("lifecycle") };
@@ -294,8 +302,9 @@ const RECORDERS = {
 interface RecordedRow {
   ord: number;
   status: RecordedStatus;
-  organization_id: string;
-  subscription_id: string;
+  /** Null for `retired`. */
+  organization_id: string | null;
+  subscription_id: string | null;
   change_type: string;
   calendar_ids: string[];
 }
@@ -304,17 +313,30 @@ export interface GraphRecorded {
   accepted: number;
   duplicate: number;
   ignored: number;
+  retired: number;
   forged: number;
   unknown: number;
+  /** Unverified items not told apart as forged or unknown: their source is past its budget. */
+  throttled: number;
+  /** Whether any item verified (retired ones included); if none did, the source's budget was spent. */
+  verified: boolean;
   handOffs: HandOff[];
 }
 
 /**
- * Verifies and stores a parsed batch. When no item verifies, throws: unauthorized
- * (401) if any item named a subscription we know (wrong clientState), notFound
- * (404) if every item named an unknown subscription. Nothing is stored then.
+ * Verifies and stores a parsed batch; unverified items are counted, never stored.
+ * A batch of which nothing verifies spends one unit of the source's failure
+ * budget but is not an error: the route answers it 202 like any other, as
+ * Microsoft advises, so a forger learns nothing and Graph does not retry for
+ * hours. Forged (a known subscription, wrong clientState) is told from unknown
+ * by a second lookup, which a source past its budget is not given.
  */
-export async function recordGraphBatch(kind: GraphKind, items: GraphItem[], headers: Headers, intake: Pick<Intake, "requestId" | "count">): Promise<GraphRecorded> {
+export async function recordGraphBatch(
+  kind: GraphKind,
+  items: GraphItem[],
+  headers: Headers,
+  intake: Pick<Intake, "requestId" | "count" | "overBudget" | "spendBudget">,
+): Promise<GraphRecorded> {
   const withSecret = items.filter((item) => item.clientState !== null);
   const storedHeaders = redactHeaders(headers);
   const rows = await RECORDERS[kind].run(
@@ -333,21 +355,23 @@ export async function recordGraphBatch(kind: GraphKind, items: GraphItem[], head
 
   const verified = new Set(rows.map((row) => row.ord));
   const failedIds = [...new Set(items.filter((item) => !verified.has(item.ord)).map((item) => item.externalId))];
-  const known = failedIds.length > 0 ? await knownExternalIds("microsoft", failedIds) : new Set<string>();
+  const failedItems = items.length - verified.size;
+  const cheaply = failedItems > 0 && rows.length === 0 && (await intake.overBudget()) !== null;
+  const known = failedIds.length > 0 && !cheaply ? await knownExternalIds("microsoft", failedIds) : new Set<string>();
   let forged = 0;
   let unknown = 0;
   for (const item of items) {
-    if (verified.has(item.ord)) continue;
+    if (verified.has(item.ord) || cheaply) continue;
     if (known.has(item.externalId)) forged += 1;
     else unknown += 1;
   }
 
-  const recorded: GraphRecorded = { accepted: 0, duplicate: 0, ignored: 0, forged, unknown, handOffs: [] };
+  const recorded: GraphRecorded = { accepted: 0, duplicate: 0, ignored: 0, retired: 0, forged, unknown, throttled: cheaply ? failedItems : 0, verified: rows.length > 0, handOffs: [] };
   const planned = new Set<string>();
   for (const row of rows) {
     if (row.status === "pending") recorded.accepted += 1;
     else recorded[row.status] += 1;
-    if (row.status !== "pending") continue;
+    if (row.status !== "pending" || !row.organization_id || !row.subscription_id) continue;
     if (kind === "change") {
       for (const calendarId of row.calendar_ids) {
         // One sync per calendar however many of its events the batch names.
@@ -368,8 +392,10 @@ export async function recordGraphBatch(kind: GraphKind, items: GraphItem[], head
   intake.count("accepted", recorded.accepted);
   intake.count("duplicate", recorded.duplicate);
   intake.count("ignored", recorded.ignored);
+  intake.count("retired", recorded.retired);
   intake.count("forged", forged);
   intake.count("unknown", unknown);
-  if (rows.length === 0) throw forged > 0 ? unauthorized("no notification in the batch verified") : notFound("unknown subscription");
+  intake.count("throttled", recorded.throttled);
+  if (!recorded.verified) await intake.spendBudget();
   return recorded;
 }

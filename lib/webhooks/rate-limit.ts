@@ -2,20 +2,20 @@ import type { Redis } from "ioredis";
 import { logger } from "@/lib/log";
 
 // A budget of failed requests per source on the webhook routes. Anyone can POST to
-// them, and every request that fails verification still costs a database lookup
-// (two, to tell forged from unknown). So a source that keeps failing is told to
-// wait (429 with Retry-After) before any database work, once it has spent
-// WEBHOOK_FAILURE_LIMIT failures in a WEBHOOK_FAILURE_WINDOW_SECONDS window.
+// them, and a request that fails verification costs a second database lookup (to
+// tell forged from unknown), a log line and a counter. A source that keeps failing
+// (WEBHOOK_FAILURE_LIMIT failures in a WEBHOOK_FAILURE_WINDOW_SECONDS window) is
+// refused more cheaply: without that lookup, Google deliveries with 429 and
+// Retry-After, Graph batches with the same 202 as any unverified batch.
 //
-// Only failures are counted. A verified notification never spends budget, so a
-// provider's burst of thousands passes untouched; it is refused only from a source
-// that has itself just failed many times (a provider still delivering on a channel
-// we no longer know, say), and only until the window ends.
+// The budget never decides whether a request is answered as genuine: a Graph
+// validation request is echoed and a delivery that verifies is stored and answered
+// whatever its source has spent, so a stranger spoofing a provider's address cannot
+// silence it. Only failures are counted; notifications for channels we retired are
+// acknowledged (lib/webhooks/routing.ts) and spend nothing.
 //
-// The source is the client address the proxy in front of us reports: the first
-// entry of X-Forwarded-For, else X-Real-IP. Those headers are only as trustworthy
-// as that proxy (Vercel and most load balancers overwrite them); without a proxy
-// every request is "unknown" and shares one budget.
+// The source is the trusted address of lib/webhooks/source.ts, never a
+// client-supplied X-Forwarded-For unless configured so.
 //
 // Counts live in Redis when REDIS_URL is set, so every instance sees the same
 // budget; otherwise, or while Redis is unreachable, in this process.
@@ -175,15 +175,6 @@ export function createFailureLimiter(options: { limit: number; store: WindowStor
       }
     },
   };
-}
-
-/** The address the proxy says the request came from, or "unknown". */
-export function webhookSource(headers: Headers): string {
-  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  if (forwarded) return forwarded.slice(0, 100);
-  const real = headers.get("x-real-ip")?.trim();
-  if (real) return real.slice(0, 100);
-  return "unknown";
 }
 
 export interface RateLimitSettings {

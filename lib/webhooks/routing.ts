@@ -2,14 +2,18 @@ import { rawQuery } from "@/lib/db/raw";
 import type { WebhookProvider } from "@/lib/webhooks/metrics";
 
 /**
+ * What a verified notification was stored as, or `retired`: it verified against a
+ * channel or subscription we ended (see `retiredMatch`) and was acknowledged
+ * without being stored.
+ */
+export type RecordedStatus = "pending" | "ignored" | "duplicate" | "retired";
+
+/**
  * How long after `replaced_subscription_ids.stopped_at` a replaced channel or
  * subscription id still routes. Google keeps delivering on an old channel for a
  * moment after `channels.stop`, and a retry of a notification sent before the stop
  * can arrive later still.
  */
-/** What a verified notification was stored as. */
-export type RecordedStatus = "pending" | "ignored" | "duplicate";
-
 export const REPLACED_ID_GRACE_SECONDS = 600;
 
 /**
@@ -29,6 +33,29 @@ export function replacedIdRoutes(alias: string, graceParam: string): string {
  */
 export function subscriptionRoutes(alias: string, graceParam: string): string {
   return `(${alias}.status <> 'stopped' OR ${alias}.updated_at > now() - ${graceParam}::int * interval '1 second')`;
+}
+
+/**
+ * SQL condition: id `idSql` with secret digest `hashSql` names a subscription of
+ * `provider` that we ended and that no longer routes: a row we stopped (Google
+ * `channels.stop`, a Graph subscription we deleted or Graph removed) past its
+ * grace period, or an id a renewal replaced, past its own. Providers keep
+ * delivering on such channels for days (stopping is best-effort, and Google
+ * does not stop a channel it cannot match): those deliveries are ours and
+ * genuine, so they are acknowledged as ignored, never stored and never counted
+ * against the sender's failure budget (Google shares its sending addresses
+ * across every customer). The secret must match: an id alone is not proof.
+ * Used inside the hot statements, for items that did not verify only, so the
+ * verified path pays no extra round trip.
+ */
+export function retiredMatch(provider: WebhookProvider, idSql: string, hashSql: string, graceParam: string): string {
+  return `(EXISTS (SELECT 1 FROM webhook_subscriptions rs
+                  WHERE rs.external_id = ${idSql} AND rs.provider = '${provider}' AND rs.secret_hash = ${hashSql}
+                    AND NOT ${subscriptionRoutes("rs", graceParam)})
+       OR EXISTS (SELECT 1 FROM replaced_subscription_ids rr
+                    JOIN webhook_subscriptions rs ON rs.id = rr.subscription_id AND rs.provider = '${provider}'
+                   WHERE rr.external_id = ${idSql} AND rr.secret_hash = ${hashSql}
+                     AND NOT ${replacedIdRoutes("rr", graceParam)}))`;
 }
 
 /**

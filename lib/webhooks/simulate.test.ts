@@ -128,11 +128,15 @@ describe("forgedSecret / isExpectedAnswer", () => {
     expect(a).not.toBe(b);
   });
 
-  it("expects 2xx for genuine notifications and exactly 401 for forged ones", () => {
-    expect([200, 202, 204].every((status) => isExpectedAnswer(status, false))).toBe(true);
-    expect([401, 404, 500, 301].some((status) => isExpectedAnswer(status, false))).toBe(false);
-    expect(isExpectedAnswer(401, true)).toBe(true);
-    expect([200, 202, 403, 404].some((status) => isExpectedAnswer(status, true))).toBe(false);
+  it("expects 2xx for genuine notifications, exactly 401 for forged Google ones and 202 for forged Graph ones", () => {
+    for (const provider of ["google", "microsoft"] as const) {
+      expect([200, 202, 204].every((status) => isExpectedAnswer(status, false, provider))).toBe(true);
+      expect([401, 404, 500, 301].some((status) => isExpectedAnswer(status, false, provider))).toBe(false);
+    }
+    expect(isExpectedAnswer(401, true, "google")).toBe(true);
+    expect([200, 202, 403, 404].some((status) => isExpectedAnswer(status, true, "google"))).toBe(false);
+    expect(isExpectedAnswer(202, true, "microsoft")).toBe(true);
+    expect([200, 401, 403, 404].some((status) => isExpectedAnswer(status, true, "microsoft"))).toBe(false);
   });
 });
 

@@ -222,7 +222,15 @@ function networkCause(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** What the route must answer: 2xx for a genuine notification, 401 for a forged one. */
-export function isExpectedAnswer(status: number, forged: boolean): boolean {
-  return forged ? status === 401 : status >= 200 && status < 300;
+/**
+ * What a route answers a forged notification: Google 401; Graph 202 like any
+ * batch (Microsoft's advice: a forger learns nothing), with nothing stored.
+ */
+export function forgedAnswer(provider: SimulationTarget["provider"]): number {
+  return provider === "google" ? 401 : 202;
+}
+
+/** What the route must answer: 2xx for a genuine notification, `forgedAnswer` for a forged one. */
+export function isExpectedAnswer(status: number, forged: boolean, provider: SimulationTarget["provider"]): boolean {
+  return forged ? status === forgedAnswer(provider) : status >= 200 && status < 300;
 }

@@ -2,6 +2,7 @@ import {
   buildNotification,
   DeliveryError,
   deliver,
+  forgedAnswer,
   forgedSecret,
   isExpectedAnswer,
   loadSimulationTarget,
@@ -29,13 +30,14 @@ secret itself is never printed.
   --url <URL>           the app's origin (https://calsync.example.com: the route
                         /api/webhooks/<provider> is added) or a full URL, used as given
   --forge               sign with a wrong secret instead; the route must answer 401
+                        (Google) or 202 with nothing stored (Graph, as Microsoft advises)
   --change-type <type>  Graph changeType (default updated); Google sends "exists" for all
   --count <N>           send N notifications one after another (default 1, at most ${MAX_COUNT})
 
 Each notification is a new one (a fresh Google message number, a fresh Graph
 event id and etag), so it is stored and, on a synced calendar, starts a sync.
 
-Exit code: 0 when every answer was the expected one (2xx, or 401 with --forge),
+Exit code: 0 when every answer was the expected one (2xx; with --forge 401 for Google, 202 for Graph),
 1 otherwise or on error, 64 on wrong arguments.`;
 
 export const command = defineCommand(
@@ -83,7 +85,7 @@ export const command = defineCommand(
         const result = await deliver(url, request);
         results.push(result);
         bar?.update(index + 1);
-        io.stdout.write(`${describeAnswer(index + 1, result, forged)}\n`);
+        io.stdout.write(`${describeAnswer(index + 1, result, forged, target.provider)}\n`);
       }
     } catch (err) {
       if (err instanceof DeliveryError) throw new CliError(err.message);
@@ -92,10 +94,10 @@ export const command = defineCommand(
       bar?.finish();
     }
 
-    const unexpected = results.filter((result) => !isExpectedAnswer(result.status, forged)).length;
+    const unexpected = results.filter((result) => !isExpectedAnswer(result.status, forged, target.provider)).length;
     if (count > 1) io.stdout.write(`${summary(results)}\n`);
     if (unexpected > 0) {
-      io.stderr.write(`error: ${plural(unexpected, "answer")} of ${count} not the expected ${forged ? "401" : "2xx"}\n`);
+      io.stderr.write(`error: ${plural(unexpected, "answer")} of ${count} not the expected ${forged ? forgedAnswer(target.provider) : "2xx"}\n`);
       return EXIT.failed;
     }
     return EXIT.ok;
@@ -104,8 +106,8 @@ export const command = defineCommand(
 
 export const run = command.run;
 
-function describeAnswer(ordinal: number, result: DeliveryResult, forged: boolean): string {
-  const verdict = isExpectedAnswer(result.status, forged) ? "" : `  (expected ${forged ? "401" : "2xx"})`;
+function describeAnswer(ordinal: number, result: DeliveryResult, forged: boolean, provider: "google" | "microsoft"): string {
+  const verdict = isExpectedAnswer(result.status, forged, provider) ? "" : `  (expected ${forged ? forgedAnswer(provider) : "2xx"})`;
   const body = result.body.length === 0 ? "(empty body)" : truncate(result.body, BODY_SHOWN);
   return `#${ordinal}  ${result.status} ${result.statusText}  ${formatMs(result.latencyMs)}  request ${result.requestId ?? "-"}  ${body}${verdict}`;
 }

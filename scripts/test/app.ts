@@ -12,6 +12,7 @@ import { db } from "@/lib/db/client";
 import { overrideProviderSettings, sandboxGoogle, sandboxMicrosoft } from "@/lib/providers/config";
 import type { Emulator, StartEmulatorOptions } from "@/e2e/emulator/server";
 import { fetchTrustingCa } from "@/e2e/emulator/trust";
+import { bindSocketAddress } from "@/lib/webhooks/source";
 
 export async function startAppEmulator(options: StartEmulatorOptions = {}): Promise<Emulator> {
   // Imported here: test-support loads both SDKs, which processes that only connect
@@ -93,7 +94,10 @@ export async function serveRoutes(routes: Record<string, Handler>): Promise<{ ur
       const headers = new Headers();
       for (const [name, value] of Object.entries(incoming.headers)) if (typeof value === "string") headers.set(name, value);
       const body = chunks.length > 0 && incoming.method !== "GET" && incoming.method !== "HEAD" ? Buffer.concat(chunks) : undefined;
-      Promise.resolve(handler(new Request(url, { method: incoming.method, headers, body }), { params: Promise.resolve({}) }))
+      const forwarded = new Request(url, { method: incoming.method, headers, body });
+      // What the route handlers take as the sender when no proxy header is configured.
+      bindSocketAddress(forwarded, incoming.socket.remoteAddress);
+      Promise.resolve(handler(forwarded, { params: Promise.resolve({}) }))
         .then(async (response) => {
           const responseHeaders: Record<string, string> = {};
           response.headers.forEach((value, name) => (responseHeaders[name] = value));

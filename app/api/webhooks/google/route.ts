@@ -13,10 +13,11 @@ export async function POST(request: Request): Promise<Response> {
     context.note({ channelId: notification.channelId, messageNumber: notification.messageNumber, resourceState: notification.resourceState });
 
     // Committed before anything else happens: a 2xx below means the row is durable.
-    const recorded = await recordGoogleNotification(notification, request.headers, context.requestId);
+    const recorded = await recordGoogleNotification(notification, request.headers, context);
     context.note({ eventId: recorded.eventId, organizationId: recorded.organizationId, subscriptionId: recorded.subscriptionId });
     if (recorded.handOff) await handOff(context, [recorded.handOff]);
 
+    // A retired channel (one we stopped or replaced) is acknowledged, not stored.
     const outcome = recorded.status === "pending" ? "accepted" : recorded.status;
     return { status: 200, outcome };
   });
