@@ -124,6 +124,9 @@ describe("POST /api/admin/webhook-events/replay", () => {
     expect((await replayMany(notJson, none)).status).toBe(400);
     const form = request("/api/admin/webhook-events/replay", { method: "POST", cookie: admin.cookie, body: "status=dead", headers: { "content-type": "application/x-www-form-urlencoded" } });
     expect((await replayMany(form, none)).status).toBe(415);
+    // Over 64 KiB is cut off while reading (413), whether announced or not.
+    const huge = JSON.stringify({ status: "dead", padding: "x".repeat(70 * 1024) });
+    expect((await replayMany(post("/api/admin/webhook-events/replay", admin, JSON.parse(huge)), none)).status).toBe(413);
   });
 
   it("refuses members (403) and signed-out callers (401)", async () => {
