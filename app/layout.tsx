@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { connection } from "next/server";
 import type { ReactNode } from "react";
 import { Providers } from "@/components/providers";
 import "./globals.css";
@@ -8,7 +9,11 @@ export const metadata: Metadata = {
   description: "Your organization's Google and Microsoft calendars, mirrored into your own PostgreSQL in near real time.",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Rendered per request, every page (not-found included): Next.js puts the CSP nonce
+  // the proxy chose on its scripts only while rendering, so a prerendered page's
+  // scripts would carry none and the browser would refuse to run them.
+  await connection();
   return (
     <html lang="en">
       <body className="min-h-screen font-sans">

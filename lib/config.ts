@@ -27,6 +27,15 @@ export function publicBaseUrl(env: Env = process.env): string {
   return configured.replace(/\/+$/, "");
 }
 
+/**
+ * The origin browsers load the app from: NEXTAUTH_URL (sign-in is bound to it), else
+ * the public URL. A same-site request from the app's own pages carries exactly this
+ * in its Origin header; CALSYNC_PUBLIC_URL alone may be a tunnel for webhooks only.
+ */
+export function appOrigin(env: Env = process.env): string {
+  return new URL(env.NEXTAUTH_URL?.trim() || publicBaseUrl(env)).origin;
+}
+
 function days(value: string | undefined, fallback: number): number {
   const parsed = Number(value);
   return Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;

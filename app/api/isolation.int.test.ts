@@ -89,7 +89,7 @@ describe("organization isolation", () => {
     expect(anonymous.map((response) => response.status)).toEqual([401, 401, 401, 401, 401]);
     expect((await getCalendar(request("/api/calendars/not-a-uuid", { cookie: owner.cookie }), params("not-a-uuid"))).status).toBe(400);
     const badPatch = await patchCalendar(
-      request(`/api/calendars/${calendarId}`, { method: "PATCH", cookie: owner.cookie, body: JSON.stringify({ syncEnabled: "yes" }) }),
+      request(`/api/calendars/${calendarId}`, { method: "PATCH", cookie: owner.cookie, body: JSON.stringify({ syncEnabled: "yes" }), headers: { "content-type": "application/json" } }),
       params(calendarId),
     );
     expect(badPatch.status).toBe(400);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DatabaseUnavailableError } from "@/lib/db/errors";
-import { errorResponse, forbidden, ignored, invalid, notFound, rateLimited, toAppError, tooLarge, unauthorized } from "@/lib/http/errors";
+import { errorResponse, forbidden, ignored, invalid, notFound, rateLimited, toAppError, tooLarge, unauthorized, unsupportedMediaType } from "@/lib/http/errors";
 
 describe("errorResponse", () => {
   it("maps each kind to its status in one place", async () => {
@@ -11,6 +11,7 @@ describe("errorResponse", () => {
       [forbidden(), 403],
       [notFound(), 404],
       [tooLarge(1024), 413],
+      [unsupportedMediaType("application/json"), 415],
       [rateLimited(3), 429],
     ];
     for (const [err, status] of cases) expect(errorResponse(err).status).toBe(status);

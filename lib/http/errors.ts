@@ -15,6 +15,7 @@ export type ErrorKind =
   | "not_found" // unknown, or not visible to this organization (404)
   | "conflict" // state does not allow it (409)
   | "too_large" // body over the limit (413)
+  | "unsupported_media_type" // a body that is not the type the route reads (415)
   | "rate_limited" // slow down (429)
   | "unavailable" // a dependency is down; retry later (503)
   | "failed"; // our fault (500)
@@ -27,6 +28,7 @@ const statusOf: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   too_large: 413,
+  unsupported_media_type: 415,
   rate_limited: 429,
   unavailable: 503,
   failed: 500,
@@ -54,6 +56,7 @@ export const forbidden = (message = "not allowed") => new AppError("forbidden", 
 export const notFound = (message = "not found") => new AppError("not_found", message);
 export const conflict = (message: string) => new AppError("conflict", message);
 export const tooLarge = (limitBytes: number) => new AppError("too_large", `body exceeds ${limitBytes} bytes`);
+export const unsupportedMediaType = (expected: string) => new AppError("unsupported_media_type", `send the body as ${expected}`);
 export const rateLimited = (retryAfterSeconds: number) => new AppError("rate_limited", "too many requests", { retryAfterSeconds });
 export const unavailable = (message: string, retryAfterSeconds?: number) => new AppError("unavailable", message, { retryAfterSeconds });
 

@@ -1,14 +1,25 @@
 import { NextResponse } from "next/server";
 import type { z } from "zod";
 import { logger } from "@/lib/log";
+import { readBodyLimited, utf8 } from "@/lib/webhooks/body";
 import { AppError, errorResponse, invalid, toAppError } from "./errors";
+import { MUTATING_METHODS, refuseCrossSite, refuseNonJsonBody } from "./same-origin";
 
-// The shape of every JSON route handler: run, and turn whatever was thrown into the
-// one error response. Unexpected failures are logged here, once, without secrets.
+// The shape of every JSON route handler: refuse cross-site writes, run, and turn
+// whatever was thrown into the one error response. Unexpected failures are logged
+// here, once, without secrets.
+
+/** The largest JSON body a route reads (413 beyond); the API's bodies are a few hundred bytes. */
+export const JSON_BODY_LIMIT = 64 * 1024;
 
 export function apiRoute<C>(name: string, handler: (request: Request, context: C) => Promise<Response>) {
   return async (request: Request, context: C): Promise<Response> => {
     try {
+      // Before the handler: a refused request reaches neither the session nor the database.
+      if (MUTATING_METHODS.has(request.method)) {
+        refuseCrossSite(request.headers);
+        refuseNonJsonBody(request.headers);
+      }
       return await handler(request, context);
     } catch (err) {
       const appError = toAppError(err);
@@ -33,9 +44,12 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.inf
   throw invalid("the request is not valid", fields);
 }
 
+/** The body as JSON, read up to JSON_BODY_LIMIT bytes (counted as they arrive, not as declared). */
 export async function readJson(request: Request): Promise<unknown> {
+  const text = utf8(await readBodyLimited(request, JSON_BODY_LIMIT));
+  if (text === null) throw invalid("the body is not UTF-8");
   try {
-    return await request.json();
+    return JSON.parse(text) as unknown;
   } catch {
     throw invalid("the body is not JSON");
   }

@@ -115,13 +115,18 @@ describe("POST /api/admin/webhook-events/replay", () => {
     expect(await statusOf(theirDeadId)).toBe("dead");
   });
 
-  it("is 400 without a selection, with a bad one, or without JSON", async () => {
+  it("is 400 without a selection, with a bad one, or with a body that is not JSON; 415 for a form body", async () => {
     const bodies: unknown[] = [{}, { status: "processed" }, { ids: [] }, { ids: ["not-a-uuid"] }, { status: "dead", extra: 1 }];
     for (const body of bodies) {
       expect((await replayMany(post("/api/admin/webhook-events/replay", admin, body), none)).status, JSON.stringify(body)).toBe(400);
     }
-    const notJson = request("/api/admin/webhook-events/replay", { method: "POST", cookie: admin.cookie, body: "status=dead" });
+    const notJson = request("/api/admin/webhook-events/replay", { method: "POST", cookie: admin.cookie, body: "status=dead", headers: { "content-type": "application/json" } });
     expect((await replayMany(notJson, none)).status).toBe(400);
+    const form = request("/api/admin/webhook-events/replay", { method: "POST", cookie: admin.cookie, body: "status=dead", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect((await replayMany(form, none)).status).toBe(415);
+    // Over 64 KiB is cut off while reading (413), whether announced or not.
+    const huge = JSON.stringify({ status: "dead", padding: "x".repeat(70 * 1024) });
+    expect((await replayMany(post("/api/admin/webhook-events/replay", admin, JSON.parse(huge)), none)).status).toBe(413);
   });
 
   it("refuses members (403) and signed-out callers (401)", async () => {

@@ -29,7 +29,11 @@ const connections: Record<keyof typeof ACCOUNTS, string> = { google: "", microso
 const params = (id: string) => ({ params: Promise.resolve({ id }) });
 const none = undefined as never;
 const post = (url: string, who: SignedIn | null, body?: unknown) =>
-  request(url, { method: "POST", cookie: who?.cookie, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
+  request(url, {
+    method: "POST",
+    cookie: who?.cookie,
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body), headers: { "content-type": "application/json" } }),
+  });
 const del = (url: string, who: SignedIn | null) => request(url, { method: "DELETE", cookie: who?.cookie });
 
 async function settle(): Promise<void> {

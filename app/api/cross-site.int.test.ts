@@ -1,0 +1,175 @@
+import fs from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { insertEvents, seedAdminFixture, type AdminFixture } from "@/lib/admin/testing";
+import { appOrigin } from "@/lib/config";
+import { MUTATING_METHODS } from "@/lib/http/same-origin";
+import { replaceJobSender } from "@/lib/jobs/dispatch";
+import { request, signIn, type SignedIn } from "@/scripts/test/app";
+import { setupTestDatabase } from "@/scripts/test/database";
+
+// Every route under app/api that changes something, called the way a page on a
+// sibling subdomain (or any other site) would call it as a signed-in admin: a foreign
+// Origin, no Origin but Sec-Fetch-Site: cross-site, and a text/plain body. Each is
+// refused (403, 415) before any work: nothing dispatched, no row changed, and not even
+// the session looked at (a signed-out caller gets 403 too, not 401). The same request
+// from the app's own origin goes through. The table is checked against the route
+// files on disk, so a new mutating route fails here until it has a row.
+
+const database = setupTestDatabase();
+let admin: SignedIn;
+let fixture: AdminFixture;
+let deadEventId: string;
+const dispatched: unknown[] = [];
+
+beforeAll(async () => {
+  replaceJobSender(async (items) => {
+    dispatched.push(...items);
+  });
+  admin = await signIn("admin@cross-site.test");
+  const db = await database.db();
+  fixture = await seedAdminFixture(db, admin.viewer.organizationId, { tag: "xsite" });
+  [deadEventId] = (await insertEvents(db, [
+    {
+      organizationId: admin.viewer.organizationId,
+      provider: "google",
+      subscriptionId: fixture.google.subscriptionId,
+      calendarId: fixture.google.calendarId,
+      externalId: fixture.google.channelId,
+      status: "dead",
+      receivedAt: new Date(),
+      attempts: 5,
+      error: "gave up",
+    },
+  ])) as [string];
+});
+
+type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
+interface MutatingCase {
+  method: "POST" | "PUT" | "PATCH" | "DELETE";
+  route: string;
+  load: () => Promise<Record<string, unknown>>;
+  url: () => string;
+  params?: () => Record<string, string>;
+  body?: () => unknown;
+}
+
+const CASES: MutatingCase[] = [
+  { method: "DELETE", route: "connections/[id]", load: () => import("@/app/api/connections/[id]/route"), url: () => `/api/connections/${fixture.google.connectionId}`, params: () => ({ id: fixture.google.connectionId }) },
+  { method: "PATCH", route: "calendars/[id]", load: () => import("@/app/api/calendars/[id]/route"), url: () => `/api/calendars/${fixture.google.calendarId}`, params: () => ({ id: fixture.google.calendarId }), body: () => ({ syncEnabled: false }) },
+  { method: "DELETE", route: "admin/subscriptions/[id]", load: () => import("@/app/api/admin/subscriptions/[id]/route"), url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}`, params: () => ({ id: fixture.google.subscriptionId }) },
+  { method: "POST", route: "admin/subscriptions/[id]/refresh", load: () => import("@/app/api/admin/subscriptions/[id]/refresh/route"), url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}/refresh`, params: () => ({ id: fixture.google.subscriptionId }) },
+  { method: "POST", route: "admin/subscriptions/[id]/reregister", load: () => import("@/app/api/admin/subscriptions/[id]/reregister/route"), url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}/reregister`, params: () => ({ id: fixture.google.subscriptionId }) },
+  { method: "POST", route: "admin/calendars/[id]/resync", load: () => import("@/app/api/admin/calendars/[id]/resync/route"), url: () => `/api/admin/calendars/${fixture.google.calendarId}/resync`, params: () => ({ id: fixture.google.calendarId }), body: () => ({ mode: "full" }) },
+  { method: "POST", route: "admin/webhook-events/[id]/replay", load: () => import("@/app/api/admin/webhook-events/[id]/replay/route"), url: () => `/api/admin/webhook-events/${deadEventId}/replay`, params: () => ({ id: deadEventId }) },
+  { method: "POST", route: "admin/webhook-events/replay", load: () => import("@/app/api/admin/webhook-events/replay/route"), url: () => "/api/admin/webhook-events/replay", body: () => ({ status: "dead" }) },
+];
+
+// Server-to-server endpoints with verification of their own (and next-auth, which
+// checks its own CSRF token): a browser's Origin means nothing to them.
+const OWN_VERIFICATION = new Set([
+  "POST auth/[...nextauth]",
+  "POST inngest",
+  "PUT inngest",
+  "POST webhooks/google",
+  "POST webhooks/microsoft",
+  "POST webhooks/microsoft/lifecycle",
+  "POST webhooks/bench-baseline",
+]);
+
+function routeFiles(dir = path.join(process.cwd(), "app", "api")): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return routeFiles(full);
+    return entry.name === "route.ts" ? [full] : [];
+  });
+}
+
+type Attack = "foreign origin" | "cross-site fetch" | "text/plain body";
+const ATTACKS: Array<[Attack, number]> = [
+  ["foreign origin", 403],
+  ["cross-site fetch", 403],
+  ["text/plain body", 415],
+];
+
+function headersFor(attack: Attack | "own origin", routeCase: MutatingCase): Record<string, string> {
+  const json = { "content-type": "application/json" };
+  switch (attack) {
+    case "foreign origin":
+      return { ...json, origin: "https://sibling.example.com" };
+    case "cross-site fetch":
+      return { ...json, "sec-fetch-site": "cross-site" };
+    case "text/plain body":
+      // What a page may send anywhere without a preflight, and from the app's own origin too.
+      return { "content-type": "text/plain;charset=UTF-8", origin: appOrigin() };
+    case "own origin":
+      return routeCase.body ? { ...json, origin: appOrigin(), "sec-fetch-site": "same-origin" } : { origin: appOrigin(), "sec-fetch-site": "same-origin" };
+  }
+}
+
+async function call(routeCase: MutatingCase, attack: Attack | "own origin", who: SignedIn | null): Promise<Response> {
+  const handler = ((await routeCase.load()) as Record<string, Handler>)[routeCase.method]!;
+  const body = routeCase.body ? JSON.stringify(routeCase.body()) : attack === "text/plain body" ? "{}" : undefined;
+  const init = { method: routeCase.method, cookie: who?.cookie, headers: headersFor(attack, routeCase), body };
+  return handler(request(routeCase.url(), init), { params: Promise.resolve(routeCase.params?.() ?? {}) });
+}
+
+async function snapshot() {
+  const db = await database.db();
+  return {
+    connection: (await db.calendarConnection.findUniqueOrThrow({ where: { id: fixture.google.connectionId } })).status,
+    calendar: (await db.calendar.findUniqueOrThrow({ where: { id: fixture.google.calendarId } })).syncEnabled,
+    subscription: JSON.stringify(await db.webhookSubscription.findUniqueOrThrow({ where: { id: fixture.google.subscriptionId } })),
+    event: (await db.webhookEvent.findUniqueOrThrow({ where: { id: deadEventId } })).status,
+    syncRuns: await db.syncRun.count({ where: { organizationId: admin.viewer.organizationId } }),
+    dispatched: dispatched.length,
+  };
+}
+
+describe("mutating routes under app/api", () => {
+  it("are all listed here, or are server-to-server with their own verification", async () => {
+    const found: string[] = [];
+    for (const file of routeFiles()) {
+      const route = path.relative(path.join(process.cwd(), "app", "api"), path.dirname(file)).split(path.sep).join("/");
+      const routeModule = (await import(file)) as Record<string, unknown>;
+      for (const method of MUTATING_METHODS) if (typeof routeModule[method] === "function") found.push(`${method} ${route}`);
+    }
+    const listed = new Set([...CASES.map((routeCase) => `${routeCase.method} ${routeCase.route}`), ...OWN_VERIFICATION]);
+    expect(found.filter((route) => !listed.has(route))).toEqual([]);
+    // The walk really saw the routes (a broken walk would find nothing to miss).
+    expect(found).toEqual(expect.arrayContaining(CASES.map((routeCase) => `${routeCase.method} ${routeCase.route}`)));
+  });
+
+  it.each(CASES.flatMap((routeCase) => ATTACKS.map(([attack, status]) => [`${routeCase.method} /api/${routeCase.route}`, attack, status, routeCase] as const)))(
+    "%s with a %s is %i before any work",
+    async (_name, attack, status, routeCase) => {
+      const before = await snapshot();
+      const response = await call(routeCase, attack, admin);
+      expect(response.status).toBe(status);
+      // Refused before the session is even read: signed out, it is the same answer, not 401.
+      expect((await call(routeCase, attack, null)).status).toBe(status);
+      expect(await snapshot()).toEqual(before);
+    },
+  );
+
+  it.each(CASES.map((routeCase) => [`${routeCase.method} /api/${routeCase.route}`, routeCase] as const))("%s from the app's own origin reaches the handler", async (_name, routeCase) => {
+    // Signed out, the handler's own authorize answers: the guard let it through.
+    expect((await call(routeCase, "own origin", null)).status).toBe(401);
+  });
+
+  it("from the app's own origin, as the admin, the resync, the replays and the calendar change happen", async () => {
+    const db = await database.db();
+    const byName = (route: string) => CASES.find((routeCase) => routeCase.route === route)!;
+    const runsBefore = dispatched.length;
+    expect((await call(byName("admin/calendars/[id]/resync"), "own origin", admin)).status).toBe(202);
+    expect(dispatched.length).toBeGreaterThan(runsBefore);
+    expect((await call(byName("admin/webhook-events/[id]/replay"), "own origin", admin)).status).toBe(200);
+    expect((await db.webhookEvent.findUniqueOrThrow({ where: { id: deadEventId } })).status).toBe("pending");
+    await db.webhookEvent.update({ where: { id: deadEventId }, data: { status: "dead" } });
+    const bulk = await call(byName("admin/webhook-events/replay"), "own origin", admin);
+    expect(bulk.status).toBe(200);
+    expect(await bulk.json()).toEqual({ replayed: 1 });
+    expect((await call(byName("calendars/[id]"), "own origin", admin)).status).toBe(200);
+    expect((await db.calendar.findUniqueOrThrow({ where: { id: fixture.google.calendarId } })).syncEnabled).toBe(false);
+  });
+});
