@@ -1,10 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { insertEvents, seedAdminFixture, type AdminFixture } from "@/lib/admin/testing";
+import { insertEvents, seedAdminFixture, type AdminFixture } from "@/scripts/test/admin";
 import { appOrigin } from "@/lib/config";
 import { MUTATING_METHODS } from "@/lib/http/same-origin";
-import { replaceJobSender } from "@/lib/jobs/dispatch";
+import { installJobSender } from "@/lib/jobs/dispatch";
 import { request, signIn, type SignedIn } from "@/scripts/test/app";
 import { setupTestDatabase } from "@/scripts/test/database";
 
@@ -23,7 +23,7 @@ let deadEventId: string;
 const dispatched: unknown[] = [];
 
 beforeAll(async () => {
-  replaceJobSender(async (items) => {
+  installJobSender(async (items) => {
     dispatched.push(...items);
   });
   admin = await signIn("admin@cross-site.test");

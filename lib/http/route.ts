@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import type { z } from "zod";
 import { logger } from "@/lib/log";
-import { readBodyLimited, utf8 } from "@/lib/webhooks/body";
+import { readBodyLimited, utf8 } from "./body";
 import { AppError, errorResponse, invalid, toAppError } from "./errors";
 import { MUTATING_METHODS, refuseCrossSite, refuseNonJsonBody } from "./same-origin";
 

@@ -7,7 +7,7 @@ import { POST as lifecycleRoute } from "@/app/api/webhooks/microsoft/lifecycle/r
 import { POST as graphRoute } from "@/app/api/webhooks/microsoft/route";
 import { installJobSender } from "@/lib/jobs/dispatch";
 import type { FollowUp } from "@/lib/jobs/catalog";
-import { GOOGLE_BODY_LIMIT, GRAPH_BODY_LIMIT } from "@/lib/webhooks/body";
+import { GOOGLE_BODY_LIMIT, GRAPH_BODY_LIMIT } from "@/lib/http/body";
 import { HANDOFF_WINDOW_MS } from "@/lib/webhooks/handoff";
 import { serveRoutes } from "@/scripts/test/app";
 import { setupTestDatabase } from "@/scripts/test/database";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { invalid } from "@/lib/http/errors";
 import { statementBatcher } from "@/lib/webhooks/batch";
-import { utf8 } from "@/lib/webhooks/body";
+import { utf8 } from "@/lib/http/body";
 import type { HandOff } from "@/lib/webhooks/handoff";
 import { invalidFrom, type Intake } from "@/lib/webhooks/intake";
 import { redactHeaders, redactJson, secretHash } from "@/lib/webhooks/redact";

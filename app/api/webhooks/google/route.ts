@@ -1,4 +1,4 @@
-import { GOOGLE_BODY_LIMIT, readBodyLimited } from "@/lib/webhooks/body";
+import { GOOGLE_BODY_LIMIT, readBodyLimited } from "@/lib/http/body";
 import { parseGoogleHeaders, recordGoogleNotification } from "@/lib/webhooks/google";
 import { handOff } from "@/lib/webhooks/handoff";
 import { intake } from "@/lib/webhooks/intake";

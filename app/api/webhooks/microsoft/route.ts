@@ -1,4 +1,4 @@
-import { GRAPH_BODY_LIMIT, readBodyLimited } from "@/lib/webhooks/body";
+import { GRAPH_BODY_LIMIT, readBodyLimited } from "@/lib/http/body";
 import { handOff } from "@/lib/webhooks/handoff";
 import { intake } from "@/lib/webhooks/intake";
 import { parseGraphBatch, recordGraphBatch, validationTokenOf } from "@/lib/webhooks/microsoft";

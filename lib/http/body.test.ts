@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "@/lib/http/errors";
-import { readBodyLimited, utf8 } from "@/lib/webhooks/body";
+import { readBodyLimited, utf8 } from "./body";
 
 // A streamed body has no Content-Length of its own, as with chunked transfer encoding.
 function streamed(chunks: Uint8Array[], headers?: Record<string, string>): Request {
