@@ -1,9 +1,9 @@
 import { serve } from "inngest/next";
-import { activeJobDriver } from "@/inngest";
 import { inngest } from "@/inngest/client";
 import { functions } from "@/inngest/functions";
 import { isProduction } from "@/lib/config";
 import { errorResponse, notFound, unavailable } from "@/lib/http/errors";
+import { jobDriverName } from "@/lib/jobs/driver";
 import { logger } from "@/lib/log";
 
 // Inngest calls this endpoint to register and run the functions; the SDK verifies
@@ -25,7 +25,7 @@ function devModeOff(value: string | undefined): boolean {
 
 function guarded(method: Method) {
   return async (request: Request, context: unknown): Promise<Response> => {
-    if (activeJobDriver() === "inline") return errorResponse(notFound());
+    if (jobDriverName() === "inline") return errorResponse(notFound());
     if (isProduction() && (!devModeOff(process.env.INNGEST_DEV) || !process.env.INNGEST_SIGNING_KEY?.trim())) {
       logger.error("inngest.misconfigured", { reason: "production needs INNGEST_SIGNING_KEY and INNGEST_DEV off; unsigned calls are refused" });
       return errorResponse(unavailable("background jobs are not configured"));
