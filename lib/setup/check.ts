@@ -33,5 +33,5 @@ export function isSet(value: string | undefined): value is string {
 
 /** A secret described by its size only: `set, 32 bytes`. */
 export function describeSecret(bytes: number): string {
-  return `set, ${bytes} bytes`;
+  return `set, ${bytes} ${bytes === 1 ? "byte" : "bytes"}`;
 }
