@@ -84,6 +84,8 @@ const CASES: RouteCase[] = [
   { method: "POST", route: "admin/webhook-events/[id]/replay", role: "admin", load: () => import("@/app/api/admin/webhook-events/[id]/replay/route"), url: () => `/api/admin/webhook-events/${webhookEventId}/replay`, params: () => ({ id: webhookEventId }) },
   { method: "POST", route: "admin/webhook-events/replay", role: "admin", load: () => import("@/app/api/admin/webhook-events/replay/route"), url: () => "/api/admin/webhook-events/replay", body: () => ({ ids: [webhookEventId] }) },
   { method: "GET", route: "admin/sync-runs", role: "admin", load: () => import("@/app/api/admin/sync-runs/route"), url: () => "/api/admin/sync-runs" },
+  // Installation-wide settings, no tenant rows: any organization's admin sees the same report.
+  { method: "GET", route: "admin/setup", role: "admin", load: () => import("@/app/api/admin/setup/route"), url: () => "/api/admin/setup" },
   { method: "GET", route: "admin/sync-runs/[id]", role: "admin", load: () => import("@/app/api/admin/sync-runs/[id]/route"), url: () => `/api/admin/sync-runs/${syncRunId}`, params: () => ({ id: syncRunId }) },
 ];
 

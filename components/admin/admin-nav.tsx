@@ -9,6 +9,7 @@ const TABS = [
   { href: "/admin/subscriptions", label: "Subscriptions" },
   { href: "/admin/webhook-events", label: "Webhook events" },
   { href: "/admin/sync-runs", label: "Sync runs" },
+  { href: "/admin/setup", label: "Setup" },
 ] as const;
 
 /** The console's sections. The overview is current only on its own path, not on every /admin/* page. */

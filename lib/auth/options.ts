@@ -25,6 +25,17 @@ interface OidcProfile {
 
 type SignInProvider = "google" | "microsoft";
 
+/** What sign-in asks for: who you are, never calendar access. */
+export const SIGN_IN_SCOPES = ["openid", "email", "profile"] as const;
+
+/** next-auth's default base path, where app/api/auth/[...nextauth] serves it. */
+export const AUTH_BASE_PATH = "/api/auth";
+
+/** Where a provider sends the person back after sign-in (register it with the OAuth client). */
+export function signInCallbackPath(provider: SignInProvider): string {
+  return `${AUTH_BASE_PATH}/callback/${provider}`;
+}
+
 /** How each provider's ID token names the person. */
 interface ClaimsReading {
   /** The stable key of the identity (accounts.provider_account_id). */
@@ -73,7 +84,7 @@ function oidcProvider(id: SignInProvider, name: string, wellKnown: string, clien
     clientSecret,
     idToken: true,
     checks: ["pkce", "state"],
-    authorization: { params: { scope: "openid email profile", prompt: "select_account" } },
+    authorization: { params: { scope: SIGN_IN_SCOPES.join(" "), prompt: "select_account" } },
     client: { token_endpoint_auth_method: "client_secret_post" },
     profile(profile) {
       return {

@@ -23,7 +23,7 @@ export const REPLACED_GRACE_MS = 10 * 60_000;
 
 type Subscription = NonNullable<Awaited<ReturnType<typeof loadSubscription>>>;
 
-export function webhookUrls(provider: CalendarProvider, base = publicBaseUrl()): { notificationUrl: string; lifecycleUrl: string } {
+export function webhookUrls(provider: Pick<CalendarProvider, "name">, base = publicBaseUrl()): { notificationUrl: string; lifecycleUrl: string } {
   return { notificationUrl: `${base}/api/webhooks/${provider.name}`, lifecycleUrl: `${base}/api/webhooks/${provider.name}/lifecycle` };
 }
 

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { Env } from "@/lib/config";
 import { DatabaseUnavailableError } from "@/lib/db/errors";
 import { MigrationError } from "@/lib/db/migrations";
 import { AppError } from "@/lib/http/errors";
@@ -18,6 +19,8 @@ export interface OutputStream {
 export interface Io {
   stdout: OutputStream;
   stderr: OutputStream;
+  /** The environment a command that checks configuration reads (tests pass their own); process.env otherwise. */
+  env?: Env;
 }
 
 export const EXIT = {

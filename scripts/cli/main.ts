@@ -16,6 +16,7 @@ export const COMMANDS: Entry[] = [
   { name: "refresh-subscriptions", summary: "renew push subscriptions that expire soon (--dry-run prints the plan)", load: () => import("./refresh-subscriptions") },
   { name: "health-check", summary: "report subscription, sync and webhook health; the exit code says ok/degraded/unhealthy", load: () => import("./health-check") },
   { name: "cleanup-events", summary: "delete webhook events older than a given age, in batches", load: () => import("./cleanup-events") },
+  { name: "doctor", summary: "check a deployment's settings and print what to register with Google and Microsoft", load: () => import("./doctor") },
   { name: "resync", summary: "sync a calendar or a connection's calendars now, in this process", load: () => import("./resync") },
 ];
 
@@ -32,7 +33,7 @@ ${COMMANDS.map((entry) => `  ${entry.name.padEnd(width)}  ${entry.summary}`).joi
 
 Run \`npm run calsync -- <command> --help\` for a command's options.
 Durations are written 30d, 24h or 90m. Progress goes to stderr, results to stdout.
-Exit codes: 0 success, 1 failure, 64 wrong arguments; health-check also 2 (degraded).`;
+Exit codes: 0 success, 1 failure, 64 wrong arguments; health-check and doctor also 2 (degraded, warnings).`;
 }
 
 /** `calsync <command> [options]` in-process; resolves to the exit code. */
