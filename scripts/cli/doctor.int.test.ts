@@ -8,7 +8,7 @@ import { setupTestDatabase, testDatabaseUrl } from "@/scripts/test/database";
 import { queryOnce, withDatabase } from "@/scripts/test/postgres";
 import { EXIT } from "./command";
 import { main } from "./main";
-import { captureIo } from "./testing";
+import { captureIo } from "@/scripts/test/cli";
 
 // `calsync doctor` through the CLI's own entry (main), in-process, each run with an
 // environment built here: the real test database, Redis at 127.0.0.1:6379, and a
