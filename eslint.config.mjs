@@ -8,6 +8,7 @@ const config = [
     ignores: [
       "node_modules/**",
       ".next/**",
+      ".vercel/**",
       ".data/**",
       "lib/db/generated/**",
       "next-env.d.ts",

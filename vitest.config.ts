@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 //                  emulator over real HTTP.
 // Playwright specs (e2e/**/*.spec.ts) are not vitest's business.
 const alias = { "@": path.dirname(fileURLToPath(import.meta.url)) };
-const exclude = ["node_modules/**", ".next/**", ".data/**", "e2e/**/*.spec.ts"];
+const exclude = ["node_modules/**", ".next/**", ".vercel/**", ".data/**", "e2e/**/*.spec.ts"];
 
 export default defineConfig({
   resolve: { alias },
