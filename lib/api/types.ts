@@ -169,6 +169,8 @@ export interface AdminReplayRequest {
 /** POST /api/admin/webhook-events/replay and /api/admin/webhook-events/:id/replay */
 export interface AdminReplayResponse {
   replayed: number;
+  /** Events of the selected status still waiting (a replay by status resets one batch); 0 for named events. */
+  remaining: number;
 }
 
 export interface AdminSubscription {
