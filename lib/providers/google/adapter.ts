@@ -146,6 +146,7 @@ export function createGoogleProvider(settings: GoogleSettings, options: { fetch?
     pushScope: "calendar",
     renewal: "replace",
     maxPushLifetimeMs: SEVEN_DAYS_MS,
+    revocation: { kind: "endpoint" },
 
     authorizationUrl(request: AuthorizationRequest): string {
       return oauthClient(request.redirectUri).generateAuthUrl({
@@ -184,6 +185,28 @@ export function createGoogleProvider(settings: GoogleSettings, options: { fetch?
         throw googleError(error, "oauth", "token refresh");
       }
       return toProviderTokens(credentials, "token refresh");
+    },
+
+    async revokeGrant(token: string): Promise<"revoked"> {
+      // Google's documented form: POST token=<token> as a form body. Not the
+      // library's revokeToken(), which puts the token in the URL's query, where
+      // proxies and access logs keep it.
+      const fetchImpl = options.fetch ?? fetch;
+      let response: Response;
+      try {
+        response = await fetchImpl(settings.revokeUrl, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+          body: new URLSearchParams({ token }).toString(),
+        });
+      } catch (cause) {
+        throw new ProviderError("unavailable", "Google revoke failed: the endpoint could not be reached", { cause });
+      }
+      if (response.ok) return "revoked";
+      const body: unknown = await response.json().catch(() => null);
+      // 400 invalid_token: already revoked or expired, which is what we wanted.
+      if (response.status === 400 && (body as { error?: unknown } | null)?.error === "invalid_token") return "revoked";
+      throw googleHttpError({ status: response.status, body, retryAfter: response.headers.get("retry-after") }, "oauth", "revoke");
     },
 
     missingScopes(granted: string[]): string[] {
