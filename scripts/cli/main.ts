@@ -17,6 +17,7 @@ export const COMMANDS: Entry[] = [
   { name: "health-check", summary: "report subscription, sync and webhook health; the exit code says ok/degraded/unhealthy", load: () => import("./health-check") },
   { name: "cleanup-events", summary: "delete webhook events older than a given age, in batches", load: () => import("./cleanup-events") },
   { name: "resync", summary: "sync a calendar or a connection's calendars now, in this process", load: () => import("./resync") },
+  { name: "reseal", summary: "re-encrypt sealed values with the current key, so a retired key can be dropped (--dry-run counts)", load: () => import("./reseal") },
 ];
 
 export function overview(): string {
