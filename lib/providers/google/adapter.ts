@@ -35,6 +35,7 @@ const DEFAULT_TOKEN_LIFETIME_MS = 60 * 60 * 1000;
 const DEFAULT_PAGE_SIZE = 250;
 const MAX_PAGE_SIZE = 2500;
 const CALENDAR_LIST_PAGE_SIZE = 250;
+const REVOKE_TIMEOUT_MS = 10_000;
 
 /**
  * google-auth-library retries token POSTs on 5xx and 429 by itself. A retried code
@@ -198,6 +199,8 @@ export function createGoogleProvider(settings: GoogleSettings, options: { fetch?
           method: "POST",
           headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
           body: new URLSearchParams({ token }).toString(),
+          // Best-effort at disconnect: an unreachable Google must not hold the request.
+          signal: AbortSignal.timeout(REVOKE_TIMEOUT_MS),
         });
       } catch (cause) {
         throw new ProviderError("unavailable", "Google revoke failed: the endpoint could not be reached", { cause });
