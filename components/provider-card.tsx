@@ -3,7 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState, type ReactNode } from "react";
 import { toast } from "sonner";
-import type { ConnectionSummary, ConnectionsResponse, ProviderSummary } from "@/lib/api/types";
+import type { ConnectionSummary, ConnectionsResponse, DisconnectResponse, ProviderSummary } from "@/lib/api/types";
 import type { ProviderName } from "@/lib/providers/port";
 import { fetchJson, messageOf } from "@/components/api-client";
 import { connectionsQueryKey } from "@/components/connect/queries";
@@ -103,8 +103,8 @@ export function ProviderCard({ summary, connecting, busyElsewhere, onConnect }: 
   const cardRef = useRef<HTMLDivElement>(null);
 
   const disconnect = useMutation({
-    mutationFn: (id: string) => fetchJson<{ ok: true }>(`/api/connections/${encodeURIComponent(id)}`, { method: "DELETE" }),
-    onSuccess: (_result, id) => {
+    mutationFn: (id: string) => fetchJson<DisconnectResponse>(`/api/connections/${encodeURIComponent(id)}`, { method: "DELETE" }),
+    onSuccess: (result, id) => {
       setConfirming(false);
       // Show the card as disconnected at once; the refetch below confirms it.
       queryClient.setQueryData<ConnectionsResponse>(connectionsQueryKey, (old) =>
@@ -113,7 +113,13 @@ export function ProviderCard({ summary, connecting, busyElsewhere, onConnect }: 
       // The Disconnect button that had focus is gone; keep keyboard users on this card.
       requestAnimationFrame(() => cardRef.current?.focus());
       toast.success(`${displayName} disconnected`, {
-        description: `${connection?.accountEmail ?? "The account"} no longer syncs. Its events were removed from calsync; sync logs are kept.`,
+        description: `${connection?.accountEmail ?? "The account"} no longer syncs. Its events were removed from calsync; sync logs are kept.${
+          result.grant === "revoked"
+            ? ` calsync's access was revoked at ${displayName}.`
+            : result.grant === "self_service"
+              ? ` ${displayName} cannot revoke calsync's access for us: remove it yourself (see the dialog's links).`
+              : ` Revoking calsync's access at ${displayName} failed; calsync forgot its tokens anyway.`
+        }`,
       });
     },
     onError: (error) => {
@@ -282,8 +288,30 @@ export function ProviderCard({ summary, connecting, busyElsewhere, onConnect }: 
             the events it mirrored from this account.
           </p>
           <p>Sync logs are kept. Nothing changes in {meta.productName} itself, and you can connect the account again at any time.</p>
+          <GrantNote displayName={displayName} revocation={summary.revocation} />
         </ConfirmDialog>
       ) : null}
     </Card>
+  );
+}
+
+/** What disconnecting does to the grant: revoked for us, or where the person removes it themselves. */
+function GrantNote({ displayName, revocation }: { displayName: string; revocation: ProviderSummary["revocation"] }) {
+  if (revocation === null) return null;
+  if (revocation.kind === "endpoint") return <p>calsync also revokes its access at {displayName}.</p>;
+  return (
+    <p data-testid="revoke-yourself">
+      {displayName} has no way for calsync to revoke its access for you. To remove it, sign in and remove calsync at{" "}
+      {revocation.places.map((place, index) => (
+        <span key={place.url}>
+          {index > 0 ? " or " : null}
+          <a className="font-medium text-slate-900 underline" href={place.url} target="_blank" rel="noreferrer">
+            {new URL(place.url).host}
+          </a>{" "}
+          ({place.label})
+        </span>
+      ))}
+      .
+    </p>
   );
 }

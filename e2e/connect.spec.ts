@@ -80,6 +80,9 @@ for (const provider of ["google", "microsoft"] as const) {
     // Disconnect: confirm, toast, card reset, and the provider stops pushing.
     await page.getByTestId(`disconnect-${provider}`).click();
     await expect(page.getByRole("dialog")).toBeVisible();
+    // Google's grant is revoked for the person; Microsoft has no endpoint for it: the dialog says where to do it.
+    if (provider === "microsoft") await expect(page.getByTestId("revoke-yourself")).toContainText("myapps.microsoft.com");
+    else await expect(page.getByRole("dialog")).toContainText("also revokes its access at Google");
     await shoot(page, `${provider}-disconnect-dialog`);
     await page.getByTestId("confirm-disconnect").click();
     await expect(page.getByText(/disconnected/i).first()).toBeVisible();

@@ -234,9 +234,11 @@ export function WebhookEvents() {
   });
   const replayDead = useMutation({
     mutationFn: () => replayEvents({ status: "dead" }),
-    onSuccess: ({ replayed }) => {
+    onSuccess: ({ replayed, remaining }) => {
       setConfirmReplayAll(false);
-      if (replayed > 0) toast.success(`${formatCount(replayed, "dead event")} replayed`, { description: "Their calendars sync within seconds." });
+      // One request replays one batch: say what is left, so the person can go on.
+      const left = remaining > 0 ? ` ${formatCount(remaining, "dead event")} remain: replay again for the next batch.` : "";
+      if (replayed > 0) toast.success(`${formatCount(replayed, "dead event")} replayed`, { description: `Their calendars sync within seconds.${left}` });
       else toast.info("No dead events to replay");
     },
     onSettled: () => queryClient.invalidateQueries({ queryKey: adminQueryKey }),

@@ -21,6 +21,7 @@ const provider = (overrides: Partial<ProviderSummary> = {}): ProviderSummary => 
   provider: "google",
   displayName: "Google Calendar",
   configured: true,
+  revocation: { kind: "endpoint" },
   connection: null,
   ...overrides,
 });

@@ -338,6 +338,14 @@ export class OAuthServer {
 
   // ---- revocation and expiry (control API, Google /revoke) ------------------
 
+  /** A refresh or access token whose grant (and, for a refresh token, itself) is not revoked. */
+  isLiveGrantToken(token: string): boolean {
+    const refresh = this.refreshTokens.get(token);
+    if (refresh) return !refresh.revoked && !refresh.grant.revoked;
+    const access = this.accessTokens.get(token);
+    return access !== undefined && !access.grant.revoked;
+  }
+
   /** Revokes one refresh token; with `wholeGrant` the grant and all its tokens (Google's /revoke). */
   revokeToken(token: string, options: { wholeGrant: boolean }): boolean {
     const refresh = this.refreshTokens.get(token);

@@ -2,7 +2,7 @@ import type { AdminWebhookEventDetail, AdminWebhookEventsResponse, WebhookEventS
 import { db } from "@/lib/db/client";
 import { notFound } from "@/lib/http/errors";
 import type { ProviderName } from "@/lib/providers/port";
-import { replayWebhookEvents } from "@/lib/webhooks/replay";
+import { replayableCount, replayWebhookEvents, type ReplayOptions } from "@/lib/webhooks/replay";
 import { redactJson } from "@/lib/webhooks/redact";
 import { afterCursor, decodeCursor, pageOf } from "./cursor";
 import { eventSummarySelect, toAdminEvent } from "./events";
@@ -94,14 +94,24 @@ export async function webhookEventDetail(organizationId: string, id: string): Pr
 }
 
 /** Replays one event of the organization; 404 when it has no such event. */
-export async function replayWebhookEvent(organizationId: string, id: string): Promise<{ replayed: number }> {
+export async function replayWebhookEvent(organizationId: string, id: string): Promise<{ replayed: number; remaining: number }> {
   const database = await db();
   const exists = await database.webhookEvent.findFirst({ where: { id, organizationId }, select: { id: true } });
   if (!exists) throw notFound("no such webhook event");
-  return replayWebhookEvents(organizationId, { ids: [id] });
+  return replaySelection(organizationId, { ids: [id] });
 }
 
-/** Replays the named events, or every event in a status, of the organization. */
-export async function replaySelection(organizationId: string, selection: { ids?: string[]; status?: "dead" | "failed" }): Promise<{ replayed: number }> {
-  return replayWebhookEvents(organizationId, selection);
+/**
+ * Replays the named events, or the oldest batch of events in a status, of the
+ * organization, and says how many of that status are still waiting (0 for named
+ * events): the console asks again until none remain.
+ */
+export async function replaySelection(
+  organizationId: string,
+  selection: { ids?: string[]; status?: "dead" | "failed" },
+  options: ReplayOptions = {},
+): Promise<{ replayed: number; remaining: number }> {
+  const { replayed } = await replayWebhookEvents(organizationId, selection, options);
+  const remaining = selection.ids === undefined ? await replayableCount(organizationId, selection.status) : 0;
+  return { replayed, remaining };
 }

@@ -1,7 +1,7 @@
 // JSON shapes of the app's own API (route handlers under app/api), shared by the
 // handlers that build them and the UI that reads them. Dates are ISO strings.
 
-import type { ProviderName } from "@/lib/providers/port";
+import type { GrantRevocation, ProviderName } from "@/lib/providers/port";
 
 export type ConnectionStatus = "active" | "needs_reconnect" | "revoked" | "error";
 export type PushStatus = "active" | "pending" | "expired" | "stopped" | "failed" | "none";
@@ -35,7 +35,18 @@ export interface ProviderSummary {
   displayName: string;
   /** OAuth credentials exist on this server (always true in sandbox mode). */
   configured: boolean;
+  /** What disconnecting does to the grant at the provider; null when the provider is not configured. */
+  revocation: GrantRevocation | null;
   connection: ConnectionSummary | null;
+}
+
+/** DELETE /api/connections/:id */
+export interface DisconnectResponse {
+  ok: true;
+  stoppedSubscriptions: number;
+  deletedEvents: number;
+  /** lib/connections/disconnect.ts GrantOutcome. */
+  grant: "revoked" | "self_service" | "failed";
 }
 
 /** GET /api/connections */
@@ -169,6 +180,8 @@ export interface AdminReplayRequest {
 /** POST /api/admin/webhook-events/replay and /api/admin/webhook-events/:id/replay */
 export interface AdminReplayResponse {
   replayed: number;
+  /** Events of the selected status still waiting (a replay by status resets one batch); 0 for named events. */
+  remaining: number;
 }
 
 export interface AdminSubscription {

@@ -1,4 +1,5 @@
 import { db } from "@/lib/db/client";
+import { isUniqueViolation } from "@/lib/db/errors";
 import { dispatch } from "@/lib/jobs/dispatch";
 import { logger } from "@/lib/log";
 import type { ConnectResult } from "@/lib/oauth/results";
@@ -38,16 +39,19 @@ export async function completeConnection(input: ConnectInput): Promise<{ result:
   if (provider.missingScopes(tokens.scopes).length > 0) return { result: "scope_missing" };
 
   const database = await db();
-  const existing = await database.calendarConnection.findUnique({
-    where: { provider_providerAccountId: { provider: input.provider, providerAccountId: identity.providerAccountId } },
-    select: { id: true, organizationId: true, status: true, refreshToken: true },
+  const account = { provider: input.provider, providerAccountId: identity.providerAccountId };
+  // Live in another organization: refused. Disconnected there: that row, its
+  // calendars and its history stay where they are, and this organization gets (or
+  // reuses) its own row for the account.
+  const liveElsewhere = await database.calendarConnection.findFirst({
+    where: { ...account, status: { not: "revoked" }, organizationId: { not: input.organizationId } },
+    select: { id: true },
   });
-  if (existing && existing.organizationId !== input.organizationId) {
-    if (existing.status !== "revoked") return { result: "already_connected_elsewhere" };
-    // Disconnected there: the account is free to move; its old mirror goes with the row.
-    await database.calendarConnection.delete({ where: { id: existing.id } });
-  }
-  const reusable = existing && existing.organizationId === input.organizationId ? existing : null;
+  if (liveElsewhere) return { result: "already_connected_elsewhere" };
+  const reusable = await database.calendarConnection.findUnique({
+    where: { organizationId_provider_providerAccountId: { organizationId: input.organizationId, ...account } },
+    select: { id: true, refreshToken: true },
+  });
   // Without a refresh token (offline access withheld) the connection would die within the hour.
   if (!tokens.refreshToken && !reusable?.refreshToken) return { result: "scope_missing" };
 
@@ -62,12 +66,17 @@ export async function completeConnection(input: ConnectInput): Promise<{ result:
     lastError: null,
     userId: input.userId,
   };
-  const connection = reusable
-    ? await database.calendarConnection.update({ where: { id: reusable.id }, data: fields, select: { id: true, provider: true } })
-    : await database.calendarConnection.create({
-        data: { ...fields, organizationId: input.organizationId, provider: input.provider, providerAccountId: identity.providerAccountId },
-        select: { id: true, provider: true },
-      });
+  let connection: { id: string };
+  try {
+    connection = reusable
+      ? await database.calendarConnection.update({ where: { id: reusable.id }, data: fields, select: { id: true } })
+      : await database.calendarConnection.create({ data: { ...fields, organizationId: input.organizationId, ...account }, select: { id: true } });
+  } catch (err) {
+    // Another organization connected the account between the check and this write
+    // (the partial unique index on live connections refused the second).
+    if (isUniqueViolation(err)) return { result: "already_connected_elsewhere" };
+    throw err;
+  }
 
   forgetAccessToken(connection.id);
   try {

@@ -3,6 +3,7 @@ import { CRON_JOBS } from "@/lib/jobs/catalog";
 import { db } from "@/lib/db/client";
 import { notFound } from "@/lib/http/errors";
 import { providerSettings } from "@/lib/providers/config";
+import { providerFor } from "@/lib/providers";
 import { PROVIDERS, type ProviderName } from "@/lib/providers/port";
 
 // Read models for the onboarding page and the dashboard. Every query takes the
@@ -63,7 +64,8 @@ export async function connectionSummaries(organizationId: string): Promise<Provi
         createdAt: connection.createdAt.toISOString(),
       };
     }
-    return { provider, displayName: DISPLAY_NAMES[provider], configured: settings[provider] !== null, connection: summary };
+    const configured = settings[provider] !== null;
+    return { provider, displayName: DISPLAY_NAMES[provider], configured, revocation: configured ? providerFor(provider, settings).revocation : null, connection: summary };
   });
 }
 

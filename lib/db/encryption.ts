@@ -102,5 +102,15 @@ export function open(sealed: string, ring: KeyRing): string {
 
 /** True when a value was sealed with a key other than the current one (re-seal it). */
 export function needsRotation(sealed: string, ring: KeyRing): boolean {
-  return sealed.split(":")[1] !== ring.current.id;
+  return keyIdOf(sealed) !== ring.current.id;
+}
+
+/** The id of the key that sealed a value (the format's second field). */
+export function keyIdOf(sealed: string): string {
+  return sealed.split(":")[1] ?? "";
+}
+
+/** The same, as a SQL expression over a column (for counting without decrypting). */
+export function sqlKeyIdOf(column: string): string {
+  return `split_part(${column}, ':', 2)`;
 }

@@ -78,3 +78,8 @@ function lostConnection(err: unknown, depth = 0): boolean {
 export function isDatabaseUnavailable(err: unknown): boolean {
   return err instanceof DatabaseUnavailableError || findCode(err) !== undefined || lostConnection(err);
 }
+
+/** A write refused by a unique constraint (Prisma P2002), whichever index it was. */
+export function isUniqueViolation(err: unknown): boolean {
+  return Boolean(err && typeof err === "object" && (err as { code?: unknown }).code === "P2002");
+}

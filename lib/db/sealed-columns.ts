@@ -8,8 +8,19 @@ import { isSealed, open, seal, type KeyRing } from "@/lib/db/encryption";
  * includes too. The rest of the code handles plaintext through `db()` and never sees
  * ciphertext; raw SQL never selects these columns.
  */
-export const SEALED_CONNECTION_COLUMNS = ["accessToken", "refreshToken"] as const;
-export const SEALED_SUBSCRIPTION_COLUMNS = ["secret"] as const;
+/**
+ * Every sealed column, by table: the Prisma field and the PostgreSQL column. The
+ * extension below seals the fields; `calsync reseal` (lib/db/reseal.ts) and the
+ * health check's count of values under a retired key read the columns.
+ */
+export const SEALED_STORAGE = {
+  calendarConnection: { table: "calendar_connections", columns: { accessToken: "access_token", refreshToken: "refresh_token" } },
+  webhookSubscription: { table: "webhook_subscriptions", columns: { secret: "secret" } },
+} as const;
+
+const fieldsOf = <T extends keyof typeof SEALED_STORAGE>(model: T) => Object.keys(SEALED_STORAGE[model].columns) as Array<keyof (typeof SEALED_STORAGE)[T]["columns"]>;
+export const SEALED_CONNECTION_COLUMNS: readonly string[] = fieldsOf("calendarConnection");
+export const SEALED_SUBSCRIPTION_COLUMNS: readonly string[] = fieldsOf("webhookSubscription");
 
 type WriteData = Record<string, unknown>;
 

@@ -1,6 +1,7 @@
 import { databaseTarget, db } from "@/lib/db/client";
 import { DatabaseUnavailableError, explainDatabaseError } from "@/lib/db/errors";
 import { pendingMigrations } from "@/lib/db/migrations";
+import { countRetiredKeyValues } from "@/lib/db/reseal";
 import { resolveDatabaseTarget } from "@/lib/db/target";
 import { jobDriverName, type JobDriverName } from "@/lib/jobs/driver";
 
@@ -15,6 +16,12 @@ export interface SystemHealth {
     error?: string;
   };
   jobs: { driver: JobDriverName };
+  /**
+   * Stored secrets sealed with a key other than ENCRYPTION_KEY (`calsync reseal`
+   * re-seals them; at 0 the retired keys can leave ENCRYPTION_KEYS_PREVIOUS), and
+   * of those, how many no configured key opens. Absent when the database is not reachable.
+   */
+  encryption?: { retiredKeyValues: number; unknownKeyValues: number };
   checkedAt: string;
 }
 
@@ -29,10 +36,12 @@ export async function checkSystemHealth(): Promise<SystemHealth> {
     const pending = await pendingMigrations((sql) => client.$queryRawUnsafe(sql));
     const latencyMs = Math.round(performance.now() - started);
     const applied = pending.length === 0;
+    const sealed = applied ? await countRetiredKeyValues() : null;
     return {
       status: applied ? "ok" : "unhealthy",
       database: { kind, reachable: true, migrations: { applied, pending }, latencyMs },
       jobs,
+      ...(sealed ? { encryption: { retiredKeyValues: sealed.retired, unknownKeyValues: sealed.unknownKey } } : {}),
       checkedAt,
     };
   } catch (err) {

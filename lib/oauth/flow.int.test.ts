@@ -6,6 +6,7 @@ import { fetchTrustingCa } from "@/e2e/emulator/trust";
 import type { Emulator } from "@/e2e/emulator/server";
 import { installJobSender } from "@/lib/jobs/dispatch";
 import type { FollowUp } from "@/lib/jobs/catalog";
+import { disconnectConnection } from "@/lib/connections/disconnect";
 import { finishConnect, startConnect } from "./flow";
 import { stateCookieName } from "./state";
 
@@ -126,6 +127,45 @@ describe.each(["google", "microsoft"] as const)("%s connect callback", (provider
     flow = await start(second, provider);
     expect(await callback(second, provider, await consent(flow.authUrl, { email: account.email }, consentFetch(provider)), flow.stateCookie)).toBe("already_connected_elsewhere");
     expect(await db.calendarConnection.count({ where: { organizationId: second.viewer.organizationId } })).toBe(0);
+  });
+
+  it("connecting an account disconnected in organization A in organization B leaves A's history in place", async () => {
+    const first = await signIn(`history-a-${provider}@calsync.test`);
+    const second = await signIn(`history-b-${provider}@calsync.test`);
+    const db = await database.db();
+    await db.calendarConnection.updateMany({ where: { provider, status: { not: "revoked" } }, data: { status: "revoked" } });
+    let flow = await start(first, provider);
+    expect(await callback(first, provider, await consent(flow.authUrl, { email: account.email }, consentFetch(provider)), flow.stateCookie)).toBe("connected");
+    const organizationA = first.viewer.organizationId;
+    const connectionA = await db.calendarConnection.findFirstOrThrow({ where: { organizationId: organizationA, provider } });
+    const calendarsA = await db.calendar.findMany({ where: { connectionId: connectionA.id }, select: { id: true }, orderBy: { id: "asc" } });
+    const calendarId = calendarsA[0]!.id;
+    const run = await db.syncRun.create({ data: { organizationId: organizationA, calendarId, trigger: "initial", mode: "full", status: "succeeded" } });
+    const subscription = await db.webhookSubscription.create({
+      data: { organizationId: organizationA, connectionId: connectionA.id, calendarId, provider, externalId: `history-${provider}-${connectionA.id}`, secretHash: "x", status: "stopped" },
+    });
+    const event = await db.webhookEvent.create({
+      data: { organizationId: organizationA, subscriptionId: subscription.id, calendarId, provider, externalId: subscription.externalId, headers: {}, status: "processed" },
+    });
+    await disconnectConnection(connectionA.id, organizationA);
+
+    flow = await start(second, provider);
+    expect(await callback(second, provider, await consent(flow.authUrl, { email: account.email }, consentFetch(provider)), flow.stateCookie)).toBe("connected");
+
+    // B has a row of its own; A's row, calendars, subscription, runs and webhook log are untouched.
+    const connectionB = await db.calendarConnection.findFirstOrThrow({ where: { organizationId: second.viewer.organizationId, provider } });
+    expect(connectionB.id).not.toBe(connectionA.id);
+    expect(connectionB.status).toBe("active");
+    expect(await db.calendarConnection.findUniqueOrThrow({ where: { id: connectionA.id } })).toMatchObject({ organizationId: organizationA, status: "revoked" });
+    expect(await db.calendar.findMany({ where: { connectionId: connectionA.id, organizationId: organizationA }, select: { id: true }, orderBy: { id: "asc" } })).toEqual(calendarsA);
+    expect(await db.syncRun.findUniqueOrThrow({ where: { id: run.id } })).toMatchObject({ organizationId: organizationA, calendarId });
+    expect(await db.webhookSubscription.findUniqueOrThrow({ where: { id: subscription.id } })).toMatchObject({ organizationId: organizationA, connectionId: connectionA.id });
+    expect(await db.webhookEvent.findUniqueOrThrow({ where: { id: event.id } })).toMatchObject({ organizationId: organizationA, subscriptionId: subscription.id, calendarId });
+
+    // Live in B now: A cannot take it back while B has it.
+    flow = await start(first, provider);
+    expect(await callback(first, provider, await consent(flow.authUrl, { email: account.email }, consentFetch(provider)), flow.stateCookie)).toBe("already_connected_elsewhere");
+    expect((await db.calendarConnection.findUniqueOrThrow({ where: { id: connectionA.id } })).status).toBe("revoked");
   });
 
   it("reports consent denied", async () => {

@@ -1,4 +1,5 @@
 import { db } from "@/lib/db/client";
+import { rawQuery } from "@/lib/db/raw";
 import { logger } from "@/lib/log";
 import { providerBreakers } from "@/lib/providers/breaker";
 import { ProviderError, isProviderError } from "@/lib/providers/errors";
@@ -13,24 +14,70 @@ import { providerFor, type CalendarProvider } from "@/lib/providers";
 /** Refresh when less than this is left, so a long sync does not run into expiry. */
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 
-const inFlight = new Map<string, Promise<string>>();
+const inFlight = new Map<string, Promise<RememberedToken>>();
+
+interface RememberedToken {
+  token: string;
+  /** The row's access_token_expires_at when it was read: the stamp checked on every use. */
+  expiresAt: Date;
+}
 
 /**
  * Tokens read or refreshed in the last few seconds: a sync calls the provider once
- * per page, and without this every page re-read the connection row. Short-lived, so
- * a connection disconnected or revoked elsewhere stops being used within seconds.
+ * per page, and without this every page re-read (and decrypted) the connection row.
+ *
+ * Every process has its own, and a disconnect, revocation or reconnect may happen in
+ * another one, which cannot reach this memory. So a remembered token is only handed
+ * out after a cheap check of the row (one indexed lookup, nothing decrypted): still
+ * usable (not revoked, not waiting for a reconnect), still holding a token, and
+ * still the same token (its expiry unchanged: any refresh or reconnect moves it). A
+ * connection disconnected anywhere is never served from here again.
  */
-const RECENT_TTL_MS = 30_000;
-const recent = new Map<string, { token: string; usableUntil: number }>();
+export class AccessTokenCache {
+  private readonly entries = new Map<string, RememberedToken & { usableUntil: number }>();
 
-/** Drops the remembered token (the connection's tokens were replaced or removed). */
-export function forgetAccessToken(connectionId: string): void {
-  recent.delete(connectionId);
+  constructor(private readonly ttlMs = RECENT_TTL_MS) {}
+
+  remember(connectionId: string, remembered: RememberedToken): string {
+    const usableUntil = Math.min(remembered.expiresAt.getTime() - REFRESH_MARGIN_MS, Date.now() + this.ttlMs);
+    this.entries.set(connectionId, { ...remembered, usableUntil });
+    return remembered.token;
+  }
+
+  forget(connectionId: string): void {
+    this.entries.delete(connectionId);
+  }
+
+  /** The remembered token, if the connection row still stands behind it; null otherwise. */
+  async get(connectionId: string): Promise<string | null> {
+    const entry = this.entries.get(connectionId);
+    if (!entry) return null;
+    if (entry.usableUntil <= Date.now() || !(await stillCurrent(connectionId, entry.expiresAt))) {
+      this.entries.delete(connectionId);
+      return null;
+    }
+    return entry.token;
+  }
 }
 
-function remember(connectionId: string, token: string, expiresAt: Date): string {
-  recent.set(connectionId, { token, usableUntil: Math.min(expiresAt.getTime() - REFRESH_MARGIN_MS, Date.now() + RECENT_TTL_MS) });
-  return token;
+async function stillCurrent(connectionId: string, expiresAt: Date): Promise<boolean> {
+  const rows = await rawQuery({
+    name: "access-token-still-current",
+    text: `SELECT 1 AS current FROM calendar_connections
+            WHERE id = $1::uuid AND status NOT IN ('revoked', 'needs_reconnect')
+              AND access_token IS NOT NULL AND access_token_expires_at = $2`,
+    values: [connectionId, expiresAt],
+  });
+  return rows.length > 0;
+}
+
+const RECENT_TTL_MS = 30_000;
+/** This process's cache. */
+const recent = new AccessTokenCache();
+
+/** Drops the remembered token in this process (the connection's tokens were replaced or removed). */
+export function forgetAccessToken(connectionId: string): void {
+  recent.forget(connectionId);
 }
 
 export class ConnectionUnusableError extends ProviderError {
@@ -39,9 +86,9 @@ export class ConnectionUnusableError extends ProviderError {
   }
 }
 
-async function refreshUnderLock(connectionId: string, force: boolean, staleToken: string | null): Promise<string> {
+async function refreshUnderLock(connectionId: string, force: boolean, staleToken: string | null): Promise<RememberedToken> {
   const database = await db();
-  type Outcome = { token: string } | { reauthorize: string };
+  type Outcome = { remembered: RememberedToken } | { reauthorize: string };
   const outcome = await database.$transaction(
     async (tx): Promise<Outcome> => {
       await tx.$queryRaw`SELECT id FROM calendar_connections WHERE id = ${connectionId}::uuid FOR UPDATE`;
@@ -55,8 +102,8 @@ async function refreshUnderLock(connectionId: string, force: boolean, staleToken
       }
       // Someone else refreshed while we waited for the lock.
       const fresh = connection.accessTokenExpiresAt && connection.accessTokenExpiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS;
-      if (connection.accessToken && fresh && (!force || connection.accessToken !== staleToken)) {
-        return { token: connection.accessToken };
+      if (connection.accessToken && connection.accessTokenExpiresAt && fresh && (!force || connection.accessToken !== staleToken)) {
+        return { remembered: { token: connection.accessToken, expiresAt: connection.accessTokenExpiresAt } };
       }
       if (!connection.refreshToken) return { reauthorize: "no refresh token was granted" };
       try {
@@ -72,7 +119,7 @@ async function refreshUnderLock(connectionId: string, force: boolean, staleToken
             lastError: null,
           },
         });
-        return { token: tokens.accessToken };
+        return { remembered: { token: tokens.accessToken, expiresAt: tokens.expiresAt } };
       } catch (err) {
         if (isProviderError(err, "reauthorization_required")) return { reauthorize: err.message };
         throw err;
@@ -81,17 +128,24 @@ async function refreshUnderLock(connectionId: string, force: boolean, staleToken
     // A token endpoint round trip happens inside; allow for a slow provider.
     { timeout: 30_000, maxWait: 30_000 },
   );
-  if ("token" in outcome) return outcome.token;
+  if ("remembered" in outcome) return outcome.remembered;
   await markNeedsReconnect(connectionId, outcome.reauthorize);
   throw new ConnectionUnusableError(`access was revoked or expired (${outcome.reauthorize}); reconnect the account`);
 }
 
-/** A usable access token for the connection, refreshed if it is close to expiry (or `force`). */
-export async function accessTokenFor(connectionId: string, options: { force?: boolean; staleToken?: string | null } = {}): Promise<string> {
-  if (options.force) recent.delete(connectionId);
+/**
+ * A usable access token for the connection, refreshed if it is close to expiry (or
+ * `force`). `cache` is this process's unless a test stands in for another process.
+ */
+export async function accessTokenFor(
+  connectionId: string,
+  options: { force?: boolean; staleToken?: string | null; cache?: AccessTokenCache } = {},
+): Promise<string> {
+  const cache = options.cache ?? recent;
+  if (options.force) cache.forget(connectionId);
   else {
-    const cached = recent.get(connectionId);
-    if (cached && cached.usableUntil > Date.now()) return cached.token;
+    const cached = await cache.get(connectionId);
+    if (cached !== null) return cached;
   }
   const database = await db();
   if (!options.force) {
@@ -102,17 +156,14 @@ export async function accessTokenFor(connectionId: string, options: { force?: bo
     if (!connection) throw new ProviderError("not_found", "connection no longer exists");
     if (connection.status === "needs_reconnect" || connection.status === "revoked") throw new ConnectionUnusableError("the connection needs to be reconnected");
     if (connection.accessToken && connection.accessTokenExpiresAt && connection.accessTokenExpiresAt.getTime() - Date.now() > REFRESH_MARGIN_MS) {
-      return remember(connectionId, connection.accessToken, connection.accessTokenExpiresAt);
+      return cache.remember(connectionId, { token: connection.accessToken, expiresAt: connection.accessTokenExpiresAt });
     }
   }
   const pending = inFlight.get(connectionId);
-  if (pending) return pending;
-  const refresh = refreshUnderLock(connectionId, options.force ?? false, options.staleToken ?? null)
-    // Refreshed tokens live an hour or more; remembering one for the short TTL is safe.
-    .then((token) => remember(connectionId, token, new Date(Date.now() + RECENT_TTL_MS + REFRESH_MARGIN_MS)))
-    .finally(() => inFlight.delete(connectionId));
+  if (pending) return (await pending).token;
+  const refresh = refreshUnderLock(connectionId, options.force ?? false, options.staleToken ?? null).finally(() => inFlight.delete(connectionId));
   inFlight.set(connectionId, refresh);
-  return refresh;
+  return cache.remember(connectionId, await refresh);
 }
 
 /**
@@ -178,7 +229,7 @@ export function onAccessLost(listener: AccessLostListener): () => void {
  * relying on its push (the provider will not deliver to a revoked grant).
  */
 export async function markNeedsReconnect(connectionId: string, reason: string): Promise<void> {
-  recent.delete(connectionId);
+  recent.forget(connectionId);
   const database = await db();
   const connection = await database.calendarConnection.update({
     where: { id: connectionId },

@@ -129,6 +129,14 @@ export interface CodeExchange {
   redirectUri: string;
 }
 
+/**
+ * What disconnecting does to the grant at the provider. "endpoint": the provider
+ * has a revocation endpoint and `revokeGrant` ends the grant (refresh and access
+ * tokens). "self_service": it has none for a delegated grant; the person removes
+ * the app's access themselves at one of `places`.
+ */
+export type GrantRevocation = { kind: "endpoint" } | { kind: "self_service"; places: ReadonlyArray<{ label: string; url: string }> };
+
 export interface CalendarProvider {
   readonly name: ProviderName;
   /** Human name for messages ("Google", "Microsoft"). */
@@ -142,6 +150,7 @@ export interface CalendarProvider {
   readonly renewal: "replace" | "extend";
   /** Longest lifetime worth asking for. */
   readonly maxPushLifetimeMs: number;
+  readonly revocation: GrantRevocation;
 
   /** Consent URL: offline access, consent prompt, calendar read scopes, PKCE S256. */
   authorizationUrl(request: AuthorizationRequest): string;
@@ -149,6 +158,12 @@ export interface CalendarProvider {
   exchangeCode(exchange: CodeExchange): Promise<{ tokens: ProviderTokens; identity: ProviderIdentity }>;
   /** ProviderError("reauthorization_required") on invalid_grant. Microsoft returns a rotated refresh token. */
   refreshTokens(refreshToken: string): Promise<ProviderTokens>;
+  /**
+   * Ends the grant the token (preferably the refresh token) belongs to. "unsupported"
+   * when revocation is "self_service". A token already revoked or expired counts as
+   * revoked; other failures throw ProviderError.
+   */
+  revokeGrant(token: string): Promise<"revoked" | "unsupported">;
   /** The required scopes missing from a grant (empty when all were granted). */
   missingScopes(granted: string[]): string[];
 

@@ -15,14 +15,38 @@ export interface ReplaySelection {
   status?: "dead" | "failed";
 }
 
+export interface ReplayOptions {
+  /** Cap for a selection by status; REPLAY_BATCH_SIZE unless a test wants a smaller one. */
+  batchSize?: number;
+}
+
 /** Enough for a page of a console selection; a whole backlog is selected by status instead. */
 export const MAX_REPLAY_IDS = 1_000;
+
+/**
+ * Most events one replay by status resets: each one brings a sync request, and one
+ * request must not reset (and dispatch for) a backlog of any size. The oldest go
+ * first; the caller asks again for the rest (`replayableCount` says how many).
+ */
+export const REPLAY_BATCH_SIZE = 500;
+
+function replayableStatus(status: ReplaySelection["status"]) {
+  return status ? status : { in: ["dead" as const, "failed" as const] };
+}
+
+/** How many events of `organizationId` a replay by this status would still reset. */
+export async function replayableCount(organizationId: string, status?: ReplaySelection["status"]): Promise<number> {
+  const database = await db();
+  return database.webhookEvent.count({ where: { organizationId, status: replayableStatus(status) } });
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Resets the selected events of `organizationId` (attempts 0, status pending, no
- * error, no scheduled retry) and asks for one sync per affected calendar. A Graph
+ * error, no scheduled retry) and asks for one sync per affected calendar. A
+ * selection by status alone resets at most `batchSize` (REPLAY_BATCH_SIZE) of them,
+ * oldest first. A Graph
  * notification names the mailbox, not a calendar: it brings every synced calendar
  * of its subscription's connection. Throws invalid (400) for a malformed selection.
  *
@@ -30,7 +54,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * pending like any unsynced notification, and start-up recovery or the next
  * covering sync (the poll) processes them.
  */
-export async function replayWebhookEvents(organizationId: string, selection: ReplaySelection): Promise<{ replayed: number }> {
+export async function replayWebhookEvents(organizationId: string, selection: ReplaySelection, options: ReplayOptions = {}): Promise<{ replayed: number }> {
   if (selection.status !== undefined && selection.status !== "dead" && selection.status !== "failed") {
     throw invalid("only dead or failed events can be replayed", { status: "expected dead or failed" });
   }
@@ -41,12 +65,20 @@ export async function replayWebhookEvents(organizationId: string, selection: Rep
   }
 
   const database = await db();
+  let ids = selection.ids;
+  if (ids === undefined) {
+    const oldest = await database.webhookEvent.findMany({
+      where: { organizationId, status: replayableStatus(selection.status) },
+      orderBy: [{ receivedAt: "asc" }, { id: "asc" }],
+      take: options.batchSize ?? REPLAY_BATCH_SIZE,
+      select: { id: true },
+    });
+    ids = oldest.map((event) => event.id);
+    if (ids.length === 0) return { replayed: 0 };
+  }
   const reset = await database.webhookEvent.updateManyAndReturn({
-    where: {
-      organizationId,
-      status: selection.status ? selection.status : { in: ["dead", "failed"] },
-      ...(selection.ids ? { id: { in: selection.ids } } : {}),
-    },
+    // The status again: an event picked above may have moved on meanwhile.
+    where: { organizationId, status: replayableStatus(selection.status), id: { in: ids } },
     data: { status: "pending", attempts: 0, error: null, nextAttemptAt: null, processedAt: null },
     select: { calendarId: true, subscriptionId: true, provider: true },
   });

@@ -9,7 +9,8 @@ export const usage = `Usage: npm run calsync -- health-check [--json] [--organiz
 
 Checks the database, then push and sync across the installation (or one
 organization): expired or expiring subscriptions, suspect ones, failing renewals
-and syncs, failed and dead webhook events, connections to reconnect.
+and syncs, failed and dead webhook events, connections to reconnect; and how
+many stored secrets are still sealed with a retired encryption key (reseal).
 
   --json               the whole report as JSON on stdout (for monitoring)
   --organization <id>  one organization only
@@ -42,7 +43,7 @@ export const command = defineCommand(
     }
 
     const report = await healthReport({ organizationId });
-    if (values.json) io.stdout.write(`${JSON.stringify({ ...report, database: system.database }, null, 2)}\n`);
+    if (values.json) io.stdout.write(`${JSON.stringify({ ...report, database: system.database, encryption: system.encryption }, null, 2)}\n`);
     else io.stdout.write(`${render(report, system, new Date(report.generatedAt))}\n`);
     return EXIT_FOR[report.status];
   },
@@ -55,6 +56,14 @@ function problemOf(system: SystemHealth): string | null {
   if (!system.database.reachable) return `cannot reach ${where}: ${system.database.error ?? "unknown cause"}`;
   if (!system.database.migrations.applied) return `${where} is not migrated (pending: ${system.database.migrations.pending.join(", ")}); run npm run db:migrate`;
   return null;
+}
+
+function retiredKeys(system: SystemHealth): string {
+  const sealed = system.encryption;
+  if (!sealed) return "-";
+  if (sealed.retiredKeyValues === 0) return "0";
+  const unknown = sealed.unknownKeyValues > 0 ? `, ${sealed.unknownKeyValues} under a key no longer configured` : "";
+  return `${sealed.retiredKeyValues}${unknown} (npm run calsync -- reseal)`;
 }
 
 export function render(report: HealthReport, system: SystemHealth, now: Date): string {
@@ -80,6 +89,7 @@ export function render(report: HealthReport, system: SystemHealth, now: Date): s
       ["failed / dead events", `${report.failures.failedEvents} / ${report.failures.deadEvents}`],
       ["failed sync runs (24 h)", String(report.failures.failedRuns24h)],
       ["suspect subscriptions", String(report.suspectSubscriptions)],
+      ["sealed with a retired key", retiredKeys(system)],
     ]),
   ];
   if (report.connections.length > 0) {

@@ -18,6 +18,7 @@ export const COMMANDS: Entry[] = [
   { name: "cleanup-events", summary: "delete webhook events older than a given age, in batches", load: () => import("./cleanup-events") },
   { name: "doctor", summary: "check a deployment's settings and print what to register with Google and Microsoft", load: () => import("./doctor") },
   { name: "resync", summary: "sync a calendar or a connection's calendars now, in this process", load: () => import("./resync") },
+  { name: "reseal", summary: "re-encrypt sealed values with the current key, so a retired key can be dropped (--dry-run counts)", load: () => import("./reseal") },
 ];
 
 export function overview(): string {

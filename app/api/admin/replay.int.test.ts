@@ -6,6 +6,7 @@ import { installJobSender } from "@/lib/jobs/dispatch";
 import { insertEvents, seedAdminFixture, type AdminFixture, type EventSeed } from "@/scripts/test/admin";
 import { POST as replayOne } from "@/app/api/admin/webhook-events/[id]/replay/route";
 import { POST as replayMany } from "@/app/api/admin/webhook-events/replay/route";
+import { REPLAY_BATCH_SIZE } from "@/lib/webhooks/replay";
 
 // Replays from the console: one event, a chosen set, or every dead one, always of
 // the caller's organization. What a replay does to an event is lib/webhooks'
@@ -68,7 +69,7 @@ describe("POST /api/admin/webhook-events/:id/replay", () => {
     dispatched.length = 0;
     const response = await replayOne(post(`/api/admin/webhook-events/${dead}/replay`, admin), params(dead!));
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ replayed: 1 });
+    expect(await response.json()).toEqual({ replayed: 1, remaining: 0 });
     expect(await statusOf(dead!)).toBe("pending");
     expect(dispatched.some((job) => job.name === "calendar/sync.requested" && job.data.calendarId === fixture.google.calendarId)).toBe(true);
   });
@@ -93,9 +94,10 @@ describe("POST /api/admin/webhook-events/replay", () => {
     const [deadA, deadB, failed, processed] = await seed(["dead", "dead", "failed", "processed"]);
     const response = await replayMany(post("/api/admin/webhook-events/replay", owner, { status: "dead" }), none);
     expect(response.status).toBe(200);
-    const { replayed } = (await response.json()) as { replayed: number };
+    const { replayed, remaining } = (await response.json()) as { replayed: number; remaining: number };
     // Dead ones left over from the tests above count too; at least these two.
     expect(replayed).toBeGreaterThanOrEqual(2);
+    expect(remaining).toBe(0);
     expect(await statusOf(deadA!)).toBe("pending");
     expect(await statusOf(deadB!)).toBe("pending");
     expect(await statusOf(failed!)).toBe("failed");
@@ -109,10 +111,29 @@ describe("POST /api/admin/webhook-events/replay", () => {
     const [failed, dead] = await seed(["failed", "dead"]);
     const response = await replayMany(post("/api/admin/webhook-events/replay", admin, { ids: [failed, theirDeadId] }), none);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ replayed: 1 });
+    expect(await response.json()).toEqual({ replayed: 1, remaining: 0 });
     expect(await statusOf(failed!)).toBe("pending");
     expect(await statusOf(dead!)).toBe("dead");
     expect(await statusOf(theirDeadId)).toBe("dead");
+  });
+
+  it("replays a backlog larger than one batch a batch per request, oldest first, and says how many remain", async () => {
+    const db = await database.db();
+    await db.webhookEvent.updateMany({ where: { organizationId: fixture.organizationId, status: "failed" }, data: { status: "processed" } });
+    const backlog = REPLAY_BATCH_SIZE + 7;
+    const ids = await seed(Array.from({ length: backlog }, () => "failed" as const));
+    const failedCount = () => db.webhookEvent.count({ where: { organizationId: fixture.organizationId, status: "failed" } });
+
+    const first = await replayMany(post("/api/admin/webhook-events/replay", admin, { status: "failed" }), none);
+    expect(await first.json()).toEqual({ replayed: REPLAY_BATCH_SIZE, remaining: 7 });
+    expect(await failedCount()).toBe(7);
+    // seed() dates its rows newest first: the 7 left are the newest ones.
+    for (const id of ids.slice(0, 7)) expect(await statusOf(id)).toBe("failed");
+    expect(await statusOf(theirDeadId)).toBe("dead");
+
+    const second = await replayMany(post("/api/admin/webhook-events/replay", admin, { status: "failed" }), none);
+    expect(await second.json()).toEqual({ replayed: 7, remaining: 0 });
+    expect(await failedCount()).toBe(0);
   });
 
   it("is 400 without a selection, with a bad one, or with a body that is not JSON; 415 for a form body", async () => {

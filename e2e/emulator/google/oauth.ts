@@ -195,9 +195,13 @@ function tokenResponse(services: EmulatorServices, issued: IssuedTokens, clientI
 
 async function revoke(ctx: RequestContext, services: EmulatorServices): Promise<void> {
   const form = await ctx.form();
-  const value = ctx.query("token") ?? form.get("token") ?? "";
-  // Revoking any token of a grant (access or refresh) revokes the whole grant at Google.
-  if (!services.oauth.revokeToken(value, { wholeGrant: true })) throw googleOAuthError(400, "invalid_token", "Token expired or revoked");
+  // Google documents the token as a form field (and accepts it in the query too).
+  const value = form.get("token") ?? ctx.query("token") ?? "";
+  // Revoking any token of a grant (access or refresh) revokes the whole grant at
+  // Google; a token of a grant already revoked is "expired or revoked" like an unknown one.
+  if (!services.oauth.isLiveGrantToken(value) || !services.oauth.revokeToken(value, { wholeGrant: true })) {
+    throw googleOAuthError(400, "invalid_token", "Token expired or revoked");
+  }
   ctx.sendJson(200, {});
 }
 

@@ -35,6 +35,7 @@ const DEFAULT_TOKEN_LIFETIME_MS = 60 * 60 * 1000;
 const DEFAULT_PAGE_SIZE = 250;
 const MAX_PAGE_SIZE = 2500;
 const CALENDAR_LIST_PAGE_SIZE = 250;
+const REVOKE_TIMEOUT_MS = 10_000;
 
 /**
  * google-auth-library retries token POSTs on 5xx and 429 by itself. A retried code
@@ -146,6 +147,7 @@ export function createGoogleProvider(settings: GoogleSettings, options: { fetch?
     pushScope: "calendar",
     renewal: "replace",
     maxPushLifetimeMs: SEVEN_DAYS_MS,
+    revocation: { kind: "endpoint" },
 
     authorizationUrl(request: AuthorizationRequest): string {
       return oauthClient(request.redirectUri).generateAuthUrl({
@@ -184,6 +186,30 @@ export function createGoogleProvider(settings: GoogleSettings, options: { fetch?
         throw googleError(error, "oauth", "token refresh");
       }
       return toProviderTokens(credentials, "token refresh");
+    },
+
+    async revokeGrant(token: string): Promise<"revoked"> {
+      // Google's documented form: POST token=<token> as a form body. Not the
+      // library's revokeToken(), which puts the token in the URL's query, where
+      // proxies and access logs keep it.
+      const fetchImpl = options.fetch ?? fetch;
+      let response: Response;
+      try {
+        response = await fetchImpl(settings.revokeUrl, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+          body: new URLSearchParams({ token }).toString(),
+          // Best-effort at disconnect: an unreachable Google must not hold the request.
+          signal: AbortSignal.timeout(REVOKE_TIMEOUT_MS),
+        });
+      } catch (cause) {
+        throw new ProviderError("unavailable", "Google revoke failed: the endpoint could not be reached", { cause });
+      }
+      if (response.ok) return "revoked";
+      const body: unknown = await response.json().catch(() => null);
+      // 400 invalid_token: already revoked or expired, which is what we wanted.
+      if (response.status === 400 && (body as { error?: unknown } | null)?.error === "invalid_token") return "revoked";
+      throw googleHttpError({ status: response.status, body, retryAfter: response.headers.get("retry-after") }, "oauth", "revoke");
     },
 
     missingScopes(granted: string[]): string[] {

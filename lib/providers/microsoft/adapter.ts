@@ -88,6 +88,16 @@ export function createMicrosoftProvider(settings: MicrosoftSettings, options: { 
     pushScope: "account",
     renewal: "extend",
     maxPushLifetimeMs: MAX_PUSH_LIFETIME_MS,
+    // The identity platform has no endpoint that revokes one app's delegated grant
+    // for the user (revokeSignInSessions ends every session of the user, and needs
+    // User.ReadWrite.All); the person removes the app's access themselves.
+    revocation: {
+      kind: "self_service",
+      places: [
+        { label: "work or school account: My Apps", url: "https://myapps.microsoft.com" },
+        { label: "personal account: privacy settings", url: "https://account.microsoft.com/privacy" },
+      ],
+    },
 
     authorizationUrl(request) {
       return microsoftAuthorizationUrl(settings, request);
@@ -113,6 +123,10 @@ export function createMicrosoftProvider(settings: MicrosoftSettings, options: { 
       // Microsoft rotates refresh tokens: the response carries a new one to store.
       const { tokens } = await requestTokens(settings, { grant_type: "refresh_token", refresh_token: refreshToken }, fetchImpl, "token refresh");
       return tokens;
+    },
+
+    async revokeGrant() {
+      return "unsupported" as const;
     },
 
     missingScopes(granted) {
