@@ -175,7 +175,7 @@ describe("every route under app/api", () => {
   });
 
   it("the connect flow's start gives a stranger no hint of A's account", async () => {
-    const { startConnect } = await import("@/lib/oauth/flow");
+    const { startConnect } = await import("@/lib/connections/flow");
     const response = await startConnect(request(`/api/oauth/google/start?connection=${fixture.google.connectionId}`, { cookie: stranger.cookie }), "google");
     expect(response.headers.get("location") ?? "").not.toContain("alice-orga");
   });

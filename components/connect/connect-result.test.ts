@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CONNECT_RESULTS } from "@/lib/oauth/results";
+import { CONNECT_RESULTS } from "@/lib/connections/results";
 import { connectResultToast, withoutConnectResult } from "./connect-result";
 
 describe("connectResultToast", () => {

@@ -1,4 +1,4 @@
-import { CONNECT_RESULTS, isConnectResult } from "@/lib/oauth/results";
+import { CONNECT_RESULTS, isConnectResult } from "@/lib/connections/results";
 
 export interface ConnectResultToast {
   tone: "success" | "error";

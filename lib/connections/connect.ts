@@ -2,7 +2,7 @@ import { db } from "@/lib/db/client";
 import { isUniqueViolation } from "@/lib/db/errors";
 import { dispatch } from "@/lib/jobs/dispatch";
 import { logger } from "@/lib/log";
-import type { ConnectResult } from "@/lib/oauth/results";
+import type { ConnectResult } from "@/lib/connections/results";
 import { forgetAccessToken, withAccessToken } from "@/lib/oauth/tokens";
 import { isProviderError } from "@/lib/providers/errors";
 import { providerFor } from "@/lib/providers";

@@ -1,6 +1,6 @@
 import { publicBaseUrl, type Env } from "@/lib/config";
 import { SIGN_IN_SCOPES, signInCallbackPath } from "@/lib/auth/options";
-import { redirectUriFor } from "@/lib/oauth/flow";
+import { redirectUriFor } from "@/lib/connections/flow";
 import { providerSettings } from "@/lib/providers/config";
 import { GOOGLE_SCOPES } from "@/lib/providers/google/adapter";
 import { MICROSOFT_SCOPES } from "@/lib/providers/microsoft/oauth";

@@ -130,7 +130,7 @@ export async function serveRoutes(routes: Record<string, Handler>): Promise<{ ur
  * (start, the emulator's consent page, callback). Returns the connection id.
  */
 export async function connectAccount(emu: Emulator, person: SignedIn, provider: "google" | "microsoft", email: string): Promise<string> {
-  const { startConnect, finishConnect } = await import("@/lib/oauth/flow");
+  const { startConnect, finishConnect } = await import("@/lib/connections/flow");
   const { stateCookieName } = await import("@/lib/oauth/state");
   const { consent } = await import("@/e2e/emulator/consent-client");
   const started = await startConnect(request(`/api/oauth/${provider}/start`, { cookie: person.cookie }), provider);

@@ -1,4 +1,4 @@
-import { startConnect } from "@/lib/oauth/flow";
+import { startConnect } from "@/lib/connections/flow";
 
 export const dynamic = "force-dynamic";
 export const GET = (request: Request) => startConnect(request, "google");

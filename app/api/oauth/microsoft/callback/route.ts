@@ -1,4 +1,4 @@
-import { finishConnect } from "@/lib/oauth/flow";
+import { finishConnect } from "@/lib/connections/flow";
 
 export const dynamic = "force-dynamic";
 export const GET = (request: Request) => finishConnect(request, "microsoft");

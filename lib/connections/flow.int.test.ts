@@ -8,7 +8,7 @@ import { installJobSender } from "@/lib/jobs/dispatch";
 import type { FollowUp } from "@/lib/jobs/catalog";
 import { disconnectConnection } from "@/lib/connections/disconnect";
 import { finishConnect, startConnect } from "./flow";
-import { stateCookieName } from "./state";
+import { stateCookieName } from "@/lib/oauth/state";
 
 // Both connect callbacks against the emulator: the real adapters, the real consent
 // page, the real database. Background jobs are captured, not run: this file is

@@ -9,7 +9,7 @@ import { logger } from "@/lib/log";
 import { providerFor } from "@/lib/providers";
 import type { ProviderName } from "@/lib/providers/port";
 import type { ConnectResult } from "./results";
-import { STATE_TTL_MS, beginAuthorization, consumeAuthorization, stateCookieName } from "./state";
+import { STATE_TTL_MS, beginAuthorization, consumeAuthorization, stateCookieName } from "@/lib/oauth/state";
 
 // The connect flow's two route handlers, shared by both providers: the route files
 // under app/api/oauth/<provider>/ only name their provider.
