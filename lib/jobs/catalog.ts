@@ -9,6 +9,10 @@ import type { SyncTrigger } from "@/lib/db/generated/enums";
 // The schema's enum is the one list of triggers (sync_runs.trigger stores it).
 export type { SyncTrigger };
 
+/** Graph's lifecycle notifications (Google has no equivalent): the one list, used by the job and the webhook route. */
+export const LIFECYCLE_EVENTS = ["reauthorizationRequired", "subscriptionRemoved", "missed"] as const;
+export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
+
 export interface JobPayloads {
   /** Sync one calendar (incremental unless `mode` says full). */
   "calendar/sync.requested": { organizationId: string; calendarId: string; trigger: SyncTrigger; mode?: "incremental" | "full" };
@@ -18,7 +22,7 @@ export interface JobPayloads {
   "subscription/lifecycle": {
     organizationId: string;
     subscriptionId: string;
-    lifecycleEvent: "reauthorizationRequired" | "subscriptionRemoved" | "missed";
+    lifecycleEvent: LifecycleEvent;
   };
 }
 

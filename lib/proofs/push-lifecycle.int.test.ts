@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Emulator } from "@/e2e/emulator/server";
-import { REPLACED_GRACE_MS, renewSubscription, stopSubscription } from "@/lib/subscriptions/lifecycle";
+import { REPLACED_ID_GRACE_MS } from "@/lib/subscriptions/identity";
+import { renewSubscription, stopSubscription } from "@/lib/subscriptions/lifecycle";
 import { connectAccount, serveRoutes, signIn, startAppEmulator, stopAppEmulator, serveWebhookRoutes } from "@/scripts/test/app";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { JobPump } from "@/scripts/test/proofs";
@@ -75,7 +76,7 @@ describe("a subscription stopped here while the provider keeps it", () => {
 
   it("once the grace period for deliveries in flight is over, acknowledges its deliveries as retired without storing or acting on them", async () => {
     const db = await database.db();
-    await db.webhookSubscription.update({ where: { id: subscriptionId }, data: { updatedAt: new Date(Date.now() - REPLACED_GRACE_MS - 60_000) } });
+    await db.webhookSubscription.update({ where: { id: subscriptionId }, data: { updatedAt: new Date(Date.now() - REPLACED_ID_GRACE_MS - 60_000) } });
     const before = await db.webhookEvent.count({ where: { subscriptionId } });
     const calendar = await db.calendar.findFirstOrThrow({ where: { organizationId, isPrimary: true } });
     await emu.control.clearDeliveries();

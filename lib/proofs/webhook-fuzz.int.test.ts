@@ -6,7 +6,7 @@ import { POST as googleRoute } from "@/app/api/webhooks/google/route";
 import { POST as lifecycleRoute } from "@/app/api/webhooks/microsoft/lifecycle/route";
 import { POST as graphRoute } from "@/app/api/webhooks/microsoft/route";
 import { installJobSender } from "@/lib/jobs/dispatch";
-import type { FollowUp } from "@/lib/jobs/catalog";
+import { LIFECYCLE_EVENTS, type FollowUp } from "@/lib/jobs/catalog";
 import { GOOGLE_BODY_LIMIT, GRAPH_BODY_LIMIT } from "@/lib/http/body";
 import { HANDOFF_WINDOW_MS } from "@/lib/webhooks/handoff";
 import { serveRoutes } from "@/scripts/test/app";
@@ -302,7 +302,6 @@ const googleCase: fc.Arbitrary<Case> = fc
 
 // ---- Graph ------------------------------------------------------------------------
 
-const LIFECYCLE_EVENTS = ["reauthorizationRequired", "subscriptionRemoved", "missed"] as const;
 
 /** One item of a Graph batch, from well-formed and verifiable to nonsense. */
 const graphItem = (route: "graph" | "lifecycle") =>

@@ -3,7 +3,8 @@ import { publicBaseUrl } from "@/lib/config";
 import { db } from "@/lib/db/client";
 import type { JobPayloads, FollowUp, HandlerResult } from "@/lib/jobs/catalog";
 import { logger } from "@/lib/log";
-import { randomToken, sha256Hex } from "@/lib/oauth/pkce";
+import { randomToken } from "@/lib/oauth/pkce";
+import { secretHash as hashOfSecret } from "@/lib/subscriptions/identity";
 import { withAccessToken } from "@/lib/oauth/tokens";
 import { isProviderError } from "@/lib/providers/errors";
 import { providerFor } from "@/lib/providers";
@@ -18,8 +19,6 @@ import type { CalendarProvider, PushChannel } from "@/lib/providers/port";
 
 /** Renew what expires within this margin. */
 export const RENEWAL_MARGIN_MS = 24 * 60 * 60_000;
-/** Replaced Google channels keep routing this long after being stopped (deliveries in flight). */
-export const REPLACED_GRACE_MS = 10 * 60_000;
 
 type Subscription = NonNullable<Awaited<ReturnType<typeof loadSubscription>>>;
 
@@ -64,7 +63,7 @@ async function createOne(
 ): Promise<{ holder: Holder; secret: string; secretHash: string; channel?: PushChannel; error?: unknown }> {
   const database = await db();
   const secret = randomToken(32);
-  const secretHash = sha256Hex(secret);
+  const secretHash = hashOfSecret(secret);
   const channelId = randomUUID();
   const holder: Holder = replacing
     ? {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeRawPool } from "@/lib/db/raw";
 import { installJobSender } from "@/lib/jobs/dispatch";
 import type { FollowUp } from "@/lib/jobs/catalog";
-import { secretHash } from "@/lib/webhooks/redact";
+import { secretHash } from "@/lib/subscriptions/identity";
 import { seedWebhookFixture, type WebhookFixture } from "@/scripts/test/webhooks";
 import type { Emulator } from "@/e2e/emulator/server";
 import { googleCalendarApi, googleSignIn, graphClient, microsoftSignIn, startTestEmulator } from "@/e2e/emulator/test-support";

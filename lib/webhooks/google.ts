@@ -3,7 +3,8 @@ import { notFound, rateLimited, unauthorized } from "@/lib/http/errors";
 import { statementBatcher } from "@/lib/webhooks/batch";
 import type { HandOff } from "@/lib/webhooks/handoff";
 import { invalidFrom, type Intake } from "@/lib/webhooks/intake";
-import { redactHeaders, secretHash } from "@/lib/webhooks/redact";
+import { secretHash } from "@/lib/subscriptions/identity";
+import { redactHeaders } from "@/lib/webhooks/redact";
 import { knownExternalIds, REPLACED_ID_GRACE_SECONDS, replacedIdRoutes, retiredMatch, subscriptionRoutes, type RecordedStatus } from "@/lib/webhooks/routing";
 
 /**

@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { LIFECYCLE_EVENTS, type LifecycleEvent } from "@/lib/jobs/catalog";
 import { invalid } from "@/lib/http/errors";
 import { statementBatcher } from "@/lib/webhooks/batch";
 import { utf8 } from "@/lib/http/body";
 import type { HandOff } from "@/lib/webhooks/handoff";
 import { invalidFrom, type Intake } from "@/lib/webhooks/intake";
-import { redactHeaders, redactJson, secretHash } from "@/lib/webhooks/redact";
+import { secretHash } from "@/lib/subscriptions/identity";
+import { redactHeaders, redactJson } from "@/lib/webhooks/redact";
 import { knownExternalIds, REPLACED_ID_GRACE_SECONDS, replacedIdRoutes, retiredMatch, subscriptionRoutes } from "@/lib/webhooks/routing";
 import type { RecordedStatus } from "@/lib/webhooks/routing";
 
@@ -45,8 +47,6 @@ export const changeNotificationSchema = z.looseObject({
   subscriptionExpirationDateTime: z.string().max(64).optional(),
 });
 
-export const LIFECYCLE_EVENTS = ["reauthorizationRequired", "subscriptionRemoved", "missed"] as const;
-export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
 
 export const lifecycleNotificationSchema = z.looseObject({
   subscriptionId: text(256),

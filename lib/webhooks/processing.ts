@@ -1,5 +1,5 @@
 import { db, type Database } from "@/lib/db/client";
-import { retryDelayMs, type RetryPolicy, type FollowUp, type HandlerResult } from "@/lib/jobs/catalog";
+import { LIFECYCLE_EVENTS, retryDelayMs, type FollowUp, type HandlerResult, type RetryPolicy } from "@/lib/jobs/catalog";
 import { isRetryable } from "@/lib/jobs/retry";
 import { logger } from "@/lib/log";
 import { ProviderError } from "@/lib/providers/errors";
@@ -22,7 +22,6 @@ import { ProviderError } from "@/lib/providers/errors";
 // attempt is not due yet only has its error refreshed.
 
 /** Notifications that are not about calendar contents: the lifecycle job handles them, not a sync run. */
-const LIFECYCLE_CHANGE_TYPES = ["reauthorizationRequired", "subscriptionRemoved", "missed"] as const;
 
 export const DEFAULT_WEBHOOK_MAX_ATTEMPTS = 5;
 
@@ -53,7 +52,7 @@ export interface Coverage {
 /** SQL condition: event `e` is covered by a run described by the three parameters. */
 function covered(startedAt: string, calendarId: string, connectionId: string): string {
   return `e.received_at <= ${startedAt}::timestamptz
-      AND coalesce(e.change_type, '') <> ALL (ARRAY[${LIFECYCLE_CHANGE_TYPES.map((type) => `'${type}'`).join(", ")}])
+      AND coalesce(e.change_type, '') <> ALL (ARRAY[${LIFECYCLE_EVENTS.map((type) => `'${type}'`).join(", ")}])
       AND (e.calendar_id = ${calendarId}::uuid
            OR (e.calendar_id IS NULL
                AND e.subscription_id IN (SELECT s.id FROM webhook_subscriptions s WHERE s.connection_id = ${connectionId}::uuid)))`;

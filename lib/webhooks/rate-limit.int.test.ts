@@ -13,7 +13,7 @@ import {
   withFallback,
   type FailureLimiter,
 } from "@/lib/webhooks/rate-limit";
-import { secretHash } from "@/lib/webhooks/redact";
+import { secretHash } from "@/lib/subscriptions/identity";
 import { replaceWebhookSourceSettings, sourceSettings } from "@/lib/webhooks/source";
 import { seedWebhookFixture, type WebhookFixture } from "@/scripts/test/webhooks";
 import { serveWebhookRoutes } from "@/scripts/test/app";

@@ -1,12 +1,3 @@
-import { createHash } from "node:crypto";
-
-/**
- * What a subscription stores instead of its secret (channel token, clientState):
- * lowercase hex SHA-256, the form `webhook_subscriptions.secret_hash` holds.
- */
-export function secretHash(secret: string): string {
-  return createHash("sha256").update(secret, "utf8").digest("hex");
-}
 
 export const REDACTED = "[redacted]";
 

@@ -1,4 +1,5 @@
 import { rawQuery } from "@/lib/db/raw";
+import { REPLACED_ID_GRACE_MS } from "@/lib/subscriptions/identity";
 import type { WebhookProvider } from "@/lib/webhooks/metrics";
 
 /**
@@ -9,12 +10,13 @@ import type { WebhookProvider } from "@/lib/webhooks/metrics";
 export type RecordedStatus = "pending" | "ignored" | "duplicate" | "retired";
 
 /**
- * How long after `replaced_subscription_ids.stopped_at` a replaced channel or
- * subscription id still routes. Google keeps delivering on an old channel for a
- * moment after `channels.stop`, and a retry of a notification sent before the stop
- * can arrive later still.
+ * The grace period in the unit SQL compares in: how long after
+ * `replaced_subscription_ids.stopped_at` a replaced channel or subscription id still
+ * routes. Google keeps delivering on an old channel for a moment after
+ * `channels.stop`, and a retry of a notification sent before the stop can arrive
+ * later still.
  */
-export const REPLACED_ID_GRACE_SECONDS = 600;
+export const REPLACED_ID_GRACE_SECONDS = REPLACED_ID_GRACE_MS / 1000;
 
 /**
  * SQL condition: replaced-id row `alias` still routes ($grace = seconds). Shared

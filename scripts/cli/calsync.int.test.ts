@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sharedPglite } from "@/lib/db/adapter";
-import { secretHash } from "@/lib/webhooks/redact";
+import { secretHash } from "@/lib/subscriptions/identity";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { EXIT } from "./command";
 

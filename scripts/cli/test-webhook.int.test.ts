@@ -5,7 +5,7 @@ import { POST as microsoftWebhook } from "@/app/api/webhooks/microsoft/route";
 import { closeRawPool } from "@/lib/db/raw";
 import { installJobSender } from "@/lib/jobs/dispatch";
 import type { FollowUp } from "@/lib/jobs/catalog";
-import { secretHash } from "@/lib/webhooks/redact";
+import { secretHash } from "@/lib/subscriptions/identity";
 import { serveRoutes } from "@/scripts/test/app";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { EXIT } from "./command";

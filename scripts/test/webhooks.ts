@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "@/lib/db/client";
-import { secretHash } from "@/lib/webhooks/redact";
+import { secretHash } from "@/lib/subscriptions/identity";
 
 // Fixtures for the webhook integration tests: an organization with one Google and
 // one Microsoft connection, their calendars and push subscriptions, each secret
