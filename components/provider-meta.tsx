@@ -1,4 +1,4 @@
-import type { ProviderName } from "@/lib/providers/port";
+import { PROVIDER_LABELS, type ProviderName } from "@/lib/providers/port";
 import { cn } from "@/components/ui/cn";
 
 // How each provider is presented: the names people know, a mark, and one line on
@@ -16,14 +16,12 @@ export interface ProviderMeta {
 
 export const PROVIDER_META: Record<ProviderName, ProviderMeta> = {
   google: {
-    shortName: "Google",
-    productName: "Google Calendar",
+    ...PROVIDER_LABELS.google,
     syncs: "Every calendar in the Google account's calendar list, its own and those shared with it. Changes arrive through push channels.",
     dotClass: "bg-emerald-500",
   },
   microsoft: {
-    shortName: "Microsoft",
-    productName: "Outlook Calendar",
+    ...PROVIDER_LABELS.microsoft,
     syncs: "Outlook calendars of a Microsoft 365 work account or Outlook.com. Changes arrive through Microsoft Graph subscriptions.",
     dotClass: "bg-sky-600",
   },

@@ -168,7 +168,7 @@ describe("mutating routes under app/api", () => {
     await db.webhookEvent.update({ where: { id: deadEventId }, data: { status: "dead" } });
     const bulk = await call(byName("admin/webhook-events/replay"), "own origin", admin);
     expect(bulk.status).toBe(200);
-    expect(await bulk.json()).toEqual({ replayed: 1 });
+    expect(await bulk.json()).toEqual({ replayed: 1, remaining: 0 });
     expect((await call(byName("calendars/[id]"), "own origin", admin)).status).toBe(200);
     expect((await db.calendar.findUniqueOrThrow({ where: { id: fixture.google.calendarId } })).syncEnabled).toBe(false);
   });

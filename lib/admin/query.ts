@@ -5,7 +5,6 @@ import { z } from "zod";
 
 export const WEBHOOK_EVENT_STATUSES = ["pending", "processed", "ignored", "duplicate", "failed", "dead"] as const;
 export const SYNC_RUN_STATUSES = ["running", "succeeded", "failed"] as const;
-export const PROVIDER_NAMES = ["google", "microsoft"] as const;
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;

@@ -5,6 +5,7 @@ import { db } from "@/lib/db/client";
 import { localSecret } from "@/lib/local-secret";
 import { logger } from "@/lib/log";
 import { providerSettings, type ProviderSettings } from "@/lib/providers/config";
+import { PROVIDER_LABELS } from "@/lib/providers/port";
 import { recordSignIn } from "./organizations";
 import { sameOriginPath } from "./redirect";
 
@@ -102,12 +103,12 @@ export function signInProviders(settings: ProviderSettings): OAuthConfig<OidcPro
   const providers: OAuthConfig<OidcProfile>[] = [];
   if (settings.google) {
     const google = settings.google;
-    providers.push(oidcProvider("google", "Google", `${google.issuer}/.well-known/openid-configuration`, google.clientId, google.clientSecret));
+    providers.push(oidcProvider("google", PROVIDER_LABELS.google.shortName, `${google.issuer}/.well-known/openid-configuration`, google.clientId, google.clientSecret));
   }
   if (settings.microsoft) {
     const microsoft = settings.microsoft;
     providers.push(
-      oidcProvider("microsoft", "Microsoft", `${microsoft.loginBaseUrl}/${microsoft.tenant}/v2.0/.well-known/openid-configuration`, microsoft.clientId, microsoft.clientSecret),
+      oidcProvider("microsoft", PROVIDER_LABELS.microsoft.shortName, `${microsoft.loginBaseUrl}/${microsoft.tenant}/v2.0/.well-known/openid-configuration`, microsoft.clientId, microsoft.clientSecret),
     );
   }
   return providers;

@@ -4,12 +4,11 @@ import { db } from "@/lib/db/client";
 import { notFound } from "@/lib/http/errors";
 import { providerSettings } from "@/lib/providers/config";
 import { providerFor } from "@/lib/providers";
-import { PROVIDERS, type ProviderName } from "@/lib/providers/port";
+import { PROVIDER_LABELS, PROVIDERS } from "@/lib/providers/port";
 
 // Read models for the onboarding page and the dashboard. Every query takes the
 // caller's organization id; nothing here reads a tenant row without it.
 
-const DISPLAY_NAMES: Record<ProviderName, string> = { google: "Google", microsoft: "Microsoft" };
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 
 function pushSummary(subscriptions: Array<{ status: string; expiresAt: Date | null; lastNotificationAt: Date | null; suspect: boolean; updatedAt: Date }>): PushSummary {
@@ -65,7 +64,7 @@ export async function connectionSummaries(organizationId: string): Promise<Provi
       };
     }
     const configured = settings[provider] !== null;
-    return { provider, displayName: DISPLAY_NAMES[provider], configured, revocation: configured ? providerFor(provider, settings).revocation : null, connection: summary };
+    return { provider, displayName: PROVIDER_LABELS[provider].shortName, configured, revocation: configured ? providerFor(provider, settings).revocation : null, connection: summary };
   });
 }
 

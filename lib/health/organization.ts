@@ -3,7 +3,7 @@ import { HOUR_MS, fillBuckets, hourlyWindow, successRate, toNumber } from "@/lib
 import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/db/generated/client";
 import { breakerStates } from "@/lib/providers/breaker";
-import type { ProviderName } from "@/lib/providers/port";
+import { PROVIDER_LABELS, type ProviderName } from "@/lib/providers/port";
 
 export type { HealthReport, HealthStatus } from "@/lib/api/types";
 
@@ -24,7 +24,6 @@ const DAY_MS = 24 * HOUR_MS;
 // followed by nothing at all, which the poll would have noticed long since.
 const LATEST_RUN_LOOKBACK_MS = 7 * DAY_MS;
 
-const PROVIDER_LABEL: Record<ProviderName, string> = { google: "Google", microsoft: "Microsoft" };
 const RECONNECT_STATUSES: ConnectionStatus[] = ["needs_reconnect", "error"];
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 const latest = (dates: Array<Date | null | undefined>) => dates.reduce<Date | null>((best, date) => (date && (!best || date > best) ? date : best), null);
@@ -186,7 +185,7 @@ interface SubscriptionRow {
 }
 
 function subscriptionLabel(subscription: SubscriptionRow): string {
-  return `${subscription.calendar?.name ?? "All calendars"} (${subscription.connection.accountEmail}, ${PROVIDER_LABEL[subscription.provider]})`;
+  return `${subscription.calendar?.name ?? "All calendars"} (${subscription.connection.accountEmail}, ${PROVIDER_LABELS[subscription.provider].shortName})`;
 }
 
 function isLive(subscription: SubscriptionRow): boolean {
@@ -340,12 +339,12 @@ function assess(input: {
   const emailOf = new Map(input.connections.map((connection) => [connection.id, connection.accountEmail]));
 
   for (const connection of input.connections.filter((candidate) => RECONNECT_STATUSES.includes(candidate.status))) {
-    const label = `${connection.accountEmail} (${PROVIDER_LABEL[connection.provider]})`;
+    const label = `${connection.accountEmail} (${PROVIDER_LABELS[connection.provider].shortName})`;
     unhealthy.push(`${label} must be reconnected${connection.lastError ? `: ${connection.lastError}` : ""}`);
     cards.needsReconnect.push({
       id: connection.id,
       title: connection.accountEmail,
-      detail: connection.lastError ?? `${PROVIDER_LABEL[connection.provider]} access was lost`,
+      detail: connection.lastError ?? `${PROVIDER_LABELS[connection.provider].shortName} access was lost`,
       href: "/onboarding/connect-calendar",
       at: null,
     });
@@ -411,7 +410,7 @@ function assess(input: {
 
   for (const connection of input.connectionReports) {
     if (connection.breaker && connection.breaker.state !== "closed") {
-      degraded.push(`Calls to ${PROVIDER_LABEL[connection.provider]} for ${connection.accountEmail} are paused after ${plural(connection.breaker.failures, "failure")} (circuit ${connection.breaker.state.replace("_", "-")})`);
+      degraded.push(`Calls to ${PROVIDER_LABELS[connection.provider].shortName} for ${connection.accountEmail} are paused after ${plural(connection.breaker.failures, "failure")} (circuit ${connection.breaker.state.replace("_", "-")})`);
       cards.failing.push({
         id: connection.id,
         title: connection.accountEmail,

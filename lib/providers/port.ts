@@ -2,8 +2,15 @@
 // parsers in lib/webhooks) talks to Google and Microsoft through this port, so no
 // other code branches on provider. Adapters: ./google, ./microsoft; chosen in ./index.
 
-export type ProviderName = "google" | "microsoft";
-export const PROVIDERS: readonly ProviderName[] = ["google", "microsoft"] as const;
+/** Every provider calsync speaks, with the names people know it by: the one list. */
+export const PROVIDER_LABELS = {
+  google: { shortName: "Google", productName: "Google Calendar" },
+  microsoft: { shortName: "Microsoft", productName: "Outlook Calendar" },
+} as const satisfies Record<string, { shortName: string; productName: string }>;
+
+export type ProviderName = keyof typeof PROVIDER_LABELS;
+/** The providers in a fixed order (a non-empty tuple, so zod can enumerate it). */
+export const PROVIDERS = Object.keys(PROVIDER_LABELS) as [ProviderName, ...ProviderName[]];
 
 /** Tokens as a token endpoint returned them. */
 export interface ProviderTokens {

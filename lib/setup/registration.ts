@@ -4,7 +4,7 @@ import { redirectUriFor } from "@/lib/connections/flow";
 import { providerSettings } from "@/lib/providers/config";
 import { GOOGLE_SCOPES } from "@/lib/providers/google/adapter";
 import { MICROSOFT_SCOPES } from "@/lib/providers/microsoft/oauth";
-import { PROVIDERS, type ProviderName } from "@/lib/providers/port";
+import { PROVIDER_LABELS, PROVIDERS, type ProviderName } from "@/lib/providers/port";
 import { webhookUrls } from "@/lib/subscriptions/lifecycle";
 import { signInBaseUrl } from "./settings";
 
@@ -28,13 +28,13 @@ export interface ProviderRegistration {
 
 const CONSOLE: Record<ProviderName, { name: string; console: string; scopes: readonly string[]; lifecycleNotifications: boolean }> = {
   google: {
-    name: "Google",
+    name: PROVIDER_LABELS.google.shortName,
     console: "Google Cloud Console → APIs & Services: Credentials (OAuth client, Web application) and Data access (scopes)",
     scopes: GOOGLE_SCOPES,
     lifecycleNotifications: false,
   },
   microsoft: {
-    name: "Microsoft",
+    name: PROVIDER_LABELS.microsoft.shortName,
     console: "Microsoft Entra admin center → App registrations: Authentication (Web platform) and API permissions (Microsoft Graph, delegated)",
     scopes: MICROSOFT_SCOPES,
     // Graph subscriptions carry a lifecycleNotificationUrl; Google channels have none.

@@ -2,6 +2,7 @@ import { isProduction, publicBaseUrl, type Env } from "@/lib/config";
 import { EncryptionConfigError, parseKey } from "@/lib/db/encryption";
 import { jobDriverName } from "@/lib/jobs/driver";
 import { providerSettings } from "@/lib/providers/config";
+import { PROVIDER_LABELS } from "@/lib/providers/port";
 import { describeSecret, failure, isSet, ok, warning, type SetupCheck } from "./check";
 
 // Checks that read the environment alone (no network): the same rules the app
@@ -164,8 +165,8 @@ export function checkOAuthClients(env: Env): SetupCheck[] {
     if (!looksRight(clientId)) return warning(id, label, `${idVar} "${clientId}" does not look like ${expected}; secret ${secret}`, `copy ${idVar} from the client's overview page`);
     return extra() ?? ok(id, label, `${idVar} ${clientId}, ${secretVar} ${secret}${settings.sandbox ? " (ignored: sandbox is forced)" : ""}`);
   };
-  const google = client("google-client", "Google", "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", (value) => value.endsWith(".apps.googleusercontent.com"), "a Google client id (…apps.googleusercontent.com)", () => null);
-  const microsoft = client("microsoft-client", "Microsoft", "MICROSOFT_CLIENT_ID", "MICROSOFT_CLIENT_SECRET", (value) => GUID.test(value), "an application (client) id (a GUID)", () => {
+  const google = client("google-client", PROVIDER_LABELS.google.shortName, "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", (value) => value.endsWith(".apps.googleusercontent.com"), "a Google client id (…apps.googleusercontent.com)", () => null);
+  const microsoft = client("microsoft-client", PROVIDER_LABELS.microsoft.shortName, "MICROSOFT_CLIENT_ID", "MICROSOFT_CLIENT_SECRET", (value) => GUID.test(value), "an application (client) id (a GUID)", () => {
     const tenant = env.MICROSOFT_TENANT_ID?.trim();
     if (!tenant || TENANT_ALIASES.has(tenant) || GUID.test(tenant) || /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(tenant)) return null;
     return warning("microsoft-client", "Microsoft OAuth client", `MICROSOFT_TENANT_ID "${tenant}" is neither common, organizations, a tenant id nor a domain`, "set MICROSOFT_TENANT_ID to the directory (tenant) id, or unset it for common");

@@ -18,6 +18,7 @@ import type {
   PushHandle,
   PushRequest,
 } from "../port";
+import { PROVIDER_LABELS } from "../port";
 import { googleError, googleHttpError } from "./errors";
 import { toEventChange, toProviderCalendar } from "./mapping";
 
@@ -143,7 +144,7 @@ export function createGoogleProvider(settings: GoogleSettings, options: { fetch?
 
   return {
     name: "google",
-    displayName: "Google",
+    displayName: PROVIDER_LABELS.google.shortName,
     pushScope: "calendar",
     renewal: "replace",
     maxPushLifetimeMs: SEVEN_DAYS_MS,

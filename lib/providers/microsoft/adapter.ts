@@ -1,7 +1,7 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { MicrosoftSettings } from "../config";
 import { isProviderError, ProviderError } from "../errors";
-import type { CalendarProvider, ChangesPage, ChangesRequest, EventChange, ProviderCalendar, PushChannel } from "../port";
+import { PROVIDER_LABELS, type CalendarProvider, type ChangesPage, type ChangesRequest, type EventChange, type ProviderCalendar, type PushChannel } from "../port";
 import { graphFailure } from "./errors";
 import { createGraphClient } from "./graph-client";
 import { graphItemToChange, parseGraphInstant, type GraphEvent } from "./mapping";
@@ -84,7 +84,7 @@ export function createMicrosoftProvider(settings: MicrosoftSettings, options: { 
 
   return {
     name: "microsoft",
-    displayName: "Microsoft",
+    displayName: PROVIDER_LABELS.microsoft.shortName,
     pushScope: "account",
     renewal: "extend",
     maxPushLifetimeMs: MAX_PUSH_LIFETIME_MS,

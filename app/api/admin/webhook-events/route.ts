@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { PROVIDER_NAMES, WEBHOOK_EVENT_STATUSES, instant, pageQuery, searchParamsOf, statusSet } from "@/lib/admin/query";
+import { PROVIDERS } from "@/lib/providers/port";
+import { WEBHOOK_EVENT_STATUSES, instant, pageQuery, searchParamsOf, statusSet } from "@/lib/admin/query";
 import { listWebhookEvents } from "@/lib/admin/webhook-events";
 import { authorize } from "@/lib/auth/viewer";
 import { apiRoute, json, parseWith } from "@/lib/http/route";
@@ -8,7 +9,7 @@ export const dynamic = "force-dynamic";
 
 const query = z
   .object({
-    provider: z.enum(PROVIDER_NAMES).optional(),
+    provider: z.enum(PROVIDERS).optional(),
     status: statusSet(WEBHOOK_EVENT_STATUSES).optional(),
     calendarId: z.uuid().optional(),
     from: instant.optional(),
