@@ -1,4 +1,4 @@
-import type { Env } from "@/lib/config";
+import { envFlag, type Env } from "@/lib/config";
 import type { FollowUp, HandlerResult, JobHandlers, JobName, JobPayloads } from "@/lib/jobs/catalog";
 import { installJobSender } from "@/lib/jobs/dispatch";
 import { jobDriverName, type JobDriverName } from "@/lib/jobs/driver";
@@ -93,11 +93,6 @@ export type BackgroundWorkStatus =
   | { started: true; recovered: RecoveryResult | null }
   | { started: false; reason: "inngest" | "disabled" | "build" | "already-started" };
 
-function flagSet(value: string | undefined): boolean {
-  const trimmed = value?.trim().toLowerCase() ?? "";
-  return trimmed !== "" && trimmed !== "0" && trimmed !== "false";
-}
-
 /**
  * Starts what the inline driver does on its own: the cron timers, and one catch-up
  * over work a previous process acknowledged but did not finish. Under Inngest both
@@ -110,7 +105,7 @@ export async function startBackgroundWork(env: Env = process.env): Promise<Backg
   if (env.NEXT_PHASE === "phase-production-build") return { started: false, reason: "build" };
   installJobs(env);
   if (activeJobDriver() !== "inline") return { started: false, reason: "inngest" };
-  if (flagSet(env.CALSYNC_DISABLE_CRONS)) return { started: false, reason: "disabled" };
+  if (envFlag(env, "CALSYNC_DISABLE_CRONS")) return { started: false, reason: "disabled" };
   if (holder.__calsyncBackgroundStarted) return { started: false, reason: "already-started" };
   holder.__calsyncBackgroundStarted = true;
 

@@ -36,12 +36,38 @@ export function appOrigin(env: Env = process.env): string {
   return new URL(env.NEXTAUTH_URL?.trim() || publicBaseUrl(env)).origin;
 }
 
-function days(value: string | undefined, fallback: number): number {
-  const parsed = Number(value);
-  return Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
+/** What a numeric setting must be to count; anything else falls back to the default. */
+export interface NumberRule {
+  integer?: boolean;
+  /** Smallest accepted value. */
+  min?: number;
+  /** The value must be greater than this. */
+  above?: number;
+}
+
+/**
+ * A numeric setting: the variable's value when it is a number `rule` accepts, else
+ * `fallback`. Unset, empty or malformed values never stop the app (`calsync doctor`
+ * names them); every numeric variable is read through here.
+ */
+export function envNumber(env: Env, name: string, fallback: number, rule: NumberRule = {}): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const parsed = Number(raw);
+  if (!Number.isFinite(parsed)) return fallback;
+  if (rule.integer && !Number.isInteger(parsed)) return fallback;
+  if (rule.min !== undefined && parsed < rule.min) return fallback;
+  if (rule.above !== undefined && parsed <= rule.above) return fallback;
+  return parsed;
+}
+
+/** An on/off setting: on when set to anything but "", "0" or "false" (any case). */
+export function envFlag(env: Env, name: string): boolean {
+  const value = env[name]?.trim().toLowerCase() ?? "";
+  return value !== "" && value !== "0" && value !== "false";
 }
 
 /** How much of each calendar we mirror: SYNC_PAST_DAYS back (30) and SYNC_FUTURE_DAYS ahead (365). */
 export function syncHorizon(env: Env = process.env): { pastDays: number; futureDays: number } {
-  return { pastDays: days(env.SYNC_PAST_DAYS, 30), futureDays: days(env.SYNC_FUTURE_DAYS, 365) };
+  return { pastDays: envNumber(env, "SYNC_PAST_DAYS", 30, { above: 0 }), futureDays: envNumber(env, "SYNC_FUTURE_DAYS", 365, { above: 0 }) };
 }

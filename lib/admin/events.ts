@@ -1,10 +1,10 @@
 import type { AdminWebhookEvent, WebhookEventStatus } from "@/lib/api/types";
 import type { ProviderName } from "@/lib/providers/port";
+import { iso } from "@/lib/format";
 
 // How a stored notification reads in the console; shared by the events log and the
 // subscriptions list (each subscription shows its latest few).
 
-export const iso = (date: Date | null | undefined): string | null => (date ? date.toISOString() : null);
 
 export interface StoredEventRow {
   id: string;

@@ -2,7 +2,8 @@ import type { AdminSubscription, AdminSubscriptionActionResponse, SubscriptionSt
 import { db } from "@/lib/db/client";
 import { conflict, notFound, unavailable } from "@/lib/http/errors";
 import { renewSubscription, stopSubscription } from "@/lib/subscriptions/lifecycle";
-import { eventSummarySelect, iso, toAdminEvent } from "./events";
+import { iso } from "@/lib/format";
+import { eventSummarySelect, toAdminEvent } from "./events";
 
 // Push subscriptions of one organization as the console shows them, and the three
 // things an admin can do to one: renew it, register it afresh, stop it. The work

@@ -3,7 +3,7 @@ import { db } from "@/lib/db/client";
 import { conflict, notFound } from "@/lib/http/errors";
 import { requestSync } from "@/lib/sync/resync";
 import { afterCursor, decodeCursor, pageOf } from "./cursor";
-import { iso } from "./events";
+import { iso } from "@/lib/format";
 
 // Sync runs of one organization, newest first in keyset pages, and the manual
 // resync an admin asks for. Every query is scoped by organization id.

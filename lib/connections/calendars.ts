@@ -3,6 +3,7 @@ import { notFound } from "@/lib/http/errors";
 import { logger } from "@/lib/log";
 import { registerPush, stopSubscription } from "@/lib/subscriptions/lifecycle";
 import { requestSync } from "@/lib/sync/resync";
+import { errorMessage } from "@/lib/format";
 
 /**
  * Turns sync on or off for one calendar. On: push for it (where push is per
@@ -23,7 +24,7 @@ export async function setCalendarSync(organizationId: string, calendarId: string
       await requestSync(organizationId, calendarId, { full: true });
       // Best-effort and slow (a provider round trip): do not hold the request for it.
       void registerPush(calendar.connectionId, organizationId).catch((err: unknown) =>
-        logger.warn("calendar.register_failed", { calendarId, error: err instanceof Error ? err.message : String(err) }),
+        logger.warn("calendar.register_failed", { calendarId, error: errorMessage(err) }),
       );
     }
     return;

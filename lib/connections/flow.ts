@@ -10,6 +10,7 @@ import { providerFor } from "@/lib/providers";
 import type { ProviderName } from "@/lib/providers/port";
 import type { ConnectResult } from "./results";
 import { STATE_TTL_MS, beginAuthorization, consumeAuthorization, stateCookieName } from "@/lib/oauth/state";
+import { errorMessage } from "@/lib/format";
 
 // The connect flow's two route handlers, shared by both providers: the route files
 // under app/api/oauth/<provider>/ only name their provider.
@@ -117,7 +118,7 @@ export async function finishConnect(request: Request, providerName: ProviderName
     logger.info("connect.finished", { provider: providerName, result });
     return toOnboarding(providerName, result);
   } catch (err) {
-    logger.error("connect.failed", { provider: providerName, error: err instanceof Error ? err.message : String(err) });
+    logger.error("connect.failed", { provider: providerName, error: errorMessage(err) });
     return toOnboarding(providerName, "failed");
   }
 }

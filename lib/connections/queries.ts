@@ -5,11 +5,11 @@ import { notFound } from "@/lib/http/errors";
 import { providerSettings } from "@/lib/providers/config";
 import { providerFor } from "@/lib/providers";
 import { PROVIDER_LABELS, PROVIDERS } from "@/lib/providers/port";
+import { iso } from "@/lib/format";
 
 // Read models for the onboarding page and the dashboard. Every query takes the
 // caller's organization id; nothing here reads a tenant row without it.
 
-const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 
 function pushSummary(subscriptions: Array<{ status: string; expiresAt: Date | null; lastNotificationAt: Date | null; suspect: boolean; updatedAt: Date }>): PushSummary {
   if (subscriptions.length === 0) return { status: "none", expiresAt: null, lastNotificationAt: null, suspect: false };

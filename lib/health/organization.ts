@@ -4,6 +4,7 @@ import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/db/generated/client";
 import { breakerStates } from "@/lib/providers/breaker";
 import { PROVIDER_LABELS, type ProviderName } from "@/lib/providers/port";
+import { iso } from "@/lib/format";
 
 export type { HealthReport, HealthStatus } from "@/lib/api/types";
 
@@ -25,7 +26,6 @@ const DAY_MS = 24 * HOUR_MS;
 const LATEST_RUN_LOOKBACK_MS = 7 * DAY_MS;
 
 const RECONNECT_STATUSES: ConnectionStatus[] = ["needs_reconnect", "error"];
-const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 const latest = (dates: Array<Date | null | undefined>) => dates.reduce<Date | null>((best, date) => (date && (!best || date > best) ? date : best), null);
 const earliest = (dates: Array<Date | null | undefined>) => dates.reduce<Date | null>((best, date) => (date && (!best || date < best) ? date : best), null);
 const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;

@@ -51,6 +51,16 @@ export class AppError extends Error {
 
 export const ignored = (message: string) => new AppError("ignored", message);
 export const invalid = (message: string, fields?: Record<string, string>) => new AppError("invalid", message, { fields });
+
+/** Validation issues (zod's) that a caller is shown, at most: enough to fix a request, never an echo of a huge one. */
+export const MAX_REPORTED_ISSUES = 10;
+
+/** A 400 naming each bad field ("a.b": message), from a schema's issues. */
+export function invalidFromIssues(message: string, issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }>): AppError {
+  const fields: Record<string, string> = {};
+  for (const issue of issues.slice(0, MAX_REPORTED_ISSUES)) fields[issue.path.map(String).join(".") || "(root)"] = issue.message;
+  return invalid(message, fields);
+}
 export const unauthorized = (message = "verification failed") => new AppError("unauthorized", message);
 export const forbidden = (message = "not allowed") => new AppError("forbidden", message);
 export const notFound = (message = "not found") => new AppError("not_found", message);

@@ -2,7 +2,7 @@ import { NextResponse } from "next/server";
 import type { z } from "zod";
 import { logger } from "@/lib/log";
 import { readBodyLimited, utf8 } from "./body";
-import { AppError, errorResponse, invalid, toAppError } from "./errors";
+import { AppError, errorResponse, invalid, invalidFromIssues, toAppError } from "./errors";
 import { MUTATING_METHODS, refuseCrossSite, refuseNonJsonBody } from "./same-origin";
 
 // The shape of every JSON route handler: refuse cross-site writes, run, and turn
@@ -39,9 +39,7 @@ export function json<T>(body: T, init: { status?: number } = {}): NextResponse {
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const fields: Record<string, string> = {};
-  for (const issue of parsed.error.issues) fields[issue.path.join(".") || "(root)"] = issue.message;
-  throw invalid("the request is not valid", fields);
+  throw invalidFromIssues("the request is not valid", parsed.error.issues);
 }
 
 /** The body as JSON, read up to JSON_BODY_LIMIT bytes (counted as they arrive, not as declared). */

@@ -1,4 +1,4 @@
-import type { Env } from "@/lib/config";
+import { envFlag, type Env } from "@/lib/config";
 
 /**
  * Which job driver runs background work. Inngest when it is configured (a dev
@@ -8,8 +8,6 @@ import type { Env } from "@/lib/config";
 export type JobDriverName = "inngest" | "inline";
 
 export function jobDriverName(env: Env = process.env): JobDriverName {
-  const configured = [env.INNGEST_DEV, env.INNGEST_BASE_URL, env.INNGEST_SIGNING_KEY].some(
-    (value) => value !== undefined && value.trim() !== "" && value.trim() !== "0" && value.trim() !== "false",
-  );
+  const configured = ["INNGEST_DEV", "INNGEST_BASE_URL", "INNGEST_SIGNING_KEY"].some((name) => envFlag(env, name));
   return configured ? "inngest" : "inline";
 }

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
-import { isProduction, type Env } from "@/lib/config";
+import { envFlag, isProduction, type Env } from "@/lib/config";
 import { explainDatabaseError } from "@/lib/db/errors";
 import { pendingMigrations } from "@/lib/db/migrations";
 import { describeTarget, resolveDatabaseTarget } from "@/lib/db/target";
 import { jobDriverName } from "@/lib/jobs/driver";
 import { failure, isSet, ok, warning, type SetupCheck } from "./check";
+import { errorMessage } from "@/lib/format";
 
 // Checks that talk to something: the database, Inngest, Redis. Each has a short
 // timeout so a firewall that drops packets costs seconds, not minutes, and each
@@ -55,7 +56,7 @@ export function inngestApiBaseUrl(env: Env): string {
   if (isSet(env.INNGEST_BASE_URL)) return env.INNGEST_BASE_URL.trim();
   const dev = env.INNGEST_DEV?.trim();
   if (dev && /^https?:\/\//.test(dev)) return dev;
-  return dev && dev !== "0" && dev !== "false" ? INNGEST_DEV_SERVER : INNGEST_CLOUD_API;
+  return envFlag(env, "INNGEST_DEV") ? INNGEST_DEV_SERVER : INNGEST_CLOUD_API;
 }
 
 /**
@@ -100,7 +101,7 @@ export async function checkInngestReachable(env: Env): Promise<SetupCheck | null
 
 function errorCause(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+  return cause?.code ?? cause?.message ?? (errorMessage(err));
 }
 
 /** Redis when REDIS_URL is set: a PING. Unreachable is a warning (rate limits fall back to memory). */
@@ -134,7 +135,7 @@ export async function checkRedis(env: Env): Promise<SetupCheck | null> {
     if (answer !== "PONG") return warning("redis", "Redis", `${where} answered ${answer} to PING`, "check REDIS_URL points at a Redis server");
     return ok("redis", "Redis", `${where}: reachable (${elapsed(started)})`);
   } catch (err) {
-    const reason = lastError ?? (err instanceof Error ? err.message : String(err));
+    const reason = lastError ?? (errorMessage(err));
     return warning("redis", "Redis", `${where} unreachable: ${reason}; webhook rate limits fall back to per-instance memory`, "start Redis or correct REDIS_URL (or unset it)");
   } finally {
     client.disconnect();

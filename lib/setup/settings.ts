@@ -1,4 +1,4 @@
-import { isProduction, publicBaseUrl, type Env } from "@/lib/config";
+import { envFlag, isProduction, publicBaseUrl, type Env } from "@/lib/config";
 import { EncryptionConfigError, parseKey } from "@/lib/db/encryption";
 import { jobDriverName } from "@/lib/jobs/driver";
 import { providerSettings } from "@/lib/providers/config";
@@ -179,7 +179,7 @@ export function checkOAuthClients(env: Env): SetupCheck[] {
 }
 
 const SIGNING_KEY = /^signkey-[a-z0-9]+-([0-9a-f]+)$/i;
-const truthy = (value: string | undefined) => isSet(value) && value.trim() !== "0" && value.trim() !== "false";
+const truthy = (value: string | undefined) => envFlag({ value }, "value");
 
 /** Inngest's keys, read only when Inngest drives the jobs (jobDriverName decides, as the app does). */
 export function checkInngestKeys(env: Env): SetupCheck[] {

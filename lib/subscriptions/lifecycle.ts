@@ -9,6 +9,7 @@ import { withAccessToken } from "@/lib/oauth/tokens";
 import { isProviderError } from "@/lib/providers/errors";
 import { providerFor } from "@/lib/providers";
 import type { CalendarProvider, PushChannel } from "@/lib/providers/port";
+import { errorMessage } from "@/lib/format";
 
 // Push subscriptions, whole life: register, renew (Google: new channel, switch, stop
 // the old; Graph: PATCH, recreate when gone), stop, and the history of replaced ids
@@ -166,7 +167,7 @@ async function recordCreation(
     });
     return { calendarId, status: "active", subscriptionId: created.holder.id };
   }
-  const message = created.error instanceof Error ? created.error.message : String(created.error);
+  const message = errorMessage(created.error);
   await database.webhookSubscription.update({ where: { id: created.holder.id }, data: { status: "failed", lastError: message.slice(0, 500) } });
   logger.warn("subscription.register_failed", { subscriptionId: created.holder.id, error: message });
   return { calendarId, status: "failed", subscriptionId: created.holder.id, error: message };
@@ -274,7 +275,7 @@ async function replaceSubscription(subscription: Subscription, expiresAt: Date, 
 
 async function recordRenewalFailure(subscription: Subscription, err: unknown): Promise<RenewOutcome> {
   const database = await db();
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const expired = subscription.expiresAt !== null && subscription.expiresAt.getTime() <= Date.now();
   await database.webhookSubscription.update({
     where: { id: subscription.id },
@@ -290,7 +291,7 @@ async function stopAtProvider(connection: { id: string; provider: "google" | "mi
   } catch (err) {
     // Best-effort: an unstoppable channel expires on its own, and its notifications
     // no longer verify once the grace period is over.
-    logger.warn("subscription.stop_failed", { error: err instanceof Error ? err.message : String(err) });
+    logger.warn("subscription.stop_failed", { error: errorMessage(err) });
   }
 }
 

@@ -7,6 +7,7 @@ import { ProviderError, isProviderError } from "@/lib/providers/errors";
 import type { ChangesPage, ChangesRequest } from "@/lib/providers/port";
 import { markCoveredFailed, markCoveredProcessed } from "@/lib/webhooks/processing";
 import { applyPage, deleteEventsNotIn, type SyncWindow } from "./store";
+import { errorMessage } from "@/lib/format";
 
 // The sync engine: pulls a calendar's changes through the provider port and mirrors
 // them into `events`. Incremental from the stored cursor; full when there is none,
@@ -159,7 +160,7 @@ export async function syncCalendar(input: {
     if (input.trigger === "poll") await flagSilentChanges(calendar.id, calendar.connection.id, calendar.lastSyncedAt, counters);
     return { status: "succeeded", syncRunId: run.id, mode, ...counters, durationMs };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     await database.syncRun
       .update({ where: { id: run.id }, data: { ...counters, mode, status: "failed", error: message.slice(0, 1000), durationMs: Date.now() - started, finishedAt: now() } })
       .catch(() => {});

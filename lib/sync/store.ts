@@ -1,5 +1,6 @@
 import type { Database } from "@/lib/db/client";
 import type { EventChange, EventRecord } from "@/lib/providers/port";
+import { iso } from "@/lib/format";
 
 // Writes one page of changes in one transaction: a batched upsert (one statement,
 // arrays unnested server-side) and a batched delete. Unchanged rows are not
@@ -103,7 +104,6 @@ const UPSERT_SQL = `
   RETURNING (xmax = 0) AS inserted`;
 
 function columnValues(events: EventRecord[]): Array<Array<string | null>> {
-  const iso = (date: Date | null) => (date ? date.toISOString() : null);
   return [
     events.map((event) => event.providerEventId),
     events.map((event) => event.iCalUid),

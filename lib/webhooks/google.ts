@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { notFound, rateLimited, unauthorized } from "@/lib/http/errors";
+import { invalidFromIssues, notFound, rateLimited, unauthorized } from "@/lib/http/errors";
 import { statementBatcher } from "@/lib/webhooks/batch";
 import type { HandOff } from "@/lib/webhooks/handoff";
-import { invalidFrom, type Intake } from "@/lib/webhooks/intake";
+import type { Intake } from "@/lib/webhooks/intake";
 import { secretHash } from "@/lib/subscriptions/identity";
 import { redactHeaders } from "@/lib/webhooks/redact";
 import { knownExternalIds, REPLACED_ID_GRACE_SECONDS, replacedIdRoutes, retiredMatch, subscriptionRoutes, type RecordedStatus } from "@/lib/webhooks/routing";
@@ -49,7 +49,7 @@ export function parseGoogleHeaders(headers: Headers): GoogleNotification {
   const raw: Record<string, string | undefined> = {};
   for (const name of Object.keys(googleHeadersSchema.shape)) raw[name] = headers.get(name) ?? undefined;
   const parsed = googleHeadersSchema.safeParse(raw);
-  if (!parsed.success) throw invalidFrom("not a Google Calendar notification", parsed.error.issues);
+  if (!parsed.success) throw invalidFromIssues("not a Google Calendar notification", parsed.error.issues);
   const h = parsed.data;
   return {
     channelId: h["x-goog-channel-id"],

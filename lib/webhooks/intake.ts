@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { errorResponse, forbidden, invalid, toAppError, type ErrorKind } from "@/lib/http/errors";
+import { errorResponse, forbidden, toAppError, type ErrorKind } from "@/lib/http/errors";
 import { logger } from "@/lib/log";
 import { countWebhook, WEBHOOK_OUTCOMES, type WebhookOutcome, type WebhookProvider } from "@/lib/webhooks/metrics";
 import { webhookFailureLimiter } from "@/lib/webhooks/rate-limit";
@@ -126,9 +126,3 @@ function elapsed(startedAt: number): number {
   return Math.round((performance.now() - startedAt) * 10) / 10;
 }
 
-/** zod issues as `{ path: message }`, for a 400's `fields`. */
-export function invalidFrom(message: string, issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): Error {
-  const fields: Record<string, string> = {};
-  for (const issue of issues.slice(0, 10)) fields[issue.path.map(String).join(".") || "(root)"] = issue.message;
-  return invalid(message, fields);
-}

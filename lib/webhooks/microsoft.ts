@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { LIFECYCLE_EVENTS, type LifecycleEvent } from "@/lib/jobs/catalog";
-import { invalid } from "@/lib/http/errors";
+import { invalid, invalidFromIssues } from "@/lib/http/errors";
 import { statementBatcher } from "@/lib/webhooks/batch";
 import { utf8 } from "@/lib/http/body";
 import type { HandOff } from "@/lib/webhooks/handoff";
-import { invalidFrom, type Intake } from "@/lib/webhooks/intake";
+import type { Intake } from "@/lib/webhooks/intake";
 import { secretHash } from "@/lib/subscriptions/identity";
 import { redactHeaders, redactJson } from "@/lib/webhooks/redact";
 import { knownExternalIds, REPLACED_ID_GRACE_SECONDS, replacedIdRoutes, retiredMatch, subscriptionRoutes } from "@/lib/webhooks/routing";
@@ -89,7 +89,7 @@ export function parseGraphBatch(kind: GraphKind, body: Uint8Array, intake: Pick<
   }
   if (json === undefined) throw invalid("body is not JSON");
   const envelope = envelopeSchema.safeParse(json);
-  if (!envelope.success) throw invalidFrom("not a Microsoft Graph notification batch", envelope.error.issues);
+  if (!envelope.success) throw invalidFromIssues("not a Microsoft Graph notification batch", envelope.error.issues);
 
   const items: GraphItem[] = [];
   let malformed = 0;
@@ -102,7 +102,7 @@ export function parseGraphBatch(kind: GraphKind, body: Uint8Array, intake: Pick<
     } else items.push(item);
   });
   intake.count("malformed", malformed);
-  if (items.length === 0) throw invalidFrom("no notification in the batch has the expected shape", firstIssues ?? []);
+  if (items.length === 0) throw invalidFromIssues("no notification in the batch has the expected shape", firstIssues ?? []);
   return items;
 }
 

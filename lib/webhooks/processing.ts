@@ -1,3 +1,4 @@
+import { envNumber, type Env } from "@/lib/config";
 import { db, type Database } from "@/lib/db/client";
 import { LIFECYCLE_EVENTS, retryDelayMs, type FollowUp, type HandlerResult, type RetryPolicy } from "@/lib/jobs/catalog";
 import { isRetryable } from "@/lib/jobs/retry";
@@ -36,9 +37,8 @@ export const DEFAULT_WEBHOOK_MAX_ATTEMPTS = 5;
 export const WEBHOOK_EVENT_RETRY: RetryPolicy = { retries: DEFAULT_WEBHOOK_MAX_ATTEMPTS - 1, baseDelayMs: 2 * 60_000, maxDelayMs: 60 * 60_000 };
 
 /** WEBHOOK_MAX_ATTEMPTS (5): failed covering runs, counted as above, before an event is dead. */
-export function webhookMaxAttempts(env: Record<string, string | undefined> = process.env): number {
-  const parsed = Number(env.WEBHOOK_MAX_ATTEMPTS);
-  return Number.isInteger(parsed) && parsed >= 1 ? parsed : DEFAULT_WEBHOOK_MAX_ATTEMPTS;
+export function webhookMaxAttempts(env: Env = process.env): number {
+  return envNumber(env, "WEBHOOK_MAX_ATTEMPTS", DEFAULT_WEBHOOK_MAX_ATTEMPTS, { integer: true, min: 1 });
 }
 
 /** What a sync run covers: its calendar, and its connection's mailbox-wide (Graph) notifications. */

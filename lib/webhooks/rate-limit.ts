@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { envNumber, type Env } from "@/lib/config";
 import { logger } from "@/lib/log";
 
 // A budget of failed requests per source on the webhook routes. Anyone can POST to
@@ -188,12 +189,10 @@ export interface RateLimitSettings {
  * WEBHOOK_FAILURE_LIMIT (20; 0 turns it off), WEBHOOK_FAILURE_WINDOW_SECONDS (10),
  * REDIS_URL (unset: counters in memory).
  */
-export function rateLimitSettings(env: Record<string, string | undefined> = process.env): RateLimitSettings {
-  const limit = Number(env.WEBHOOK_FAILURE_LIMIT);
-  const windowSeconds = Number(env.WEBHOOK_FAILURE_WINDOW_SECONDS);
+export function rateLimitSettings(env: Env = process.env): RateLimitSettings {
   return {
-    limit: env.WEBHOOK_FAILURE_LIMIT?.trim() && Number.isInteger(limit) && limit >= 0 ? limit : 20,
-    windowMs: Number.isFinite(windowSeconds) && windowSeconds > 0 ? Math.round(windowSeconds * 1000) : 10_000,
+    limit: envNumber(env, "WEBHOOK_FAILURE_LIMIT", 20, { integer: true, min: 0 }),
+    windowMs: Math.round(envNumber(env, "WEBHOOK_FAILURE_WINDOW_SECONDS", 10, { above: 0 }) * 1000),
     redisUrl: env.REDIS_URL?.trim() || null,
   };
 }

@@ -1,3 +1,4 @@
+import { envNumber, type Env } from "@/lib/config";
 import { db } from "@/lib/db/client";
 import type { HandlerResult } from "@/lib/jobs/catalog";
 import { logger } from "@/lib/log";
@@ -17,9 +18,8 @@ export const DEFAULT_PURGE_BATCH_SIZE = 1_000;
 const DAY_MS = 24 * 60 * 60_000;
 
 /** WEBHOOK_RETENTION_DAYS (30): how long webhook events are kept. */
-export function webhookRetentionDays(env: Record<string, string | undefined> = process.env): number {
-  const parsed = Number(env.WEBHOOK_RETENTION_DAYS);
-  return Number.isFinite(parsed) && parsed > 0 ? parsed : DEFAULT_WEBHOOK_RETENTION_DAYS;
+export function webhookRetentionDays(env: Env = process.env): number {
+  return envNumber(env, "WEBHOOK_RETENTION_DAYS", DEFAULT_WEBHOOK_RETENTION_DAYS, { above: 0 });
 }
 
 export interface PurgeOptions {

@@ -1,6 +1,7 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { db } from "@/lib/db/client";
 import { invalid, notFound } from "@/lib/http/errors";
+import { errorMessage } from "@/lib/format";
 
 /**
  * Notifications as Google and Microsoft send them, for one of our own
@@ -219,7 +220,7 @@ function networkCause(err: unknown): string {
   const cause = err instanceof Error ? (err.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
   if (cause && typeof cause.code === "string") return cause.code;
   if (cause && typeof cause.message === "string") return cause.message;
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 /**

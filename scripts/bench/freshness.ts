@@ -32,6 +32,7 @@ import {
   attachBenchDatabase,
   type Distribution,
 } from "./support";
+import { errorMessage } from "@/lib/format";
 
 export type FreshnessProvider = "google" | "microsoft" | "mixed";
 
@@ -252,7 +253,7 @@ export async function runFreshness(options: FreshnessOptions): Promise<Freshness
         emu.control.updateEvent(calendar.providerCalendarId, change.probe, { summary: titleOf(change.calendar, change.sequence) }).then(
           () => {},
           (err: unknown) => {
-            change.failed = err instanceof Error ? err.message : String(err);
+            change.failed = errorMessage(err);
             pending.delete(change);
           },
         ),

@@ -16,6 +16,7 @@ import { parseArgs } from "node:util";
 import { freshnessReport, runFreshness, type FreshnessOptions, type FreshnessResult } from "./freshness";
 import { runSyncScale, syncScaleReport, type SyncScaleOptions } from "./sync-scale";
 import { isEntryPoint, nodeWithTsx, prepareBenchEnvironment, ROOT } from "./support";
+import { errorMessage } from "@/lib/format";
 
 export type BenchName = "webhooks" | "sync" | "freshness" | "proofs";
 export const BENCHES: readonly BenchName[] = ["webhooks", "sync", "freshness", "proofs"];
@@ -161,7 +162,7 @@ Database: PostgreSQL when DATABASE_URL or TEST_DATABASE_URL is set, else in-memo
         if (results.some((result) => result.observed < result.changes)) failures.push("freshness: some changes never reached the database");
       }
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       sections.push(`${name}: FAILED: ${message}`);
       failures.push(`${name}: ${message}`);
     }

@@ -3,6 +3,7 @@ import { syncCalendar, type SyncOutcome } from "@/lib/sync/engine";
 import { parseUuid } from "./args";
 import { CliError, defineCommand, EXIT, oneLine, parseOptions, UsageError } from "./command";
 import { formatMs, plural, shortId, table, truncate } from "./format";
+import { errorMessage } from "@/lib/format";
 
 export const usage = `Usage: npm run calsync -- resync (--calendar <id> | --connection <id>) [--full]
 
@@ -45,7 +46,7 @@ export const command = defineCommand(
         outcome = await syncCalendar({ organizationId: calendar.organizationId, calendarId: calendar.id, trigger: "manual", mode });
       } catch (err) {
         // One calendar's provider failure does not stop the others.
-        error = oneLine(err instanceof Error ? err.message : String(err));
+        error = oneLine(errorMessage(err));
       }
       if (outcome?.status !== "succeeded") failures += 1;
       rows.push(row(calendar, outcome, error));

@@ -14,6 +14,7 @@ import { oneOf, parsePositiveInt, required } from "./args";
 import { CliError, defineCommand, EXIT, parseOptions, UsageError } from "./command";
 import { formatMs, formatWhen, plural, truncate } from "./format";
 import { progress } from "./progress";
+import { errorMessage } from "@/lib/format";
 
 const MAX_COUNT = 1_000;
 const BODY_SHOWN = 500;
@@ -59,7 +60,7 @@ export const command = defineCommand(
       try {
         return webhookUrl(base, provider);
       } catch (err) {
-        throw new UsageError(`--url: ${err instanceof Error ? err.message : String(err)}`);
+        throw new UsageError(`--url: ${errorMessage(err)}`);
       }
     };
     // A malformed --url fails before the database is opened.

@@ -1,4 +1,5 @@
 import net from "node:net";
+import { envFlag, envNumber } from "@/lib/config";
 import { handlers } from "@/inngest/handlers";
 import type { FollowUp, SyncTrigger } from "@/lib/jobs/catalog";
 import { installJobSender } from "@/lib/jobs/dispatch";
@@ -29,12 +30,10 @@ export interface PropertySettings {
  * the failure message.
  */
 export function propertySettings(defaultRuns: number, env: Record<string, string | undefined> = process.env): PropertySettings {
-  const seed = Number(env.CALSYNC_PROPERTY_SEED);
-  const runs = Number(env.CALSYNC_PROPERTY_RUNS);
   return {
-    seed: env.CALSYNC_PROPERTY_SEED?.trim() && Number.isInteger(seed) ? seed : (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0,
-    numRuns: env.CALSYNC_PROPERTY_RUNS?.trim() && Number.isInteger(runs) && runs > 0 ? runs : defaultRuns,
-    endOnFailure: env.CALSYNC_PROPERTY_SHRINK !== "1",
+    seed: envNumber(env, "CALSYNC_PROPERTY_SEED", (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0, { integer: true }),
+    numRuns: envNumber(env, "CALSYNC_PROPERTY_RUNS", defaultRuns, { integer: true, min: 1 }),
+    endOnFailure: !envFlag(env, "CALSYNC_PROPERTY_SHRINK"),
   };
 }
 

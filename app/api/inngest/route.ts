@@ -1,7 +1,7 @@
 import { serve } from "inngest/next";
 import { inngest } from "@/inngest/client";
 import { functions } from "@/inngest/functions";
-import { isProduction } from "@/lib/config";
+import { envFlag, isProduction } from "@/lib/config";
 import { errorResponse, notFound, unavailable } from "@/lib/http/errors";
 import { jobDriverName } from "@/lib/jobs/driver";
 import { logger } from "@/lib/log";
@@ -17,16 +17,10 @@ const served = serve({ client: inngest, functions });
 
 type Method = keyof typeof served;
 
-/** INNGEST_DEV unset, "0" or "false": what the SDK reads as cloud mode, where signatures are checked. */
-function devModeOff(value: string | undefined): boolean {
-  const setting = value?.trim().toLowerCase();
-  return setting === undefined || setting === "" || setting === "0" || setting === "false";
-}
-
 function guarded(method: Method) {
   return async (request: Request, context: unknown): Promise<Response> => {
     if (jobDriverName() === "inline") return errorResponse(notFound());
-    if (isProduction() && (!devModeOff(process.env.INNGEST_DEV) || !process.env.INNGEST_SIGNING_KEY?.trim())) {
+    if (isProduction() && (envFlag(process.env, "INNGEST_DEV") || !process.env.INNGEST_SIGNING_KEY?.trim())) {
       logger.error("inngest.misconfigured", { reason: "production needs INNGEST_SIGNING_KEY and INNGEST_DEV off; unsigned calls are refused" });
       return errorResponse(unavailable("background jobs are not configured"));
     }
