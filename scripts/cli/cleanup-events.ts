@@ -3,6 +3,7 @@ import { webhookMaxAttempts } from "@/lib/webhooks/processing";
 import { DEFAULT_PURGE_BATCH_SIZE, purgeWebhookEvents } from "@/lib/webhooks/retention";
 import { formatDuration, parseDuration, parsePositiveInt, parseUuid, required } from "./args";
 import { defineCommand, EXIT, parseOptions } from "./command";
+import { commandSpec } from "./commands";
 import { formatInstant, plural } from "./format";
 import { progress } from "./progress";
 
@@ -25,7 +26,7 @@ owed. The daily cleanup job does the same with WEBHOOK_RETENTION_DAYS.
 Exit code: 0 on success, 1 on error, 64 on wrong arguments.`;
 
 export const command = defineCommand(
-  { name: "cleanup-events", summary: "delete webhook events older than a given age, in batches", usage },
+  commandSpec("cleanup-events", usage),
   async (argv, io) => {
     const values = parseOptions(argv, {
       "older-than": { type: "string" },

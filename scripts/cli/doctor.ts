@@ -1,5 +1,6 @@
 import { setupReport, type CheckStatus, type SetupReport } from "@/lib/setup/report";
 import { defineCommand, EXIT, parseOptions } from "./command";
+import { commandSpec } from "./commands";
 import { keyValues } from "./format";
 
 export const usage = `Usage: npm run calsync -- doctor [--json]
@@ -22,7 +23,7 @@ Exit code (like health-check):
 const EXIT_FOR: Record<CheckStatus, number> = { ok: EXIT.ok, warning: EXIT.degraded, failure: EXIT.failed };
 const MARK: Record<CheckStatus, string> = { ok: "ok", warning: "WARN", failure: "FAIL" };
 
-export const command = defineCommand({ name: "doctor", summary: "check a deployment's settings and print what to register with Google and Microsoft", usage }, async (argv, io) => {
+export const command = defineCommand(commandSpec("doctor", usage), async (argv, io) => {
   const values = parseOptions(argv, { json: { type: "boolean", default: false } });
   const report = await setupReport(io.env ?? process.env);
   io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${render(report)}\n`);

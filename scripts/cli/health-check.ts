@@ -3,6 +3,7 @@ import { healthReport, type HealthReport, type HealthStatus } from "@/lib/health
 import { checkSystemHealth, type SystemHealth } from "@/lib/health/system";
 import { parseUuid } from "./args";
 import { defineCommand, EXIT, parseOptions } from "./command";
+import { commandSpec } from "./commands";
 import { formatMs, formatWhen, keyValues, table } from "./format";
 
 export const usage = `Usage: npm run calsync -- health-check [--json] [--organization <id>]
@@ -27,7 +28,7 @@ Exit code (for monitoring):
 const EXIT_FOR: Record<HealthStatus, number> = { ok: EXIT.ok, degraded: EXIT.degraded, unhealthy: EXIT.failed };
 
 export const command = defineCommand(
-  { name: "health-check", summary: "report subscription, sync and webhook health; the exit code says ok/degraded/unhealthy", usage },
+  commandSpec("health-check", usage),
   async (argv, io) => {
     const values = parseOptions(argv, { json: { type: "boolean", default: false }, organization: { type: "string" } });
     const organizationId = values.organization === undefined ? undefined : parseUuid(values.organization, "--organization");

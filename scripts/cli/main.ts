@@ -1,25 +1,28 @@
 import { closeDb } from "@/lib/db/client";
 import { closeRawPool } from "@/lib/db/raw";
 import { EXIT, type Command, type Io } from "./command";
+import { COMMAND_SUMMARIES, type CommandName } from "./commands";
 
 // The command list and `calsync --help`. Commands are imported only when run, so
 // `--help` does not load Prisma, the providers or the engine.
 
 interface Entry {
-  name: string;
+  name: CommandName;
   summary: string;
   load: () => Promise<{ command: Command }>;
 }
 
-export const COMMANDS: Entry[] = [
-  { name: "test-webhook", summary: "send a genuine or forged notification for a subscription to a webhook URL", load: () => import("./test-webhook") },
-  { name: "refresh-subscriptions", summary: "renew push subscriptions that expire soon (--dry-run prints the plan)", load: () => import("./refresh-subscriptions") },
-  { name: "health-check", summary: "report subscription, sync and webhook health; the exit code says ok/degraded/unhealthy", load: () => import("./health-check") },
-  { name: "cleanup-events", summary: "delete webhook events older than a given age, in batches", load: () => import("./cleanup-events") },
-  { name: "doctor", summary: "check a deployment's settings and print what to register with Google and Microsoft", load: () => import("./doctor") },
-  { name: "resync", summary: "sync a calendar or a connection's calendars now, in this process", load: () => import("./resync") },
-  { name: "reseal", summary: "re-encrypt sealed values with the current key, so a retired key can be dropped (--dry-run counts)", load: () => import("./reseal") },
-];
+const LOADERS: Record<CommandName, Entry["load"]> = {
+  "test-webhook": () => import("./test-webhook"),
+  "refresh-subscriptions": () => import("./refresh-subscriptions"),
+  "health-check": () => import("./health-check"),
+  "cleanup-events": () => import("./cleanup-events"),
+  doctor: () => import("./doctor"),
+  resync: () => import("./resync"),
+  reseal: () => import("./reseal"),
+};
+
+export const COMMANDS: Entry[] = (Object.keys(COMMAND_SUMMARIES) as CommandName[]).map((name) => ({ name, summary: COMMAND_SUMMARIES[name], load: LOADERS[name] }));
 
 export function overview(): string {
   const width = Math.max(...COMMANDS.map((entry) => entry.name.length));

@@ -2,6 +2,7 @@ import { db } from "@/lib/db/client";
 import { RENEWAL_MARGIN_MS, renewalPlan, renewExpiring, type RenewalPlanItem, type RenewOutcome } from "@/lib/subscriptions/lifecycle";
 import { formatDuration, parseDuration, parseUuid } from "./args";
 import { defineCommand, EXIT, parseOptions } from "./command";
+import { commandSpec } from "./commands";
 import { formatInstant, formatWhen, plural, shortId, table } from "./format";
 
 export const usage = `Usage: npm run calsync -- refresh-subscriptions [--horizon 24h] [--dry-run] [--organization <id>]
@@ -34,7 +35,7 @@ interface Described {
 }
 
 export const command = defineCommand(
-  { name: "refresh-subscriptions", summary: "renew push subscriptions that expire soon (--dry-run prints the plan)", usage },
+  commandSpec("refresh-subscriptions", usage),
   async (argv, io) => {
     const values = parseOptions(argv, {
       horizon: { type: "string" },

@@ -2,6 +2,7 @@ import { loadKeyRing } from "@/lib/db/encryption";
 import { countRetiredKeyValues, DEFAULT_RESEAL_BATCH_SIZE, resealRetiredValues } from "@/lib/db/reseal";
 import { parsePositiveInt } from "./args";
 import { CliError, defineCommand, EXIT, parseOptions } from "./command";
+import { commandSpec } from "./commands";
 import { plural } from "./format";
 import { progress } from "./progress";
 
@@ -23,7 +24,7 @@ Exit code: 0 when nothing is left under a retired key, 1 when values could not b
 opened (their key is in neither variable) or on error, 64 on wrong arguments.`;
 
 export const command = defineCommand(
-  { name: "reseal", summary: "re-encrypt sealed values with the current key, so a retired key can be dropped (--dry-run counts)", usage },
+  commandSpec("reseal", usage),
   async (argv, io) => {
     const values = parseOptions(argv, { "batch-size": { type: "string" }, "dry-run": { type: "boolean", default: false } });
     const batchSize = values["batch-size"] === undefined ? DEFAULT_RESEAL_BATCH_SIZE : parsePositiveInt(values["batch-size"], "--batch-size", MAX_BATCH);

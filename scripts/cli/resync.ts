@@ -2,6 +2,7 @@ import { db } from "@/lib/db/client";
 import { syncCalendar, type SyncOutcome } from "@/lib/sync/engine";
 import { parseUuid } from "./args";
 import { CliError, defineCommand, EXIT, oneLine, parseOptions, UsageError } from "./command";
+import { commandSpec } from "./commands";
 import { formatMs, plural, shortId, table, truncate } from "./format";
 import { errorMessage } from "@/lib/format";
 
@@ -25,7 +26,7 @@ interface Target {
 }
 
 export const command = defineCommand(
-  { name: "resync", summary: "sync a calendar or a connection's calendars now, in this process", usage },
+  commandSpec("resync", usage),
   async (argv, io) => {
     const values = parseOptions(argv, {
       calendar: { type: "string" },

@@ -12,6 +12,7 @@ import {
 } from "@/lib/webhooks/simulate";
 import { oneOf, parsePositiveInt, required } from "./args";
 import { CliError, defineCommand, EXIT, parseOptions, UsageError } from "./command";
+import { commandSpec } from "./commands";
 import { formatMs, formatWhen, plural, truncate } from "./format";
 import { progress } from "./progress";
 import { errorMessage } from "@/lib/format";
@@ -42,7 +43,7 @@ Exit code: 0 when every answer was the expected one (2xx; with --forge 401 for G
 1 otherwise or on error, 64 on wrong arguments.`;
 
 export const command = defineCommand(
-  { name: "test-webhook", summary: "send a genuine or forged notification for a subscription to a webhook URL", usage },
+  commandSpec("test-webhook", usage),
   async (argv, io) => {
     const values = parseOptions(argv, {
       subscription: { type: "string" },
