@@ -2,6 +2,7 @@ import { after } from "next/server";
 import type { JobPayloads } from "@/lib/jobs/catalog";
 import { dispatchMany } from "@/lib/jobs/dispatch";
 import { logger } from "@/lib/log";
+import { currentTraceparent } from "@/lib/telemetry/tracing";
 import type { Intake } from "@/lib/webhooks/intake";
 
 type HandOffName = "calendar/sync.requested" | "subscription/lifecycle";
@@ -57,13 +58,22 @@ function throttle(jobs: readonly HandOff[], now: number): HandOff[] {
       slots.set(key, { sentAt: now, trailing: null });
       immediate.push(job);
     } else if (slot.trailing) {
-      slot.trailing = job;
+      slot.trailing = traced(job);
     } else {
-      slot.trailing = job;
+      slot.trailing = traced(job);
       scheduleTrailing(key, slot, slot.sentAt + HANDOFF_WINDOW_MS - now);
     }
   }
   return immediate;
+}
+
+/**
+ * A trailing send runs after the request that asked for it: the job keeps that
+ * request's trace (the last one's, like the debounce), not the timer's.
+ */
+function traced(job: HandOff<"calendar/sync.requested">): HandOff<"calendar/sync.requested"> {
+  const trace = currentTraceparent();
+  return trace === undefined ? job : { ...job, data: { ...job.data, trace } };
 }
 
 function scheduleTrailing(key: string, slot: Slot, delayMs: number): void {
