@@ -65,6 +65,7 @@ function create(): Metrics {
     labelNames: ["state"],
     registers: [registry],
     collect() {
+      this.reset();
       if (queueDepthSources.size === 0) return;
       const total: QueueDepth = { debouncing: 0, queued: 0, running: 0, retrying: 0 };
       for (const source of queueDepthSources) {
