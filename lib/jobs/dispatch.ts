@@ -1,5 +1,5 @@
 import type { FollowUp, JobName, JobPayloads } from "@/lib/jobs/catalog";
-import { ATTR, currentTraceparent, inSpan } from "@/lib/telemetry/tracing";
+import { ATTR, currentTraceparent, inSpan, SPAN } from "@/lib/telemetry/tracing";
 
 // The one way lib/ starts background work. Domain code calls `dispatch`; it never
 // talks to Inngest or the inline driver itself. Which driver receives the jobs is
@@ -58,7 +58,7 @@ export async function dispatchMany(items: readonly FollowUp[]): Promise<void> {
   const sender = holder.__calsyncJobSender;
   if (!sender) throw new NoJobSenderError();
   const names = [...new Set(items.map((item) => item.name))].join(",");
-  return inSpan("job.dispatch", { [ATTR.job]: names, [ATTR.jobCount]: items.length }, () => {
+  return inSpan(SPAN.jobDispatch, { [ATTR.job]: names, [ATTR.jobCount]: items.length }, () => {
     const trace = currentTraceparent();
     return sender(trace === undefined ? items : items.map((item) => withTrace(item, trace)));
   });

@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { metrics } from "@/lib/telemetry/metrics";
-import { ATTR, currentAttempt, tracer } from "@/lib/telemetry/tracing";
+import { ATTR, currentAttempt, SPAN, tracer } from "@/lib/telemetry/tracing";
 import { isProviderError } from "./errors";
 import type { CalendarProvider, ProviderName } from "./port";
 
@@ -25,7 +25,7 @@ export function instrumented(name: ProviderName, adapter: CalendarProvider): Cal
     const call = adapter[operation] as (...args: unknown[]) => Promise<unknown>;
     (wrapped as unknown as Record<RemoteOperation, (...args: unknown[]) => Promise<unknown>>)[operation] = (...args) =>
       tracer().startActiveSpan(
-        `provider.${operation}`,
+        SPAN.providerCall(operation),
         { kind: SpanKind.CLIENT, attributes: { [ATTR.provider]: name, [ATTR.operation]: operation, [ATTR.attempt]: currentAttempt() } },
         async (span) => {
           let status = "ok";

@@ -6,7 +6,7 @@ import { withAccessToken } from "@/lib/oauth/tokens";
 import { ProviderError, isProviderError } from "@/lib/providers/errors";
 import type { ChangesPage, ChangesRequest } from "@/lib/providers/port";
 import { metrics } from "@/lib/telemetry/metrics";
-import { ATTR, contextFromTraceparent, inSpan, withAttempt } from "@/lib/telemetry/tracing";
+import { ATTR, contextFromTraceparent, inSpan, SPAN, withAttempt } from "@/lib/telemetry/tracing";
 import { markCoveredFailed, markCoveredProcessed } from "@/lib/webhooks/processing";
 import { applyPage, deleteEventsNotIn, type SyncWindow } from "./store";
 
@@ -72,7 +72,7 @@ interface SyncInput {
 export function syncCalendar(input: SyncInput): Promise<SyncOutcome> {
   const attributes = { [ATTR.calendarId]: input.calendarId, [ATTR.trigger]: input.trigger };
   return inSpan(
-    "sync.run",
+    SPAN.syncRun,
     attributes,
     async (span) => {
       const startedAt = performance.now();

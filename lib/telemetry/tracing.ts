@@ -19,6 +19,21 @@ export function tracer() {
   return trace.getTracer(TRACER_NAME);
 }
 
+/** Span names, declared once. */
+export const SPAN = {
+  webhookIngest: "webhook.ingest",
+  jobDispatch: "job.dispatch",
+  syncRun: "sync.run",
+  providerCall: (operation: string) => `provider.${operation}`,
+  /**
+   * The hook for outbound deliveries, which do not exist yet: wrap each attempt in
+   * `inSpan(SPAN.outboundDelivery, ...)` inside the run that produced it (so it is a
+   * child of that sync), and count its outcome with a counter declared in
+   * lib/telemetry/metrics.ts beside the others.
+   */
+  outboundDelivery: "delivery.send",
+} as const;
+
 /** Span attribute names, declared once (dotted, OpenTelemetry style). */
 export const ATTR = {
   provider: "calsync.provider",

@@ -3,7 +3,7 @@ import { SpanStatusCode, type Span } from "@opentelemetry/api";
 import { errorResponse, forbidden, invalid, toAppError, type ErrorKind } from "@/lib/http/errors";
 import { logger } from "@/lib/log";
 import { metrics } from "@/lib/telemetry/metrics";
-import { ATTR, inSpan } from "@/lib/telemetry/tracing";
+import { ATTR, inSpan, SPAN } from "@/lib/telemetry/tracing";
 import { countWebhook, WEBHOOK_OUTCOMES, type WebhookOutcome, type WebhookProvider } from "@/lib/webhooks/metrics";
 import { webhookFailureLimiter } from "@/lib/webhooks/rate-limit";
 import { sourceAllowed, webhookSource, webhookSourceSettings } from "@/lib/webhooks/source";
@@ -63,7 +63,7 @@ const SPENDS_BUDGET: ReadonlySet<ErrorKind> = new Set(["invalid", "unauthorized"
  */
 export function intake(request: Request, provider: WebhookProvider, route: string, work: (intake: Intake) => Promise<IntakeAnswer>): Promise<Response> {
   const requestId = randomUUID();
-  return inSpan("webhook.ingest", { [ATTR.provider]: provider, [ATTR.requestId]: requestId }, (span) => ingest(request, provider, route, work, requestId, span));
+  return inSpan(SPAN.webhookIngest, { [ATTR.provider]: provider, [ATTR.requestId]: requestId }, (span) => ingest(request, provider, route, work, requestId, span));
 }
 
 async function ingest(request: Request, provider: WebhookProvider, route: string, work: (intake: Intake) => Promise<IntakeAnswer>, requestId: string, span: Span): Promise<Response> {
