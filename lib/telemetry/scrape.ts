@@ -3,6 +3,7 @@ import { Counter, Gauge, Registry } from "prom-client";
 import type { Env } from "@/lib/config";
 import { db } from "@/lib/db/client";
 import { notFound, unauthorized } from "@/lib/http/errors";
+import { logger } from "@/lib/log";
 import { breakerStates, type CircuitState } from "@/lib/providers/breaker";
 import { metrics } from "@/lib/telemetry/metrics";
 import { WEBHOOK_OUTCOMES, webhookMetrics, type WebhookProvider } from "@/lib/webhooks/metrics";
@@ -75,10 +76,15 @@ function summarizeSubscriptions(rows: SubscriptionRow[]): SubscriptionSummary {
   return { byStatus: [...byStatus.values()], byBand, soonest };
 }
 
-// Per scrape registry: forgets the subscription query's answer before the next scrape.
-const resetters = new WeakMap<Registry, () => void>();
+const NO_SUBSCRIPTIONS: SubscriptionSummary = { byStatus: [], byBand: [], soonest: new Map() };
 
-function createScrapeRegistry(): Registry {
+interface ScrapeCollectors {
+  registry: Registry;
+  /** Forgets the previous scrape's subscription query, so this one reads afresh. */
+  beginScrape(): void;
+}
+
+function createScrapeCollectors(): ScrapeCollectors {
   const registry = new Registry();
   new Counter({
     name: "calsync_webhook_notifications_total",
@@ -103,9 +109,26 @@ function createScrapeRegistry(): Registry {
       for (const state of CIRCUIT_STATES) this.set({ state }, states.filter((snapshot) => snapshot.state === state).length);
     },
   });
-  // One query per scrape, shared by the three gauges below (each collect awaits it).
-  let summary: Promise<SubscriptionSummary> | null = null;
-  const summarize = () => (summary ??= subscriptionRows().then(summarizeSubscriptions));
+  // One query per scrape, shared by the gauges below (each collect awaits it). When
+  // the database cannot answer, the scrape still shows this process's metrics and
+  // says so here, rather than failing whole when it is most needed.
+  let summary: Promise<SubscriptionSummary & { ok: boolean }> | null = null;
+  const summarize = () =>
+    (summary ??= subscriptionRows().then(
+      (rows) => ({ ...summarizeSubscriptions(rows), ok: true }),
+      (err: unknown) => {
+        logger.warn("metrics.subscriptions_unreadable", { error: err instanceof Error ? err : String(err) });
+        return { ...NO_SUBSCRIPTIONS, ok: false };
+      },
+    ));
+  new Gauge({
+    name: "calsync_subscriptions_read_success",
+    help: "1 when this scrape could read the subscriptions from the database, 0 when it could not (the subscription gauges are then empty).",
+    registers: [registry],
+    async collect() {
+      this.set((await summarize()).ok ? 1 : 0);
+    },
+  });
   new Gauge({
     name: "calsync_subscriptions",
     help: "Push subscriptions by provider and status, across all organizations.",
@@ -139,10 +162,12 @@ function createScrapeRegistry(): Registry {
       for (const [provider, seconds] of soonest) this.set({ provider }, Math.round(seconds));
     },
   });
-  resetters.set(registry, () => {
-    summary = null;
-  });
-  return registry;
+  return {
+    registry,
+    beginScrape: () => {
+      summary = null;
+    },
+  };
 }
 
 /**
@@ -160,12 +185,12 @@ export function authorizeScrape(request: Request, env: Env = process.env): void 
 }
 
 // On globalThis like the recorded metrics: one set of collectors per process.
-const holder = globalThis as unknown as { __calsyncScrapeRegistry?: Registry };
+const holder = globalThis as unknown as { __calsyncScrapeCollectors?: ScrapeCollectors };
 
 /** The Prometheus text exposition of this process, and its content type. */
 export async function scrapeMetrics(): Promise<{ body: string; contentType: string }> {
-  holder.__calsyncScrapeRegistry ??= createScrapeRegistry();
-  resetters.get(holder.__calsyncScrapeRegistry)?.();
-  const merged = Registry.merge([metrics().registry, holder.__calsyncScrapeRegistry]);
+  const collectors = (holder.__calsyncScrapeCollectors ??= createScrapeCollectors());
+  collectors.beginScrape();
+  const merged = Registry.merge([metrics().registry, collectors.registry]);
   return { body: await merged.metrics(), contentType: merged.contentType };
 }

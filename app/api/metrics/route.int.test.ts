@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Emulator } from "@/e2e/emulator/server";
 import { inlineDriver } from "@/inngest";
+import { closeDb } from "@/lib/db/client";
 import { createBreakers, replaceProviderBreakers } from "@/lib/providers/breaker";
 import { ProviderError } from "@/lib/providers/errors";
 import { seedAdminFixture } from "@/scripts/test/admin";
@@ -139,6 +140,26 @@ describe("GET /api/metrics", () => {
     const families = await scraped();
     expect(sampleValue(families, "calsync_provider_breaker_circuits", { state: "open" })).toBe(1);
     expect(sampleValue(families, "calsync_provider_breaker_circuits", { state: "half_open" })).toBe(0);
+  });
+
+  it("still answers with this process's metrics while the database is down, and says the subscriptions could not be read", async () => {
+    expect(sampleValue(await scraped(), "calsync_subscriptions_read_success")).toBe(1);
+    const saved = process.env.DATABASE_URL;
+    await closeDb();
+    process.env.DATABASE_URL = "postgresql://calsync:s3cret@127.0.0.1:5999/nowhere";
+    try {
+      const result = await scrape(app.url, TOKEN);
+      expect(result.status).toBe(200);
+      expect(sampleValue(result.series, "calsync_subscriptions_read_success")).toBe(0);
+      expect(family(result.series, "calsync_subscriptions").metrics).toEqual([]);
+      expect(sampleValue(result.series, "calsync_sync_runs_total", { trigger: "webhook", outcome: "succeeded" })).toBeGreaterThanOrEqual(1);
+      expect(result.text).not.toContain("s3cret");
+    } finally {
+      await closeDb();
+      if (saved === undefined) delete process.env.DATABASE_URL;
+      else process.env.DATABASE_URL = saved;
+    }
+    expect(sampleValue(await scraped(), "calsync_subscriptions_read_success")).toBe(1);
   });
 
   it("answers 401 without the right bearer token, and 404 when no token is configured", async () => {
