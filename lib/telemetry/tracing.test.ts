@@ -1,8 +1,9 @@
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-node";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import type { FollowUp } from "@/lib/jobs/catalog";
 import { dispatch, dispatchMany, installJobSender } from "@/lib/jobs/dispatch";
 import { startTracing } from "@/lib/telemetry/sdk";
+import { HANDOFF_WINDOW_MS, handOff, resetHandOffThrottle } from "@/lib/webhooks/handoff";
 import { ATTR, contextFromTraceparent, currentTraceparent, inSpan, tracingConfigured } from "@/lib/telemetry/tracing";
 
 // With the SDK registered (as instrumentation.ts does when an endpoint is set), a
@@ -44,6 +45,26 @@ describe("trace context through dispatch", () => {
     expect(inner.context.traceId).toBe("3".repeat(32));
     expect(exporter.getFinishedSpans()[0]!.parentSpanContext?.spanId).toBe("4".repeat(16));
     expect(inner.traceparent).toBe(`00-${"3".repeat(32)}-${inner.context.spanId}-01`);
+  });
+});
+
+describe("a trailing webhook hand-off", () => {
+  it("carries the trace of the last request it stands for, not of the one that armed its timer", async () => {
+    vi.useFakeTimers();
+    try {
+      resetHandOffThrottle();
+      const intake = { requestId: "r", provider: "google" as const, count: () => {} };
+      const first = await inSpan("webhook.ingest", {}, async (span) => (await handOff(intake, [{ name: "calendar/sync.requested", data: job }]), span.spanContext()));
+      await inSpan("webhook.ingest", {}, () => handOff(intake, [{ name: "calendar/sync.requested", data: job }]));
+      const last = await inSpan("webhook.ingest", {}, async (span) => (await handOff(intake, [{ name: "calendar/sync.requested", data: job }]), span.spanContext()));
+      expect(sent).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(HANDOFF_WINDOW_MS);
+      expect(sent).toHaveLength(2);
+      expect(sent[0]!.data.trace).toContain(first.traceId);
+      expect(sent[1]!.data.trace).toBe(`00-${last.traceId}-${last.spanId}-01`);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import { after } from "next/server";
 import type { JobPayloads } from "@/lib/jobs/catalog";
 import { dispatchMany } from "@/lib/jobs/dispatch";
 import { logger } from "@/lib/log";
-import { currentTraceparent } from "@/lib/telemetry/tracing";
+import { currentTraceparent, detachedFromTrace } from "@/lib/telemetry/tracing";
 import type { Intake } from "@/lib/webhooks/intake";
 
 type HandOffName = "calendar/sync.requested" | "subscription/lifecycle";
@@ -83,7 +83,8 @@ function scheduleTrailing(key: string, slot: Slot, delayMs: number): void {
       slot.trailing = null;
       slot.sentAt = Date.now();
       if (!job) return resolve();
-      withTimeout(dispatchMany([job]), HANDOFF_TIMEOUT_MS)
+      // The job names its request's trace; the timer's context is some earlier request's.
+      withTimeout(detachedFromTrace(() => dispatchMany([job])), HANDOFF_TIMEOUT_MS)
         .catch((err: unknown) => {
           // The notifications it carried stay pending; the poll covers them.
           logger.error("trailing webhook hand-off failed; the events stay pending for recovery", { calendarId: key, error: err instanceof Error ? err : String(err) });
