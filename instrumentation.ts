@@ -1,12 +1,22 @@
 /**
- * Next.js start-up hook (Node runtime only). Opens the database once so the
- * embedded default is migrated before the first request rather than during it,
- * then wires background work at the composition root (inngest/): the job sender,
- * and for the inline driver its crons and catch-up.
+ * Next.js start-up hook (Node runtime only). Starts tracing when an OTLP endpoint
+ * is configured (before anything else, so start-up work is traced too), opens the
+ * database once so the embedded default is migrated before the first request
+ * rather than during it, then wires background work at the composition root
+ * (inngest/): the job sender, and for the inline driver its crons and catch-up.
  * A failure is reported, not fatal: /api/health then says what is wrong.
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  // Loaded only when configured: without an endpoint the code runs on the API's
+  // no-op tracer and the SDK never enters the process.
+  const { tracingConfigured } = await import("@/lib/telemetry/tracing");
+  if (tracingConfigured()) {
+    const { startTracing } = await import("@/lib/telemetry/sdk");
+    await startTracing().catch((err: Error) => {
+      console.error(`[calsync] tracing not started: ${err.message}`);
+    });
+  }
   // Fatal, unlike the rest: a webhook allowlist or proxy setting that does not
   // parse must stop the server, not leave the routes open or shut by accident.
   const { webhookSourceSettings } = await import("@/lib/webhooks/source");

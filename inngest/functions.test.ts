@@ -97,6 +97,18 @@ describe("a run", () => {
     expect(result).toEqual({ created: 3 });
   });
 
+  it("hands the handler the traceparent the event carried, so the run joins the webhook's trace", async () => {
+    const sync = vi.fn(async (): Promise<HandlerResult> => ({}));
+    const traced = { ...syncRequest, trace: `00-${"a".repeat(32)}-${"b".repeat(16)}-01` };
+    const engine = new InngestTestEngine({
+      function: byId(stubHandlers({ "calendar/sync.requested": sync }), EVENT_JOBS.calendarSync.id),
+      events: [{ name: "calendar/sync.requested", data: traced }],
+    });
+    const { error } = await engine.execute();
+    expect(error).toBeUndefined();
+    expect(sync).toHaveBeenCalledExactlyOnceWith(traced);
+  });
+
   it("runs a cron's handler in a step and fans its follow-ups out", async () => {
     const poll = vi.fn(async (): Promise<HandlerResult> => ({ followUps: [{ name: "calendar/sync.requested", data: { ...syncRequest, trigger: "poll" } }] }));
     const engine = new InngestTestEngine({ function: byId(stubHandlers({ poll }), CRON_JOBS.poll.id) });

@@ -92,12 +92,14 @@ const CASES: RouteCase[] = [
 // Routes with no tenant data behind a session: sign-in itself, health, the Inngest
 // endpoint (signed by Inngest), provider webhooks (verified by per-channel secrets:
 // lib/webhooks and lib/proofs prove those), the bench baseline (404 unless
-// CALSYNC_BENCH=1), and the connect flow (its own test checks state is bound to
-// the person who started it, and `start` below).
+// CALSYNC_BENCH=1), the metrics scrape (its own bearer token, counts only: `metrics`
+// below), and the connect flow (its own test checks state is bound to the person
+// who started it, and `start` below).
 const NOT_SESSION_ROUTES = new Set([
   "GET auth/[...nextauth]",
   "POST auth/[...nextauth]",
   "GET health",
+  "GET metrics",
   "GET inngest",
   "POST inngest",
   "PUT inngest",
@@ -178,6 +180,24 @@ describe("every route under app/api", () => {
     const { startConnect } = await import("@/lib/connections/flow");
     const response = await startConnect(request(`/api/oauth/google/start?connection=${fixture.google.connectionId}`, { cookie: stranger.cookie }), "google");
     expect(response.headers.get("location") ?? "").not.toContain("alice-orga");
+  });
+
+  it("the metrics scrape opens to its bearer token only, not to a session, and names no tenant", async () => {
+    const { GET } = await import("@/app/api/metrics/route");
+    const previous = process.env.METRICS_TOKEN;
+    process.env.METRICS_TOKEN = "access-test-metrics-token";
+    try {
+      for (const caller of [owner, stranger]) expect((await GET(request("/api/metrics", { cookie: caller.cookie }))).status).toBe(401);
+      const response = await GET(request("/api/metrics", { cookie: stranger.cookie, headers: { authorization: "Bearer access-test-metrics-token" } }));
+      const text = await response.text();
+      expect(response.status).toBe(200);
+      // A's subscriptions are counted, but nothing says whose they are.
+      expect(text).toMatch(/calsync_subscriptions\{provider="google",status="active"\} [1-9]/);
+      for (const marker of [...markers, owner.viewer.organizationId, stranger.viewer.organizationId]) expect(text).not.toContain(marker);
+    } finally {
+      if (previous === undefined) delete process.env.METRICS_TOKEN;
+      else process.env.METRICS_TOKEN = previous;
+    }
   });
 
   it("the owner, by contrast, sees the data (the markers are real)", async () => {

@@ -13,7 +13,18 @@ export type { SyncTrigger };
 export const LIFECYCLE_EVENTS = ["reauthorizationRequired", "subscriptionRemoved", "missed"] as const;
 export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
 
-export interface JobPayloads {
+/**
+ * What every payload may carry besides its own fields: the W3C `traceparent` of the
+ * span that asked for the job (lib/telemetry/tracing.ts), so the run joins the trace
+ * of the webhook or job that caused it. Optional: absent when tracing is off. A
+ * debounced burst runs with its last event, and so with that event's trace.
+ */
+// A type, not an interface: Inngest's event schemas want an index signature.
+export type TraceCarrier = {
+  trace?: string;
+};
+
+interface JobFields {
   /** Sync one calendar (incremental unless `mode` says full). */
   "calendar/sync.requested": { organizationId: string; calendarId: string; trigger: SyncTrigger; mode?: "incremental" | "full" };
   /** A calendar was just connected: first full sync of its enabled calendars, then push registration. */
@@ -25,6 +36,8 @@ export interface JobPayloads {
     lifecycleEvent: LifecycleEvent;
   };
 }
+
+export type JobPayloads = { [N in keyof JobFields]: JobFields[N] & TraceCarrier };
 
 export type JobName = keyof JobPayloads;
 

@@ -1,4 +1,5 @@
 import type { FollowUp, JobName, JobPayloads } from "@/lib/jobs/catalog";
+import { ATTR, currentTraceparent, inSpan, SPAN } from "@/lib/telemetry/tracing";
 
 // The one way lib/ starts background work. Domain code calls `dispatch`; it never
 // talks to Inngest or the inline driver itself. Which driver receives the jobs is
@@ -47,9 +48,22 @@ export async function dispatch<N extends JobName>(name: N, data: JobPayloads[N])
   await dispatchMany([{ name, data } as FollowUp]);
 }
 
+/**
+ * Every dispatch is a `job.dispatch` span, and each job carries that span's
+ * traceparent (unless it already carries one, e.g. a trailing hand-off stamped by
+ * the request it belongs to): the run continues the trace, on either driver.
+ */
 export async function dispatchMany(items: readonly FollowUp[]): Promise<void> {
   if (items.length === 0) return;
   const sender = holder.__calsyncJobSender;
   if (!sender) throw new NoJobSenderError();
-  return sender(items);
+  const names = [...new Set(items.map((item) => item.name))].join(",");
+  return inSpan(SPAN.jobDispatch, { [ATTR.job]: names, [ATTR.jobCount]: items.length }, () => {
+    const trace = currentTraceparent();
+    return sender(trace === undefined ? items : items.map((item) => withTrace(item, trace)));
+  });
+}
+
+function withTrace(item: FollowUp, trace: string): FollowUp {
+  return item.data.trace === undefined ? ({ ...item, data: { ...item.data, trace } } as FollowUp) : item;
 }

@@ -139,6 +139,44 @@ describe("debounce", () => {
   });
 });
 
+describe("trace context", () => {
+  const traceparent = (n: number) => `00-${"a".repeat(31)}${n}-${"b".repeat(15)}${n}-01`;
+
+  it("passes the payload's traceparent through, and a burst keeps its last event's", async () => {
+    const { calls, handlers } = recordingHandlers();
+    const driver = driverWith(handlers);
+    driver.dispatch("calendar/sync.requested", sync("cal-a", { trace: traceparent(1) }));
+    driver.dispatch("calendar/sync.requested", sync("cal-a", { trace: traceparent(2) }));
+    driver.dispatch("calendar/sync.requested", sync("cal-b", { trace: traceparent(3) }));
+    await vi.advanceTimersByTimeAsync(periodMs);
+    await driver.idle();
+    expect(Object.fromEntries(calls.sync.map((call) => [call.data.calendarId, call.data.trace]))).toEqual({ "cal-a": traceparent(2), "cal-b": traceparent(3) });
+  });
+});
+
+describe("queue depth", () => {
+  it("reports debouncing, queued and running work to the metrics until the driver stops", async () => {
+    const { metrics } = await import("@/lib/telemetry/metrics");
+    const depth = async () => {
+      const gauge = (await metrics().registry.getSingleMetric("calsync_job_queue_depth")?.get())?.values ?? [];
+      return Object.fromEntries(gauge.map((value) => [value.labels.state, value.value]));
+    };
+    const gate = deferred();
+    const { handlers } = recordingHandlers({ sync: async () => (await gate.promise, {}) });
+    const driver = driverWith(handlers, { maxConcurrentRuns: 1 });
+    driver.dispatch("calendar/sync.requested", sync("cal-a"));
+    driver.dispatch("calendar/sync.requested", sync("cal-b"));
+    expect(await depth()).toEqual({ debouncing: 2, queued: 0, running: 0, retrying: 0 });
+    await vi.advanceTimersByTimeAsync(periodMs);
+    expect(await depth()).toEqual({ debouncing: 0, queued: 1, running: 1, retrying: 0 });
+    gate.resolve();
+    await driver.idle();
+    expect(await depth()).toEqual({ debouncing: 0, queued: 0, running: 0, retrying: 0 });
+    driver.stop();
+    expect(await depth()).toEqual({});
+  });
+});
+
 describe("concurrency", () => {
   it("turns notifications that arrive during a run into exactly one more run", async () => {
     const gate = deferred();

@@ -14,6 +14,8 @@ import {
 import { isRetryable } from "@/lib/jobs/retry";
 import { logger } from "@/lib/log";
 import { ProviderError } from "@/lib/providers/errors";
+import { reportQueueDepth } from "@/lib/telemetry/metrics";
+import { detachedFromTrace } from "@/lib/telemetry/tracing";
 
 // The in-process job driver: the embedded default has no Inngest server, so this
 // gives the catalog's debounce, concurrency and retry policy the same meaning inside
@@ -103,6 +105,8 @@ export function createInlineDriver(options: InlineDriverOptions): InlineDriver {
   const idleWaiters: Array<() => void> = [];
   const cronStops: Array<() => void> = [];
   let stopped = false;
+  // The job queue depth gauge of /api/metrics reads this driver until it stops.
+  const stopReporting = reportQueueDepth(() => ({ debouncing: bursts.size, queued: queue.length, running, retrying: retryTimers.size }));
 
   function busy(): boolean {
     return bursts.size > 0 || queue.length > 0 || running > 0 || retryTimers.size > 0;
@@ -200,7 +204,8 @@ export function createInlineDriver(options: InlineDriverOptions): InlineDriver {
     try {
       for (let attempt = 1; ; attempt += 1) {
         try {
-          const result = await Promise.resolve().then(() => invoke(run));
+          // The payload's traceparent, not this call stack, says which trace the run joins.
+          const result = await Promise.resolve().then(() => detachedFromTrace(() => invoke(run)));
           logger.debug("job finished", { ...context, attempt, summary: result.summary ?? {} });
           if (result.followUps?.length) dispatchMany(result.followUps);
           return;
@@ -274,6 +279,7 @@ export function createInlineDriver(options: InlineDriverOptions): InlineDriver {
 
   function stop(): void {
     stopped = true;
+    stopReporting();
     for (const stopCrons of cronStops.splice(0)) stopCrons();
     for (const burst of bursts.values()) clearTimer(burst.timer);
     bursts.clear();

@@ -3,6 +3,7 @@ import { createGoogleProvider } from "./google/adapter";
 import { createMicrosoftProvider } from "./microsoft/adapter";
 import type { CalendarProvider, ProviderName } from "./port";
 import { ProviderError } from "./errors";
+import { instrumented } from "./instrumented";
 
 // The one place an adapter is chosen. Callers ask for a provider by name; nothing
 // else in the app knows which SDK sits behind it.
@@ -18,10 +19,10 @@ export function providerFor(name: ProviderName, settings: ProviderSettings = pro
   let provider: CalendarProvider;
   if (name === "google") {
     if (!settings.google) throw new ProviderError("rejected", "Google is not configured (set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET)");
-    provider = createGoogleProvider(settings.google, { fetch: settings.fetch });
+    provider = instrumented(name, createGoogleProvider(settings.google, { fetch: settings.fetch }));
   } else {
     if (!settings.microsoft) throw new ProviderError("rejected", "Microsoft is not configured (set MICROSOFT_CLIENT_ID and MICROSOFT_CLIENT_SECRET)");
-    provider = createMicrosoftProvider(settings.microsoft, { fetch: settings.fetch });
+    provider = instrumented(name, createMicrosoftProvider(settings.microsoft, { fetch: settings.fetch }));
   }
   if (!settings.fetch) cache.set(key, provider);
   return provider;

@@ -5,6 +5,8 @@ import { logger } from "@/lib/log";
 import { withAccessToken } from "@/lib/oauth/tokens";
 import { ProviderError, isProviderError } from "@/lib/providers/errors";
 import type { ChangesPage, ChangesRequest } from "@/lib/providers/port";
+import { metrics } from "@/lib/telemetry/metrics";
+import { ATTR, contextFromTraceparent, inSpan, SPAN, withAttempt } from "@/lib/telemetry/tracing";
 import { markCoveredFailed, markCoveredProcessed } from "@/lib/webhooks/processing";
 import { applyPage, deleteEventsNotIn, type SyncWindow } from "./store";
 import { errorMessage } from "@/lib/format";
@@ -52,17 +54,49 @@ interface Counters {
   providerCalls: number;
 }
 
-/**
- * Syncs one calendar of `organizationId`. Throws a ProviderError the job driver can
- * retry (rate limited, unavailable) or must not (reauthorization required).
- */
-export async function syncCalendar(input: {
+interface SyncInput {
   organizationId: string;
   calendarId: string;
   trigger: SyncTrigger;
   mode?: "incremental" | "full";
+  /** The traceparent the job carried (lib/jobs/catalog.ts): the run's span continues that trace. */
+  trace?: string;
   now?: () => Date;
-}): Promise<SyncOutcome> {
+}
+
+/**
+ * Syncs one calendar of `organizationId`. Throws a ProviderError the job driver can
+ * retry (rate limited, unavailable) or must not (reauthorization required).
+ * Each run is a `sync.run` span (its provider calls are children) and counts in
+ * the sync metrics by outcome.
+ */
+export function syncCalendar(input: SyncInput): Promise<SyncOutcome> {
+  const attributes = { [ATTR.calendarId]: input.calendarId, [ATTR.trigger]: input.trigger };
+  return inSpan(
+    SPAN.syncRun,
+    attributes,
+    async (span) => {
+      const startedAt = performance.now();
+      const record = (outcome: "succeeded" | "skipped" | "failed") => {
+        metrics().syncRuns.inc({ trigger: input.trigger, outcome });
+        metrics().syncRunSeconds.observe({ outcome }, (performance.now() - startedAt) / 1000);
+        span.setAttribute(ATTR.outcome, outcome);
+      };
+      try {
+        const outcome = await runSync(input);
+        record(outcome.status);
+        span.setAttributes({ [ATTR.pages]: outcome.pages, [ATTR.providerCalls]: outcome.providerCalls, ...(outcome.mode ? { [ATTR.mode]: outcome.mode } : {}) });
+        return outcome;
+      } catch (err) {
+        record("failed");
+        throw err;
+      }
+    },
+    contextFromTraceparent(input.trace),
+  );
+}
+
+async function runSync(input: SyncInput): Promise<SyncOutcome> {
   const now = input.now ?? (() => new Date());
   const started = Date.now();
   const database = await db();
@@ -178,7 +212,7 @@ export async function syncCalendar(input: {
 async function withProviderRetry<T>(call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await call();
+      return await withAttempt(attempt, call);
     } catch (err) {
       if (!isProviderError(err) || !err.transient || attempt > MAX_INLINE_RETRIES) throw err;
       const wait = err.retryAfterMs ?? 500 * 2 ** (attempt - 1);

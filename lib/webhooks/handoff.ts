@@ -2,6 +2,7 @@ import { after } from "next/server";
 import type { JobPayloads } from "@/lib/jobs/catalog";
 import { dispatchMany } from "@/lib/jobs/dispatch";
 import { logger } from "@/lib/log";
+import { currentTraceparent, detachedFromTrace } from "@/lib/telemetry/tracing";
 import type { Intake } from "@/lib/webhooks/intake";
 
 type HandOffName = "calendar/sync.requested" | "subscription/lifecycle";
@@ -57,13 +58,22 @@ function throttle(jobs: readonly HandOff[], now: number): HandOff[] {
       slots.set(key, { sentAt: now, trailing: null });
       immediate.push(job);
     } else if (slot.trailing) {
-      slot.trailing = job;
+      slot.trailing = traced(job);
     } else {
-      slot.trailing = job;
+      slot.trailing = traced(job);
       scheduleTrailing(key, slot, slot.sentAt + HANDOFF_WINDOW_MS - now);
     }
   }
   return immediate;
+}
+
+/**
+ * A trailing send runs after the request that asked for it: the job keeps that
+ * request's trace (the last one's, like the debounce), not the timer's.
+ */
+function traced(job: HandOff<"calendar/sync.requested">): HandOff<"calendar/sync.requested"> {
+  const trace = currentTraceparent();
+  return trace === undefined ? job : { ...job, data: { ...job.data, trace } };
 }
 
 function scheduleTrailing(key: string, slot: Slot, delayMs: number): void {
@@ -73,7 +83,8 @@ function scheduleTrailing(key: string, slot: Slot, delayMs: number): void {
       slot.trailing = null;
       slot.sentAt = Date.now();
       if (!job) return resolve();
-      withTimeout(dispatchMany([job]), HANDOFF_TIMEOUT_MS)
+      // The job names its request's trace; the timer's context is some earlier request's.
+      withTimeout(detachedFromTrace(() => dispatchMany([job])), HANDOFF_TIMEOUT_MS)
         .catch((err: unknown) => {
           // The notifications it carried stay pending; the poll covers them.
           logger.error("trailing webhook hand-off failed; the events stay pending for recovery", { calendarId: key, error: err instanceof Error ? err : String(err) });

@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { SpanStatusCode, type Span } from "@opentelemetry/api";
 import { errorResponse, forbidden, toAppError, type ErrorKind } from "@/lib/http/errors";
 import { logger } from "@/lib/log";
+import { metrics } from "@/lib/telemetry/metrics";
+import { ATTR, inSpan, SPAN } from "@/lib/telemetry/tracing";
 import { countWebhook, WEBHOOK_OUTCOMES, type WebhookOutcome, type WebhookProvider } from "@/lib/webhooks/metrics";
 import { webhookFailureLimiter } from "@/lib/webhooks/rate-limit";
 import { sourceAllowed, webhookSource, webhookSourceSettings } from "@/lib/webhooks/source";
@@ -53,12 +56,26 @@ const outcomeOfKind: Partial<Record<ErrorKind, WebhookOutcome>> = {
  */
 const SPENDS_BUDGET: ReadonlySet<ErrorKind> = new Set(["invalid", "unauthorized", "not_found", "too_large"]);
 
-export async function intake(request: Request, provider: WebhookProvider, route: string, work: (intake: Intake) => Promise<IntakeAnswer>): Promise<Response> {
+/**
+ * Runs one webhook request in a `webhook.ingest` span (the jobs it hands off are
+ * dispatched inside it, so their runs join its trace), timed by the ingest latency
+ * histogram. Both are synchronous bookkeeping: nothing here waits on telemetry.
+ */
+export function intake(request: Request, provider: WebhookProvider, route: string, work: (intake: Intake) => Promise<IntakeAnswer>): Promise<Response> {
+  const requestId = randomUUID();
+  return inSpan(SPAN.webhookIngest, { [ATTR.provider]: provider, [ATTR.requestId]: requestId }, (span) => ingest(request, provider, route, work, requestId, span));
+}
+
+async function ingest(request: Request, provider: WebhookProvider, route: string, work: (intake: Intake) => Promise<IntakeAnswer>, requestId: string, span: Span): Promise<Response> {
   const startedAt = performance.now();
   const fields: Record<string, unknown> = {};
   let counted = false;
   let spent = false;
-  const requestId = randomUUID();
+  const finish = (status: number, outcome: string) => {
+    metrics().webhookIngestSeconds.observe({ provider }, (performance.now() - startedAt) / 1000);
+    span.setAttributes({ [ATTR.outcome]: outcome, [ATTR.httpStatus]: status });
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+  };
   const base = { route, requestId };
   // Parsed once per process; instrumentation.ts parses it at start, so a bad entry stops the server there.
   let settings: ReturnType<typeof webhookSourceSettings>;
@@ -66,6 +83,7 @@ export async function intake(request: Request, provider: WebhookProvider, route:
     settings = webhookSourceSettings();
   } catch (err) {
     logger.error("webhook", { ...base, status: 500, outcome: "failed", error: err instanceof Error ? err : String(err) });
+    finish(500, "failed");
     return errorResponse(err);
   }
   const source = webhookSource(request, settings);
@@ -101,6 +119,7 @@ export async function intake(request: Request, provider: WebhookProvider, route:
     const answer = await work(context);
     if (!counted && isOutcome(answer.outcome)) countWebhook(provider, answer.outcome);
     logger.info("webhook", { ...base, ...fields, status: answer.status, outcome: answer.outcome, ms: elapsed(startedAt) });
+    finish(answer.status, answer.outcome);
     const headers: Record<string, string> = { "X-Request-Id": requestId, "Cache-Control": "no-store" };
     if (answer.contentType) headers["Content-Type"] = answer.contentType;
     return new Response(answer.body ?? null, { status: answer.status, headers });
@@ -112,6 +131,7 @@ export async function intake(request: Request, provider: WebhookProvider, route:
     const line = { ...base, ...fields, status: appError.status, outcome: outcome ?? appError.kind, reason: appError.message, ms: elapsed(startedAt) };
     if (appError.status >= 500) logger.error("webhook", { ...line, error: err instanceof Error ? err : String(err) });
     else logger.warn("webhook", line);
+    finish(appError.status, line.outcome);
     const response = errorResponse(appError);
     response.headers.set("X-Request-Id", requestId);
     return response;
