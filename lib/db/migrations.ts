@@ -16,8 +16,10 @@ import type { MigrationList, SchemaEngine } from "@prisma/schema-engine-wasm";
  * be used against the same database.
  */
 
-export const MIGRATIONS_DIR = path.resolve(process.cwd(), "prisma/migrations");
-export const SCHEMA_PATH = path.resolve(process.cwd(), "prisma/schema.prisma");
+// Run-time paths, never build inputs: without the ignores the build's file tracing
+// turns these reads into globs over the project (test reports included).
+export const MIGRATIONS_DIR = path.resolve(/*turbopackIgnore: true*/ process.cwd(), "prisma/migrations");
+export const SCHEMA_PATH = path.resolve(/*turbopackIgnore: true*/ process.cwd(), "prisma/schema.prisma");
 
 const noFilter = { externalTables: [], externalEnums: [] };
 
@@ -33,7 +35,7 @@ export async function loadMigrations(dir: string = MIGRATIONS_DIR): Promise<Migr
       .filter((entry) => entry.isDirectory())
       .map(async (entry) => {
         const content = await fs
-          .readFile(path.join(dir, entry.name, "migration.sql"), "utf8")
+          .readFile(/*turbopackIgnore: true*/ path.join(dir, entry.name, "migration.sql"), "utf8")
           .then((value) => ({ tag: "ok" as const, value }))
           .catch((err: Error) => ({ tag: "error" as const, value: err.message }));
         return { path: entry.name, migrationFile: { path: "migration.sql", content } };
@@ -58,13 +60,13 @@ let engineModule: Promise<EngineModule> | undefined;
  */
 function loadEngineModule(): Promise<EngineModule> {
   engineModule ??= (async () => {
-    const require = createRequire(path.join(process.cwd(), "package.json"));
+    const require = createRequire(path.join(/*turbopackIgnore: true*/ process.cwd(), "package.json"));
     const gluePath = require.resolve("@prisma/schema-engine-wasm/schema_engine_bg");
     // Ignored by the bundler: Next.js must load the engine from node_modules as is.
     const glue = (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ pathToFileURL(gluePath).href)) as EngineModule & {
       __wbg_set_wasm(exports: WebAssembly.Exports): void;
     };
-    const bytes = await fs.readFile(path.join(path.dirname(gluePath), "schema_engine_bg.wasm"));
+    const bytes = await fs.readFile(/*turbopackIgnore: true*/ path.join(path.dirname(gluePath), "schema_engine_bg.wasm"));
     const { instance } = await WebAssembly.instantiate(bytes, { "./schema_engine_bg.js": glue as unknown as WebAssembly.ModuleImports });
     glue.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
@@ -75,7 +77,7 @@ function loadEngineModule(): Promise<EngineModule> {
 
 async function withEngine<T>(target: DatabaseTarget, fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {
   const { SchemaEngine } = await loadEngineModule();
-  const schema = await fs.readFile(SCHEMA_PATH, "utf8");
+  const schema = await fs.readFile(/*turbopackIgnore: true*/ SCHEMA_PATH, "utf8");
   // One connection: the engine takes a session-level advisory lock and then expects
   // its next statements on the same session (a second connection waits 10 s for it).
   const adapter = await openAdapter(target, { poolSize: 1 });
@@ -212,7 +214,7 @@ export async function resolveMigration(
  */
 export async function diffMigrationsToSchema(dir: string = MIGRATIONS_DIR): Promise<string | null> {
   const migrationsList = await loadMigrations(dir);
-  const schema = await fs.readFile(SCHEMA_PATH, "utf8");
+  const schema = await fs.readFile(/*turbopackIgnore: true*/ SCHEMA_PATH, "utf8");
   // A private in-memory database: the diff must not depend on, or touch, any real one.
   const target: DatabaseTarget = { kind: "pglite", dataDir: `${IN_MEMORY}diff-${randomUUID()}` };
   try {
