@@ -250,7 +250,9 @@ export async function writeMigration(name: string, sql: string, dir: string = MI
     .replace(/^_+|_+$/g, "");
   if (!slug) throw new MigrationError(`"${name}" is not a usable migration name: use letters, digits and underscores.`);
   const stamp = now.toISOString().replace(/[-:T]/g, "").slice(0, 14);
-  const folder = path.join(dir, `${stamp}_${slug}`);
+  // Ignored by the build's file tracing, which would otherwise read this as a glob
+  // over every `*_*` file in the project (test reports included).
+  const folder = path.join(/*turbopackIgnore: true*/ dir, `${stamp}_${slug}`);
   await fs.mkdir(folder, { recursive: true });
   await fs.writeFile(path.join(folder, "migration.sql"), sql);
   const lock = path.join(dir, "migration_lock.toml");
