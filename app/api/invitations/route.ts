@@ -5,7 +5,7 @@ import { createInvitation } from "@/lib/organizations/invitations";
 
 export const dynamic = "force-dynamic";
 
-const body = z.object({ email: z.email().max(320), role: z.enum(["owner", "admin", "member"]).default("member") }).strict();
+const body = z.object({ email: z.string().trim().max(320).pipe(z.email()), role: z.enum(["owner", "admin", "member"]).default("member") }).strict();
 
 /** Invite a person by email (owners and admins; an owner only by an owner). */
 export const POST = apiRoute("invitations.create", async (request: Request) => {
