@@ -12,7 +12,6 @@ export interface ConnectResultToast {
 
 /** The callback's `detail`, as text fit for a sentence: control characters out, length capped. */
 export function cleanDetail(detail: string | null): string | null {
-  // eslint-disable-next-line no-control-regex -- stripping control characters is the point
   const text = (detail ?? "").replace(/[\u0000-\u001f\u007f]/g, "").trim().slice(0, 200);
   return text === "" ? null : text;
 }

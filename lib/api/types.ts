@@ -292,6 +292,8 @@ export interface HealthConnection extends HealthFigures {
   organizationId: string;
   provider: ProviderName;
   accountEmail: string;
+  /** Who connected it (ConnectionSummary's connectedBy). */
+  connectedBy: { name: string | null; email: string } | null;
   status: ConnectionStatus;
   lastError: string | null;
   /** The provider circuit breaker of this server process, when it has seen the connection. */
@@ -357,6 +359,10 @@ export interface MemberSummary {
   joinedAt: string;
   /** The caller's own membership. */
   you: boolean;
+  /** The roles the caller may give this member (lib/organizations/members.ts allowedActions). */
+  assignableRoles: MembershipRole[];
+  /** The caller may remove this member (or leave, on their own row). */
+  removable: boolean;
 }
 
 export interface InvitationSummary {

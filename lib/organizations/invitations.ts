@@ -6,6 +6,7 @@ import { db } from "@/lib/db/client";
 import { conflict, forbidden, notFound } from "@/lib/http/errors";
 import { logger } from "@/lib/log";
 import { sendMail } from "@/lib/mail/mailer";
+import { allowedActions } from "./members";
 import { providerSettings } from "@/lib/providers/config";
 import { errorMessage } from "@/lib/format";
 
@@ -48,7 +49,8 @@ export async function listInvitations(organizationId: string, now = new Date()):
  */
 export async function createInvitation(viewer: Viewer, input: { email: string; role: Role }, now = new Date()): Promise<InvitationCreated> {
   if (!hasRole(viewer.role, "admin")) throw forbidden("this needs the admin role");
-  if (input.role === "owner" && viewer.role !== "owner") throw forbidden("only an owner can invite an owner");
+  // A newcomer may get the roles the inviter could give a member.
+  if (!allowedActions(viewer.role, { role: "member", self: false }).assignableRoles.includes(input.role)) throw forbidden("only an owner can invite an owner");
   const email = normalizeEmail(input.email);
   const database = await db();
   const existing = await database.membership.findFirst({
@@ -116,6 +118,13 @@ export async function invitationByToken(token: string, now = new Date()): Promis
   return { state, organizationName: row.organization.name, email: row.email, role: row.role, invitedBy: row.invitedBy ? (row.invitedBy.name ?? row.invitedBy.email) : null };
 }
 
+/** The addresses an invitation may be bound to for this person: the one their sign-in gave, and the verified one. */
+export async function addressesOf(userId: string): Promise<string[]> {
+  const database = await db();
+  const user = await database.user.findUnique({ where: { id: userId }, select: { email: true, verifiedEmail: true } });
+  return [...new Set([user?.email, user?.verifiedEmail].filter((value): value is string => Boolean(value)).map(normalizeEmail))];
+}
+
 const STATE_MESSAGES: Record<Exclude<InvitationState, "pending">, string> = {
   accepted: "this invitation was already used",
   expired: "this invitation has expired: ask for a new one",
@@ -138,9 +147,7 @@ export async function acceptInvitation(userId: string, token: string, now = new 
     if (!row) throw notFound("no such invitation");
     const state: InvitationState = row.acceptedAt ? "accepted" : row.revokedAt ? "revoked" : row.expiresAt <= now ? "expired" : "pending";
     if (state !== "pending") throw conflict(STATE_MESSAGES[state]);
-    const user = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { email: true, verifiedEmail: true } });
-    const addresses = [user.email, user.verifiedEmail].filter((value): value is string => Boolean(value)).map(normalizeEmail);
-    if (!addresses.includes(row.email)) throw forbidden(`this invitation is for ${row.email}: sign in with that address to accept it`);
+    if (!(await addressesOf(userId)).includes(row.email)) throw forbidden(`this invitation is for ${row.email}: sign in with that address to accept it`);
     const claimed = await tx.invitation.updateMany({ where: { id: row.id, acceptedAt: null, revokedAt: null }, data: { acceptedAt: now, acceptedById: userId } });
     if (claimed.count === 0) throw conflict(STATE_MESSAGES.accepted);
     const member = await tx.membership.findUnique({ where: { organizationId_userId: { organizationId: row.organizationId, userId } }, select: { role: true } });

@@ -14,6 +14,19 @@ import { logger } from "@/lib/log";
 // Every change locks the organization's owner rows first, so two owners demoting
 // each other at once cannot leave it with none.
 
+/**
+ * What `actor` may do to a membership with `target.role` (`self`: their own): the
+ * roles they may give it, and whether they may remove it (leave, when it is theirs).
+ * The one statement of the rules: the checks below and the members page both use it.
+ * The last-owner rule is checked separately, under the owners' lock.
+ */
+export function allowedActions(actor: Role, target: { role: Role; self: boolean }): { assignableRoles: Role[]; removable: boolean } {
+  const ownerBusiness = target.role === "owner";
+  const assignableRoles: Role[] = !hasRole(actor, "admin") || (ownerBusiness && actor !== "owner") ? [] : actor === "owner" ? ["owner", "admin", "member"] : ["admin", "member"];
+  const removable = target.self || (hasRole(actor, "admin") && (!ownerBusiness || actor === "owner"));
+  return { assignableRoles, removable };
+}
+
 export const LAST_OWNER_MESSAGE = "an organization needs at least one owner: make someone else an owner first";
 
 /** The organizations a person belongs to, for the switcher. */
@@ -42,6 +55,7 @@ export async function listMembers(viewer: Viewer): Promise<MemberSummary[]> {
     role: membership.role,
     joinedAt: membership.createdAt.toISOString(),
     you: membership.user.id === viewer.userId,
+    ...allowedActions(viewer.role, { role: membership.role, self: membership.user.id === viewer.userId }),
   }));
 }
 
@@ -66,7 +80,9 @@ export async function changeRole(viewer: Viewer, membershipId: string, role: Rol
     const owners = await lockOwners(tx, viewer.organizationId);
     const target = await targetIn(tx, viewer.organizationId, membershipId);
     if (target.role === role) return;
-    if ((target.role === "owner" || role === "owner") && viewer.role !== "owner") throw forbidden("only an owner can make or unmake an owner");
+    if (!allowedActions(viewer.role, { role: target.role, self: target.userId === viewer.userId }).assignableRoles.includes(role)) {
+      throw forbidden("only an owner can make or unmake an owner");
+    }
     if (target.role === "owner" && owners <= 1) throw conflict(LAST_OWNER_MESSAGE);
     await tx.membership.update({ where: { id: target.id }, data: { role } });
   });
@@ -84,9 +100,8 @@ export async function removeMember(viewer: Viewer, membershipId: string): Promis
     const owners = await lockOwners(tx, viewer.organizationId);
     const target = await targetIn(tx, viewer.organizationId, membershipId);
     const self = target.userId === viewer.userId;
-    if (!self) {
-      if (!hasRole(viewer.role, "admin")) throw forbidden("this needs the admin role");
-      if (target.role === "owner" && viewer.role !== "owner") throw forbidden("only an owner can remove an owner");
+    if (!allowedActions(viewer.role, { role: target.role, self }).removable) {
+      throw forbidden(hasRole(viewer.role, "admin") ? "only an owner can remove an owner" : "this needs the admin role");
     }
     if (target.role === "owner" && owners <= 1) throw conflict(LAST_OWNER_MESSAGE);
     await tx.membership.delete({ where: { id: target.id } });
