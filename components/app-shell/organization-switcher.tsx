@@ -15,6 +15,13 @@ import { fetchJson, messageOf } from "@/components/api-client";
 export function OrganizationSwitcher({ organizations, currentId, testId }: { organizations: OrganizationSummary[]; currentId: string; testId: string }) {
   const id = useId();
   const [pending, setPending] = useState(false);
+  // Follows the choice at once; the server's answer (currentId) wins once the page renders again.
+  const [selected, setSelected] = useState(currentId);
+  const [renderedFor, setRenderedFor] = useState(currentId);
+  if (renderedFor !== currentId) {
+    setRenderedFor(currentId);
+    setSelected(currentId);
+  }
   const router = useRouter();
   const queryClient = useQueryClient();
   if (organizations.length < 2) return null;
@@ -26,10 +33,11 @@ export function OrganizationSwitcher({ organizations, currentId, testId }: { org
       <select
         id={id}
         data-testid={testId}
-        value={currentId}
+        value={selected}
         disabled={pending}
         onChange={async (event) => {
           const organizationId = event.target.value;
+          setSelected(organizationId);
           setPending(true);
           try {
             await fetchJson("/api/organizations/current", { method: "PUT", body: JSON.stringify({ organizationId }) });
@@ -40,6 +48,7 @@ export function OrganizationSwitcher({ organizations, currentId, testId }: { org
             setPending(false);
           } catch (error) {
             setPending(false);
+            setSelected(currentId);
             toast.error("Could not switch organizations", { description: messageOf(error) });
           }
         }}
