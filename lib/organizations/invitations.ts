@@ -139,6 +139,8 @@ const STATE_MESSAGES: Record<Exclude<InvitationState, "pending">, string> = {
 export async function acceptInvitation(userId: string, token: string, now = new Date()): Promise<{ organizationId: string; organizationName: string; role: Role }> {
   const database = await db();
   const tokenHash = hashToken(token);
+  // Read before the transaction: the embedded database has one connection, and the transaction holds it.
+  const addresses = await addressesOf(userId);
   return database.$transaction(async (tx) => {
     const row = await tx.invitation.findUnique({
       where: { tokenHash },
@@ -147,7 +149,7 @@ export async function acceptInvitation(userId: string, token: string, now = new 
     if (!row) throw notFound("no such invitation");
     const state: InvitationState = row.acceptedAt ? "accepted" : row.revokedAt ? "revoked" : row.expiresAt <= now ? "expired" : "pending";
     if (state !== "pending") throw conflict(STATE_MESSAGES[state]);
-    if (!(await addressesOf(userId)).includes(row.email)) throw forbidden(`this invitation is for ${row.email}: sign in with that address to accept it`);
+    if (!addresses.includes(row.email)) throw forbidden(`this invitation is for ${row.email}: sign in with that address to accept it`);
     const claimed = await tx.invitation.updateMany({ where: { id: row.id, acceptedAt: null, revokedAt: null }, data: { acceptedAt: now, acceptedById: userId } });
     if (claimed.count === 0) throw conflict(STATE_MESSAGES.accepted);
     const member = await tx.membership.findUnique({ where: { organizationId_userId: { organizationId: row.organizationId, userId } }, select: { role: true } });

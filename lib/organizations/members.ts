@@ -66,6 +66,13 @@ async function lockOwners(tx: Transaction, organizationId: string): Promise<numb
   return rows.length;
 }
 
+/** The actor's role as of now, under the lock: a role changed a moment ago (by a racing request) counts. */
+async function actorRole(tx: Transaction, viewer: Viewer): Promise<Role> {
+  const actor = await tx.membership.findUnique({ where: { organizationId_userId: { organizationId: viewer.organizationId, userId: viewer.userId } }, select: { role: true } });
+  if (!actor) throw forbidden("you are no longer a member of this organization");
+  return actor.role;
+}
+
 async function targetIn(tx: Transaction, organizationId: string, membershipId: string) {
   const target = await tx.membership.findFirst({ where: { id: membershipId, organizationId }, select: { id: true, role: true, userId: true } });
   if (!target) throw notFound("no such member");
@@ -78,9 +85,10 @@ export async function changeRole(viewer: Viewer, membershipId: string, role: Rol
   const database = await db();
   await database.$transaction(async (tx) => {
     const owners = await lockOwners(tx, viewer.organizationId);
+    const actor = await actorRole(tx, viewer);
     const target = await targetIn(tx, viewer.organizationId, membershipId);
     if (target.role === role) return;
-    if (!allowedActions(viewer.role, { role: target.role, self: target.userId === viewer.userId }).assignableRoles.includes(role)) {
+    if (!allowedActions(actor, { role: target.role, self: target.userId === viewer.userId }).assignableRoles.includes(role)) {
       throw forbidden("only an owner can make or unmake an owner");
     }
     if (target.role === "owner" && owners <= 1) throw conflict(LAST_OWNER_MESSAGE);
@@ -98,10 +106,11 @@ export async function removeMember(viewer: Viewer, membershipId: string): Promis
   const database = await db();
   const left = await database.$transaction(async (tx) => {
     const owners = await lockOwners(tx, viewer.organizationId);
+    const actor = await actorRole(tx, viewer);
     const target = await targetIn(tx, viewer.organizationId, membershipId);
     const self = target.userId === viewer.userId;
-    if (!allowedActions(viewer.role, { role: target.role, self }).removable) {
-      throw forbidden(hasRole(viewer.role, "admin") ? "only an owner can remove an owner" : "this needs the admin role");
+    if (!allowedActions(actor, { role: target.role, self }).removable) {
+      throw forbidden(hasRole(actor, "admin") ? "only an owner can remove an owner" : "this needs the admin role");
     }
     if (target.role === "owner" && owners <= 1) throw conflict(LAST_OWNER_MESSAGE);
     await tx.membership.delete({ where: { id: target.id } });
