@@ -138,3 +138,41 @@ test("an invitation is refused to a person signed in with another address", asyn
   expect((await paul.request.post("/api/invitations/accept", { data: { token } })).status()).toBe(403);
   await paul.context().close();
 });
+
+test("reconnect with another account is refused and offers to connect it as a new one; both cards stay actionable", async ({ page }) => {
+  await addAccounts();
+  await signIn(page, OWNER.email, "/onboarding/connect-calendar");
+  await page.waitForURL(/\/onboarding\/connect-calendar/);
+  const cards = page.getByTestId("provider-card-google");
+  if ((await cards.first().getAttribute("data-state")) === "not_connected") {
+    await page.getByTestId("connect-google").click();
+    await page.getByTestId(`allow-${OWNER.email}`).click();
+    await page.waitForURL(/\/onboarding\/connect-calendar/);
+  }
+  await expect(cards).toHaveCount(1);
+  await expect(cards.first()).toHaveAttribute("data-state", "connected");
+  await expect(cards.first().getByTestId("connected-by-google")).toContainText(OWNER.email);
+
+  // Reconnect, but consent as Paul: refused, named, nothing added.
+  await cards.first().getByTestId("reconnect-google").click();
+  await page.getByTestId(`allow-${INVITEE.email}`).click();
+  await page.waitForURL(/\/onboarding\/connect-calendar/);
+  await expect(page.getByText(`This is a different account (${INVITEE.email}): connect it as a new account?`)).toBeVisible();
+  await expect(cards).toHaveCount(1);
+  await expect(page.getByTestId("account-email-google")).toHaveText(OWNER.email);
+
+  // The toast's action connects Paul's account as a second card.
+  await page.getByRole("button", { name: "Connect as new account" }).click();
+  await page.getByTestId(`allow-${INVITEE.email}`).click();
+  await page.waitForURL(/\/onboarding\/connect-calendar/);
+  await expect(page.getByText("Calendar connected")).toBeVisible();
+  await expect(cards).toHaveCount(2);
+  await expect(cards.filter({ hasText: INVITEE.email })).toHaveAttribute("data-state", "connected");
+
+  // Reconnecting Paul's card with Paul's account renews it, and still two cards.
+  await cards.filter({ hasText: INVITEE.email }).getByTestId("reconnect-google").click();
+  await page.getByTestId(`allow-${INVITEE.email}`).click();
+  await page.waitForURL(/\/onboarding\/connect-calendar/);
+  await expect(page.getByText("Connection renewed")).toBeVisible();
+  await expect(cards).toHaveCount(2);
+});
