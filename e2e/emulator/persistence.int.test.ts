@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setupTestDatabase } from "@/scripts/test/database";
-import { connectAccount, signIn, startAppEmulator, stopAppEmulator } from "@/scripts/test/app";
+import { connectAccount, serveWebhookRoutes, signIn, startAppEmulator, stopAppEmulator } from "@/scripts/test/app";
 import { installJobSender } from "@/lib/jobs/dispatch";
 import { syncCalendar } from "@/lib/sync/engine";
 import { registerPush } from "@/lib/subscriptions/lifecycle";
@@ -20,13 +20,17 @@ const dir = mkdtempSync(path.join(os.tmpdir(), "calsync-emulator-state-"));
 const stateFile = path.join(dir, "state.json");
 let emu: Emulator;
 let restoreJobs: () => void;
+let webhooks: Awaited<ReturnType<typeof serveWebhookRoutes>>;
 
 beforeAll(async () => {
   restoreJobs = installJobSender(async () => {});
+  // Graph validates a subscription's address while creating it: the webhook routes must answer.
+  webhooks = await serveWebhookRoutes();
   emu = await startAppEmulator({ stateFile, certDir: dir });
 });
 afterAll(async () => {
   restoreJobs?.();
+  await webhooks?.close();
   await stopAppEmulator(emu);
   rmSync(dir, { recursive: true, force: true });
 });
@@ -88,7 +92,9 @@ describe("emulator state across a restart", () => {
 
   it("a reset starts fresh, and the fresh state is what the next start finds", async () => {
     const accountsBefore = (await emu.control.state()).accounts;
-    await emu.control.reset();
+    // The emulator page's "Start fresh" button.
+    const pressed = await fetch(`${emu.httpOrigin}/_emulator/ui/reset`, { method: "POST", redirect: "manual" });
+    expect(pressed.status).toBe(303);
     const fresh = await emu.control.state();
     expect(fresh.channels).toEqual([]);
     expect(fresh.subscriptions).toEqual([]);
