@@ -14,7 +14,7 @@ test("Microsoft sign-in and consent work without a certificate warning", async (
   await page.getByRole("button", { name: /Sign in with Microsoft/i }).click();
   await page.getByTestId("allow-bob@contoso.example").click();
   await page.waitForURL(/\/onboarding\/connect-calendar/);
-  await expect(page.getByText("bob@contoso.example").first()).toBeVisible();
+  await expect(page.getByText("bob@contoso.example").filter({ visible: true }).first()).toBeVisible();
   // The calendar consent too (connect, or reconnect when an earlier spec left it connected).
   const card = page.getByTestId("provider-card-microsoft").first();
   const action = (await card.getAttribute("data-state")) === "not_connected" ? "connect" : "reconnect";
