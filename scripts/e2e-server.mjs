@@ -81,10 +81,20 @@ let restarts = 0;
 process.on("SIGUSR2", async () => {
   if (restarting) return;
   restarting = true;
-  const exited = (child) => (child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", resolve)));
-  server.kill("SIGTERM");
-  emulator.stop();
-  await Promise.all([exited(server), exited(emulator.child)]);
+  // SIGTERM first; a process still there after 15 s (a server waiting on open
+  // connections) is killed.
+  const stopped = (child, stop) =>
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+          child.once("exit", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          stop();
+        });
+  await Promise.all([stopped(server, () => server.kill("SIGTERM")), stopped(emulator.child, () => emulator.stop())]);
   emulator = await startEmulatorProcess(emulatorOptions);
   server = startServer();
   restarting = false;
