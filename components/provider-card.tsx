@@ -17,8 +17,17 @@ import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { Spinner } from "@/components/ui/spinner";
 
-/** Where the browser goes to connect (or reconnect) a provider; the server redirects on to the provider. */
-export const connectUrl = (provider: ProviderName) => `/api/oauth/${provider}/start`;
+/**
+ * Where the browser goes to connect a provider, or to reconnect one connection (the
+ * server then insists the consent comes back with that connection's account).
+ */
+export const connectUrl = (provider: ProviderName, connectionId?: string, loginHint?: string) => {
+  const params = new URLSearchParams();
+  if (connectionId) params.set("connection", connectionId);
+  if (loginHint) params.set("login_hint", loginHint);
+  const query = params.toString();
+  return `/api/oauth/${provider}/start${query ? `?${query}` : ""}`;
+};
 
 const STATE_BADGE: Record<CardState, { tone: BadgeTone; label: string }> = {
   not_connected: { tone: "neutral", label: "Not connected" },
@@ -40,11 +49,14 @@ const STATE_FRAME: Record<CardState, string> = {
 
 export interface ProviderCardProps {
   summary: ProviderSummary;
+  /** The connection this card shows; null for the provider's "connect" card. */
+  connection: ConnectionSummary | null;
   /** This card's connect/reconnect redirect is under way. */
   connecting: boolean;
   /** Another card is redirecting: starting a second flow now would race the first. */
   busyElsewhere: boolean;
-  onConnect: (provider: ProviderName) => void;
+  /** Connect (no connection) or reconnect `connectionId`. */
+  onConnect: (provider: ProviderName, connectionId?: string) => void;
 }
 
 function Detail({ term, children }: { term: string; children: ReactNode }) {
@@ -61,6 +73,11 @@ function ConnectionDetails({ connection }: { connection: ConnectionSummary }) {
   return (
     <dl className="space-y-2.5 text-sm">
       <Detail term="Calendars">{describeCalendarCount(connection)}</Detail>
+      <Detail term="Connected by">
+        <span data-testid={`connected-by-${connection.provider}`}>
+          {connection.connectedBy ? (connection.connectedBy.name ? `${connection.connectedBy.name} (${connection.connectedBy.email})` : connection.connectedBy.email) : "A former member"}
+        </span>
+      </Detail>
       <Detail term="Last sync">
         {connection.syncing ? (
           <span className="inline-flex items-center gap-1.5 text-brand-700" data-testid={`syncing-${connection.provider}`}>
@@ -93,10 +110,10 @@ function ConnectionDetails({ connection }: { connection: ConnectionSummary }) {
   );
 }
 
-export function ProviderCard({ summary, connecting, busyElsewhere, onConnect }: ProviderCardProps) {
-  const { provider, displayName, configured, connection } = summary;
+export function ProviderCard({ summary, connection, connecting, busyElsewhere, onConnect }: ProviderCardProps) {
+  const { provider, displayName, configured } = summary;
   const meta = providerMeta(provider);
-  const state = cardState(summary, connecting);
+  const state = cardState(summary, connection, connecting);
   const badge = STATE_BADGE[state];
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
@@ -108,7 +125,7 @@ export function ProviderCard({ summary, connecting, busyElsewhere, onConnect }: 
       setConfirming(false);
       // Show the card as disconnected at once; the refetch below confirms it.
       queryClient.setQueryData<ConnectionsResponse>(connectionsQueryKey, (old) =>
-        old ? { ...old, providers: old.providers.map((p) => (p.connection?.id === id ? { ...p, connection: null } : p)) } : old,
+        old ? { ...old, providers: old.providers.map((p) => ({ ...p, connections: p.connections.filter((candidate) => candidate.id !== id) })) } : old,
       );
       // The Disconnect button that had focus is gone; keep keyboard users on this card.
       requestAnimationFrame(() => cardRef.current?.focus());
@@ -138,7 +155,7 @@ export function ProviderCard({ summary, connecting, busyElsewhere, onConnect }: 
       loading={connecting}
       loadingText={`Redirecting to ${meta.shortName}…`}
       disabled={testIdAction === "connect" ? !configured || busyElsewhere : reconnectDisabled}
-      onClick={() => onConnect(provider)}
+      onClick={() => onConnect(provider, testIdAction === "reconnect" ? connection?.id : undefined)}
     >
       {label}
     </Button>
@@ -178,6 +195,7 @@ export function ProviderCard({ summary, connecting, busyElsewhere, onConnect }: 
       tabIndex={-1}
       data-testid={`provider-card-${provider}`}
       data-state={state}
+      data-connection-id={connection?.id}
       aria-labelledby={`provider-${provider}-name`}
       role="region"
       className={cn("flex flex-col gap-4 p-5 focus:outline-none focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600 sm:p-6", STATE_FRAME[state])}

@@ -26,8 +26,8 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${port}`,
     screenshot: "only-on-failure",
     trace: "retain-on-failure",
-    // The sandbox's Microsoft half is HTTPS with a CA made at emulator start.
-    ignoreHTTPSErrors: true,
+    // No ignoreHTTPSErrors: a stock browser never meets the emulator's certificate
+    // (its Microsoft sign-in page is served on HTTP; only servers call the HTTPS half).
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],

@@ -34,13 +34,14 @@ if (!fs.existsSync(buildId) || fs.statSync(buildId).mtimeMs < sources) {
 if (!process.env.CALSYNC_DATA_DIR) throw new Error("e2e-server: set CALSYNC_DATA_DIR (the e2e data directory it may wipe)");
 fs.rmSync(process.env.CALSYNC_DATA_DIR, { recursive: true, force: true });
 const emulatorPort = Number(process.env.E2E_EMULATOR_PORT ?? 4510);
-const emulator = await startEmulatorProcess({
+const emulatorOptions = {
   root,
   port: emulatorPort,
   httpsPort: emulatorPort + 1,
   certDir: path.join(process.env.CALSYNC_DATA_DIR, "emulator"),
   quiet: true,
-});
+};
+let emulator = await startEmulatorProcess(emulatorOptions);
 const env = {
   ...process.env,
   ENCRYPTION_KEY: process.env.ENCRYPTION_KEY || randomBytes(32).toString("base64"),
@@ -51,14 +52,52 @@ const env = {
   CALSYNC_EMULATOR_HTTPS_URL: emulator.microsoftUrl,
   NODE_EXTRA_CA_CERTS: emulator.caPath,
 };
-const server = spawn(process.execPath, [next, "start", "-p", port, "-H", "127.0.0.1"], { cwd: root, stdio: "inherit", env });
+let restarting = false;
+const startServer = () => {
+  const child = spawn(process.execPath, [next, "start", "-p", port, "-H", "127.0.0.1"], { cwd: root, stdio: "inherit", env });
+  child.on("exit", (code) => {
+    if (restarting) return;
+    emulator.stop();
+    process.exit(code ?? 0);
+  });
+  return child;
+};
+let server = startServer();
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
     server.kill(signal);
     emulator.stop();
   });
 }
-server.on("exit", (code) => {
-  emulator.stop();
-  process.exit(code ?? 0);
+
+// A spec restarts the app and the emulator mid-test (e2e/restart.spec.ts): SIGUSR2
+// stops both and starts them again on the same ports, database and data directory
+// (the emulator's state file and CA included); the restart count is written once
+// both are back.
+const restartsFile = path.join(process.env.CALSYNC_DATA_DIR, "e2e-server.restarts");
+fs.writeFileSync(path.join(process.env.CALSYNC_DATA_DIR, "e2e-server.pid"), String(process.pid));
+fs.writeFileSync(restartsFile, "0");
+let restarts = 0;
+process.on("SIGUSR2", async () => {
+  if (restarting) return;
+  restarting = true;
+  // SIGTERM first; a process still there after 15 s (a server waiting on open
+  // connections) is killed.
+  const stopped = (child, stop) =>
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+          child.once("exit", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          stop();
+        });
+  await Promise.all([stopped(server, () => server.kill("SIGTERM")), stopped(emulator.child, () => emulator.stop())]);
+  emulator = await startEmulatorProcess(emulatorOptions);
+  server = startServer();
+  restarting = false;
+  restarts += 1;
+  fs.writeFileSync(restartsFile, String(restarts));
 });

@@ -1,6 +1,7 @@
 import { connection } from "next/server";
 import type { ReactNode } from "react";
 import { getViewer } from "@/lib/auth/viewer";
+import { organizationsOf } from "@/lib/organizations/members";
 import { providerSettings } from "@/lib/providers/config";
 import { AppHeader } from "@/components/app-shell/app-header";
 import { SignInRedirect } from "@/components/app-shell/sign-in-redirect";
@@ -14,6 +15,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   const viewer = await getViewer();
   if (!viewer) return <SignInRedirect />;
   const { sandbox } = providerSettings();
+  const organizations = await organizationsOf(viewer.userId);
 
   return (
     <div className="flex min-h-screen flex-col">
@@ -23,7 +25,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
       >
         Skip to content
       </a>
-      <AppHeader viewer={viewer} sandbox={sandbox} />
+      <AppHeader viewer={viewer} organizations={organizations} sandbox={sandbox} />
       <main id="main" tabIndex={-1} className="mx-auto w-full max-w-6xl flex-1 px-4 py-8 focus:outline-none sm:px-6 sm:py-10">
         {children}
       </main>

@@ -18,6 +18,9 @@ let member: SignedIn;
 let fixture: AdminFixture;
 let webhookEventId: string;
 let syncRunId: string;
+let memberMembershipId: string;
+let invitationId: string;
+let invitationToken: string;
 const dispatched: unknown[] = [];
 
 /** Strings only organization A's data contains. */
@@ -50,12 +53,18 @@ beforeAll(async () => {
   await db.event.create({
     data: { organizationId: owner.viewer.organizationId, calendarId: fixture.google.calendarId, providerEventId: "orga-e1", title: "orga board meeting", startAt: start, endAt: new Date(start.getTime() + 3_600_000) },
   });
-  markers = ["alice-orga@example.com", "Alice orga", "orga board meeting", fixture.google.channelId, fixture.microsoft.externalId, webhookEventId, syncRunId, "orga failure"];
+  await db.organization.update({ where: { id: owner.viewer.organizationId }, data: { name: "Orga Incorporated" } });
+  memberMembershipId = (await db.membership.findFirstOrThrow({ where: { userId: member.viewer.userId } })).id;
+  const { createInvitation } = await import("@/lib/organizations/invitations");
+  const invited = await createInvitation({ ...owner.viewer, organizationName: "Orga Incorporated" }, { email: "invitee@org-a.test", role: "member" });
+  invitationId = invited.invitation.id;
+  invitationToken = new URL(invited.link!).pathname.split("/").pop()!;
+  markers = ["Orga Incorporated", "member@org-a.test", invitationId, "alice-orga@example.com", "Alice orga", "orga board meeting", fixture.google.channelId, fixture.microsoft.externalId, webhookEventId, syncRunId, "orga failure"];
 });
 
 type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response> | Response;
 interface RouteCase {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Route path as in app/api (dynamic segments in brackets). */
   route: string;
   /** Who may use it inside the organization. */
@@ -73,6 +82,17 @@ const CASES: RouteCase[] = [
   { method: "GET", route: "calendars/[id]", role: "member", load: () => import("@/app/api/calendars/[id]/route"), url: () => `/api/calendars/${fixture.google.calendarId}`, params: () => ({ id: fixture.google.calendarId }) },
   { method: "PATCH", route: "calendars/[id]", role: "member", load: () => import("@/app/api/calendars/[id]/route"), url: () => `/api/calendars/${fixture.google.calendarId}`, params: () => ({ id: fixture.google.calendarId }), body: () => ({ syncEnabled: false }) },
   { method: "GET", route: "events/upcoming", role: "member", load: () => import("@/app/api/events/upcoming/route"), url: () => "/api/events/upcoming" },
+  { method: "GET", route: "organizations", role: "member", load: () => import("@/app/api/organizations/route"), url: () => "/api/organizations" },
+  { method: "PUT", route: "organizations/current", role: "member", load: () => import("@/app/api/organizations/current/route"), url: () => "/api/organizations/current", body: () => ({ organizationId: owner.viewer.organizationId }) },
+  { method: "GET", route: "members", role: "member", load: () => import("@/app/api/members/route"), url: () => "/api/members" },
+  { method: "PATCH", route: "members/[id]", role: "admin", load: () => import("@/app/api/members/[id]/route"), url: () => `/api/members/${memberMembershipId}`, params: () => ({ id: memberMembershipId }), body: () => ({ role: "admin" }) },
+  // Members may leave (their own id); removing anyone else is for admins, so the member is not tried here.
+  { method: "DELETE", route: "members/[id]", role: "member", load: () => import("@/app/api/members/[id]/route"), url: () => `/api/members/${memberMembershipId}`, params: () => ({ id: memberMembershipId }) },
+  // A stranger's invitation goes to their own organization (checked below: none in A).
+  { method: "POST", route: "invitations", role: "admin", load: () => import("@/app/api/invitations/route"), url: () => "/api/invitations", body: () => ({ email: "newcomer@org-b.test", role: "admin" }) },
+  { method: "DELETE", route: "invitations/[id]", role: "admin", load: () => import("@/app/api/invitations/[id]/route"), url: () => `/api/invitations/${invitationId}`, params: () => ({ id: invitationId }) },
+  // Holding A's link is not enough: it is bound to the invited address.
+  { method: "POST", route: "invitations/accept", role: "member", load: () => import("@/app/api/invitations/accept/route"), url: () => "/api/invitations/accept", body: () => ({ token: invitationToken }) },
   { method: "GET", route: "admin/health", role: "admin", load: () => import("@/app/api/admin/health/route"), url: () => "/api/admin/health" },
   { method: "GET", route: "admin/subscriptions", role: "admin", load: () => import("@/app/api/admin/subscriptions/route"), url: () => "/api/admin/subscriptions" },
   { method: "DELETE", route: "admin/subscriptions/[id]", role: "admin", load: () => import("@/app/api/admin/subscriptions/[id]/route"), url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}`, params: () => ({ id: fixture.google.subscriptionId }) },
@@ -148,8 +168,8 @@ describe("every route under app/api", () => {
 
   it.each(CASES.map((routeCase) => [`${routeCase.method} /api/${routeCase.route}`, routeCase] as const))("%s gives another organization's admin nothing", async (_name, routeCase) => {
     const { status, text } = await call(routeCase, stranger);
-    if (status === 200) {
-      // A list: of the caller's own organization, so without a trace of A.
+    if (status === 200 || status === 201) {
+      // A list, or an invitation: of the caller's own organization, so without a trace of A.
       for (const marker of markers) expect(text).not.toContain(marker);
     } else {
       expect([403, 404]).toContain(status);
@@ -174,6 +194,12 @@ describe("every route under app/api", () => {
     expect((await db.webhookEvent.findUniqueOrThrow({ where: { id: webhookEventId } })).status).toBe("dead");
     expect(await db.event.count({ where: { organizationId: owner.viewer.organizationId } })).toBe(1);
     expect(JSON.stringify(dispatched)).not.toContain(owner.viewer.organizationId);
+    // Membership and invitations of A as they were: the member is still a plain member, the invitation pending and alone.
+    expect((await db.membership.findUniqueOrThrow({ where: { id: memberMembershipId } })).role).toBe("member");
+    expect(await db.membership.count({ where: { organizationId: owner.viewer.organizationId } })).toBe(2);
+    expect(await db.invitation.findMany({ where: { organizationId: owner.viewer.organizationId }, select: { id: true, revokedAt: true, acceptedAt: true } })).toEqual([
+      { id: invitationId, revokedAt: null, acceptedAt: null },
+    ]);
   });
 
   it("the connect flow's start gives a stranger no hint of A's account", async () => {

@@ -20,6 +20,8 @@ const database = setupTestDatabase();
 let admin: SignedIn;
 let fixture: AdminFixture;
 let deadEventId: string;
+let membershipId: string;
+let invitationId: string;
 const dispatched: unknown[] = [];
 
 beforeAll(async () => {
@@ -29,6 +31,8 @@ beforeAll(async () => {
   admin = await signIn("admin@cross-site.test");
   const db = await database.db();
   fixture = await seedAdminFixture(db, admin.viewer.organizationId, { tag: "xsite" });
+  membershipId = (await db.membership.findFirstOrThrow({ where: { userId: admin.viewer.userId } })).id;
+  invitationId = (await db.invitation.create({ data: { organizationId: admin.viewer.organizationId, email: "xsite-invitee@cross-site.test", tokenHash: "xsite-hash", expiresAt: new Date(Date.now() + 86_400_000) } })).id;
   [deadEventId] = (await insertEvents(db, [
     {
       organizationId: admin.viewer.organizationId,
@@ -55,6 +59,12 @@ interface MutatingCase {
 }
 
 const CASES: MutatingCase[] = [
+  { method: "PUT", route: "organizations/current", load: () => import("@/app/api/organizations/current/route"), url: () => "/api/organizations/current", body: () => ({ organizationId: admin.viewer.organizationId }) },
+  { method: "PATCH", route: "members/[id]", load: () => import("@/app/api/members/[id]/route"), url: () => `/api/members/${membershipId}`, params: () => ({ id: membershipId }), body: () => ({ role: "member" }) },
+  { method: "DELETE", route: "members/[id]", load: () => import("@/app/api/members/[id]/route"), url: () => `/api/members/${membershipId}`, params: () => ({ id: membershipId }) },
+  { method: "POST", route: "invitations", load: () => import("@/app/api/invitations/route"), url: () => "/api/invitations", body: () => ({ email: "victim@cross-site.test", role: "owner" }) },
+  { method: "DELETE", route: "invitations/[id]", load: () => import("@/app/api/invitations/[id]/route"), url: () => `/api/invitations/${invitationId}`, params: () => ({ id: invitationId }) },
+  { method: "POST", route: "invitations/accept", load: () => import("@/app/api/invitations/accept/route"), url: () => "/api/invitations/accept", body: () => ({ token: "A".repeat(43) }) },
   { method: "DELETE", route: "connections/[id]", load: () => import("@/app/api/connections/[id]/route"), url: () => `/api/connections/${fixture.google.connectionId}`, params: () => ({ id: fixture.google.connectionId }) },
   { method: "PATCH", route: "calendars/[id]", load: () => import("@/app/api/calendars/[id]/route"), url: () => `/api/calendars/${fixture.google.calendarId}`, params: () => ({ id: fixture.google.calendarId }), body: () => ({ syncEnabled: false }) },
   { method: "DELETE", route: "admin/subscriptions/[id]", load: () => import("@/app/api/admin/subscriptions/[id]/route"), url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}`, params: () => ({ id: fixture.google.subscriptionId }) },
@@ -122,6 +132,8 @@ async function snapshot() {
     subscription: JSON.stringify(await db.webhookSubscription.findUniqueOrThrow({ where: { id: fixture.google.subscriptionId } })),
     event: (await db.webhookEvent.findUniqueOrThrow({ where: { id: deadEventId } })).status,
     syncRuns: await db.syncRun.count({ where: { organizationId: admin.viewer.organizationId } }),
+    memberships: JSON.stringify(await db.membership.findMany({ orderBy: { id: "asc" } })),
+    invitations: JSON.stringify(await db.invitation.findMany({ orderBy: { id: "asc" } })),
     dispatched: dispatched.length,
   };
 }

@@ -138,6 +138,9 @@ function ConnectionRow({ connection }: { connection: HealthConnection }) {
           <ProviderDot provider={connection.provider} />
           <span className="truncate">{connection.accountEmail}</span>
         </p>
+        <p className="mt-0.5 text-xs text-slate-600" data-testid="health-connected-by">
+          Connected by {connection.connectedBy ? (connection.connectedBy.name ?? connection.connectedBy.email) : "a former member"}
+        </p>
         {broken ? (
           <Badge tone="danger" className="mt-1">
             {connection.status === "needs_reconnect" ? "Needs reconnect" : connection.status}

@@ -1,29 +1,36 @@
 import Link from "next/link";
+import type { OrganizationSummary } from "@/lib/api/types";
 import type { Viewer } from "@/lib/auth/viewer";
 import { Logo } from "@/components/logo";
+import { ROLE_LABEL } from "@/components/members/roles";
 import { SandboxBadge } from "@/components/sandbox-badge";
 import { Badge } from "@/components/ui/badge";
 import { AppNav, type NavItem } from "./app-nav";
+import { OrganizationSwitcher } from "./organization-switcher";
 import { SignOutButton } from "./sign-out-button";
 
-const ROLE_LABEL: Record<Viewer["role"], string> = { owner: "Owner", admin: "Admin", member: "Member" };
 
 function navItems(viewer: Viewer): NavItem[] {
   const items: NavItem[] = [
     { href: "/dashboard", label: "Dashboard" },
     { href: "/onboarding/connect-calendar", label: "Connect calendars" },
+    { href: "/members", label: "Members" },
   ];
   if (viewer.role === "owner" || viewer.role === "admin") items.push({ href: "/admin", label: "Admin", badge: "admin-attention" });
   return items;
 }
 
-function Account({ viewer, stacked }: { viewer: Viewer; stacked: boolean }) {
+function Account({ viewer, organizations, stacked }: { viewer: Viewer; organizations: OrganizationSummary[]; stacked: boolean }) {
   return (
     <div className={stacked ? "flex items-center justify-between gap-3" : "flex items-center gap-3"}>
       <div className={stacked ? "min-w-0" : "min-w-0 text-right"}>
-        <p className="truncate text-sm font-medium text-slate-900">
-          {viewer.organizationName}
-        </p>
+        {organizations.length > 1 ? (
+          <OrganizationSwitcher organizations={organizations} currentId={viewer.organizationId} testId={stacked ? "organization-switcher-menu" : "organization-switcher"} />
+        ) : (
+          <p className="truncate text-sm font-medium text-slate-900" data-testid={stacked ? undefined : "organization-name"}>
+            {viewer.organizationName}
+          </p>
+        )}
         <p className={stacked ? "flex items-center gap-1.5 text-xs text-slate-500" : "flex items-center justify-end gap-1.5 text-xs text-slate-500"}>
           <span className="truncate">
             {viewer.email}
@@ -39,7 +46,7 @@ function Account({ viewer, stacked }: { viewer: Viewer; stacked: boolean }) {
   );
 }
 
-export function AppHeader({ viewer, sandbox }: { viewer: Viewer; sandbox: boolean }) {
+export function AppHeader({ viewer, organizations, sandbox }: { viewer: Viewer; organizations: OrganizationSummary[]; sandbox: boolean }) {
   return (
     <header className="sticky top-0 z-30 border-b border-slate-200 bg-white/95 backdrop-blur supports-[backdrop-filter]:bg-white/80">
       <div className="relative mx-auto flex h-16 max-w-6xl items-center gap-4 px-4 sm:px-6">
@@ -48,9 +55,9 @@ export function AppHeader({ viewer, sandbox }: { viewer: Viewer; sandbox: boolea
         </Link>
         {sandbox ? <SandboxBadge align="start" /> : null}
         <div className="flex flex-1 items-center justify-end gap-4 md:justify-between">
-          <AppNav items={navItems(viewer)} account={<Account viewer={viewer} stacked />} />
+          <AppNav items={navItems(viewer)} account={<Account viewer={viewer} organizations={organizations} stacked />} />
           <div className="hidden md:block">
-            <Account viewer={viewer} stacked={false} />
+            <Account viewer={viewer} organizations={organizations} stacked={false} />
           </div>
         </div>
       </div>

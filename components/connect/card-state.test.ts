@@ -14,6 +14,7 @@ const connection = (overrides: Partial<ConnectionSummary> = {}): ConnectionSumma
   syncing: false,
   push: { status: "active", expiresAt: null, lastNotificationAt: null, suspect: false },
   createdAt: "2025-03-01T00:00:00Z",
+  connectedBy: { name: "Alice", email: "alice@example.com" },
   ...overrides,
 });
 
@@ -22,28 +23,28 @@ const provider = (overrides: Partial<ProviderSummary> = {}): ProviderSummary => 
   displayName: "Google Calendar",
   configured: true,
   revocation: { kind: "endpoint" },
-  connection: null,
+  connections: [],
   ...overrides,
 });
 
 describe("cardState", () => {
   it("maps each connection status to a card state", () => {
-    expect(cardState(provider(), false)).toBe("not_connected");
-    expect(cardState(provider({ connection: connection() }), false)).toBe("connected");
-    expect(cardState(provider({ connection: connection({ status: "needs_reconnect" }) }), false)).toBe("needs_reconnect");
-    expect(cardState(provider({ connection: connection({ status: "revoked" }) }), false)).toBe("needs_reconnect");
-    expect(cardState(provider({ connection: connection({ status: "error" }) }), false)).toBe("error");
+    expect(cardState(provider(), null, false)).toBe("not_connected");
+    expect(cardState(provider(), connection(), false)).toBe("connected");
+    expect(cardState(provider(), connection({ status: "needs_reconnect" }), false)).toBe("needs_reconnect");
+    expect(cardState(provider(), connection({ status: "revoked" }), false)).toBe("needs_reconnect");
+    expect(cardState(provider(), connection({ status: "error" }), false)).toBe("error");
   });
 
   it("shows connecting while the redirect is under way, whatever the connection", () => {
-    expect(cardState(provider(), true)).toBe("connecting");
-    expect(cardState(provider({ connection: connection({ status: "needs_reconnect" }) }), true)).toBe("connecting");
+    expect(cardState(provider(), null, true)).toBe("connecting");
+    expect(cardState(provider(), connection({ status: "needs_reconnect" }), true)).toBe("connecting");
   });
 
   it("is not configured only when there is nothing to show", () => {
-    expect(cardState(provider({ configured: false }), false)).toBe("not_configured");
-    expect(cardState(provider({ configured: false }), true)).toBe("not_configured");
-    expect(cardState(provider({ configured: false, connection: connection() }), false)).toBe("connected");
+    expect(cardState(provider({ configured: false }), null, false)).toBe("not_configured");
+    expect(cardState(provider({ configured: false }), null, true)).toBe("not_configured");
+    expect(cardState(provider({ configured: false }), connection(), false)).toBe("connected");
   });
 });
 
@@ -75,8 +76,8 @@ describe("describeCalendarCount", () => {
 
 describe("page-level flags", () => {
   it("knows when something is connected and when a sync runs", () => {
-    const idle = provider({ connection: connection() });
-    const busy = provider({ provider: "microsoft", connection: connection({ syncing: true }) });
+    const idle = provider({ connections: [connection()] });
+    const busy = provider({ provider: "microsoft", connections: [connection({ syncing: true })] });
     expect(hasAnyConnection([provider()])).toBe(false);
     expect(hasAnyConnection([provider(), idle])).toBe(true);
     expect(isAnySyncing([idle])).toBe(false);

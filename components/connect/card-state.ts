@@ -8,10 +8,9 @@ export type CardState = "not_connected" | "connecting" | "connected" | "needs_re
  * What a provider card shows. "revoked" reads as "needs reconnect": either way
  * calsync holds no working grant and the person's next step is the same.
  */
-export function cardState(summary: ProviderSummary, connecting: boolean): CardState {
-  if (!summary.configured && !summary.connection) return "not_configured";
+export function cardState(summary: Pick<ProviderSummary, "configured">, connection: ConnectionSummary | null, connecting: boolean): CardState {
+  if (!summary.configured && !connection) return "not_configured";
   if (connecting) return "connecting";
-  const connection = summary.connection;
   if (!connection) return "not_connected";
   switch (connection.status) {
     case "active":
@@ -63,10 +62,10 @@ export function describeCalendarCount(connection: Pick<ConnectionSummary, "calen
 
 /** Whether anything is connected, for the "Go to dashboard" link. */
 export function hasAnyConnection(providers: readonly ProviderSummary[]): boolean {
-  return providers.some((provider) => provider.connection !== null);
+  return providers.some((provider) => provider.connections.length > 0);
 }
 
 /** Whether any account is in its first sync or a running one: the page then refreshes faster. */
 export function isAnySyncing(providers: readonly ProviderSummary[]): boolean {
-  return providers.some((provider) => provider.connection?.syncing === true);
+  return providers.some((provider) => provider.connections.some((connection) => connection.syncing));
 }

@@ -10,10 +10,12 @@ import { PageHeader } from "@/components/page-header";
 import { ProviderCard, connectUrl } from "@/components/provider-card";
 import { PROVIDER_META } from "@/components/provider-meta";
 import { LiveIndicator, QueryErrorPanel } from "@/components/query-state";
-import { buttonClasses } from "@/components/ui/button";
+import { Button, buttonClasses } from "@/components/ui/button";
 import { connectResultToast, withoutConnectResult } from "./connect-result";
 import { hasAnyConnection, isAnySyncing } from "./card-state";
 import { connectionsQueryKey, fetchConnections } from "./queries";
+
+const isProvider = (value: string | null): value is ProviderName => value !== null && Object.hasOwn(PROVIDER_META, value);
 
 const PRODUCT_NAMES = Object.fromEntries(Object.entries(PROVIDER_META).map(([provider, meta]) => [provider, meta.productName]));
 
@@ -28,15 +30,19 @@ function useConnectResultToast() {
   const announced = useRef<string | null>(null);
   const result = searchParams.get("result");
   const provider = searchParams.get("provider");
+  const detail = searchParams.get("detail");
 
   useEffect(() => {
-    const outcome = connectResultToast(result, provider, PRODUCT_NAMES);
+    const outcome = connectResultToast(result, provider, PRODUCT_NAMES, detail);
     if (!outcome || announced.current === outcome.id) return;
     announced.current = outcome.id;
     const show = outcome.tone === "success" ? toast.success : toast.error;
-    show(outcome.title, { id: outcome.id, description: outcome.description, duration: outcome.tone === "success" ? 6_000 : 12_000 });
+    const action = outcome.action && isProvider(provider)
+      ? { label: outcome.action.label, onClick: () => window.location.assign(connectUrl(provider, undefined, outcome.action?.connectAs)) }
+      : undefined;
+    show(outcome.title, { id: outcome.id, description: outcome.description, duration: action ? Infinity : outcome.tone === "success" ? 6_000 : 12_000, action });
     router.replace(`${pathname}${withoutConnectResult(window.location.search)}`, { scroll: false });
-  }, [result, provider, pathname, router]);
+  }, [result, provider, detail, pathname, router]);
 }
 
 function CardsSkeleton() {
@@ -66,7 +72,8 @@ function CardsSkeleton() {
 
 export function ConnectCalendars() {
   useConnectResultToast();
-  const [connecting, setConnecting] = useState<ProviderName | null>(null);
+  // The card whose redirect is under way: a connection id, or "new:<provider>" for a new account.
+  const [connecting, setConnecting] = useState<string | null>(null);
 
   const connections = useQuery({
     queryKey: connectionsQueryKey,
@@ -85,10 +92,10 @@ export function ConnectCalendars() {
     return () => window.removeEventListener("pageshow", reset);
   }, []);
 
-  const startConnect = (provider: ProviderName) => {
-    setConnecting(provider);
+  const startConnect = (provider: ProviderName, connectionId?: string) => {
+    setConnecting(connectionId ?? `new:${provider}`);
     // The page stays (and shows "Redirecting…") until the provider's page arrives.
-    window.location.assign(connectUrl(provider));
+    window.location.assign(connectUrl(provider, connectionId));
   };
 
   const data = connections.data;
@@ -124,16 +131,41 @@ export function ConnectCalendars() {
             </p>
           ) : null}
           <div className="grid gap-6 md:grid-cols-2">
-            {data.providers.map((summary) => (
-              <ProviderCard
-                key={summary.provider}
-                summary={summary}
-                connecting={connecting === summary.provider}
-                busyElsewhere={connecting !== null && connecting !== summary.provider}
-                onConnect={startConnect}
-              />
-            ))}
+            {data.providers.flatMap((summary) =>
+              (summary.connections.length > 0 ? summary.connections : [null]).map((connection) => {
+                const key = connection?.id ?? `new:${summary.provider}`;
+                return (
+                  <ProviderCard
+                    key={key}
+                    summary={summary}
+                    connection={connection}
+                    connecting={connecting === key}
+                    busyElsewhere={connecting !== null && connecting !== key}
+                    onConnect={startConnect}
+                  />
+                );
+              }),
+            )}
           </div>
+          {data.providers.some((summary) => summary.connections.length > 0 && summary.configured) ? (
+            <div className="mt-4 flex flex-wrap gap-2">
+              {data.providers
+                .filter((summary) => summary.connections.length > 0 && summary.configured)
+                .map((summary) => (
+                  <Button
+                    key={summary.provider}
+                    variant="secondary"
+                    data-testid={`connect-another-${summary.provider}`}
+                    loading={connecting === `new:${summary.provider}`}
+                    loadingText={`Redirecting to ${summary.displayName}…`}
+                    disabled={connecting !== null}
+                    onClick={() => startConnect(summary.provider)}
+                  >
+                    Connect another {summary.displayName} account
+                  </Button>
+                ))}
+            </div>
+          ) : null}
           {data.providers.length === 0 ? <p className="text-sm text-slate-600">This server offers no calendar providers.</p> : null}
           <p className="mt-8 max-w-2xl text-xs leading-5 text-slate-500">
             calsync asks for read-only calendar access. Tokens are encrypted at rest, and disconnecting removes the mirrored events. You can also revoke access at any

@@ -6,6 +6,14 @@ export interface ConnectResultToast {
   description: string;
   /** Stable per outcome, so a toast shown twice (a double effect, a quick reload) is shown once. */
   id: string;
+  /** A next step the toast offers: connect the other account as a new one. */
+  action?: { label: string; connectAs: string };
+}
+
+/** The callback's `detail`, as text fit for a sentence: control characters out, length capped. */
+export function cleanDetail(detail: string | null): string | null {
+  const text = (detail ?? "").replace(/[\u0000-\u001f\u007f]/g, "").trim().slice(0, 200);
+  return text === "" ? null : text;
 }
 
 /**
@@ -13,12 +21,15 @@ export interface ConnectResultToast {
  * get an error toast: a redirect from a newer server, or a hand-edited URL, must not
  * pass silently. No result, no toast.
  */
-export function connectResultToast(result: string | null, provider: string | null, providerNames: Record<string, string> = {}): ConnectResultToast | null {
+export function connectResultToast(result: string | null, provider: string | null, providerNames: Record<string, string> = {}, rawDetail: string | null = null): ConnectResultToast | null {
   if (result === null || result === "") return null;
   const id = `connect-result:${result}:${provider ?? ""}`;
   if (isConnectResult(result)) {
-    const { tone, title, description } = CONNECT_RESULTS[result];
-    return { tone, title, description, id };
+    const outcome: { tone: "success" | "error"; title: string; description: string; detailed?: (detail: string) => string } = CONNECT_RESULTS[result];
+    const detail = cleanDetail(rawDetail);
+    const description = detail && outcome.detailed ? outcome.detailed(detail) : outcome.description;
+    const action = result === "different_account" && detail ? { label: "Connect as new account", connectAs: detail } : undefined;
+    return { tone: outcome.tone, title: outcome.title, description, id, ...(action ? { action } : {}) };
   }
   const name = provider ? (providerNames[provider] ?? null) : null;
   return {
@@ -34,6 +45,7 @@ export function withoutConnectResult(search: string): string {
   const params = new URLSearchParams(search);
   params.delete("result");
   params.delete("provider");
+  params.delete("detail");
   const rest = params.toString();
   return rest === "" ? "" : `?${rest}`;
 }

@@ -88,7 +88,7 @@ export function Dashboard() {
   const calendars = useQuery({ queryKey: calendarsQueryKey, queryFn: fetchCalendars, refetchInterval: LIVE_REFRESH_MS });
   const events = useQuery({ queryKey: upcomingEventsQueryKey, queryFn: fetchUpcomingEvents, refetchInterval: LIVE_REFRESH_MS });
 
-  const connectionList = connections.data?.providers.flatMap((provider) => (provider.connection ? [provider.connection] : [])) ?? [];
+  const connectionList = connections.data?.providers.flatMap((provider) => provider.connections) ?? [];
   const nothingConnected = connections.data !== undefined && !hasAnyConnection(connections.data.providers) && (calendars.data?.calendars.length ?? 0) === 0;
   const failing = connections.isRefetchError || calendars.isRefetchError || events.isRefetchError;
   const updatedAt = Math.min(...[calendars.dataUpdatedAt, events.dataUpdatedAt].filter((at) => at > 0));

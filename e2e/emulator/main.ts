@@ -2,9 +2,13 @@
 // its URLs. Options: --port / EMULATOR_PORT (HTTP, default 4010),
 // --https-port / EMULATOR_HTTPS_PORT (default port+1, or 0 when port is 0),
 // --host / EMULATOR_HOST, --seed <default|empty|file.json> / EMULATOR_SEED,
-// --cert-dir / EMULATOR_CERT_DIR, --retry-base-ms / EMULATOR_RETRY_BASE_MS.
+// --cert-dir / EMULATOR_CERT_DIR, --retry-base-ms / EMULATOR_RETRY_BASE_MS,
+// --state-file / EMULATOR_STATE_FILE (default <cert-dir>/state.json, else
+// $CALSYNC_DATA_DIR/emulator/state.json: the state survives restarts),
+// --reset (start fresh from the seed, replacing the kept state).
 
-import { readFileSync } from "node:fs";
+import { rmSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { seedSchema } from "./control";
 import { startEmulator } from "./server";
@@ -34,8 +38,14 @@ async function main(): Promise<void> {
       seed: { type: "string" },
       "cert-dir": { type: "string" },
       "retry-base-ms": { type: "string" },
+      "state-file": { type: "string" },
+      reset: { type: "boolean" },
     },
   });
+  const certDir = values["cert-dir"] ?? process.env.EMULATOR_CERT_DIR;
+  const keptIn = values["state-file"] ?? process.env.EMULATOR_STATE_FILE ?? path.join(certDir ?? path.join(process.env.CALSYNC_DATA_DIR ?? ".data", "emulator"), "state.json");
+  const statePath = path.resolve(keptIn);
+  if (values.reset) rmSync(statePath, { force: true });
   const port = portFrom(values.port ?? process.env.EMULATOR_PORT, DEFAULT_HTTP_PORT);
   const httpsPort = portFrom(values["https-port"] ?? process.env.EMULATOR_HTTPS_PORT, port === 0 ? 0 : port + 1);
   const retryBase = values["retry-base-ms"] ?? process.env.EMULATOR_RETRY_BASE_MS;
@@ -44,7 +54,8 @@ async function main(): Promise<void> {
     httpsPort,
     host: values.host ?? process.env.EMULATOR_HOST,
     seed: readSeed(values.seed ?? process.env.EMULATOR_SEED),
-    certDir: values["cert-dir"] ?? process.env.EMULATOR_CERT_DIR,
+    certDir,
+    stateFile: statePath,
     settings: retryBase ? { retryBaseDelayMs: Number(retryBase) } : {},
   });
   const { google, microsoft } = emulator;
@@ -61,6 +72,7 @@ async function main(): Promise<void> {
     authority          ${microsoft.loginBaseUrl}/${microsoft.defaultTenantId}  (or /common)
     Graph baseUrl      ${microsoft.graphBaseUrl}   customHosts ["${microsoft.graphHost}"]
     client             ${microsoftClient?.clientId} / ${microsoftClient?.clientSecret}
+  state file           ${statePath}${values.reset ? " (started fresh)" : ""}
   CA certificate       ${emulator.caCertPath}
     trust it with      NODE_EXTRA_CA_CERTS=${emulator.caCertPath}`);
   const shutdown = () => {

@@ -10,8 +10,9 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { rmSync } from "node:fs";
-import { createTlsMaterial, writeCaCertificate } from "./certs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createTlsMaterial, writeCaCertificate, type TlsMaterial } from "./certs";
+import { stateFile, type PersistedPart } from "./persistence";
 import { EmulatorControl } from "./client";
 import { consentRoute } from "./consent";
 import type { EmulatorServices, EmulatorSettings } from "./context";
@@ -82,6 +83,13 @@ export interface StartEmulatorOptions {
   seed?: Seed | "default" | "empty";
   /** Where to write `ca.pem`. Default `<os tmpdir>/calsync-emulator-<http port>`. */
   certDir?: string;
+  /**
+   * Keep the state in this file (e2e/emulator/persistence.ts): loaded at start
+   * (then the seed is not applied), saved shortly after every change and at stop.
+   * The TLS material is kept beside it, so the CA an app trusts stays the same.
+   * Default: none (in memory only).
+   */
+  stateFile?: string;
   settings?: Partial<EmulatorSettings>;
 }
 
@@ -132,6 +140,7 @@ export class EmulatorCore implements EmulatorOperations {
   readonly graphApi: GraphApi;
   readonly router: Router;
   caCertPath = "";
+  private readonly resetListeners: Array<() => void> = [];
 
   constructor(
     readonly services: EmulatorServices,
@@ -190,6 +199,24 @@ export class EmulatorCore implements EmulatorOperations {
     this.graphSubscriptions.reset();
     this.graphApi.reset();
     this.loadSeed(seed);
+    for (const listener of this.resetListeners) listener();
+  }
+
+  onReset(listener: () => void): void {
+    this.resetListeners.push(listener);
+  }
+
+  /** What the state file keeps: live objects and the fields of theirs that hold state (everything else is rebuilt at start). */
+  persistedParts(): Record<string, PersistedPart> {
+    const { services } = this;
+    return {
+      store: { target: services.store, fields: ["seq", "ordinal", "accounts", "calendars", "eventsByCalendar"] },
+      oauth: { target: services.oauth, fields: ["clients", "requests", "codes", "grants", "refreshTokens", "accessTokens", "consentDefaults", "autoConsents"] },
+      codec: { target: services.codec, fields: ["secret"] },
+      googleChannels: { target: this.googleChannels, fields: ["channels", "resourceIdSalt"] },
+      graphSubscriptions: { target: this.graphSubscriptions, fields: ["subscriptions"] },
+      graphDelta: { target: this.graphApi, fields: ["baselines", "rounds"] },
+    };
   }
 
   loadSeed(seed: Seed | "default" | "empty"): void {
@@ -240,7 +267,8 @@ export class EmulatorCore implements EmulatorOperations {
         graphBaseUrl: httpsOrigin,
         graphHost: new URL(httpsOrigin).hostname,
         defaultTenantId: tenant,
-        authorizeUrl: `${httpsOrigin}/${tenant}/oauth2/v2.0/authorize`,
+        authorizeUrl: `${httpOrigin}/${tenant}/oauth2/v2.0/authorize`,
+        browserLoginBaseUrl: httpOrigin,
         tokenUrl: `${httpsOrigin}/${tenant}/oauth2/v2.0/token`,
         discoveryUrl: `${httpsOrigin}/${tenant}/v2.0/.well-known/openid-configuration`,
         jwksUrl: `${httpsOrigin}/${tenant}/discovery/v2.0/keys`,
@@ -415,6 +443,20 @@ function renderUnexpected(ctx: RequestContext, family: ErrorFamily, error: unkno
   ctx.sendJson(rendered.status, rendered.body, rendered.headers);
 }
 
+/** The TLS material kept in `file`, made (and kept) when there is none yet. */
+async function keptTlsMaterial(file: string): Promise<TlsMaterial> {
+  try {
+    const kept = JSON.parse(readFileSync(file, "utf8")) as Partial<TlsMaterial>;
+    if (kept.caCertPem && kept.keyPem && kept.certPem) return kept as TlsMaterial;
+  } catch {
+    // None yet, or unreadable: make new material.
+  }
+  const material = await createTlsMaterial();
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(material), { mode: 0o600 });
+  return material;
+}
+
 /** A clock that can be moved forward (token and channel expiry tests). */
 function adjustableClock(): EmulatorServices["clock"] {
   let offset = 0;
@@ -447,7 +489,11 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const settings: EmulatorSettings = { ...DEFAULT_SETTINGS, ...options.settings };
   const host = options.host ?? "127.0.0.1";
   const publicHost = options.publicHost ?? "localhost";
-  const [tls, googleKey, microsoftKey] = await Promise.all([createTlsMaterial(), createSigningKey("calsync emulator google"), createSigningKey("calsync emulator microsoft")]);
+  const [tls, googleKey, microsoftKey] = await Promise.all([
+    options.stateFile ? keptTlsMaterial(path.join(path.dirname(options.stateFile), "tls.json")) : createTlsMaterial(),
+    createSigningKey("calsync emulator google"),
+    createSigningKey("calsync emulator microsoft"),
+  ]);
 
   const clock = adjustableClock();
   const store = new CalendarStore(clock);
@@ -490,7 +536,18 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   services.origins.https = `https://${publicHost}:${httpsPort}`;
   const certDir = options.certDir ?? path.join(os.tmpdir(), `calsync-emulator-${httpPort}`);
   core.caCertPath = writeCaCertificate(tls, certDir);
-  core.loadSeed(seed);
+  const persistence = options.stateFile ? stateFile(options.stateFile, () => core.persistedParts()) : null;
+  if (!persistence?.load()) core.loadSeed(seed);
+  if (persistence) {
+    // Any request may change state (tokens, consents, channels); so may a push delivery or a reset.
+    core.router.before(() => {
+      persistence.changed();
+      return false;
+    });
+    store.onChange(() => persistence.changed());
+    core.onReset(() => persistence.changed());
+    persistence.changed();
+  }
 
   const info = core.info();
   let stopped = false;
@@ -509,6 +566,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       if (stopped) return;
       stopped = true;
       services.deliverer.shutdown();
+      persistence?.flush();
       await Promise.all(
         servers.map(
           (server) =>

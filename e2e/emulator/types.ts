@@ -276,7 +276,14 @@ export interface MicrosoftUrls {
   graphHost: string;
   defaultTenantId: string;
   /** Convenience URLs for the default tenant. */
+  /**
+   * The sign-in and consent page, the one Microsoft endpoint a browser visits: on
+   * the HTTP origin, so a stock browser shows no certificate warning (the token,
+   * keys and Graph endpoints, called by servers, stay on HTTPS).
+   */
   authorizeUrl: string;
+  /** Base of the browser-facing pages: `${browserLoginBaseUrl}/${tenant}/oauth2/v2.0/authorize`. */
+  browserLoginBaseUrl: string;
   tokenUrl: string;
   discoveryUrl: string;
   jwksUrl: string;

@@ -67,6 +67,9 @@ function page(core: EmulatorOperations): string {
 <style>body{font-family:system-ui,sans-serif;margin:1.5rem}table{border-collapse:collapse;margin-bottom:1rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;font-size:.85rem;vertical-align:top}.deleted{color:#999;text-decoration:line-through}form.inline{display:inline}</style></head>
 <body>
 <h1>calsync provider emulator</h1>
+<form method="post" action="/_emulator/ui/reset" onsubmit="return confirm('Start fresh? Every account, event, grant, channel and subscription is replaced by the seed.')">
+  <button data-testid="emulator-reset">Start fresh</button> <small>Replaces everything (also what the state file keeps) with the seed; connected apps must connect again.</small>
+</form>
 <p>Google: <code>${h(info.google.origin)}</code> · Microsoft + Graph: <code>${h(info.microsoft.origin)}</code> · CA: <code>${h(info.caCertPath)}</code></p>
 <h2>Accounts</h2>
 <ul>${snapshot.accounts.map((account) => `<li>${h(account.provider)}: ${h(account.name)} &lt;${h(account.email)}&gt;${account.tenantId ? ` tenant ${h(account.tenantId)}` : ""}</li>`).join("")}</ul>
@@ -127,6 +130,15 @@ export function webRoutes(core: EmulatorOperations): RouteDefinition[] {
         formAction(ctx, (form) => {
           core.updateEvent(value(form, "calendarId"), value(form, "eventId"), { summary: value(form, "summary"), start: value(form, "start"), end: value(form, "end") });
         }),
+    },
+    {
+      method: "POST",
+      path: "/_emulator/ui/reset",
+      family: "emulator",
+      handler: async (ctx) => {
+        await core.reset();
+        ctx.redirect("/", 303);
+      },
     },
     {
       method: "POST",

@@ -28,6 +28,8 @@ export interface ConnectionSummary {
   syncing: boolean;
   push: PushSummary;
   createdAt: string;
+  /** The person who connected (or last reconnected) it; null once they are gone. */
+  connectedBy: { name: string | null; email: string } | null;
 }
 
 export interface ProviderSummary {
@@ -37,7 +39,8 @@ export interface ProviderSummary {
   configured: boolean;
   /** What disconnecting does to the grant at the provider; null when the provider is not configured. */
   revocation: GrantRevocation | null;
-  connection: ConnectionSummary | null;
+  /** Every connection of the organization with this provider that is not disconnected, oldest first. */
+  connections: ConnectionSummary[];
 }
 
 /** DELETE /api/connections/:id */
@@ -289,6 +292,8 @@ export interface HealthConnection extends HealthFigures {
   organizationId: string;
   provider: ProviderName;
   accountEmail: string;
+  /** Who connected it (ConnectionSummary's connectedBy). */
+  connectedBy: { name: string | null; email: string } | null;
   status: ConnectionStatus;
   lastError: string | null;
   /** The provider circuit breaker of this server process, when it has seen the connection. */
@@ -328,4 +333,59 @@ export interface HealthReport extends HealthFigures {
   hourly: HealthHour[];
   connections: HealthConnection[];
   cards: HealthCards;
+}
+
+export type MembershipRole = "owner" | "admin" | "member";
+
+/** GET /api/organizations: the switcher. */
+export interface OrganizationSummary {
+  id: string;
+  name: string;
+  role: MembershipRole;
+}
+
+export interface OrganizationsResponse {
+  currentId: string;
+  organizations: OrganizationSummary[];
+}
+
+export interface MemberSummary {
+  /** The membership's id (PATCH/DELETE /api/members/:id). */
+  id: string;
+  userId: string;
+  name: string | null;
+  email: string;
+  role: MembershipRole;
+  joinedAt: string;
+  /** The caller's own membership. */
+  you: boolean;
+  /** The roles the caller may give this member (lib/organizations/members.ts allowedActions). */
+  assignableRoles: MembershipRole[];
+  /** The caller may remove this member (or leave, on their own row). */
+  removable: boolean;
+}
+
+export interface InvitationSummary {
+  id: string;
+  email: string;
+  role: MembershipRole;
+  createdAt: string;
+  expiresAt: string;
+  invitedBy: string | null;
+}
+
+/** GET /api/members: pending invitations are listed to owners and admins only. */
+export interface MembersResponse {
+  role: MembershipRole;
+  members: MemberSummary[];
+  invitations: InvitationSummary[];
+}
+
+/** POST /api/invitations */
+export interface InvitationCreated {
+  invitation: InvitationSummary;
+  /** "sent": mailed; "not_configured": no SMTP_URL; "failed": the mail server refused. */
+  delivery: "sent" | "not_configured" | "failed";
+  /** The link to pass on, whenever it was not mailed; null when it was. */
+  link: string | null;
 }

@@ -50,7 +50,9 @@ export async function recordSignIn(database: Database, identity: SignInIdentity)
       if (known) await tx.account.update({ where: { id: known.id }, data: { providerAccountId: identity.providerAccountId } });
     }
     if (known) {
-      await tx.user.update({ where: { id: known.userId }, data: { name: identity.name ?? undefined, image: identity.image ?? undefined } });
+      const user = await tx.user.update({ where: { id: known.userId }, data: { name: identity.name ?? undefined, image: identity.image ?? undefined }, select: { email: true } });
+      // Removed from (or left) every organization: they start over with one of their own.
+      if ((await tx.membership.count({ where: { userId: known.userId } })) === 0) await createPersonalOrganization(tx, known.userId, identity.name, user.email ?? email);
       return { userId: known.userId, created: false };
     }
     const sameVerifiedEmail = identity.emailVerified ? await tx.user.findUnique({ where: { verifiedEmail: email }, select: { id: true } }) : null;
@@ -64,15 +66,19 @@ export async function recordSignIn(database: Database, identity: SignInIdentity)
       ).id;
     await tx.account.create({ data: { userId, type: "oauth", provider: identity.provider, providerAccountId: identity.providerAccountId } });
     const memberships = await tx.membership.count({ where: { userId } });
-    if (memberships === 0) {
-      const organization = await tx.organization.create({
-        data: { name: identity.name ? `${identity.name}'s organization` : `${email}'s organization`, slug: slugFor(email) },
-        select: { id: true },
-      });
-      await tx.membership.create({ data: { organizationId: organization.id, userId, role: "owner" } });
-    }
+    if (memberships === 0) await createPersonalOrganization(tx, userId, identity.name, email);
     return { userId, created: !sameVerifiedEmail };
   });
+}
+
+type Transaction = Parameters<Parameters<Database["$transaction"]>[0]>[0];
+
+async function createPersonalOrganization(tx: Transaction, userId: string, name: string | null, email: string): Promise<void> {
+  const organization = await tx.organization.create({
+    data: { name: name ? `${name}'s organization` : `${email}'s organization`, slug: slugFor(email) },
+    select: { id: true },
+  });
+  await tx.membership.create({ data: { organizationId: organization.id, userId, role: "owner" } });
 }
 
 export interface Viewer {
@@ -84,17 +90,22 @@ export interface Viewer {
   role: Role;
 }
 
+/** The cookie naming the organization a person in several acts in (set by PUT /api/organizations/current). */
+export const CURRENT_ORGANIZATION_COOKIE = "calsync_org";
+
 /**
- * The person and the organization they act in. A person in several organizations
- * acts in the one they joined first (switching comes with invitations). Read from
- * the database on every request so a changed role applies at once.
+ * The person and the organization they act in: `preferredOrganizationId` (the
+ * switcher's cookie) when they are a member of it, else the one they joined first.
+ * The cookie is a preference, never a grant: membership is read from the database
+ * on every request, so a changed role applies at once and a removed member loses
+ * access at their next request.
  */
-export async function loadViewer(database: Database, userId: string): Promise<Viewer | null> {
-  const membership = await database.membership.findFirst({
-    where: { userId },
-    orderBy: { createdAt: "asc" },
-    select: { role: true, organization: { select: { id: true, name: true } }, user: { select: { id: true, email: true, name: true } } },
-  });
+export async function loadViewer(database: Database, userId: string, preferredOrganizationId?: string | null): Promise<Viewer | null> {
+  const select = { role: true, organization: { select: { id: true, name: true } }, user: { select: { id: true, email: true, name: true } } } as const;
+  const preferred = preferredOrganizationId && UUID.test(preferredOrganizationId)
+    ? await database.membership.findUnique({ where: { organizationId_userId: { organizationId: preferredOrganizationId, userId } }, select })
+    : null;
+  const membership = preferred ?? (await database.membership.findFirst({ where: { userId }, orderBy: { createdAt: "asc" }, select }));
   if (!membership) return null;
   return {
     userId: membership.user.id,
@@ -105,3 +116,5 @@ export async function loadViewer(database: Database, userId: string): Promise<Vi
     role: membership.role,
   };
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

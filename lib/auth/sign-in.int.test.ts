@@ -44,7 +44,7 @@ async function connectionsSeenBy(person: SignedIn): Promise<string[]> {
   const response = await listConnections(request("/api/connections", { cookie: person.cookie }), { params: Promise.resolve({}) } as never);
   expect(response.status).toBe(200);
   const body = (await response.json()) as ConnectionsResponse;
-  return body.providers.flatMap((provider) => (provider.connection ? [provider.connection.id] : []));
+  return body.providers.flatMap((provider) => provider.connections.map((connection) => connection.id));
 }
 
 describe("sign-in identities", () => {

@@ -1,12 +1,13 @@
 import { getServerSession } from "next-auth";
+import { cookies } from "next/headers";
 import { getToken } from "next-auth/jwt";
 import { redirect } from "next/navigation";
 import { publicBaseUrl } from "@/lib/config";
 import { db } from "@/lib/db/client";
-import { requestCookies } from "@/lib/http/cookies";
+import { readCookie, requestCookies } from "@/lib/http/cookies";
 import { forbidden, unauthorized } from "@/lib/http/errors";
 import { authOptions, authSecret } from "./options";
-import { hasRole, loadViewer, type Role, type Viewer } from "./organizations";
+import { CURRENT_ORGANIZATION_COOKIE, hasRole, loadViewer, type Role, type Viewer } from "./organizations";
 
 export type { Viewer, Role } from "./organizations";
 
@@ -16,6 +17,14 @@ export type { Viewer, Role } from "./organizations";
  * and behind any proxy); pages call it without one.
  */
 export async function getViewer(request?: Request): Promise<Viewer | null> {
+  const userId = await sessionUserId(request);
+  if (!userId) return null;
+  const preferred = request ? readCookie(request, CURRENT_ORGANIZATION_COOKIE) : ((await cookies()).get(CURRENT_ORGANIZATION_COOKIE)?.value ?? null);
+  return loadViewer(await db(), userId, preferred);
+}
+
+/** The signed-in person's user id from the session, whether or not they belong to any organization. */
+export async function sessionUserId(request?: Request): Promise<string | null> {
   let userId: string | undefined;
   if (request) {
     const token = await getToken({
@@ -28,8 +37,7 @@ export async function getViewer(request?: Request): Promise<Viewer | null> {
     const session = (await getServerSession(authOptions())) as { uid?: string } | null;
     userId = session?.uid;
   }
-  if (!userId) return null;
-  return loadViewer(await db(), userId);
+  return userId ?? null;
 }
 
 /** For pages: the viewer, or a redirect to sign-in that comes back to `returnTo`. */
@@ -48,4 +56,11 @@ export async function authorize(request: Request, needed: Role = "member"): Prom
   if (!viewer) throw unauthorized("sign in first");
   if (!hasRole(viewer.role, needed)) throw forbidden(`this needs the ${needed} role`);
   return viewer;
+}
+
+/** For routes any signed-in person may call, member of an organization or not (accepting an invitation): their user id, or 401. */
+export async function authenticate(request: Request): Promise<string> {
+  const userId = await sessionUserId(request);
+  if (!userId) throw unauthorized("sign in first");
+  return userId;
 }

@@ -19,9 +19,18 @@ export interface ConnectInput {
   code: string;
   codeVerifier: string;
   redirectUri: string;
+  /** The connection a card's Reconnect started for: the consent must be for its account. */
+  reconnectConnectionId?: string | null;
 }
 
-export async function completeConnection(input: ConnectInput): Promise<{ result: ConnectResult; connectionId?: string }> {
+export interface ConnectOutcome {
+  result: ConnectResult;
+  connectionId?: string;
+  /** Shown with the result (CONNECT_RESULTS' `detailed`): the other account's address, or the organization it is connected in. */
+  detail?: string;
+}
+
+export async function completeConnection(input: ConnectInput): Promise<ConnectOutcome> {
   let provider: CalendarProvider;
   try {
     provider = providerFor(input.provider);
@@ -40,17 +49,27 @@ export async function completeConnection(input: ConnectInput): Promise<{ result:
 
   const database = await db();
   const account = { provider: input.provider, providerAccountId: identity.providerAccountId };
+  if (input.reconnectConnectionId) {
+    // Reconnect renews that card's connection only. Another account's consent is
+    // refused (the person is asked whether to connect it as a new account), never
+    // silently added as a second connection; its tokens are dropped here.
+    const target = await database.calendarConnection.findFirst({
+      where: { id: input.reconnectConnectionId, organizationId: input.organizationId },
+      select: { providerAccountId: true },
+    });
+    if (target && target.providerAccountId !== identity.providerAccountId) return { result: "different_account", detail: identity.email };
+  }
   // Live in another organization: refused. Disconnected there: that row, its
   // calendars and its history stay where they are, and this organization gets (or
   // reuses) its own row for the account.
   const liveElsewhere = await database.calendarConnection.findFirst({
     where: { ...account, status: { not: "revoked" }, organizationId: { not: input.organizationId } },
-    select: { id: true },
+    select: { organizationId: true },
   });
-  if (liveElsewhere) return { result: "already_connected_elsewhere" };
+  if (liveElsewhere) return alreadyConnectedElsewhere(liveElsewhere.organizationId, input.userId);
   const reusable = await database.calendarConnection.findUnique({
     where: { organizationId_provider_providerAccountId: { organizationId: input.organizationId, ...account } },
-    select: { id: true, refreshToken: true },
+    select: { id: true, refreshToken: true, status: true },
   });
   // Without a refresh token (offline access withheld) the connection would die within the hour.
   if (!tokens.refreshToken && !reusable?.refreshToken) return { result: "scope_missing" };
@@ -74,7 +93,10 @@ export async function completeConnection(input: ConnectInput): Promise<{ result:
   } catch (err) {
     // Another organization connected the account between the check and this write
     // (the partial unique index on live connections refused the second).
-    if (isUniqueViolation(err)) return { result: "already_connected_elsewhere" };
+    if (isUniqueViolation(err)) {
+      const winner = await database.calendarConnection.findFirst({ where: { ...account, status: { not: "revoked" } }, select: { organizationId: true } });
+      return winner ? alreadyConnectedElsewhere(winner.organizationId, input.userId) : { result: "already_connected_elsewhere" };
+    }
     throw err;
   }
 
@@ -91,7 +113,23 @@ export async function completeConnection(input: ConnectInput): Promise<{ result:
     // The poll and the renewal job pick the connection up within 15 minutes.
     logger.error("connect.dispatch_failed", { connectionId: connection.id, message: err instanceof Error ? err.message : undefined });
   }
-  return { result: reusable ? "reconnected" : "connected", connectionId: connection.id };
+  // "Renewed" only when a live connection was renewed: after a disconnect it is a new
+  // connection to the person (it reuses the old row, and so its calendars' choices).
+  return { result: reusable && reusable.status !== "revoked" ? "reconnected" : "connected", connectionId: connection.id };
+}
+
+/**
+ * The account is live in another organization: named when the person belongs to it
+ * (they can switch there), otherwise only "ask its owner", so the answer reveals no
+ * organization a person is not in.
+ */
+async function alreadyConnectedElsewhere(organizationId: string, userId: string): Promise<ConnectOutcome> {
+  const database = await db();
+  const membership = await database.membership.findUnique({
+    where: { organizationId_userId: { organizationId, userId } },
+    select: { organization: { select: { name: true } } },
+  });
+  return membership ? { result: "already_connected_in_yours", detail: membership.organization.name } : { result: "already_connected_elsewhere" };
 }
 
 /**

@@ -31,10 +31,11 @@ function cookieOptions(provider: ProviderName, maxAgeSeconds: number) {
   };
 }
 
-function toOnboarding(provider: ProviderName, result: ConnectResult): NextResponse {
+function toOnboarding(provider: ProviderName, result: ConnectResult, detail?: string): NextResponse {
   const url = new URL(ONBOARDING_PATH, publicBaseUrl());
   url.searchParams.set("result", result);
   url.searchParams.set("provider", provider);
+  if (detail) url.searchParams.set("detail", detail);
   const response = NextResponse.redirect(url, 303);
   response.cookies.set(stateCookieName(provider), "", cookieOptions(provider, 0));
   return response;
@@ -57,9 +58,10 @@ export async function startConnect(request: Request, providerName: ProviderName)
     return toOnboarding(providerName, "not_configured");
   }
   const database = await db();
-  const reconnect = new URL(request.url).searchParams.get("connection");
+  const query = startQuery.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+  const { connection: reconnect, login_hint: hint } = query.success ? query.data : {};
   const previous = reconnect
-    ? await database.calendarConnection.findFirst({ where: { id: reconnect, organizationId: viewer.organizationId }, select: { accountEmail: true } })
+    ? await database.calendarConnection.findFirst({ where: { id: reconnect, organizationId: viewer.organizationId, provider: providerName }, select: { id: true, accountEmail: true } })
     : null;
   const redirectUri = redirectUriFor(providerName);
   const { state, codeChallenge } = await beginAuthorization(database, {
@@ -67,11 +69,16 @@ export async function startConnect(request: Request, providerName: ProviderName)
     userId: viewer.userId,
     provider: providerName,
     redirectUri,
+    // A reconnect is bound to its connection: consent with another account is refused, not added.
+    connectionId: previous?.id ?? null,
   });
-  const response = NextResponse.redirect(provider.authorizationUrl({ state, codeChallenge, redirectUri, loginHint: previous?.accountEmail }), 303);
+  const response = NextResponse.redirect(provider.authorizationUrl({ state, codeChallenge, redirectUri, loginHint: previous?.accountEmail ?? hint }), 303);
   response.cookies.set(stateCookieName(providerName), state, cookieOptions(providerName, STATE_TTL_MS / 1000));
   return response;
 }
+
+// Unknown or malformed parameters are ignored: the start is then a plain "connect".
+const startQuery = z.object({ connection: z.uuid().optional(), login_hint: z.email().max(320).optional() });
 
 const callbackQuery = z.object({
   code: z.string().min(1).max(4096).optional(),
@@ -107,16 +114,17 @@ export async function finishConnect(request: Request, providerName: ProviderName
   }
   if (!query.code) return toOnboarding(providerName, "invalid_callback");
   try {
-    const { result } = await completeConnection({
+    const { result, detail } = await completeConnection({
       organizationId: viewer.organizationId,
       userId: viewer.userId,
       provider: providerName,
       code: query.code,
       codeVerifier: check.codeVerifier,
       redirectUri: check.redirectUri,
+      reconnectConnectionId: check.connectionId,
     });
     logger.info("connect.finished", { provider: providerName, result });
-    return toOnboarding(providerName, result);
+    return toOnboarding(providerName, result, detail);
   } catch (err) {
     logger.error("connect.failed", { provider: providerName, error: errorMessage(err) });
     return toOnboarding(providerName, "failed");

@@ -31,8 +31,9 @@ export async function connectionSummaries(organizationId: string): Promise<Provi
   const settings = providerSettings();
   const connections = await database.calendarConnection.findMany({
     where: { organizationId, status: { not: "revoked" } },
-    orderBy: { updatedAt: "desc" },
+    orderBy: { createdAt: "asc" },
     include: {
+      user: { select: { name: true, email: true } },
       calendars: { select: { id: true, syncEnabled: true, lastSyncedAt: true } },
       subscriptions: { where: { status: { not: "stopped" } }, select: { status: true, expiresAt: true, lastNotificationAt: true, suspect: true, updatedAt: true } },
     },
@@ -43,28 +44,30 @@ export async function connectionSummaries(organizationId: string): Promise<Provi
   });
   const runningCalendars = new Set(running.map((run) => run.calendarId));
   return PROVIDERS.map((provider) => {
-    const connection = connections.find((candidate) => candidate.provider === provider);
-    let summary: ConnectionSummary | null = null;
-    if (connection) {
-      const synced = connection.calendars.filter((calendar) => calendar.syncEnabled);
-      summary = {
-        id: connection.id,
-        provider,
-        accountEmail: connection.accountEmail,
-        status: connection.status,
-        lastError: connection.lastError,
-        lastSyncedAt: iso(connection.lastSyncedAt),
-        calendarCount: connection.calendars.length,
-        syncedCalendarCount: synced.length,
-        syncing:
-          connection.status === "active" &&
-          (synced.some((calendar) => calendar.lastSyncedAt === null) || connection.calendars.some((calendar) => runningCalendars.has(calendar.id))),
-        push: pushSummary(connection.subscriptions),
-        createdAt: connection.createdAt.toISOString(),
-      };
-    }
+    // Every live connection of the provider, needs-reconnect ones included: each gets its own card.
+    const summaries: ConnectionSummary[] = connections
+      .filter((connection) => connection.provider === provider)
+      .map((connection) => {
+        const synced = connection.calendars.filter((calendar) => calendar.syncEnabled);
+        return {
+          id: connection.id,
+          provider,
+          accountEmail: connection.accountEmail,
+          status: connection.status,
+          lastError: connection.lastError,
+          lastSyncedAt: iso(connection.lastSyncedAt),
+          calendarCount: connection.calendars.length,
+          syncedCalendarCount: synced.length,
+          syncing:
+            connection.status === "active" &&
+            (synced.some((calendar) => calendar.lastSyncedAt === null) || connection.calendars.some((calendar) => runningCalendars.has(calendar.id))),
+          push: pushSummary(connection.subscriptions),
+          createdAt: connection.createdAt.toISOString(),
+          connectedBy: connection.user ? { name: connection.user.name, email: connection.user.email ?? "" } : null,
+        };
+      });
     const configured = settings[provider] !== null;
-    return { provider, displayName: PROVIDER_LABELS[provider].shortName, configured, revocation: configured ? providerFor(provider, settings).revocation : null, connection: summary };
+    return { provider, displayName: PROVIDER_LABELS[provider].shortName, configured, revocation: configured ? providerFor(provider, settings).revocation : null, connections: summaries };
   });
 }
 

@@ -218,7 +218,7 @@ export async function healthReport(options: { organizationId?: string; now?: Dat
     database.calendarConnection.findMany({
       where: { ...scope, status: { not: "revoked" } },
       orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-      select: { id: true, organizationId: true, provider: true, accountEmail: true, status: true, lastError: true, lastSyncedAt: true },
+      select: { id: true, organizationId: true, provider: true, accountEmail: true, status: true, lastError: true, lastSyncedAt: true, user: { select: { name: true, email: true } } },
     }),
     database.webhookSubscription.findMany({
       where: { ...scope, status: { in: ["pending", "active", "expired", "failed"] }, connection: { status: { not: "revoked" } } },
@@ -285,6 +285,7 @@ export async function healthReport(options: { organizationId?: string; now?: Dat
       organizationId: connection.organizationId,
       provider: connection.provider,
       accountEmail: connection.accountEmail,
+      connectedBy: connection.user ? { name: connection.user.name, email: connection.user.email ?? "" } : null,
       status: connection.status,
       lastError: connection.lastError,
       breaker: breaker ? { state: breaker.state, failures: breaker.failures, openedAt: iso(breaker.openedAt) } : null,

@@ -20,7 +20,7 @@ export interface StartedAuthorization {
 
 export async function beginAuthorization(
   database: Database,
-  input: { organizationId: string; userId: string; provider: ProviderName; redirectUri: string; now?: Date },
+  input: { organizationId: string; userId: string; provider: ProviderName; redirectUri: string; connectionId?: string | null; now?: Date },
 ): Promise<StartedAuthorization> {
   const now = input.now ?? new Date();
   const state = randomToken(32);
@@ -33,6 +33,7 @@ export async function beginAuthorization(
       provider: input.provider,
       codeVerifier: verifier,
       redirectUri: input.redirectUri,
+      connectionId: input.connectionId ?? null,
       expiresAt: new Date(now.getTime() + STATE_TTL_MS),
     },
   });
@@ -42,7 +43,7 @@ export async function beginAuthorization(
 }
 
 export type StateCheck =
-  | { ok: true; codeVerifier: string; redirectUri: string }
+  | { ok: true; codeVerifier: string; redirectUri: string; connectionId: string | null }
   | { ok: false; result: "state_missing" | "state_mismatch" | "state_replayed" };
 
 /**
@@ -56,7 +57,7 @@ export async function consumeAuthorization(
   if (!input.state) return { ok: false, result: "state_missing" };
   const now = input.now ?? new Date();
   const stateHash = sha256Hex(input.state);
-  const claimed = await database.$queryRaw<Array<{ code_verifier: string; redirect_uri: string }>>`
+  const claimed = await database.$queryRaw<Array<{ code_verifier: string; redirect_uri: string; connection_id: string | null }>>`
     WITH attempt AS (
       SELECT id, code_verifier FROM oauth_states
       WHERE state_hash = ${stateHash} AND used_at IS NULL AND expires_at > ${now}
@@ -65,13 +66,13 @@ export async function consumeAuthorization(
     )
     UPDATE oauth_states AS s SET used_at = ${now}, code_verifier = NULL
     FROM attempt WHERE s.id = attempt.id
-    RETURNING attempt.code_verifier, s.redirect_uri`;
+    RETURNING attempt.code_verifier, s.redirect_uri, s.connection_id::text AS connection_id`;
   const row = claimed[0];
   if (row) {
     // The browser must be the one that started it: a state lifted from someone
     // else's flow fails here even though it was valid.
     if (input.cookieState !== input.state) return { ok: false, result: "state_mismatch" };
-    return { ok: true, codeVerifier: row.code_verifier, redirectUri: row.redirect_uri };
+    return { ok: true, codeVerifier: row.code_verifier, redirectUri: row.redirect_uri, connectionId: row.connection_id };
   }
   const known = await database.oAuthState.findUnique({ where: { stateHash }, select: { usedAt: true, userId: true } });
   if (known?.usedAt && known.userId === input.userId) return { ok: false, result: "state_replayed" };

@@ -27,6 +27,11 @@ export interface MicrosoftSettings {
   tenant: string;
   /** https://login.microsoftonline.com (no tenant, no trailing slash). */
   loginBaseUrl: string;
+  /**
+   * Where the browser is sent to sign in and consent, when not `loginBaseUrl`: the
+   * emulator serves that page on plain HTTP, so no browser meets its certificate.
+   */
+  browserLoginBaseUrl?: string;
   /** https://graph.microsoft.com (the SDK appends /v1.0). */
   graphBaseUrl: string;
   /** Hosts the Graph SDK may send the token to (its customHosts). */
@@ -74,12 +79,13 @@ export function sandboxGoogle(origin: string): GoogleSettings {
   };
 }
 
-/** Microsoft endpoints of an emulator at `origin` (HTTPS). */
-export function sandboxMicrosoft(origin: string): MicrosoftSettings {
+/** Microsoft endpoints of an emulator at `origin` (HTTPS), its browser-facing pages at `browserOrigin` (HTTP). */
+export function sandboxMicrosoft(origin: string, browserOrigin?: string): MicrosoftSettings {
   const base = origin.replace(/\/+$/, "");
   return {
     ...SANDBOX_CLIENTS.microsoft,
     loginBaseUrl: base,
+    ...(browserOrigin ? { browserLoginBaseUrl: browserOrigin.replace(/\/+$/, "") } : {}),
     graphBaseUrl: base,
     graphHosts: [new URL(base).hostname],
   };
@@ -113,7 +119,7 @@ function settingsFromEnv(env: Env): ProviderSettings {
     return {
       sandbox: true,
       google: sandboxGoogle(env.CALSYNC_EMULATOR_URL ?? DEFAULT_EMULATOR_URL),
-      microsoft: sandboxMicrosoft(env.CALSYNC_EMULATOR_HTTPS_URL ?? DEFAULT_EMULATOR_HTTPS_URL),
+      microsoft: sandboxMicrosoft(env.CALSYNC_EMULATOR_HTTPS_URL ?? DEFAULT_EMULATOR_HTTPS_URL, env.CALSYNC_EMULATOR_URL ?? DEFAULT_EMULATOR_URL),
     };
   }
   return {

@@ -2,7 +2,7 @@ import type { Env } from "@/lib/config";
 import { overallStatus, type CheckStatus, type SetupCheck } from "./check";
 import { checkDatabase, checkInngestReachable, checkRedis } from "./probes";
 import { providerRegistrations, type ProviderRegistration } from "./registration";
-import { checkEncryptionKeys, checkInngestKeys, checkOAuthClients, checkPublicUrls, checkSessionSecret } from "./settings";
+import { checkEncryptionKeys, checkInngestKeys, checkMail, checkOAuthClients, checkPublicUrls, checkSessionSecret } from "./settings";
 
 export type { CheckStatus, SetupCheck } from "./check";
 export type { ProviderRegistration } from "./registration";
@@ -26,6 +26,7 @@ export async function setupReport(env: Env = process.env): Promise<SetupReport> 
     ...checkPublicUrls(env),
     ...checkOAuthClients(env),
     ...checkInngestKeys(env),
+    ...checkMail(env),
     ...(inngest ? [inngest] : []),
     ...(redis ? [redis] : []),
   ];

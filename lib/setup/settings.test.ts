@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { overallStatus } from "./check";
-import { checkEncryptionKeys, checkInngestKeys, checkOAuthClients, checkPublicUrls, checkSessionSecret } from "./settings";
+import { checkEncryptionKeys, checkInngestKeys, checkMail, checkOAuthClients, checkPublicUrls, checkSessionSecret } from "./settings";
 
 const KEY = randomBytes(32).toString("base64");
 
@@ -45,5 +45,16 @@ describe("setup checks of the environment alone", () => {
     expect(checkInngestKeys({ NODE_ENV: "production", INNGEST_DEV: "1" })[0]).toMatchObject({ status: "failure" });
     expect(checkInngestKeys({ INNGEST_SIGNING_KEY: "signkey-prod-abc" }).map((check) => check.status)).toEqual(["failure", "failure"]);
     expect(checkInngestKeys({ INNGEST_SIGNING_KEY: `signkey-prod-${"ab".repeat(32)}`, INNGEST_EVENT_KEY: "k" }).map((check) => check.detail)).toEqual(["set, 32 bytes", "set, 1 byte"]);
+  });
+});
+
+describe("checkMail", () => {
+  it("is optional, refuses what nodemailer cannot use, and never echoes credentials", () => {
+    expect(checkMail({})[0]).toMatchObject({ status: "ok", label: "SMTP_URL" });
+    expect(checkMail({ SMTP_URL: "not a url" })[0]).toMatchObject({ status: "failure", detail: "not a URL" });
+    expect(checkMail({ SMTP_URL: "http://mail.example" })[0]).toMatchObject({ status: "failure", detail: "unsupported scheme http:" });
+    const set = checkMail({ SMTP_URL: "smtps://mailer:s3cret@mail.example:465", MAIL_FROM: "calsync <ops@example.com>" })[0]!;
+    expect(set).toMatchObject({ status: "ok", detail: "smtps://mail.example:465, with credentials; mail from calsync <ops@example.com>" });
+    expect(JSON.stringify(set)).not.toContain("s3cret");
   });
 });

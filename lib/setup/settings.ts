@@ -1,6 +1,7 @@
 import { envFlag, isProduction, publicBaseUrl, type Env } from "@/lib/config";
 import { EncryptionConfigError, parseKey } from "@/lib/db/encryption";
 import { jobDriverName } from "@/lib/jobs/driver";
+import { mailSettings } from "@/lib/mail/mailer";
 import { providerSettings } from "@/lib/providers/config";
 import { PROVIDER_LABELS } from "@/lib/providers/port";
 import { describeSecret, failure, isSet, ok, warning, type SetupCheck } from "./check";
@@ -215,4 +216,20 @@ export function checkInngestKeys(env: Env): SetupCheck[] {
       : failure("inngest-event-key", "INNGEST_EVENT_KEY", "missing: calsync cannot send jobs to Inngest", "create an event key in the Inngest dashboard (Manage → Event keys) and set INNGEST_EVENT_KEY"),
   );
   return checks;
+}
+
+/** SMTP_URL (invitations): optional; when set it must be an smtp:// or smtps:// URL. Credentials are never echoed. */
+export function checkMail(env: Env): SetupCheck[] {
+  const id = "smtp";
+  const settings = mailSettings(env);
+  if (!settings) return [ok(id, "SMTP_URL", "not set: invitations are not mailed; the inviter is shown the link to pass on")];
+  const fix = "set SMTP_URL to smtp://user:password@host:587 (or smtps://...:465)";
+  let url: URL;
+  try {
+    url = new URL(settings.url);
+  } catch {
+    return [failure(id, "SMTP_URL", "not a URL", fix)];
+  }
+  if (url.protocol !== "smtp:" && url.protocol !== "smtps:") return [failure(id, "SMTP_URL", `unsupported scheme ${url.protocol}`, fix)];
+  return [ok(id, "SMTP_URL", `${url.protocol}//${url.host}${url.username ? ", with credentials" : ""}; mail from ${settings.from}`)];
 }

@@ -22,7 +22,7 @@ export async function startAppEmulator(options: StartEmulatorOptions = {}): Prom
   overrideProviderSettings({
     sandbox: true,
     google: sandboxGoogle(emu.google.origin),
-    microsoft: { ...sandboxMicrosoft(emu.microsoft.origin), tenant: emu.microsoft.defaultTenantId },
+    microsoft: { ...sandboxMicrosoft(emu.microsoft.origin, emu.microsoft.browserLoginBaseUrl), tenant: emu.microsoft.defaultTenantId },
     fetch: fetchTrustingCa(emu.caCertPem),
   });
   return emu;

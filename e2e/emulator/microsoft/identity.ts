@@ -1,6 +1,9 @@
 // Microsoft identity platform v2 per tenant: /{tenant}/oauth2/v2.0/{authorize,token},
 // /{tenant}/v2.0/.well-known/openid-configuration, /{tenant}/discovery/v2.0/keys,
-// and Graph's /oidc/userinfo. Served on the HTTPS origin.
+// and Graph's /oidc/userinfo. Served on the HTTPS origin, except that discovery
+// names the HTTP origin's authorize page: it is the one a browser opens, and a
+// stock browser must not meet the emulator's self-made certificate (every route
+// is served on both listeners).
 
 import { createHash, randomUUID } from "node:crypto";
 import { continueAuthorization, type AuthorizationProfile } from "../consent";
@@ -101,7 +104,7 @@ function discovery(ctx: RequestContext, services: EmulatorServices): void {
     issuer: `${origin}/${issuerTenant}/v2.0`,
     request_uri_parameter_supported: false,
     userinfo_endpoint: `${origin}/oidc/userinfo`,
-    authorization_endpoint: `${origin}/${tenant}/oauth2/v2.0/authorize`,
+    authorization_endpoint: `${services.origins.http}/${tenant}/oauth2/v2.0/authorize`,
     device_authorization_endpoint: `${origin}/${tenant}/oauth2/v2.0/devicecode`,
     http_logout_supported: true,
     frontchannel_logout_supported: true,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sandboxMicrosoft } from "../config";
-import { microsoftAuthorizationUrl, missingMicrosoftScopes, tenantIdFromIdToken } from "./oauth";
+import { authorityUrl, microsoftAuthorizationUrl, missingMicrosoftScopes, tenantIdFromIdToken } from "./oauth";
 
 const settings = { ...sandboxMicrosoft("https://login.example"), tenant: "organizations" };
 
@@ -20,6 +20,12 @@ describe("microsoftAuthorizationUrl", () => {
       code_challenge_method: "S256",
       login_hint: "bob@contoso.example",
     });
+  });
+
+  it("sends the browser to the sandbox's HTTP page, the server's token call to HTTPS", () => {
+    const sandbox = { ...sandboxMicrosoft("https://localhost:4011", "http://localhost:4010"), tenant: "t-1" };
+    expect(new URL(microsoftAuthorizationUrl(sandbox, { state: "s", codeChallenge: "c", redirectUri: "http://app/cb" })).origin).toBe("http://localhost:4010");
+    expect(authorityUrl(sandbox, "token")).toBe("https://localhost:4011/t-1/oauth2/v2.0/token");
   });
 
   it("leaves login_hint out when none is given", () => {

@@ -17,7 +17,8 @@ export const MICROSOFT_SCOPES = ["openid", "email", "offline_access", "Calendars
 const CALENDAR_READ_GRANTS = new Set(["calendars.read", "calendars.readwrite"]);
 
 export function authorityUrl(settings: MicrosoftSettings, endpoint: "authorize" | "token"): string {
-  return `${settings.loginBaseUrl.replace(/\/+$/, "")}/${encodeURIComponent(settings.tenant)}/oauth2/v2.0/${endpoint}`;
+  const base = endpoint === "authorize" ? (settings.browserLoginBaseUrl ?? settings.loginBaseUrl) : settings.loginBaseUrl;
+  return `${base.replace(/\/+$/, "")}/${encodeURIComponent(settings.tenant)}/oauth2/v2.0/${endpoint}`;
 }
 
 export function microsoftAuthorizationUrl(settings: MicrosoftSettings, request: AuthorizationRequest): string {
