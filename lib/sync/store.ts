@@ -1,5 +1,5 @@
 import type { Database } from "@/lib/db/client";
-import type { EventChange, EventRecord } from "@/lib/providers/port";
+import type { EventChange, EventRecord, SeriesRecord } from "@/lib/providers/port";
 import { iso } from "@/lib/format";
 
 // Writes one page of changes in one transaction: a batched upsert (one statement,
@@ -53,6 +53,13 @@ const COLUMNS = [
   "provider_event_id",
   "ical_uid",
   "title",
+  "description_text",
+  "description_html",
+  "location",
+  "location_address",
+  "location_latitude",
+  "location_longitude",
+  "web_link",
   "is_all_day",
   "start_at",
   "end_at",
@@ -61,75 +68,155 @@ const COLUMNS = [
   "start_time_zone",
   "end_time_zone",
   "status",
+  "busy_status",
+  "visibility",
+  "event_type",
   "organizer_email",
   "organizer_name",
   "attendee_count",
+  "self_response",
+  "conference_provider",
+  "conference_url",
+  "conference_dial_in",
+  "provider_created_at",
   "provider_updated_at",
   "recurring_series_id",
   "original_start_at",
+  "raw",
 ] as const;
+type Column = (typeof COLUMNS)[number];
 
-const CASTS: Record<(typeof COLUMNS)[number], string> = {
-  provider_event_id: "",
-  ical_uid: "",
-  title: "",
+const CASTS: Partial<Record<Column, string>> = {
+  location_latitude: "::double precision",
+  location_longitude: "::double precision",
   is_all_day: "::boolean",
   start_at: "::timestamptz",
   end_at: "::timestamptz",
   start_date: "::date",
   end_date: "::date",
-  start_time_zone: "",
-  end_time_zone: "",
   status: '::"EventStatus"',
-  organizer_email: "",
-  organizer_name: "",
+  busy_status: '::"BusyStatus"',
+  visibility: '::"EventVisibility"',
   attendee_count: "::integer",
+  conference_provider: '::"ConferenceProvider"',
+  provider_created_at: "::timestamptz",
   provider_updated_at: "::timestamptz",
-  recurring_series_id: "",
   original_start_at: "::timestamptz",
+  raw: "::jsonb",
+};
+
+/** Each column's text from the one typed record (every value travels as text). */
+const VALUES: Record<Column, (event: EventRecord) => string | null> = {
+  provider_event_id: (event) => event.providerEventId,
+  ical_uid: (event) => event.iCalUid,
+  title: (event) => event.title,
+  description_text: (event) => event.descriptionText,
+  description_html: (event) => event.descriptionHtml,
+  location: (event) => event.location,
+  location_address: (event) => event.locationAddress,
+  location_latitude: (event) => (event.locationLatitude === null ? null : String(event.locationLatitude)),
+  location_longitude: (event) => (event.locationLongitude === null ? null : String(event.locationLongitude)),
+  web_link: (event) => event.webLink,
+  is_all_day: (event) => String(event.isAllDay),
+  start_at: (event) => event.startAt.toISOString(),
+  end_at: (event) => event.endAt.toISOString(),
+  start_date: (event) => event.startDate,
+  end_date: (event) => event.endDate,
+  start_time_zone: (event) => event.startTimeZone,
+  end_time_zone: (event) => event.endTimeZone,
+  status: (event) => event.status,
+  busy_status: (event) => event.busyStatus,
+  visibility: (event) => event.visibility,
+  event_type: (event) => event.eventType,
+  organizer_email: (event) => event.organizerEmail,
+  organizer_name: (event) => event.organizerName,
+  attendee_count: (event) => String(event.attendeeCount),
+  self_response: (event) => event.selfResponse,
+  conference_provider: (event) => event.conference?.provider ?? null,
+  conference_url: (event) => event.conference?.joinUrl ?? null,
+  conference_dial_in: (event) => event.conference?.dialIn ?? null,
+  provider_created_at: (event) => iso(event.providerCreatedAt),
+  provider_updated_at: (event) => iso(event.providerUpdatedAt),
+  recurring_series_id: (event) => event.recurringSeriesId,
+  original_start_at: (event) => iso(event.originalStartAt),
+  raw: (event) => JSON.stringify(event.raw),
 };
 
 const UPDATABLE = COLUMNS.filter((column) => column !== "provider_event_id");
 
 // Every value travels as text and is cast in SQL: one array type for all columns
-// behaves the same through the pg and PGlite adapters.
+// behaves the same through the pg and PGlite adapters. The attendees ride along as
+// one JSON array per event for the rows written (event_attendees, below); a change
+// to them alone is still a change of the row, because `raw` (the provider's item)
+// holds them too.
 const UPSERT_SQL = `
-  INSERT INTO events (organization_id, calendar_id, ${COLUMNS.join(", ")}, updated_at)
-  SELECT $1::uuid, $2::uuid, ${COLUMNS.map((column) => `t.${column}${CASTS[column]}`).join(", ")}, now()
-  FROM unnest(${COLUMNS.map((_, index) => `$${index + 3}::text[]`).join(", ")}) AS t(${COLUMNS.join(", ")})
-  ON CONFLICT (calendar_id, provider_event_id) DO UPDATE SET
-    ${UPDATABLE.map((column) => `${column} = EXCLUDED.${column}`).join(",\n    ")},
-    updated_at = now()
-  WHERE (${UPDATABLE.map((column) => `events.${column}`).join(", ")}) IS DISTINCT FROM (${UPDATABLE.map((column) => `EXCLUDED.${column}`).join(", ")})
-  RETURNING (xmax = 0) AS inserted`;
+  WITH input AS (
+    SELECT * FROM unnest(${COLUMNS.map((_, index) => `$${index + 3}::text[]`).join(", ")}, $${COLUMNS.length + 3}::text[])
+      AS t(${COLUMNS.join(", ")}, attendees)
+  ),
+  upserted AS (
+    INSERT INTO events (organization_id, calendar_id, ${COLUMNS.join(", ")}, updated_at)
+    SELECT $1::uuid, $2::uuid, ${COLUMNS.map((column) => `input.${column}${CASTS[column] ?? ""}`).join(", ")}, now()
+    FROM input
+    ON CONFLICT (calendar_id, provider_event_id) DO UPDATE SET
+      ${UPDATABLE.map((column) => `${column} = EXCLUDED.${column}`).join(",\n      ")},
+      updated_at = now()
+    WHERE (${UPDATABLE.map((column) => `events.${column}`).join(", ")}) IS DISTINCT FROM (${UPDATABLE.map((column) => `EXCLUDED.${column}`).join(", ")})
+    RETURNING id, provider_event_id, (xmax = 0) AS inserted
+  )
+  SELECT upserted.id, upserted.inserted, input.attendees FROM upserted JOIN input USING (provider_event_id)`;
+
+/** The rows of the events just written are replaced: an attendee list is small and changes as a whole. */
+const REPLACE_ATTENDEES_SQL = `
+  WITH cleared AS (DELETE FROM event_attendees WHERE event_id = ANY($2::uuid[]))
+  INSERT INTO event_attendees (organization_id, event_id, position, email, name, response, optional, organizer, resource, self)
+  SELECT $1::uuid, t.event_id::uuid, a.ordinality - 1, a.value->>'email', a.value->>'name', (a.value->>'response')::"AttendeeResponse",
+         (a.value->>'optional')::boolean, (a.value->>'organizer')::boolean, (a.value->>'resource')::boolean, (a.value->>'self')::boolean
+  FROM unnest($3::text[], $4::text[]) AS t(event_id, attendees), jsonb_array_elements(t.attendees::jsonb) WITH ORDINALITY AS a(value, ordinality)`;
+
+function attendeesJson(event: EventRecord): string {
+  return JSON.stringify(event.attendees.map((a) => ({ email: a.email, name: a.name, response: a.response, optional: a.optional, organizer: a.organizer, resource: a.resource, self: a.self })));
+}
 
 function columnValues(events: EventRecord[]): Array<Array<string | null>> {
-  return [
-    events.map((event) => event.providerEventId),
-    events.map((event) => event.iCalUid),
-    events.map((event) => event.title),
-    events.map((event) => String(event.isAllDay)),
-    events.map((event) => event.startAt.toISOString()),
-    events.map((event) => event.endAt.toISOString()),
-    events.map((event) => event.startDate),
-    events.map((event) => event.endDate),
-    events.map((event) => event.startTimeZone),
-    events.map((event) => event.endTimeZone),
-    events.map((event) => event.status),
-    events.map((event) => event.organizerEmail),
-    events.map((event) => event.organizerName),
-    events.map((event) => String(event.attendeeCount)),
-    events.map((event) => iso(event.providerUpdatedAt)),
-    events.map((event) => event.recurringSeriesId),
-    events.map((event) => iso(event.originalStartAt)),
-  ];
+  return [...COLUMNS.map((column) => events.map(VALUES[column])), events.map(attendeesJson)];
 }
 
 export async function upsertEvents(tx: Executor, scope: { organizationId: string; calendarId: string }, events: EventRecord[]): Promise<{ created: number; updated: number }> {
   if (events.length === 0) return { created: 0, updated: 0 };
-  const rows = await tx.$queryRawUnsafe<Array<{ inserted: boolean }>>(UPSERT_SQL, scope.organizationId, scope.calendarId, ...columnValues(events));
+  const rows = await tx.$queryRawUnsafe<Array<{ id: string; inserted: boolean; attendees: string }>>(UPSERT_SQL, scope.organizationId, scope.calendarId, ...columnValues(events));
+  if (rows.length > 0) {
+    await tx.$executeRawUnsafe(REPLACE_ATTENDEES_SQL, scope.organizationId, rows.map((row) => row.id), rows.map((row) => row.id), rows.map((row) => row.attendees));
+  }
   const created = rows.filter((row) => row.inserted).length;
   return { created, updated: rows.length - created };
+}
+
+/** Series rules, one row per series of the calendar; rewritten only when the rule changed. */
+export async function upsertSeries(tx: Executor, scope: { organizationId: string; calendarId: string }, series: SeriesRecord[]): Promise<void> {
+  if (series.length === 0) return;
+  await tx.$executeRawUnsafe(
+    `INSERT INTO event_series (organization_id, calendar_id, provider_series_id, rrule, time_zone, rule, updated_at)
+     SELECT $1::uuid, $2::uuid, t.id, ARRAY(SELECT jsonb_array_elements_text(t.rrule::jsonb)), t.zone, t.rule::jsonb, now()
+     FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS t(id, rrule, zone, rule)
+     ON CONFLICT (calendar_id, provider_series_id) DO UPDATE SET rrule = EXCLUDED.rrule, time_zone = EXCLUDED.time_zone, rule = EXCLUDED.rule, updated_at = now()
+     WHERE (event_series.rrule, event_series.time_zone, event_series.rule) IS DISTINCT FROM (EXCLUDED.rrule, EXCLUDED.time_zone, EXCLUDED.rule)`,
+    scope.organizationId,
+    scope.calendarId,
+    series.map((entry) => entry.providerSeriesId),
+    series.map((entry) => JSON.stringify(entry.rrule)),
+    series.map((entry) => entry.timeZone),
+    series.map((entry) => JSON.stringify(entry.rule ?? null)),
+  );
+}
+
+/** A series with no instance left in the mirror is gone from it. */
+export async function deleteOrphanSeries(tx: Executor, calendarId: string): Promise<number> {
+  return tx.$executeRawUnsafe(
+    `DELETE FROM event_series s WHERE s.calendar_id = $1::uuid
+       AND NOT EXISTS (SELECT 1 FROM events e WHERE e.calendar_id = s.calendar_id AND e.recurring_series_id = s.provider_series_id)`,
+    calendarId,
+  );
 }
 
 export async function deleteEvents(tx: Executor, calendarId: string, providerEventIds: string[]): Promise<number> {
@@ -142,13 +229,24 @@ export async function deleteEventsNotIn(tx: Executor, calendarId: string, keep: 
   return tx.$executeRawUnsafe(`DELETE FROM events WHERE calendar_id = $1::uuid AND NOT (provider_event_id = ANY($2::text[]))`, calendarId, keep);
 }
 
-/** Applies one page atomically; returns what changed. `seen` collects kept ids for a full sync. */
+/** The series the page's upserts are instances of. */
+export function seriesIdsOf(changes: EventChange[]): string[] {
+  const ids = new Set<string>();
+  for (const change of changes) if (change.type === "upsert" && change.event.recurringSeriesId) ids.add(change.event.recurringSeriesId);
+  return [...ids];
+}
+
+/**
+ * Applies one page atomically; returns what changed. `seen` collects kept ids for a
+ * full sync; `series` are the rules of the page's series, fetched from their masters.
+ */
 export async function applyPage(
   database: Database,
   scope: { organizationId: string; calendarId: string },
   changes: EventChange[],
   window: SyncWindow,
   seen?: Set<string>,
+  series: SeriesRecord[] = [],
 ): Promise<PageCounts> {
   const { upserts, deletes } = collapseChanges(changes);
   const keep: EventRecord[] = [];
@@ -158,10 +256,11 @@ export async function applyPage(
   }
   for (const event of keep) seen?.add(event.providerEventId);
   for (const id of deletes) seen?.delete(id);
-  if (keep.length === 0 && deletes.length === 0) return { created: 0, updated: 0, deleted: 0 };
+  if (keep.length === 0 && deletes.length === 0 && series.length === 0) return { created: 0, updated: 0, deleted: 0 };
   return database.$transaction(async (tx) => {
     const deleted = await deleteEvents(tx, scope.calendarId, deletes);
     const { created, updated } = await upsertEvents(tx, scope, keep);
+    await upsertSeries(tx, scope, series);
     return { created, updated, deleted };
   });
 }

@@ -25,7 +25,7 @@ const timed: GraphEvent = {
 
 describe("graphEventToRecord", () => {
   it("maps a timed event read in the response zone, keeping the event's own zones", () => {
-    expect(graphEventToRecord(timed, "America/New_York")).toEqual({
+    expect(graphEventToRecord(timed, { calendarTimeZone: "America/New_York", ownerEmail: null })).toEqual({
       providerEventId: "AAMkAD-timed",
       iCalUid: "040000008200E00074C5B7101A82E008",
       title: "Customer call",
@@ -47,7 +47,7 @@ describe("graphEventToRecord", () => {
   });
 
   it("reads a start written in another IANA zone (a Prefer header Graph did not honour)", () => {
-    const record = graphEventToRecord({ ...timed, start: { dateTime: "2026-07-01T09:30:00", timeZone: "America/New_York" } }, "UTC");
+    const record = graphEventToRecord({ ...timed, start: { dateTime: "2026-07-01T09:30:00", timeZone: "America/New_York" } }, { calendarTimeZone: "UTC", ownerEmail: null });
     expect(record.startAt.toISOString()).toBe("2026-07-01T13:30:00.000Z");
   });
 
@@ -64,7 +64,7 @@ describe("graphEventToRecord", () => {
         originalStartTimeZone: "America/New_York",
         originalEndTimeZone: "America/New_York",
       },
-      "Europe/Berlin",
+      { calendarTimeZone: "Europe/Berlin", ownerEmail: null },
     );
     expect(record).toMatchObject({ isAllDay: true, startDate: "2026-01-05", endDate: "2026-01-06", status: "confirmed" });
     expect(record.startAt.toISOString()).toBe("2026-01-04T23:00:00.000Z");
@@ -73,7 +73,7 @@ describe("graphEventToRecord", () => {
 
   it("recovers all-day dates that were shifted into the response zone", () => {
     const shifted = (start: string, end: string, zone: string | null) =>
-      graphEventToRecord({ ...timed, isAllDay: true, start: { dateTime: start, timeZone: "UTC" }, end: { dateTime: end, timeZone: "UTC" }, originalStartTimeZone: zone, originalEndTimeZone: zone }, "UTC");
+      graphEventToRecord({ ...timed, isAllDay: true, start: { dateTime: start, timeZone: "UTC" }, end: { dateTime: end, timeZone: "UTC" }, originalStartTimeZone: zone, originalEndTimeZone: zone }, { calendarTimeZone: "UTC", ownerEmail: null });
     // Midnight in New York is 05:00 UTC; midnight in Berlin is 23:00 UTC the day before.
     expect(shifted("2026-01-05T05:00:00.0000000", "2026-01-06T05:00:00.0000000", "America/New_York")).toMatchObject({ startDate: "2026-01-05", endDate: "2026-01-06" });
     expect(shifted("2026-01-04T23:00:00.0000000", "2026-01-05T23:00:00.0000000", "Europe/Berlin")).toMatchObject({ startDate: "2026-01-05", endDate: "2026-01-06" });
@@ -84,31 +84,31 @@ describe("graphEventToRecord", () => {
   it("maps an occurrence with its series and original start, and showAs tentative", () => {
     const record = graphEventToRecord(
       { ...timed, id: "AAMkAD-occ", type: "occurrence", seriesMasterId: "AAMkAD-master", originalStart: "2026-07-08T13:30:00Z", showAs: "tentative", attendees: null },
-      "UTC",
+      { calendarTimeZone: "UTC", ownerEmail: null },
     );
     expect(record).toMatchObject({ recurringSeriesId: "AAMkAD-master", status: "tentative", attendeeCount: 0 });
     expect(record.originalStartAt?.toISOString()).toBe("2026-07-08T13:30:00.000Z");
   });
 
   it("defaults a missing subject, iCalUId, organizer and zones", () => {
-    const record = graphEventToRecord({ id: "x", start: timed.start, end: timed.end }, "UTC");
+    const record = graphEventToRecord({ id: "x", start: timed.start, end: timed.end }, { calendarTimeZone: "UTC", ownerEmail: null });
     expect(record).toMatchObject({ title: "", iCalUid: null, organizerEmail: null, organizerName: null, startTimeZone: null, endTimeZone: null, providerUpdatedAt: null });
   });
 
   it("refuses an event whose start it cannot read", () => {
-    expect(() => graphEventToRecord({ ...timed, start: { dateTime: "soon", timeZone: "UTC" } }, "UTC")).toThrow(ProviderError);
+    expect(() => graphEventToRecord({ ...timed, start: { dateTime: "soon", timeZone: "UTC" } }, { calendarTimeZone: "UTC", ownerEmail: null })).toThrow(ProviderError);
   });
 });
 
 describe("graphItemToChange", () => {
   it("turns @removed items and cancelled occurrences into deletions", () => {
-    expect(graphItemToChange({ id: "gone", "@removed": { reason: "deleted" } }, "UTC")).toEqual({ type: "delete", providerEventId: "gone" });
-    expect(graphItemToChange({ ...timed, id: "called-off", isCancelled: true }, "UTC")).toEqual({ type: "delete", providerEventId: "called-off" });
+    expect(graphItemToChange({ id: "gone", "@removed": { reason: "deleted" } }, { calendarTimeZone: "UTC", ownerEmail: null })).toEqual({ type: "delete", providerEventId: "gone" });
+    expect(graphItemToChange({ ...timed, id: "called-off", isCancelled: true }, { calendarTimeZone: "UTC", ownerEmail: null })).toEqual({ type: "delete", providerEventId: "called-off" });
   });
 
   it("skips series masters and upserts everything else", () => {
-    expect(graphItemToChange({ ...timed, type: "seriesMaster" }, "UTC")).toBeNull();
-    expect(graphItemToChange(timed, "UTC")).toMatchObject({ type: "upsert", event: { providerEventId: "AAMkAD-timed" } });
+    expect(graphItemToChange({ ...timed, type: "seriesMaster" }, { calendarTimeZone: "UTC", ownerEmail: null })).toBeNull();
+    expect(graphItemToChange(timed, { calendarTimeZone: "UTC", ownerEmail: null })).toMatchObject({ type: "upsert", event: { providerEventId: "AAMkAD-timed" } });
   });
 });
 
