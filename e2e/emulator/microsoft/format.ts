@@ -50,6 +50,46 @@ function graphRecurrence(event: StoredEvent, rule: RecurrenceRule): Record<strin
   return { pattern, range };
 }
 
+const SENSITIVITY: Record<StoredEvent["visibility"], string> = { default: "normal", public: "normal", private: "private", confidential: "confidential" };
+
+/** The mailbox owner's answer: organizer, their attendee entry's response, else none. */
+function ownResponse(event: StoredEvent, account: Account, isOrganizer: boolean): string {
+  if (isOrganizer) return "organizer";
+  const own = event.attendees.find((attendee) => attendee.email.toLowerCase() === account.email);
+  return own ? RESPONSES[own.responseStatus] : "notResponded";
+}
+
+function graphLocation(event: StoredEvent): Record<string, unknown> {
+  const address = event.locationAddress ?? {};
+  return {
+    displayName: event.location ?? "",
+    locationType: "default",
+    uniqueIdType: event.location ? "private" : "unknown",
+    address: { street: address.street ?? "", city: address.city ?? "", state: address.state ?? "", countryOrRegion: address.countryOrRegion ?? "", postalCode: address.postalCode ?? "" },
+    coordinates: event.locationCoordinates ? { latitude: event.locationCoordinates.latitude, longitude: event.locationCoordinates.longitude } : {},
+  };
+}
+
+/** Graph's `onlineMeeting` (onlineMeetingInfo) exists for Teams meetings only; other links live in the body or location. */
+function graphOnlineMeeting(event: StoredEvent): Record<string, unknown> | null {
+  const conference = event.conference;
+  if (conference?.type !== "teams") return null;
+  return {
+    joinUrl: conference.joinUrl,
+    conferenceId: conference.pin ?? null,
+    tollNumber: conference.phone ?? null,
+    tollFreeNumbers: [],
+    phones: conference.phone ? [{ number: conference.phone, type: "home" }] : [],
+  };
+}
+
+/** The body Outlook shows: the description, and a Zoom or Meet invitation's link as such clients write it. */
+function graphBody(event: StoredEvent): string {
+  const link = event.conference && event.conference.type !== "teams" ? `<p>Join: <a href="${event.conference.joinUrl}">${event.conference.joinUrl}</a></p>` : "";
+  if (!event.description && !link) return "";
+  return `<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head><body>${event.description ?? ""}${link}</body></html>`;
+}
+
 export function formatGraphEvent(event: StoredEvent, context: { calendar: Calendar; account: Account; master?: StoredEvent; responseTimeZone: string }): Record<string, unknown> {
   const { account, calendar, responseTimeZone } = context;
   const changeKey = graphChangeKey(event);
@@ -59,6 +99,10 @@ export function formatGraphEvent(event: StoredEvent, context: { calendar: Calend
       ? { dateTime: `${time.date}T00:00:00.0000000`, timeZone: responseTimeZone }
       : { dateTime: formatGraphDateTime(time.instant, responseTimeZone), timeZone: responseTimeZone };
   const type = graphEventType(event);
+  const organizer = event.organizer ?? { email: account.email, name: account.name };
+  const isOrganizer = organizer.email.toLowerCase() === account.email;
+  const onlineMeeting = graphOnlineMeeting(event);
+  const body = graphBody(event);
   return {
     "@odata.type": "#microsoft.graph.event",
     "@odata.etag": `W/"${changeKey}"`,
@@ -76,37 +120,37 @@ export function formatGraphEvent(event: StoredEvent, context: { calendar: Calend
     isReminderOn: true,
     hasAttachments: false,
     subject: event.summary,
-    bodyPreview: event.description ?? "",
+    bodyPreview: (event.description ?? "").replace(/<[^>]*>/g, "").slice(0, 255),
     importance: "normal",
-    sensitivity: "normal",
+    sensitivity: SENSITIVITY[event.visibility],
     isAllDay: event.start.kind === "date",
     isCancelled: event.status === "cancelled",
-    isOrganizer: true,
+    isOrganizer,
     responseRequested: true,
     seriesMasterId: event.seriesMasterId ?? null,
-    showAs: event.status === "tentative" ? "tentative" : "busy",
+    showAs: event.status === "tentative" && event.showAs === "busy" ? "tentative" : event.showAs,
     type,
     webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(event.id)}&exvsurl=1&path=/calendar/item`,
     onlineMeetingUrl: null,
-    isOnlineMeeting: false,
-    onlineMeetingProvider: "unknown",
+    isOnlineMeeting: onlineMeeting !== null,
+    onlineMeetingProvider: onlineMeeting !== null ? "teamsForBusiness" : "unknown",
     allowNewTimeProposals: true,
     isDraft: false,
     hideAttendees: false,
     ...(event.originalStart ? { originalStart: event.originalStart.kind === "date" ? `${event.originalStart.date}T00:00:00Z` : new Date(event.originalStart.instant).toISOString().replace(".000Z", "Z") } : {}),
-    responseStatus: { response: "organizer", time: "0001-01-01T00:00:00Z" },
-    body: { contentType: "html", content: event.description ? `<html><body>${event.description}</body></html>` : "" },
+    responseStatus: { response: ownResponse(event, account, isOrganizer), time: "0001-01-01T00:00:00Z" },
+    body: { contentType: "html", content: body },
     start: dateTime(event.start),
     end: dateTime(event.end),
-    location: { displayName: event.location ?? "", locationType: "default", uniqueIdType: "unknown", address: {}, coordinates: {} },
-    locations: event.location ? [{ displayName: event.location, locationType: "default", uniqueIdType: "unknown" }] : [],
+    location: graphLocation(event),
+    locations: event.location ? [graphLocation(event)] : [],
     recurrence: type === "seriesMaster" && event.rule ? graphRecurrence(event, event.rule) : null,
     attendees: event.attendees.map((attendee) => ({
-      type: "required",
+      type: attendee.resource ? "resource" : attendee.optional ? "optional" : "required",
       status: { response: RESPONSES[attendee.responseStatus], time: "0001-01-01T00:00:00Z" },
       emailAddress: { name: attendee.name ?? attendee.email, address: attendee.email },
     })),
-    organizer: { emailAddress: { name: account.name, address: account.email } },
-    onlineMeeting: null,
+    organizer: { emailAddress: { name: organizer.name ?? organizer.email, address: organizer.email } },
+    onlineMeeting,
   };
 }
