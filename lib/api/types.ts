@@ -109,6 +109,8 @@ export interface UpcomingEvent {
   endDate: string | null;
   status: "confirmed" | "tentative" | "cancelled";
   recurring: boolean;
+  /** The event's own IANA zone (its start's, else its calendar's): shown on hover when it is not the viewer's. */
+  timeZone: string;
 }
 
 /** GET /api/events/upcoming?days=7 */

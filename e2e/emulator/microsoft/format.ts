@@ -2,7 +2,13 @@
 
 import type { RecurrenceRule } from "../recurrence";
 import type { Account, Attendee, Calendar, StoredEvent } from "../state";
+import { findWindows } from "windows-iana";
 import { formatGraphDateTime, formatGraphUtc, isValidTimeZone } from "../time";
+
+/** The Windows name Exchange uses for an IANA zone (UTC stays UTC). */
+export function windowsZone(zone: string): string {
+  return findWindows(zone)?.[0] ?? zone;
+}
 
 export type GraphEventType = "singleInstance" | "occurrence" | "exception" | "seriesMaster";
 
@@ -43,10 +49,10 @@ function graphRecurrence(event: StoredEvent, rule: RecurrenceRule): Record<strin
       : { type: "weekly", interval: rule.interval, month: 0, dayOfMonth: 0, daysOfWeek: rule.byDay?.map((day) => WEEKDAY_NAMES[day]) ?? [weekdayOfStart], firstDayOfWeek: firstWeekday, index: "first" };
   const range =
     rule.count !== undefined
-      ? { type: "numbered", startDate, endDate: "0001-01-01", recurrenceTimeZone: zone, numberOfOccurrences: rule.count }
+      ? { type: "numbered", startDate, endDate: "0001-01-01", recurrenceTimeZone: windowsZone(zone), numberOfOccurrences: rule.count }
       : rule.until
-        ? { type: "endDate", startDate, endDate: rule.until.kind === "date" ? rule.until.date : new Date(rule.until.instant).toISOString().slice(0, 10), recurrenceTimeZone: zone, numberOfOccurrences: 0 }
-        : { type: "noEnd", startDate, endDate: "0001-01-01", recurrenceTimeZone: zone, numberOfOccurrences: 0 };
+        ? { type: "endDate", startDate, endDate: rule.until.kind === "date" ? rule.until.date : new Date(rule.until.instant).toISOString().slice(0, 10), recurrenceTimeZone: windowsZone(zone), numberOfOccurrences: 0 }
+        : { type: "noEnd", startDate, endDate: "0001-01-01", recurrenceTimeZone: windowsZone(zone), numberOfOccurrences: 0 };
   return { pattern, range };
 }
 
@@ -112,8 +118,9 @@ export function formatGraphEvent(event: StoredEvent, context: { calendar: Calend
     changeKey,
     categories: [],
     transactionId: null,
-    originalStartTimeZone: eventZone,
-    originalEndTimeZone: event.end.kind === "dateTime" ? event.end.timeZone : calendar.timeZone,
+    // Exchange names zones the Windows way here.
+    originalStartTimeZone: windowsZone(eventZone),
+    originalEndTimeZone: windowsZone(event.end.kind === "dateTime" ? event.end.timeZone : calendar.timeZone),
     iCalUId: event.iCalUID,
     uid: event.iCalUID,
     reminderMinutesBeforeStart: 15,

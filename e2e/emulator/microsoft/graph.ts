@@ -8,9 +8,8 @@ import type { RequestContext, RouteDefinition } from "../http";
 import { randomToken } from "../opaque";
 import type { Account, Calendar, StoredEvent } from "../state";
 import { eventTimeInstant, instantOfWallTime, parseLocalDateTime, parseRfc3339 } from "../time";
-import { formatGraphEvent, preferredTimeZone } from "./format";
+import { formatGraphEvent, preferredTimeZone, windowsZone } from "./format";
 import { graphPermissions } from "./identity";
-import { findWindows } from "windows-iana";
 
 export interface GraphCaller {
   account: Account;
@@ -125,13 +124,13 @@ export class GraphApi {
     ctx.sendJson(200, {
       "@odata.context": this.metadata(`users('${caller.account.email}')/mailboxSettings`),
       archiveFolder: null,
-      timeZone: findWindows(zone)?.[0] ?? zone,
+      timeZone: windowsZone(zone),
       automaticRepliesSetting: { status: "disabled", externalAudience: "all", internalReplyMessage: "", externalReplyMessage: "" },
       dateFormat: "yyyy-MM-dd",
       timeFormat: "HH:mm",
       delegateMeetingMessageDeliveryOptions: "sendToDelegateOnly",
       language: { locale: "en-US", displayName: "English (United States)" },
-      workingHours: { daysOfWeek: ["monday", "tuesday", "wednesday", "thursday", "friday"], startTime: "09:00:00.0000000", endTime: "17:00:00.0000000", timeZone: { name: findWindows(zone)?.[0] ?? zone } },
+      workingHours: { daysOfWeek: ["monday", "tuesday", "wednesday", "thursday", "friday"], startTime: "09:00:00.0000000", endTime: "17:00:00.0000000", timeZone: { name: windowsZone(zone) } },
       userPurpose: "user",
     });
   }

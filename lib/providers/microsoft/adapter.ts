@@ -1,12 +1,10 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { MicrosoftSettings } from "../config";
 import { isProviderError, ProviderError } from "../errors";
-import { findIana } from "windows-iana";
 import { PROVIDER_LABELS, type CalendarProvider, type ChangesPage, type ChangesRequest, type EventChange, type ProviderCalendar, type PushChannel, type SeriesRecord } from "../port";
-import { isKnownZone } from "../time";
 import { graphFailure } from "./errors";
 import { createGraphClient } from "./graph-client";
-import { graphItemToChange, graphSeriesRecord, parseGraphInstant, type GraphEvent } from "./mapping";
+import { graphItemToChange, graphSeriesRecord, ianaZoneOf, parseGraphInstant, type GraphEvent } from "./mapping";
 import { microsoftAuthorizationUrl, missingMicrosoftScopes, requestTokens, tenantIdFromIdToken } from "./oauth";
 
 // The Microsoft Graph adapter of the provider port.
@@ -66,14 +64,7 @@ async function mailboxTimeZone(client: Client): Promise<string> {
     if (failure.kind === "rejected" || failure.kind === "not_found") return "UTC";
     throw failure;
   }
-  return ianaZoneOf(settings.timeZone);
-}
-
-export function ianaZoneOf(zone: string | null | undefined): string {
-  if (!zone) return "UTC";
-  if (isKnownZone(zone) && zone.includes("/")) return zone;
-  const iana = findIana(zone)?.find((candidate) => isKnownZone(candidate));
-  return iana ?? (isKnownZone(zone) ? zone : "UTC");
+  return ianaZoneOf(settings.timeZone) ?? "UTC";
 }
 
 export function createMicrosoftProvider(settings: MicrosoftSettings, options: { fetch?: typeof fetch } = {}): CalendarProvider {

@@ -2,7 +2,7 @@ import { GraphClientError, GraphError } from "@microsoft/microsoft-graph-client"
 import { describe, expect, it } from "vitest";
 import { ProviderError } from "../errors";
 import { graphFailure, tokenFailure } from "./errors";
-import { graphEventToRecord, graphItemToChange, parseGraphInstant, patternedRecurrenceToRrule, type GraphEvent } from "./mapping";
+import { graphEventToRecord, graphItemToChange, parseGraphInstant, ianaZoneOf, patternedRecurrenceToRrule, type GraphEvent } from "./mapping";
 
 // Shapes as Graph's calendarView/delta sends them with Prefer: outlook.timezone="UTC".
 const timed: GraphEvent = {
@@ -248,5 +248,21 @@ describe("graphEventToRecord: the full record", () => {
     ]);
     expect(patternedRecurrenceToRrule({ pattern: { type: "daily", interval: 2 }, range: { type: "endDate", endDate: "2026-12-31" } })).toEqual(["RRULE:FREQ=DAILY;INTERVAL=2;UNTIL=20261231"]);
     expect(patternedRecurrenceToRrule({ pattern: { type: "relativeMonthly", daysOfWeek: ["friday"], index: "last" }, range: { type: "noEnd" } })).toEqual(["RRULE:FREQ=MONTHLY;BYDAY=-1FR"]);
+  });
+});
+
+describe("ianaZoneOf", () => {
+  it("maps Exchange's Windows zone names to IANA, passes IANA through, and gives up on custom zones", () => {
+    expect(ianaZoneOf("Pacific Standard Time")).toBe("America/Los_Angeles");
+    expect(ianaZoneOf("W. Europe Standard Time")).toBe("Europe/Berlin");
+    expect(ianaZoneOf("Europe/Berlin")).toBe("Europe/Berlin");
+    expect(ianaZoneOf("UTC")).toBe("UTC");
+    expect(ianaZoneOf("tzone://Microsoft/Custom")).toBeNull();
+    expect(ianaZoneOf(null)).toBeNull();
+  });
+
+  it("reads an event's originalStartTimeZone as IANA", () => {
+    const record = graphEventToRecord({ ...timed, originalStartTimeZone: "Pacific Standard Time", originalEndTimeZone: "Eastern Standard Time" }, { calendarTimeZone: "UTC", ownerEmail: null });
+    expect(record).toMatchObject({ startTimeZone: "America/Los_Angeles", endTimeZone: "America/New_York" });
   });
 });

@@ -1,6 +1,7 @@
 import { ProviderError } from "../errors";
 import { conferenceInText, conferenceProviderOf, htmlToPlainText, rawItem } from "../enrich";
 import type { AttendeeRecord, AttendeeResponse, BusyStatus, ConferenceRecord, EventChange, EventRecord, EventVisibility, SeriesRecord } from "../port";
+import { findIana } from "windows-iana";
 import { isKnownZone, zonedMidnight, zonedTimeToInstant } from "../time";
 
 // Graph `microsoft.graph.event` (as calendarView/delta returns it) to our
@@ -73,6 +74,19 @@ export interface GraphPatternedRecurrence {
   range?: { type?: string | null; startDate?: string | null; endDate?: string | null; recurrenceTimeZone?: string | null; numberOfOccurrences?: number | null } | null;
 }
 
+/**
+ * An IANA zone for a zone name Graph wrote: Exchange uses Windows names ("Pacific
+ * Standard Time") for mailboxes and `originalStartTimeZone`, mapped by windows-iana
+ * (CLDR's table, not ours); IANA names pass through. Null for names nobody maps
+ * ("tzone://Microsoft/Custom").
+ */
+export function ianaZoneOf(zone: string | null | undefined): string | null {
+  if (!zone) return null;
+  if (zone.includes("/") && isKnownZone(zone)) return zone;
+  const iana = findIana(zone)?.find((candidate) => isKnownZone(candidate));
+  return iana ?? (isKnownZone(zone) ? zone : null);
+}
+
 const LOCAL = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?$/;
 const DAY_MS = 86_400_000;
 
@@ -119,7 +133,7 @@ function allDayDate(event: GraphEvent, field: "start" | "end"): string {
   const [, date, hours = "00", minutes = "00", seconds = "00", fraction = "0"] = match;
   if (Number(hours) === 0 && Number(minutes) === 0 && Number(seconds) === 0 && Number(fraction) === 0) return date;
   const instant = zonedTimeToInstant(value.dateTime, value.timeZone ?? "UTC");
-  const eventZone = field === "start" ? event.originalStartTimeZone : (event.originalEndTimeZone ?? event.originalStartTimeZone);
+  const eventZone = ianaZoneOf(field === "start" ? event.originalStartTimeZone : (event.originalEndTimeZone ?? event.originalStartTimeZone));
   if (isKnownZone(eventZone)) {
     return new Intl.DateTimeFormat("en-CA", { timeZone: eventZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(instant);
   }
@@ -241,8 +255,8 @@ export function graphEventToRecord(event: GraphEvent, context: GraphMappingConte
     endAt,
     startDate,
     endDate,
-    startTimeZone: event.originalStartTimeZone ?? null,
-    endTimeZone: event.originalEndTimeZone ?? null,
+    startTimeZone: ianaZoneOf(event.originalStartTimeZone),
+    endTimeZone: ianaZoneOf(event.originalEndTimeZone),
     status: event.showAs === "tentative" ? "tentative" : "confirmed",
     busyStatus: SHOW_AS[event.showAs ?? "busy"] ?? "unknown",
     visibility: SENSITIVITY[event.sensitivity ?? "normal"] ?? "default",
@@ -309,7 +323,7 @@ export function graphSeriesRecord(master: GraphEvent): SeriesRecord | null {
   return {
     providerSeriesId: master.id,
     rrule: patternedRecurrenceToRrule(master.recurrence) ?? [],
-    timeZone: master.recurrence.range?.recurrenceTimeZone ?? master.originalStartTimeZone ?? null,
+    timeZone: ianaZoneOf(master.recurrence.range?.recurrenceTimeZone ?? master.originalStartTimeZone),
     rule: master.recurrence,
   };
 }
