@@ -39,6 +39,7 @@ const instanceChange = z.object({ ...eventPatchFields, originalStart: z.string()
 const eventInput = z.object({
   ...eventPatchFields,
   id: z.string().optional(),
+  iCalUID: z.string().min(1).max(1024).optional(),
   summary: z.string(),
   start: eventTimeString,
   end: eventTimeString,

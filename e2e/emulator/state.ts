@@ -286,7 +286,7 @@ export class CalendarStore {
       : `AAMkAG${randomString(46, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}AAA=`;
   }
 
-  createEvent(calendar: Calendar, fields: EventFields, options: { id?: string } = {}): StoredEvent {
+  createEvent(calendar: Calendar, fields: EventFields, options: { id?: string; iCalUID?: string } = {}): StoredEvent {
     const events = this.eventsByCalendar.get(calendar.id)!;
     const id = options.id ?? this.newEventId(calendar);
     if (events.has(id)) throw new InvalidInputError(`The requested identifier already exists.`);
@@ -296,7 +296,7 @@ export class CalendarStore {
       ...fields,
       id,
       calendarId: calendar.id,
-      iCalUID: provider === "google" ? `${id}@google.com` : `040000008200E00074C5B7101A82E008${Buffer.from(id).toString("hex").slice(0, 56).toUpperCase()}`,
+      iCalUID: options.iCalUID ?? (provider === "google" ? `${id}@google.com` : `040000008200E00074C5B7101A82E008${Buffer.from(id).toString("hex").slice(0, 56).toUpperCase()}`),
       ordinal: ++this.ordinal,
       deleted: false,
       createdAt: now,

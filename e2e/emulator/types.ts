@@ -12,6 +12,8 @@ export type Provider = "google" | "microsoft";
 export interface EventInput {
   /** Optional fixed id (Google rules: 5-1024 chars of a-v0-9). Generated otherwise. */
   id?: string;
+  /** The invitation's UID, shared by the copies of one meeting in several calendars. Generated otherwise. */
+  iCalUID?: string;
   summary: string;
   description?: string;
   location?: string;
@@ -41,7 +43,7 @@ export interface EventInput {
   eventType?: "default" | "focusTime" | "outOfOffice" | "workingLocation";
 }
 
-export type EventPatch = Partial<Omit<EventInput, "id" | "recurrence">> & { recurrence?: string[] | null };
+export type EventPatch = Partial<Omit<EventInput, "id" | "iCalUID" | "recurrence">> & { recurrence?: string[] | null };
 
 /** Changes to one instance of a recurring event; creates or updates an exception. */
 export interface InstanceChange extends EventPatch {

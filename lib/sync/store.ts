@@ -186,7 +186,9 @@ export async function upsertEvents(tx: Executor, scope: { organizationId: string
   if (events.length === 0) return { created: 0, updated: 0 };
   const rows = await tx.$queryRawUnsafe<Array<{ id: string; inserted: boolean; attendees: string }>>(UPSERT_SQL, scope.organizationId, scope.calendarId, ...columnValues(events));
   if (rows.length > 0) {
-    await tx.$executeRawUnsafe(REPLACE_ATTENDEES_SQL, scope.organizationId, rows.map((row) => row.id), rows.map((row) => row.id), rows.map((row) => row.attendees));
+    const ids = rows.map((row) => row.id);
+    await tx.$executeRawUnsafe(REPLACE_ATTENDEES_SQL, scope.organizationId, ids, ids, rows.map((row) => row.attendees));
+    await linkMeetings(tx, ids);
   }
   const created = rows.filter((row) => row.inserted).length;
   return { created, updated: rows.length - created };
@@ -221,12 +223,66 @@ export async function deleteOrphanSeries(tx: Executor, calendarId: string): Prom
 
 export async function deleteEvents(tx: Executor, calendarId: string, providerEventIds: string[]): Promise<number> {
   if (providerEventIds.length === 0) return 0;
-  return tx.$executeRawUnsafe(`DELETE FROM events WHERE calendar_id = $1::uuid AND provider_event_id = ANY($2::text[])`, calendarId, providerEventIds);
+  const rows = await tx.$queryRawUnsafe<Array<{ meeting_id: string | null }>>(
+    `DELETE FROM events WHERE calendar_id = $1::uuid AND provider_event_id = ANY($2::text[]) RETURNING meeting_id`,
+    calendarId,
+    providerEventIds,
+  );
+  await deleteOrphanMeetings(tx, rows.map((row) => row.meeting_id));
+  return rows.length;
 }
 
 /** After a full sync: whatever the provider no longer listed is gone. */
 export async function deleteEventsNotIn(tx: Executor, calendarId: string, keep: string[]): Promise<number> {
-  return tx.$executeRawUnsafe(`DELETE FROM events WHERE calendar_id = $1::uuid AND NOT (provider_event_id = ANY($2::text[]))`, calendarId, keep);
+  const rows = await tx.$queryRawUnsafe<Array<{ meeting_id: string | null }>>(
+    `DELETE FROM events WHERE calendar_id = $1::uuid AND NOT (provider_event_id = ANY($2::text[])) RETURNING meeting_id`,
+    calendarId,
+    keep,
+  );
+  await deleteOrphanMeetings(tx, rows.map((row) => row.meeting_id));
+  return rows.length;
+}
+
+// ---- meetings: one per organization for the copies of the same meeting ----------------
+
+/** The meeting key of an events row: its iCalUID and, for an instance, its original start. */
+const OCCURRENCE_KEY_SQL = (alias: string) => `coalesce(to_char(${alias}.original_start_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '')`;
+
+// In key order, so two calendars of one organization creating the same meetings at
+// once queue behind each other instead of deadlocking.
+const CREATE_MEETINGS_SQL = `
+  INSERT INTO meetings (organization_id, ical_uid, occurrence_key)
+  SELECT DISTINCT e.organization_id, e.ical_uid, ${OCCURRENCE_KEY_SQL("e")}
+  FROM events e WHERE e.id = ANY($1::uuid[]) AND e.ical_uid IS NOT NULL
+  ORDER BY 2, 3
+  ON CONFLICT (organization_id, ical_uid, occurrence_key) DO NOTHING`;
+
+// A statement of its own after CREATE_MEETINGS_SQL: its snapshot sees the meetings
+// another transaction committed while the insert waited on them.
+const LINK_MEETINGS_SQL = `
+  UPDATE events e SET meeting_id = r.meeting_id
+  FROM (
+    SELECT e2.id, e2.meeting_id AS previous_meeting_id, m.id AS meeting_id
+    FROM events e2
+    LEFT JOIN meetings m ON m.organization_id = e2.organization_id AND m.ical_uid = e2.ical_uid AND m.occurrence_key = ${OCCURRENCE_KEY_SQL("e2")}
+    WHERE e2.id = ANY($1::uuid[])
+  ) r
+  WHERE e.id = r.id AND e.meeting_id IS DISTINCT FROM r.meeting_id
+  RETURNING r.previous_meeting_id`;
+
+/** Links the events just written to their meetings, creating meetings as needed. */
+export async function linkMeetings(tx: Executor, eventIds: string[]): Promise<void> {
+  if (eventIds.length === 0) return;
+  await tx.$executeRawUnsafe(CREATE_MEETINGS_SQL, eventIds);
+  const relinked = await tx.$queryRawUnsafe<Array<{ previous_meeting_id: string | null }>>(LINK_MEETINGS_SQL, eventIds);
+  await deleteOrphanMeetings(tx, relinked.map((row) => row.previous_meeting_id));
+}
+
+/** A meeting disappears with its last copy. */
+export async function deleteOrphanMeetings(tx: Executor, meetingIds: Array<string | null>): Promise<void> {
+  const ids = [...new Set(meetingIds.filter((id): id is string => id !== null))];
+  if (ids.length === 0) return;
+  await tx.$executeRawUnsafe(`DELETE FROM meetings m WHERE m.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM events e WHERE e.meeting_id = m.id)`, ids);
 }
 
 /** The series the page's upserts are instances of. */
