@@ -8,6 +8,7 @@ import type {
   AdminWebhookEventDetail,
   AdminWebhookEventsResponse,
   HealthReport,
+  MeetingHoursResponse,
   ResyncMode,
 } from "@/lib/api/types";
 import { fetchJson } from "@/components/api-client";
@@ -55,3 +56,6 @@ export const replayEvents = (selection: { ids?: string[]; status?: "dead" | "fai
 
 export const resyncCalendar = (calendarId: string, mode: ResyncMode) =>
   fetchJson<AdminResyncResponse>(`/api/admin/calendars/${calendarId}/resync`, { method: "POST", body: JSON.stringify({ mode }) });
+
+export const fetchMeetingHours = (query: { weeks: number; timeZone: string }, signal?: AbortSignal) =>
+  fetchJson<MeetingHoursResponse>(`/api/admin/meeting-hours?${new URLSearchParams({ weeks: String(query.weeks), timeZone: query.timeZone })}`, { signal });

@@ -120,6 +120,14 @@ export interface UpcomingEventsResponse {
   events: UpcomingEvent[];
 }
 
+/** GET /api/admin/meeting-hours?weeks=8&timeZone=Europe/Berlin */
+export interface MeetingHoursResponse {
+  weeks: number;
+  timeZone: string;
+  /** One row per person and week with meetings, weeks ascending. */
+  rows: Array<{ email: string; name: string | null; week: string; hours: number; meetings: number }>;
+}
+
 /** Every error answer: see lib/http/errors.ts. */
 export interface ErrorBody {
   error: { kind: string; message: string; fields?: Record<string, string> };
