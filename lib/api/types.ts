@@ -128,6 +128,15 @@ export interface MeetingHoursResponse {
   rows: Array<{ email: string; name: string | null; week: string; hours: number; meetings: number }>;
 }
 
+/** GET and PATCH /api/admin/privacy */
+export interface PrivacySettingsResponse {
+  settings: { privateEvents: "everything" | "busy_only" | "nothing"; keepDeclined: boolean };
+  /** Rows rewritten or removed at once by a change (0 for GET). */
+  rewritten: number;
+  /** Calendars whose full resync the change asked for (0 for GET). */
+  resynced: number;
+}
+
 /** Every error answer: see lib/http/errors.ts. */
 export interface ErrorBody {
   error: { kind: string; message: string; fields?: Record<string, string> };

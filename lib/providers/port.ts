@@ -122,8 +122,11 @@ export interface EventRecord {
   /** Google recurringEventId / Graph seriesMasterId, for instances of a series. */
   recurringSeriesId: string | null;
   originalStartAt: Date | null;
-  /** The provider's item as it came (secrets removed: lib/providers/raw.ts), for fields we do not model yet. */
-  raw: Record<string, unknown>;
+  /**
+   * The provider's item as it came (secrets removed: lib/providers/enrich.ts), for
+   * fields we do not model yet; null when the organization keeps only busy/free of it.
+   */
+  raw: Record<string, unknown> | null;
 }
 
 /** A series' rule, stored once per series (Google `recurrence`, Graph `patternedRecurrence`). */

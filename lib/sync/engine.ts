@@ -8,6 +8,7 @@ import type { ChangesPage, ChangesRequest, SeriesRecord } from "@/lib/providers/
 import { metrics } from "@/lib/telemetry/metrics";
 import { ATTR, contextFromTraceparent, inSpan, SPAN, withAttempt } from "@/lib/telemetry/tracing";
 import { markCoveredFailed, markCoveredProcessed } from "@/lib/webhooks/processing";
+import { privacySettings } from "@/lib/privacy/settings";
 import { applyPage, deleteEventsNotIn, deleteOrphanSeries, seriesIdsOf, type SyncWindow } from "./store";
 import { errorMessage } from "@/lib/format";
 
@@ -117,7 +118,8 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
     select: { id: true, startedAt: true },
   });
   const counters: Counters = { created: 0, updated: 0, deleted: 0, pages: 0, providerCalls: 0 };
-  const scope = { organizationId: calendar.organizationId, calendarId: calendar.id };
+  const privacy = await privacySettings(calendar.organizationId);
+  const scope = { organizationId: calendar.organizationId, calendarId: calendar.id, privacy };
   const coverage = { calendarId: calendar.id, connectionId: calendar.connection.id, runStartedAt: run.startedAt };
 
   const fetchPage = (request: ChangesRequest): Promise<ChangesPage> =>

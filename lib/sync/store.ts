@@ -1,6 +1,7 @@
 import type { Database } from "@/lib/db/client";
 import type { EventChange, EventRecord, SeriesRecord } from "@/lib/providers/port";
 import { iso } from "@/lib/format";
+import { applyPrivacy, DEFAULT_PRIVACY, type PrivacySettings } from "@/lib/privacy/policy";
 
 // Writes one page of changes in one transaction: a batched upsert (one statement,
 // arrays unnested server-side) and a batched delete. Unchanged rows are not
@@ -139,7 +140,7 @@ const VALUES: Record<Column, (event: EventRecord) => string | null> = {
   provider_updated_at: (event) => iso(event.providerUpdatedAt),
   recurring_series_id: (event) => event.recurringSeriesId,
   original_start_at: (event) => iso(event.originalStartAt),
-  raw: (event) => JSON.stringify(event.raw),
+  raw: (event) => (event.raw === null ? null : JSON.stringify(event.raw)),
 };
 
 const UPDATABLE = COLUMNS.filter((column) => column !== "provider_event_id");
@@ -294,11 +295,12 @@ export function seriesIdsOf(changes: EventChange[]): string[] {
 
 /**
  * Applies one page atomically; returns what changed. `seen` collects kept ids for a
- * full sync; `series` are the rules of the page's series, fetched from their masters.
+ * full sync; `series` are the rules of the page's series, fetched from their masters;
+ * `scope.privacy` is the organization's privacy setting, applied to every record first.
  */
 export async function applyPage(
   database: Database,
-  scope: { organizationId: string; calendarId: string },
+  scope: { organizationId: string; calendarId: string; privacy?: PrivacySettings },
   changes: EventChange[],
   window: SyncWindow,
   seen?: Set<string>,
@@ -306,9 +308,11 @@ export async function applyPage(
 ): Promise<PageCounts> {
   const { upserts, deletes } = collapseChanges(changes);
   const keep: EventRecord[] = [];
-  for (const event of upserts) {
-    if (inWindow(event, window)) keep.push(event);
-    else deletes.push(event.providerEventId);
+  for (const listed of upserts) {
+    // What the organization does not keep is as good as gone.
+    const event = applyPrivacy(listed, scope.privacy ?? DEFAULT_PRIVACY);
+    if (event && inWindow(event, window)) keep.push(event);
+    else deletes.push(listed.providerEventId);
   }
   for (const event of keep) seen?.add(event.providerEventId);
   for (const id of deletes) seen?.delete(id);

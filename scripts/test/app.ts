@@ -168,14 +168,18 @@ export async function mirrorDiff(calendarId: string): Promise<MirrorDiff> {
   const database = await db();
   const calendar = await database.calendar.findUniqueOrThrow({ where: { id: calendarId }, include: { connection: { select: { id: true, provider: true, accountEmail: true } } } });
   const window = windowFor(new Date());
+  const { applyPrivacy } = await import("@/lib/privacy/policy");
+  const privacy = await (await import("@/lib/privacy/settings")).privacySettings(calendar.organizationId);
   const theirs = new Map<string, Record<string, unknown>>();
   let pageToken: string | null = null;
   for (;;) {
     const page = await withAccessToken(calendar.connection, (token, provider) =>
       provider.fetchChanges(token, { providerCalendarId: calendar.providerCalendarId, calendarTimeZone: calendar.timeZone, ownerEmail: calendar.connection.accountEmail, cursor: null, pageToken, window }),
     );
-    for (const event of collapseChanges(page.changes).upserts) {
-      if (inWindow(event, window)) theirs.set(event.providerEventId, comparable(event));
+    for (const listed of collapseChanges(page.changes).upserts) {
+      // As the organization keeps it (lib/privacy/policy.ts).
+      const event = applyPrivacy(listed, privacy);
+      if (event && inWindow(event, window)) theirs.set(event.providerEventId, comparable(event));
     }
     if (!page.nextPageToken) break;
     pageToken = page.nextPageToken;
@@ -247,7 +251,7 @@ function storedRecord(row: StoredEventRow): EventRecord {
     providerUpdatedAt: row.providerUpdatedAt,
     recurringSeriesId: row.recurringSeriesId,
     originalStartAt: row.originalStartAt,
-    raw: (row.raw ?? {}) as Record<string, unknown>,
+    raw: (row.raw ?? null) as Record<string, unknown> | null,
   };
 }
 
