@@ -82,10 +82,14 @@ export interface GraphPatternedRecurrence {
  */
 export function ianaZoneOf(zone: string | null | undefined): string | null {
   if (!zone) return null;
-  if (zone.includes("/") && isKnownZone(zone)) return zone;
-  const iana = findIana(zone)?.find((candidate) => isKnownZone(candidate));
-  return iana ?? (isKnownZone(zone) ? zone : null);
+  // A mailbox has a handful of zones and every event names one: look each up once.
+  const known = zoneNames.get(zone);
+  if (known !== undefined) return known;
+  const iana = zone.includes("/") && isKnownZone(zone) ? zone : (findIana(zone)?.find((candidate) => isKnownZone(candidate)) ?? (isKnownZone(zone) ? zone : null));
+  if (zoneNames.size < 1000) zoneNames.set(zone, iana);
+  return iana;
 }
+const zoneNames = new Map<string, string | null>();
 
 const LOCAL = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?$/;
 const DAY_MS = 86_400_000;
