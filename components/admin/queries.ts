@@ -9,6 +9,7 @@ import type {
   AdminWebhookEventsResponse,
   HealthReport,
   MeetingHoursResponse,
+  PrivacySettingsResponse,
   ResyncMode,
 } from "@/lib/api/types";
 import { fetchJson } from "@/components/api-client";
@@ -59,3 +60,7 @@ export const resyncCalendar = (calendarId: string, mode: ResyncMode) =>
 
 export const fetchMeetingHours = (query: { weeks: number; timeZone: string }, signal?: AbortSignal) =>
   fetchJson<MeetingHoursResponse>(`/api/admin/meeting-hours?${new URLSearchParams({ weeks: String(query.weeks), timeZone: query.timeZone })}`, { signal });
+
+export const fetchPrivacy = ({ signal }: Signal) => fetchJson<PrivacySettingsResponse>("/api/admin/privacy", { signal });
+export const savePrivacy = (settings: PrivacySettingsResponse["settings"]) =>
+  fetchJson<PrivacySettingsResponse>("/api/admin/privacy", { method: "PATCH", body: JSON.stringify(settings) });
