@@ -3,7 +3,7 @@ import { invalid, notFound } from "@/lib/http/errors";
 import { isKnownZone } from "@/lib/providers/time";
 
 // One meeting per organization for the copies of the same meeting in its calendars
-// (the sync links them: lib/sync/store.ts linkMeetings). Read models: a meeting with
+// (the sync links them as it writes: lib/sync/store.ts upsertEvents). Read models: a meeting with
 // its copies and the union of their attendees, and meeting hours per person per week.
 
 /**

@@ -145,51 +145,96 @@ const VALUES: Record<Column, (event: EventRecord) => string | null> = {
 
 const UPDATABLE = COLUMNS.filter((column) => column !== "provider_event_id");
 
+/** The meeting an event is a copy of: its iCalUID and, for an instance, its original start ('' for a single event). */
+export function meetingKeyOf(event: EventRecord): { iCalUid: string; occurrenceKey: string } | null {
+  return event.iCalUid ? { iCalUid: event.iCalUid, occurrenceKey: event.originalStartAt?.toISOString() ?? "" } : null;
+}
+
+// One meeting per key and organization, made before the events that point at it. In
+// key order, so two calendars of one organization creating the same meetings at once
+// queue behind each other instead of deadlocking; a statement of its own, so the
+// upsert's snapshot sees meetings another transaction committed while this waited.
+const CREATE_MEETINGS_SQL = `
+  INSERT INTO meetings (organization_id, ical_uid, occurrence_key)
+  SELECT DISTINCT $1::uuid, t.ical_uid, t.occurrence_key FROM unnest($2::text[], $3::text[]) AS t(ical_uid, occurrence_key)
+  ORDER BY 2, 3
+  ON CONFLICT (organization_id, ical_uid, occurrence_key) DO NOTHING`;
+
 // Every value travels as text and is cast in SQL: one array type for all columns
-// behaves the same through the pg and PGlite adapters. The attendees ride along as
-// one JSON array per event for the rows written (event_attendees, below); a change
-// to them alone is still a change of the row, because `raw` (the provider's item)
-// holds them too.
+// behaves the same through the pg and PGlite adapters. meeting_id is looked up by
+// each event's meeting key; the previous one comes back so a meeting left without
+// copies can go.
 const UPSERT_SQL = `
   WITH input AS (
     SELECT * FROM unnest(${COLUMNS.map((_, index) => `$${index + 3}::text[]`).join(", ")}, $${COLUMNS.length + 3}::text[])
-      AS t(${COLUMNS.join(", ")}, attendees)
+      AS t(${COLUMNS.join(", ")}, occurrence_key)
+  ),
+  keyed AS (
+    SELECT input.*, m.id AS meeting_id FROM input
+    LEFT JOIN meetings m ON m.organization_id = $1::uuid AND m.ical_uid = input.ical_uid AND m.occurrence_key = input.occurrence_key
+  ),
+  previous AS (
+    SELECT e.provider_event_id, e.meeting_id FROM events e WHERE e.calendar_id = $2::uuid AND e.provider_event_id IN (SELECT provider_event_id FROM input)
   ),
   upserted AS (
-    INSERT INTO events (organization_id, calendar_id, ${COLUMNS.join(", ")}, updated_at)
-    SELECT $1::uuid, $2::uuid, ${COLUMNS.map((column) => `input.${column}${CASTS[column] ?? ""}`).join(", ")}, now()
-    FROM input
+    INSERT INTO events (organization_id, calendar_id, ${COLUMNS.join(", ")}, meeting_id, updated_at)
+    SELECT $1::uuid, $2::uuid, ${COLUMNS.map((column) => `keyed.${column}${CASTS[column] ?? ""}`).join(", ")}, keyed.meeting_id, now()
+    FROM keyed
     ON CONFLICT (calendar_id, provider_event_id) DO UPDATE SET
       ${UPDATABLE.map((column) => `${column} = EXCLUDED.${column}`).join(",\n      ")},
+      meeting_id = EXCLUDED.meeting_id,
       updated_at = now()
-    WHERE (${UPDATABLE.map((column) => `events.${column}`).join(", ")}) IS DISTINCT FROM (${UPDATABLE.map((column) => `EXCLUDED.${column}`).join(", ")})
-    RETURNING id, provider_event_id, (xmax = 0) AS inserted
+    WHERE (${UPDATABLE.map((column) => `events.${column}`).join(", ")}, events.meeting_id) IS DISTINCT FROM (${UPDATABLE.map((column) => `EXCLUDED.${column}`).join(", ")}, EXCLUDED.meeting_id)
+    RETURNING id, provider_event_id, meeting_id, (xmax = 0) AS inserted
   )
-  SELECT upserted.id, upserted.inserted, input.attendees FROM upserted JOIN input USING (provider_event_id)`;
+  SELECT upserted.id, upserted.provider_event_id, upserted.inserted, previous.meeting_id AS previous_meeting_id, upserted.meeting_id
+  FROM upserted LEFT JOIN previous USING (provider_event_id)`;
 
-/** The rows of the events just written are replaced: an attendee list is small and changes as a whole. */
-const REPLACE_ATTENDEES_SQL = `
-  WITH cleared AS (DELETE FROM event_attendees WHERE event_id = ANY($2::uuid[]))
+/**
+ * The attendee rows of the events just written are replaced (a list is small and
+ * changes as a whole); a new row has none to clear. Flat arrays, one entry per attendee.
+ */
+const CLEAR_ATTENDEES_SQL = `DELETE FROM event_attendees WHERE event_id = ANY($1::uuid[])`;
+const INSERT_ATTENDEES_SQL = `
   INSERT INTO event_attendees (organization_id, event_id, position, email, name, response, optional, organizer, resource, self)
-  SELECT $1::uuid, t.event_id::uuid, a.ordinality - 1, a.value->>'email', a.value->>'name', (a.value->>'response')::"AttendeeResponse",
-         (a.value->>'optional')::boolean, (a.value->>'organizer')::boolean, (a.value->>'resource')::boolean, (a.value->>'self')::boolean
-  FROM unnest($3::text[], $4::text[]) AS t(event_id, attendees), jsonb_array_elements(t.attendees::jsonb) WITH ORDINALITY AS a(value, ordinality)`;
-
-function attendeesJson(event: EventRecord): string {
-  return JSON.stringify(event.attendees.map((a) => ({ email: a.email, name: a.name, response: a.response, optional: a.optional, organizer: a.organizer, resource: a.resource, self: a.self })));
-}
+  SELECT $1::uuid, t.event_id, t.position, t.email, t.name, t.response::"AttendeeResponse", t.optional, t.organizer, t.resource, t.self
+  FROM unnest($2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::boolean[], $9::boolean[], $10::boolean[])
+    AS t(event_id, position, email, name, response, optional, organizer, resource, self)`;
 
 function columnValues(events: EventRecord[]): Array<Array<string | null>> {
-  return [...COLUMNS.map((column) => events.map(VALUES[column])), events.map(attendeesJson)];
+  return [...COLUMNS.map((column) => events.map(VALUES[column])), events.map((event) => meetingKeyOf(event)?.occurrenceKey ?? null)];
 }
 
 export async function upsertEvents(tx: Executor, scope: { organizationId: string; calendarId: string }, events: EventRecord[]): Promise<{ created: number; updated: number }> {
   if (events.length === 0) return { created: 0, updated: 0 };
-  const rows = await tx.$queryRawUnsafe<Array<{ id: string; inserted: boolean; attendees: string }>>(UPSERT_SQL, scope.organizationId, scope.calendarId, ...columnValues(events));
+  const keys = events.map(meetingKeyOf).filter((key): key is NonNullable<typeof key> => key !== null);
+  if (keys.length > 0) await tx.$executeRawUnsafe(CREATE_MEETINGS_SQL, scope.organizationId, keys.map((key) => key.iCalUid), keys.map((key) => key.occurrenceKey));
+  const rows = await tx.$queryRawUnsafe<Array<{ id: string; provider_event_id: string; inserted: boolean; previous_meeting_id: string | null; meeting_id: string | null }>>(
+    UPSERT_SQL,
+    scope.organizationId,
+    scope.calendarId,
+    ...columnValues(events),
+  );
   if (rows.length > 0) {
-    const ids = rows.map((row) => row.id);
-    await tx.$executeRawUnsafe(REPLACE_ATTENDEES_SQL, scope.organizationId, ids, ids, rows.map((row) => row.attendees));
-    await linkMeetings(tx, ids);
+    const byId = new Map(events.map((event) => [event.providerEventId, event]));
+    const updatedIds = rows.filter((row) => !row.inserted).map((row) => row.id);
+    if (updatedIds.length > 0) await tx.$executeRawUnsafe(CLEAR_ATTENDEES_SQL, updatedIds);
+    const columns: [string[], number[], string[], Array<string | null>, string[], boolean[], boolean[], boolean[], boolean[]] = [[], [], [], [], [], [], [], [], []];
+    for (const row of rows) {
+      byId.get(row.provider_event_id)?.attendees.forEach((attendee, position) => {
+        columns[0].push(row.id);
+        columns[1].push(position);
+        columns[2].push(attendee.email);
+        columns[3].push(attendee.name);
+        columns[4].push(attendee.response);
+        columns[5].push(attendee.optional);
+        columns[6].push(attendee.organizer);
+        columns[7].push(attendee.resource);
+        columns[8].push(attendee.self);
+      });
+    }
+    if (columns[0].length > 0) await tx.$executeRawUnsafe(INSERT_ATTENDEES_SQL, scope.organizationId, ...columns);
+    await deleteOrphanMeetings(tx, rows.filter((row) => row.previous_meeting_id !== row.meeting_id).map((row) => row.previous_meeting_id));
   }
   const created = rows.filter((row) => row.inserted).length;
   return { created, updated: rows.length - created };
@@ -245,39 +290,6 @@ export async function deleteEventsNotIn(tx: Executor, calendarId: string, keep: 
 }
 
 // ---- meetings: one per organization for the copies of the same meeting ----------------
-
-/** The meeting key of an events row: its iCalUID and, for an instance, its original start. */
-const OCCURRENCE_KEY_SQL = (alias: string) => `coalesce(to_char(${alias}.original_start_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '')`;
-
-// In key order, so two calendars of one organization creating the same meetings at
-// once queue behind each other instead of deadlocking.
-const CREATE_MEETINGS_SQL = `
-  INSERT INTO meetings (organization_id, ical_uid, occurrence_key)
-  SELECT DISTINCT e.organization_id, e.ical_uid, ${OCCURRENCE_KEY_SQL("e")}
-  FROM events e WHERE e.id = ANY($1::uuid[]) AND e.ical_uid IS NOT NULL
-  ORDER BY 2, 3
-  ON CONFLICT (organization_id, ical_uid, occurrence_key) DO NOTHING`;
-
-// A statement of its own after CREATE_MEETINGS_SQL: its snapshot sees the meetings
-// another transaction committed while the insert waited on them.
-const LINK_MEETINGS_SQL = `
-  UPDATE events e SET meeting_id = r.meeting_id
-  FROM (
-    SELECT e2.id, e2.meeting_id AS previous_meeting_id, m.id AS meeting_id
-    FROM events e2
-    LEFT JOIN meetings m ON m.organization_id = e2.organization_id AND m.ical_uid = e2.ical_uid AND m.occurrence_key = ${OCCURRENCE_KEY_SQL("e2")}
-    WHERE e2.id = ANY($1::uuid[])
-  ) r
-  WHERE e.id = r.id AND e.meeting_id IS DISTINCT FROM r.meeting_id
-  RETURNING r.previous_meeting_id`;
-
-/** Links the events just written to their meetings, creating meetings as needed. */
-export async function linkMeetings(tx: Executor, eventIds: string[]): Promise<void> {
-  if (eventIds.length === 0) return;
-  await tx.$executeRawUnsafe(CREATE_MEETINGS_SQL, eventIds);
-  const relinked = await tx.$queryRawUnsafe<Array<{ previous_meeting_id: string | null }>>(LINK_MEETINGS_SQL, eventIds);
-  await deleteOrphanMeetings(tx, relinked.map((row) => row.previous_meeting_id));
-}
 
 /** A meeting disappears with its last copy. */
 export async function deleteOrphanMeetings(tx: Executor, meetingIds: Array<string | null>): Promise<void> {
