@@ -85,7 +85,7 @@ export function ianaZoneOf(zone: string | null | undefined): string | null {
   // A mailbox has a handful of zones and every event names one: look each up once.
   const known = zoneNames.get(zone);
   if (known !== undefined) return known;
-  const iana = zone.includes("/") && isKnownZone(zone) ? zone : (findIana(zone)?.find((candidate) => isKnownZone(candidate)) ?? (isKnownZone(zone) ? zone : null));
+  const iana = (zone.includes("/") || zone === "UTC") && isKnownZone(zone) ? zone : (findIana(zone)?.find((candidate) => isKnownZone(candidate)) ?? (isKnownZone(zone) ? zone : null));
   if (zoneNames.size < 1000) zoneNames.set(zone, iana);
   return iana;
 }
