@@ -103,6 +103,9 @@ const CASES: RouteCase[] = [
   { method: "GET", route: "admin/webhook-events/[id]", role: "admin", load: () => import("@/app/api/admin/webhook-events/[id]/route"), url: () => `/api/admin/webhook-events/${webhookEventId}`, params: () => ({ id: webhookEventId }) },
   { method: "POST", route: "admin/webhook-events/[id]/replay", role: "admin", load: () => import("@/app/api/admin/webhook-events/[id]/replay/route"), url: () => `/api/admin/webhook-events/${webhookEventId}/replay`, params: () => ({ id: webhookEventId }) },
   { method: "POST", route: "admin/webhook-events/replay", role: "admin", load: () => import("@/app/api/admin/webhook-events/replay/route"), url: () => "/api/admin/webhook-events/replay", body: () => ({ ids: [webhookEventId] }) },
+  { method: "GET", route: "admin/privacy", role: "admin", load: () => import("@/app/api/admin/privacy/route"), url: () => "/api/admin/privacy" },
+  { method: "PATCH", route: "admin/privacy", role: "admin", load: () => import("@/app/api/admin/privacy/route"), url: () => "/api/admin/privacy", body: () => ({ privateEvents: "everything", keepDeclined: true }) },
+  { method: "GET", route: "admin/meeting-hours", role: "admin", load: () => import("@/app/api/admin/meeting-hours/route"), url: () => "/api/admin/meeting-hours?weeks=26" },
   { method: "GET", route: "admin/sync-runs", role: "admin", load: () => import("@/app/api/admin/sync-runs/route"), url: () => "/api/admin/sync-runs" },
   // Installation-wide settings, no tenant rows: any organization's admin sees the same report.
   { method: "GET", route: "admin/setup", role: "admin", load: () => import("@/app/api/admin/setup/route"), url: () => "/api/admin/setup" },

@@ -72,6 +72,7 @@ const CASES: MutatingCase[] = [
   { method: "POST", route: "admin/subscriptions/[id]/reregister", load: () => import("@/app/api/admin/subscriptions/[id]/reregister/route"), url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}/reregister`, params: () => ({ id: fixture.google.subscriptionId }) },
   { method: "POST", route: "admin/calendars/[id]/resync", load: () => import("@/app/api/admin/calendars/[id]/resync/route"), url: () => `/api/admin/calendars/${fixture.google.calendarId}/resync`, params: () => ({ id: fixture.google.calendarId }), body: () => ({ mode: "full" }) },
   { method: "POST", route: "admin/webhook-events/[id]/replay", load: () => import("@/app/api/admin/webhook-events/[id]/replay/route"), url: () => `/api/admin/webhook-events/${deadEventId}/replay`, params: () => ({ id: deadEventId }) },
+  { method: "PATCH", route: "admin/privacy", load: () => import("@/app/api/admin/privacy/route"), url: () => "/api/admin/privacy", body: () => ({ privateEvents: "busy_only", keepDeclined: false }) },
   { method: "POST", route: "admin/webhook-events/replay", load: () => import("@/app/api/admin/webhook-events/replay/route"), url: () => "/api/admin/webhook-events/replay", body: () => ({ status: "dead" }) },
 ];
 
@@ -134,6 +135,7 @@ async function snapshot() {
     syncRuns: await db.syncRun.count({ where: { organizationId: admin.viewer.organizationId } }),
     memberships: JSON.stringify(await db.membership.findMany({ orderBy: { id: "asc" } })),
     invitations: JSON.stringify(await db.invitation.findMany({ orderBy: { id: "asc" } })),
+    privacy: JSON.stringify(await db.organization.findUniqueOrThrow({ where: { id: admin.viewer.organizationId }, select: { privateEvents: true, keepDeclined: true } })),
     dispatched: dispatched.length,
   };
 }
@@ -183,5 +185,7 @@ describe("mutating routes under app/api", () => {
     expect(await bulk.json()).toEqual({ replayed: 1, remaining: 0 });
     expect((await call(byName("calendars/[id]"), "own origin", admin)).status).toBe(200);
     expect((await db.calendar.findUniqueOrThrow({ where: { id: fixture.google.calendarId } })).syncEnabled).toBe(false);
+    expect((await call(byName("admin/privacy"), "own origin", admin)).status).toBe(200);
+    expect(await db.organization.findUniqueOrThrow({ where: { id: admin.viewer.organizationId }, select: { privateEvents: true, keepDeclined: true } })).toEqual({ privateEvents: "busy_only", keepDeclined: false });
   });
 });

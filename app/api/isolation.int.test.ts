@@ -6,6 +6,7 @@ import { DELETE as disconnect } from "@/app/api/connections/[id]/route";
 import { GET as listCalendars } from "@/app/api/calendars/route";
 import { GET as getCalendar, PATCH as patchCalendar } from "@/app/api/calendars/[id]/route";
 import { GET as upcoming } from "@/app/api/events/upcoming/route";
+import { GET as meetingHours } from "@/app/api/admin/meeting-hours/route";
 
 // Every route a person uses, called by a member of another organization: never
 // their data, never an effect on it. Rows are written directly; no provider is
@@ -33,8 +34,20 @@ beforeAll(async () => {
   });
   calendarId = calendar.id;
   const start = new Date(Date.now() + 60 * 60_000);
+  const meeting = await db.meeting.create({ data: { organizationId, iCalUid: "board@a.test", occurrenceKey: "" } });
   await db.event.create({
-    data: { organizationId, calendarId, providerEventId: "e1", title: "A's board meeting", startAt: start, endAt: new Date(start.getTime() + 3_600_000) },
+    data: {
+      organizationId,
+      calendarId,
+      providerEventId: "e1",
+      title: "A's board meeting",
+      startAt: start,
+      endAt: new Date(start.getTime() + 3_600_000),
+      iCalUid: "board@a.test",
+      meetingId: meeting.id,
+      organizerEmail: "secret-a@example.com",
+      attendees: { create: [{ organizationId, position: 0, email: "secret-guest@a.test", response: "accepted" }] },
+    },
   });
 });
 
@@ -71,6 +84,16 @@ describe("organization isolation", () => {
     );
     expect(patched.status).toBe(404);
     expect((await (await database.db()).calendar.findUniqueOrThrow({ where: { id: calendarId } })).syncEnabled).toBe(true);
+  });
+
+  it("GET /api/admin/meeting-hours counts only the caller's organization's meetings, and refuses an unknown zone", async () => {
+    const url = "/api/admin/meeting-hours?weeks=2&timeZone=Europe/Berlin";
+    const theirs = await meetingHours(request(url, { cookie: stranger.cookie }), undefined as never);
+    expect(theirs.status).toBe(200);
+    expect(await body(theirs)).not.toContain("secret-guest@a.test");
+    expect(await body(await meetingHours(request(url, { cookie: owner.cookie }), undefined as never))).toContain("secret-guest@a.test");
+    expect((await meetingHours(request("/api/admin/meeting-hours?timeZone=Mars%2FOlympus", { cookie: owner.cookie }), undefined as never)).status).toBe(400);
+    expect((await meetingHours(request("/api/admin/meeting-hours?weeks=1000", { cookie: owner.cookie }), undefined as never)).status).toBe(400);
   });
 
   it("GET /api/events/upcoming never returns another organization's events", async () => {

@@ -9,6 +9,8 @@ const TABS = [
   { href: "/admin/subscriptions", label: "Subscriptions" },
   { href: "/admin/webhook-events", label: "Webhook events" },
   { href: "/admin/sync-runs", label: "Sync runs" },
+  { href: "/admin/meetings", label: "Meeting hours" },
+  { href: "/admin/privacy", label: "Privacy" },
   { href: "/admin/setup", label: "Setup" },
 ] as const;
 

@@ -8,6 +8,8 @@ import type {
   AdminWebhookEventDetail,
   AdminWebhookEventsResponse,
   HealthReport,
+  MeetingHoursResponse,
+  PrivacySettingsResponse,
   ResyncMode,
 } from "@/lib/api/types";
 import { fetchJson } from "@/components/api-client";
@@ -55,3 +57,10 @@ export const replayEvents = (selection: { ids?: string[]; status?: "dead" | "fai
 
 export const resyncCalendar = (calendarId: string, mode: ResyncMode) =>
   fetchJson<AdminResyncResponse>(`/api/admin/calendars/${calendarId}/resync`, { method: "POST", body: JSON.stringify({ mode }) });
+
+export const fetchMeetingHours = (query: { weeks: number; timeZone: string }, signal?: AbortSignal) =>
+  fetchJson<MeetingHoursResponse>(`/api/admin/meeting-hours?${new URLSearchParams({ weeks: String(query.weeks), timeZone: query.timeZone })}`, { signal });
+
+export const fetchPrivacy = ({ signal }: Signal) => fetchJson<PrivacySettingsResponse>("/api/admin/privacy", { signal });
+export const savePrivacy = (settings: PrivacySettingsResponse["settings"]) =>
+  fetchJson<PrivacySettingsResponse>("/api/admin/privacy", { method: "PATCH", body: JSON.stringify(settings) });

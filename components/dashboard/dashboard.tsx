@@ -19,7 +19,7 @@ import { SyncStatusSection } from "./sync-status-section";
 const noSubscribe = () => () => {};
 
 /** The browser's zone once hydrated; null during the server render, which cannot know it. */
-function useBrowserTimeZone(): string | null {
+export function useBrowserTimeZone(): string | null {
   return useSyncExternalStore(noSubscribe, browserTimeZone, () => null);
 }
 

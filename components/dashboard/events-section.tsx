@@ -7,8 +7,7 @@ import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { useNow } from "@/components/ui/use-now";
-import { formatAbsolute } from "@/components/format/time";
-import { formatEventTime, groupEventsByDay } from "./group-events";
+import { differingZone, eventTimeTitle, formatEventTime, groupEventsByDay } from "./group-events";
 
 function RecurringIcon() {
   return (
@@ -27,14 +26,20 @@ function RecurringIcon() {
 function EventRow({ event, timeZone }: { event: UpcomingEvent; timeZone: string }) {
   const tentative = event.status === "tentative";
   const time = formatEventTime(event, { timeZone });
+  const ownZone = event.isAllDay ? null : differingZone(event, timeZone);
   return (
     <li
       data-testid="event-row"
       data-event-id={event.id}
       className={cn("flex flex-col gap-1 px-4 py-3 sm:flex-row sm:gap-4 sm:px-5", tentative && "bg-[repeating-linear-gradient(135deg,transparent,transparent_6px,rgb(248_250_252)_6px,rgb(248_250_252)_12px)]")}
     >
-      <p className="shrink-0 text-xs font-medium text-slate-500 tabular-nums sm:w-40 sm:pt-0.5 sm:text-sm" title={event.isAllDay ? undefined : `${formatAbsolute(event.startAt)} → ${formatAbsolute(event.endAt)}`}>
+      <p className="shrink-0 text-xs font-medium text-slate-500 tabular-nums sm:w-40 sm:pt-0.5 sm:text-sm" title={event.isAllDay ? undefined : eventTimeTitle(event, timeZone, ownZone)}>
         {event.isAllDay ? <span className="text-brand-700">{time}</span> : time}
+        {!event.isAllDay && ownZone ? (
+          <span className="ml-1 text-slate-400" data-testid="event-own-zone" aria-label={`Scheduled in ${ownZone.replaceAll("_", " ")}`}>
+            🌐
+          </span>
+        ) : null}
       </p>
       <div className="min-w-0 flex-1">
         <p className="flex flex-wrap items-center gap-x-2 gap-y-1">

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { UpcomingEvent } from "@/lib/api/types";
-import { formatEventTime, groupEventsByDay } from "./group-events";
+import { differingZone, eventTimeTitle, formatEventTime, groupEventsByDay } from "./group-events";
 
 let counter = 0;
 const event = (overrides: Partial<UpcomingEvent>): UpcomingEvent => ({
@@ -16,6 +16,7 @@ const event = (overrides: Partial<UpcomingEvent>): UpcomingEvent => ({
   endDate: null,
   status: "confirmed",
   recurring: false,
+  timeZone: "UTC",
   ...overrides,
 });
 
@@ -97,5 +98,23 @@ describe("formatEventTime", () => {
   it("names the days when an event crosses midnight, but not when it ends at midnight", () => {
     expect(formatEventTime(event({ startAt: "2025-03-04T22:00:00Z", endAt: "2025-03-05T02:00:00Z" }), utc)).toBe("Tue 10:00 PM – Wed 2:00 AM");
     expect(formatEventTime(event({ startAt: "2025-03-04T22:00:00Z", endAt: "2025-03-05T00:00:00Z" }), utc)).toBe("10:00 PM – 12:00 AM");
+  });
+});
+
+describe("the event's own zone", () => {
+  it("is named when its clock differs from the viewer's, not for another name of the same clock", () => {
+    const call = event({ startAt: "2025-03-04T17:00:00Z", endAt: "2025-03-04T18:00:00Z", timeZone: "America/Los_Angeles" });
+    expect(differingZone(call, "Europe/Berlin")).toBe("America/Los_Angeles");
+    expect(differingZone(call, "America/Los_Angeles")).toBeNull();
+    expect(differingZone({ ...call, timeZone: "Europe/Paris" }, "Europe/Berlin")).toBeNull();
+    expect(differingZone({ ...call, timeZone: "Not/AZone" }, "Europe/Berlin")).toBeNull();
+  });
+
+  it("shows both clocks on hover", () => {
+    const call = event({ startAt: "2025-03-04T17:00:00Z", endAt: "2025-03-04T18:00:00Z", timeZone: "America/Los_Angeles" });
+    const title = eventTimeTitle(call, "Europe/Berlin", "America/Los_Angeles", "en-US");
+    expect(title).toContain("6:00 PM GMT+1");
+    expect(title).toContain("Scheduled in America/Los Angeles: Tue, Mar 4, 2025, 9:00 AM PST");
+    expect(eventTimeTitle(call, "Europe/Berlin", null, "en-US")).not.toContain("Scheduled");
   });
 });

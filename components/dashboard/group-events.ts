@@ -1,5 +1,5 @@
 import type { UpcomingEvent } from "@/lib/api/types";
-import { addDaysToKey, dayKeyInZone, dayLabel, formatClock, formatDayKey, type ZoneOptions } from "@/components/format/time";
+import { addDaysToKey, dayKeyInZone, dayLabel, formatAbsolute, formatClock, formatDayKey, type ZoneOptions } from "@/components/format/time";
 
 export interface EventDay {
   /** `YYYY-MM-DD` in the viewer's zone. */
@@ -74,4 +74,35 @@ export function formatEventTime(event: UpcomingEvent, zone: ZoneOptions = {}): s
 /** The browser's IANA zone, for "times in Europe/Berlin". */
 export function browserTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/** The wall clock of an instant in a zone, to the minute; null for a zone the runtime does not know. */
+function wallClock(at: string, timeZone: string): string | null {
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(Date.parse(at));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The event's own zone when its clock differs from the viewer's at its start or
+ * end (a zone with another name but the same clock, Europe/Paris for a viewer in
+ * Europe/Berlin, is not worth a mention); null otherwise.
+ */
+export function differingZone(event: UpcomingEvent, viewerZone: string): string | null {
+  if (event.timeZone === viewerZone) return null;
+  for (const at of [event.startAt, event.endAt]) {
+    const theirs = wallClock(at, event.timeZone);
+    if (theirs === null) return null;
+    if (theirs !== wallClock(at, viewerZone)) return event.timeZone;
+  }
+  return null;
+}
+
+/** Hover text: the times in the viewer's zone, and in the event's own zone when that differs. */
+export function eventTimeTitle(event: UpcomingEvent, viewerZone: string, ownZone: string | null, locale?: string): string {
+  const span = (timeZone: string) => `${formatAbsolute(event.startAt, { timeZone, locale })} → ${formatAbsolute(event.endAt, { timeZone, locale })}`;
+  const here = span(viewerZone);
+  return ownZone ? `${here}\nScheduled in ${ownZone.replaceAll("_", " ")}: ${span(ownZone)}` : here;
 }

@@ -11,6 +11,8 @@ const attendee = z.object({
   email: z.string().email(),
   name: z.string().optional(),
   responseStatus: z.enum(["needsAction", "accepted", "declined", "tentative"]).optional(),
+  optional: z.boolean().optional(),
+  resource: z.boolean().optional(),
 });
 const eventPatchFields = {
   summary: z.string().optional(),
@@ -22,12 +24,22 @@ const eventPatchFields = {
   timeZone: z.string().optional(),
   status: z.enum(["confirmed", "tentative", "cancelled"]).optional(),
   attendees: z.array(attendee).optional(),
+  locationAddress: z
+    .object({ street: z.string().optional(), city: z.string().optional(), state: z.string().optional(), countryOrRegion: z.string().optional(), postalCode: z.string().optional() })
+    .optional(),
+  locationCoordinates: z.object({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) }).optional(),
+  organizer: z.object({ email: z.string().email(), name: z.string().optional() }).optional(),
+  conference: z.object({ type: z.enum(["meet", "teams", "zoom"]), joinUrl: z.string().url().startsWith("https://"), phone: z.string().optional(), pin: z.string().optional() }).optional(),
+  showAs: z.enum(["free", "tentative", "busy", "oof", "workingElsewhere"]).optional(),
+  visibility: z.enum(["default", "public", "private", "confidential"]).optional(),
+  eventType: z.enum(["default", "focusTime", "outOfOffice", "workingLocation"]).optional(),
 };
 const eventPatch = z.object({ ...eventPatchFields, recurrence: z.array(z.string()).nullable().optional() });
 const instanceChange = z.object({ ...eventPatchFields, originalStart: z.string().min(1), cancelled: z.boolean().optional() });
 const eventInput = z.object({
   ...eventPatchFields,
   id: z.string().optional(),
+  iCalUID: z.string().min(1).max(1024).optional(),
   summary: z.string(),
   start: eventTimeString,
   end: eventTimeString,

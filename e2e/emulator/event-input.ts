@@ -63,8 +63,44 @@ export function eventFieldsFromInput(input: EventInput, calendar: Calendar): Eve
     end,
     recurrence: input.recurrence && input.recurrence.length > 0 ? input.recurrence : undefined,
     status: input.status ?? "confirmed",
-    attendees: (input.attendees ?? []).map((attendee) => ({ ...attendee, responseStatus: attendee.responseStatus ?? "needsAction" })),
+    attendees: (input.attendees ?? []).map(attendeeOf),
+    ...richFields(input),
+    showAs: input.showAs ?? "busy",
+    visibility: input.visibility ?? "default",
+    eventType: input.eventType ?? "default",
   };
+}
+
+function attendeeOf(attendee: NonNullable<EventInput["attendees"]>[number]): EventFields["attendees"][number] {
+  if (!attendee.email || !attendee.email.includes("@")) throw new InvalidInputError(`attendee email ${JSON.stringify(attendee.email)} is not an address`);
+  return { ...attendee, email: attendee.email, responseStatus: attendee.responseStatus ?? "needsAction" };
+}
+
+const SHOW_AS = new Set(["free", "tentative", "busy", "oof", "workingElsewhere"]);
+const VISIBILITY = new Set(["default", "public", "private", "confidential"]);
+const EVENT_TYPES = new Set(["default", "focusTime", "outOfOffice", "workingLocation"]);
+
+/** The optional rich fields (location details, organizer, conference), checked. */
+function richFields(input: EventPatch): Partial<EventFields> {
+  const fields: Partial<EventFields> = {};
+  if (input.showAs !== undefined && !SHOW_AS.has(input.showAs)) throw new InvalidInputError(`showAs must be one of ${[...SHOW_AS].join(", ")}`);
+  if (input.visibility !== undefined && !VISIBILITY.has(input.visibility)) throw new InvalidInputError(`visibility must be one of ${[...VISIBILITY].join(", ")}`);
+  if (input.eventType !== undefined && !EVENT_TYPES.has(input.eventType)) throw new InvalidInputError(`eventType must be one of ${[...EVENT_TYPES].join(", ")}`);
+  if (input.locationAddress !== undefined) fields.locationAddress = input.locationAddress;
+  if (input.locationCoordinates !== undefined) {
+    const { latitude, longitude } = input.locationCoordinates;
+    if (!Number.isFinite(latitude) || !Number.isFinite(longitude) || Math.abs(latitude) > 90 || Math.abs(longitude) > 180) throw new InvalidInputError("locationCoordinates must be a latitude and longitude");
+    fields.locationCoordinates = { latitude, longitude };
+  }
+  if (input.organizer !== undefined) {
+    if (!input.organizer.email?.includes("@")) throw new InvalidInputError("organizer.email must be an address");
+    fields.organizer = { email: input.organizer.email.toLowerCase(), ...(input.organizer.name ? { name: input.organizer.name } : {}) };
+  }
+  if (input.conference !== undefined) {
+    if (!["meet", "teams", "zoom"].includes(input.conference.type) || !/^https:\/\//.test(input.conference.joinUrl ?? "")) throw new InvalidInputError("conference needs a type (meet, teams, zoom) and an https joinUrl");
+    fields.conference = { ...input.conference };
+  }
+  return fields;
 }
 
 export function eventFieldsFromPatch(patch: EventPatch, existing: StoredEvent, calendar: Calendar): Partial<EventFields> {
@@ -73,9 +109,11 @@ export function eventFieldsFromPatch(patch: EventPatch, existing: StoredEvent, c
   if (patch.description !== undefined) fields.description = patch.description;
   if (patch.location !== undefined) fields.location = patch.location;
   if (patch.status !== undefined) fields.status = patch.status;
-  if (patch.attendees !== undefined) {
-    fields.attendees = patch.attendees.map((attendee) => ({ ...attendee, responseStatus: attendee.responseStatus ?? "needsAction" }));
-  }
+  if (patch.attendees !== undefined) fields.attendees = patch.attendees.map(attendeeOf);
+  Object.assign(fields, richFields(patch));
+  if (patch.showAs !== undefined) fields.showAs = patch.showAs;
+  if (patch.visibility !== undefined) fields.visibility = patch.visibility;
+  if (patch.eventType !== undefined) fields.eventType = patch.eventType;
   if (patch.recurrence !== undefined) {
     checkRecurrence(patch.recurrence ?? undefined);
     fields.recurrence = patch.recurrence && patch.recurrence.length > 0 ? patch.recurrence : undefined;
@@ -124,6 +162,14 @@ export function eventView(event: StoredEvent, provider: Provider): EventView {
     seriesMasterId: event.seriesMasterId,
     originalStart: event.originalStart ? eventTimeView(event.originalStart) : undefined,
     status: event.status,
+    attendees: event.attendees.map((attendee) => ({ ...attendee })),
+    ...(event.locationAddress ? { locationAddress: event.locationAddress } : {}),
+    ...(event.locationCoordinates ? { locationCoordinates: event.locationCoordinates } : {}),
+    ...(event.organizer ? { organizer: event.organizer } : {}),
+    ...(event.conference ? { conference: event.conference } : {}),
+    showAs: event.showAs,
+    visibility: event.visibility,
+    eventType: event.eventType,
     deleted: event.deleted,
     iCalUID: event.iCalUID,
     updated: formatIsoUtc(event.updatedAt),

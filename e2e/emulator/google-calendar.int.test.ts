@@ -265,3 +265,63 @@ describe("endpoint faults through googleapis", () => {
     expect(calls.byAccount["alice@example.com"]?.["google.events.list"]).toBe(2);
   });
 });
+
+describe("the Events resource's rich fields", () => {
+  it("shows attendees (organizer, self, resource, optional), conferenceData with entry points, transparency, visibility and eventType", async () => {
+    const primary = await emu.control.primaryCalendarId("alice@example.com", "google");
+    const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    const created = await emu.control.createEvent(primary, {
+      summary: "Roadmap",
+      start: `${day}T10:00:00Z`,
+      end: `${day}T11:00:00Z`,
+      location: "Room 2",
+      organizer: { email: "carol@example.com", name: "Carol" },
+      attendees: [
+        { email: "carol@example.com", responseStatus: "accepted" },
+        { email: "alice@example.com", responseStatus: "tentative" },
+        { email: "room2@resource.calendar.google.com", name: "Room 2", responseStatus: "accepted", resource: true },
+        { email: "dave@example.com", responseStatus: "declined", optional: true },
+      ],
+      conference: { type: "meet", joinUrl: "https://meet.google.com/abc-defg-hij", phone: "+1 555-0100", pin: "4242" },
+      showAs: "free",
+      visibility: "private",
+      eventType: "focusTime",
+    });
+    const { data } = await calendar.events.get({ calendarId: primary, eventId: created.id });
+    expect(data).toMatchObject({
+      organizer: { email: "carol@example.com", displayName: "Carol" },
+      transparency: "transparent",
+      visibility: "private",
+      eventType: "focusTime",
+      hangoutLink: "https://meet.google.com/abc-defg-hij",
+      htmlLink: expect.stringContaining("/calendar/event?eid="),
+      conferenceData: {
+        conferenceSolution: { key: { type: "hangoutsMeet" }, name: "Google Meet" },
+        entryPoints: [
+          { entryPointType: "video", uri: "https://meet.google.com/abc-defg-hij" },
+          { entryPointType: "phone", uri: "tel:+15550100", label: "+1 555-0100", pin: "4242" },
+        ],
+      },
+      attendees: [
+        { email: "carol@example.com", organizer: true, responseStatus: "accepted" },
+        { email: "alice@example.com", self: true, responseStatus: "tentative" },
+        { email: "room2@resource.calendar.google.com", displayName: "Room 2", resource: true, responseStatus: "accepted" },
+        { email: "dave@example.com", optional: true, responseStatus: "declined" },
+      ],
+    });
+    expect(data.organizer?.self).toBeUndefined();
+    expect(data.attendees?.[0]?.self).toBeUndefined();
+    // An update through the API keeps what a get returned (the conference, the organizer).
+    const { data: patched } = await calendar.events.patch({ calendarId: primary, eventId: created.id, requestBody: { summary: "Roadmap v2" } });
+    expect(patched).toMatchObject({ summary: "Roadmap v2", conferenceData: { entryPoints: [{ uri: "https://meet.google.com/abc-defg-hij" }, { pin: "4242" }] }, organizer: { email: "carol@example.com" }, visibility: "private" });
+  });
+
+  it("rejects a bad transparency, visibility or eventType with Google's 400", async () => {
+    const primary = await emu.control.primaryCalendarId("alice@example.com", "google");
+    const body = { summary: "x", start: { dateTime: "2030-01-01T10:00:00Z" }, end: { dateTime: "2030-01-01T11:00:00Z" } };
+    for (const extra of [{ transparency: "sometimes" }, { visibility: "secret" }, { eventType: "party" }]) {
+      const refused = await failure(calendar.events.insert({ calendarId: primary, requestBody: { ...body, ...extra } }));
+      expect(refused.status).toBe(400);
+    }
+  });
+});

@@ -7,7 +7,7 @@ import path from "node:path";
 import { GraphError, RetryHandlerOptions, type Client } from "@microsoft/microsoft-graph-client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Emulator } from "./server";
-import { graphClient, microsoftSignIn, startTestEmulator, type MicrosoftTokens } from "./test-support";
+import { graphClient, MICROSOFT_SCOPES, microsoftSignIn, startTestEmulator, type MicrosoftTokens } from "./test-support";
 import { fetchTrustingCa } from "./trust";
 
 let emu: Emulator;
@@ -107,7 +107,7 @@ describe("calendarView delta", () => {
     expect(new Set(occurrences.map((item) => item.seriesMasterId)).size).toBe(1);
     expect(items.some((item) => item.type === "seriesMaster")).toBe(false);
     const single = items.find((item) => item.subject === "Customer call")!;
-    expect(single).toMatchObject({ type: "singleInstance", isAllDay: false, isCancelled: false, originalStartTimeZone: "America/New_York", start: { timeZone: "UTC" }, organizer: { emailAddress: { address: "bob@contoso.example" } } });
+    expect(single).toMatchObject({ type: "singleInstance", isAllDay: false, isCancelled: false, originalStartTimeZone: "Eastern Standard Time", start: { timeZone: "UTC" }, organizer: { emailAddress: { address: "bob@contoso.example" } } });
     expect(single.start).toMatchObject({ dateTime: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:00:00\.0000000$/) });
     for (const field of ["id", "iCalUId", "subject", "end", "attendees", "lastModifiedDateTime"]) expect(single).toHaveProperty(field);
     const allDay = items.find((item) => item.subject === "Public holiday")!;
@@ -192,5 +192,66 @@ describe("Client.init in a separate process trusting the CA with NODE_EXTRA_CA_C
     const output = JSON.parse(result.stdout.trim()) as { name: string; count: number };
     expect(output.name).toBe("Bob Contoso");
     expect(output.count).toBeGreaterThan(3);
+  });
+});
+
+describe("the event resource's rich fields", () => {
+  it("shows attendee types and responses, onlineMeeting for Teams, showAs, sensitivity, location address and coordinates, and the owner's responseStatus", async () => {
+    const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    const created = await emu.control.createEvent(bobCalendarId, {
+      summary: "Roadmap",
+      description: "<p>Plan</p>",
+      start: `${day}T10:00:00`,
+      end: `${day}T11:00:00`,
+      location: "Rainier",
+      locationAddress: { street: "1 Microsoft Way", city: "Redmond", state: "WA", countryOrRegion: "US", postalCode: "98052" },
+      locationCoordinates: { latitude: 47.64, longitude: -122.13 },
+      organizer: { email: "carol@contoso.example", name: "Carol" },
+      attendees: [
+        { email: "bob@contoso.example", responseStatus: "tentative" },
+        { email: "rainier@contoso.example", name: "Rainier", responseStatus: "accepted", resource: true },
+        { email: "dave@contoso.example", responseStatus: "declined", optional: true },
+      ],
+      conference: { type: "teams", joinUrl: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0", phone: "+1 555-0199", pin: "987654" },
+      showAs: "oof",
+      visibility: "confidential",
+    });
+    const event = (await graph.api(`/me/events/${created.id}`).get()) as Record<string, unknown>;
+    expect(event).toMatchObject({
+      isOrganizer: false,
+      responseStatus: { response: "tentativelyAccepted" },
+      organizer: { emailAddress: { name: "Carol", address: "carol@contoso.example" } },
+      showAs: "oof",
+      sensitivity: "confidential",
+      isOnlineMeeting: true,
+      onlineMeetingProvider: "teamsForBusiness",
+      onlineMeeting: { joinUrl: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0", conferenceId: "987654", tollNumber: "+1 555-0199" },
+      body: { contentType: "html", content: expect.stringContaining("<p>Plan</p>") },
+      location: { displayName: "Rainier", address: { street: "1 Microsoft Way", city: "Redmond", state: "WA", countryOrRegion: "US", postalCode: "98052" }, coordinates: { latitude: 47.64, longitude: -122.13 } },
+      attendees: [
+        { type: "required", status: { response: "tentativelyAccepted" }, emailAddress: { address: "bob@contoso.example" } },
+        { type: "resource", status: { response: "accepted" }, emailAddress: { name: "Rainier", address: "rainier@contoso.example" } },
+        { type: "optional", status: { response: "declined" }, emailAddress: { address: "dave@contoso.example" } },
+      ],
+    });
+  });
+
+  it("puts a Zoom link in the body (Graph's onlineMeeting is Teams only)", async () => {
+    const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    const created = await emu.control.createEvent(bobCalendarId, { summary: "Vendor", start: `${day}T12:00:00`, end: `${day}T13:00:00`, conference: { type: "zoom", joinUrl: "https://example.zoom.us/j/123456789" } });
+    const event = (await graph.api(`/me/events/${created.id}`).get()) as { onlineMeeting: unknown; isOnlineMeeting: boolean; body: { content: string } };
+    expect(event.onlineMeeting).toBeNull();
+    expect(event.isOnlineMeeting).toBe(false);
+    expect(event.body.content).toContain("https://example.zoom.us/j/123456789");
+  });
+
+  it("answers /me/mailboxSettings with the mailbox's Windows zone, and 403 without MailboxSettings.Read", async () => {
+    const withScope = await microsoftSignIn(emu, { scopes: `${MICROSOFT_SCOPES} MailboxSettings.Read` });
+    const settings = (await graphClient(emu, () => withScope.access_token).api("/me/mailboxSettings").get()) as { timeZone: string; workingHours: { timeZone: { name: string } } };
+    // Bob's primary calendar is in America/New_York.
+    expect(settings.timeZone).toBe("Eastern Standard Time");
+    expect(settings.workingHours.timeZone.name).toBe("Eastern Standard Time");
+    const refused = await graphFailure(graph.api("/me/mailboxSettings").get());
+    expect(refused.statusCode).toBe(403);
   });
 });

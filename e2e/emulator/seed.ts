@@ -98,7 +98,7 @@ export function addSeedCalendar(account: Account, input: SeedCalendar, store: Ca
   if (!isValidTimeZone(timeZone)) throw new InvalidInputError(`Unknown time zone ${timeZone}`);
   const calendar = store.addCalendar(account, { id: input.id, name: input.name, timeZone, primary: input.primary ?? false });
   for (const eventInput of input.events ?? []) {
-    const master = store.createEvent(calendar, eventFieldsFromInput(eventInput, calendar), { id: eventInput.id });
+    const master = store.createEvent(calendar, eventFieldsFromInput(eventInput, calendar), { id: eventInput.id, iCalUID: eventInput.iCalUID });
     for (const change of eventInput.exceptions ?? []) {
       const originalStart = parseOriginalStart(change.originalStart, master);
       store.upsertException(calendar, master.id, originalStart, eventFieldsFromPatch(change, master, calendar), { cancel: change.cancelled });

@@ -329,7 +329,7 @@ export class EmulatorCore implements EmulatorOperations {
     return this.guard(() => {
       const calendar = this.services.store.requireCalendar(calendarId);
       const provider = this.services.store.accountOf(calendar).provider;
-      const event = this.services.store.createEvent(calendar, eventFieldsFromInput(input, calendar), { id: input.id });
+      const event = this.services.store.createEvent(calendar, eventFieldsFromInput(input, calendar), { id: input.id, iCalUID: input.iCalUID });
       for (const change of input.exceptions ?? []) this.changeInstance(calendarId, event.id, change);
       return eventView(event, provider);
     });

@@ -32,18 +32,60 @@ export interface Attendee {
   email: string;
   name?: string;
   responseStatus: "needsAction" | "accepted" | "declined" | "tentative";
+  /** Google `optional` / Graph attendee type `optional`. */
+  optional?: boolean;
+  /** A room or equipment: Google `resource` / Graph attendee type `resource`. */
+  resource?: boolean;
 }
+
+/** Postal address of a location, in Graph's `physicalAddress` fields. */
+export interface LocationAddress {
+  street?: string;
+  city?: string;
+  state?: string;
+  countryOrRegion?: string;
+  postalCode?: string;
+}
+
+/**
+ * An online meeting attached to the event. Google shows it as `conferenceData`
+ * (Meet natively, Teams and Zoom as add-ons); Graph as `onlineMeeting` for Teams
+ * only (a Zoom or Meet link on Outlook lives in the location or body).
+ */
+export interface Conference {
+  type: "meet" | "teams" | "zoom";
+  joinUrl: string;
+  /** Dial-in number, e.g. `+1 555-0100`. */
+  phone?: string;
+  pin?: string;
+}
+
+/** Busy/free in Graph's `showAs` words; Google has only `transparency` (free = transparent). */
+export type ShowAs = "free" | "tentative" | "busy" | "oof" | "workingElsewhere";
+/** Google `visibility`; Graph `sensitivity` (default and public are `normal`). */
+export type Visibility = "default" | "public" | "private" | "confidential";
+/** Google `eventType`; Graph has none (its `type` says single/occurrence/exception). */
+export type GoogleEventType = "default" | "focusTime" | "outOfOffice" | "workingLocation";
 
 /** The fields of an event a writer can set (already validated and normalised). */
 export interface EventFields {
   summary: string;
+  /** Free text or HTML (Google's description; Graph's body, as HTML). */
   description?: string;
   location?: string;
+  locationAddress?: LocationAddress;
+  locationCoordinates?: { latitude: number; longitude: number };
   start: EventTime;
   end: EventTime;
   recurrence?: string[];
   status: "confirmed" | "tentative" | "cancelled";
   attendees: Attendee[];
+  /** Someone else's meeting copied into this calendar; default: the calendar's owner organizes. */
+  organizer?: { email: string; name?: string };
+  conference?: Conference;
+  showAs: ShowAs;
+  visibility: Visibility;
+  eventType: GoogleEventType;
 }
 
 export interface StoredEvent extends EventFields {
@@ -244,7 +286,7 @@ export class CalendarStore {
       : `AAMkAG${randomString(46, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}AAA=`;
   }
 
-  createEvent(calendar: Calendar, fields: EventFields, options: { id?: string } = {}): StoredEvent {
+  createEvent(calendar: Calendar, fields: EventFields, options: { id?: string; iCalUID?: string } = {}): StoredEvent {
     const events = this.eventsByCalendar.get(calendar.id)!;
     const id = options.id ?? this.newEventId(calendar);
     if (events.has(id)) throw new InvalidInputError(`The requested identifier already exists.`);
@@ -254,7 +296,7 @@ export class CalendarStore {
       ...fields,
       id,
       calendarId: calendar.id,
-      iCalUID: provider === "google" ? `${id}@google.com` : `040000008200E00074C5B7101A82E008${Buffer.from(id).toString("hex").slice(0, 56).toUpperCase()}`,
+      iCalUID: options.iCalUID ?? (provider === "google" ? `${id}@google.com` : `040000008200E00074C5B7101A82E008${Buffer.from(id).toString("hex").slice(0, 56).toUpperCase()}`),
       ordinal: ++this.ordinal,
       deleted: false,
       createdAt: now,

@@ -12,6 +12,8 @@ export type Provider = "google" | "microsoft";
 export interface EventInput {
   /** Optional fixed id (Google rules: 5-1024 chars of a-v0-9). Generated otherwise. */
   id?: string;
+  /** The invitation's UID, shared by the copies of one meeting in several calendars. Generated otherwise. */
+  iCalUID?: string;
   summary: string;
   description?: string;
   location?: string;
@@ -24,10 +26,24 @@ export interface EventInput {
   recurrence?: string[];
   /** `cancelled` on Google means deleted; on Microsoft it sets `isCancelled` (organizer cancelled the meeting). */
   status?: "confirmed" | "tentative" | "cancelled";
-  attendees?: Array<{ email: string; name?: string; responseStatus?: "needsAction" | "accepted" | "declined" | "tentative" }>;
+  attendees?: Array<{ email: string; name?: string; responseStatus?: "needsAction" | "accepted" | "declined" | "tentative"; optional?: boolean; resource?: boolean }>;
+  /** Graph `location.address` (Google keeps only the `location` line). */
+  locationAddress?: { street?: string; city?: string; state?: string; countryOrRegion?: string; postalCode?: string };
+  /** Graph `location.coordinates`. */
+  locationCoordinates?: { latitude: number; longitude: number };
+  /** Someone else's meeting copied into this calendar (default: the calendar's owner organizes it). */
+  organizer?: { email: string; name?: string };
+  /** Google `conferenceData` (Meet, or Teams/Zoom add-ons); Graph `onlineMeeting` (Teams only). */
+  conference?: { type: "meet" | "teams" | "zoom"; joinUrl: string; phone?: string; pin?: string };
+  /** Graph `showAs`; Google shows `free` as `transparency: "transparent"`, the rest as opaque. Default busy. */
+  showAs?: "free" | "tentative" | "busy" | "oof" | "workingElsewhere";
+  /** Google `visibility`, Graph `sensitivity`. Default `default`. */
+  visibility?: "default" | "public" | "private" | "confidential";
+  /** Google `eventType`. Default `default`. */
+  eventType?: "default" | "focusTime" | "outOfOffice" | "workingLocation";
 }
 
-export type EventPatch = Partial<Omit<EventInput, "id" | "recurrence">> & { recurrence?: string[] | null };
+export type EventPatch = Partial<Omit<EventInput, "id" | "iCalUID" | "recurrence">> & { recurrence?: string[] | null };
 
 /** Changes to one instance of a recurring event; creates or updates an exception. */
 export interface InstanceChange extends EventPatch {
@@ -56,7 +72,10 @@ export interface SeedAccount {
   name: string;
   /** Microsoft only; defaults to the emulator's default tenant. */
   tenantId?: string;
-  /** Zone of the primary calendar created when `calendars` has no primary. Default UTC. */
+  /**
+   * Zone of the primary calendar created when `calendars` has no primary, and the
+   * Microsoft mailbox's zone (GET /me/mailboxSettings answers it as a Windows name). Default UTC.
+   */
   timeZone?: string;
   calendars?: SeedCalendar[];
 }
@@ -112,6 +131,14 @@ export interface EventView {
   seriesMasterId?: string;
   originalStart?: EventTimeView;
   status: "confirmed" | "tentative" | "cancelled";
+  attendees: NonNullable<EventInput["attendees"]>;
+  locationAddress?: EventInput["locationAddress"];
+  locationCoordinates?: EventInput["locationCoordinates"];
+  organizer?: EventInput["organizer"];
+  conference?: EventInput["conference"];
+  showAs: NonNullable<EventInput["showAs"]>;
+  visibility: NonNullable<EventInput["visibility"]>;
+  eventType: NonNullable<EventInput["eventType"]>;
   deleted: boolean;
   iCalUID: string;
   updated: string;
@@ -206,7 +233,7 @@ export interface NotificationFaults {
  * google.events.get, google.events.insert, google.events.patch, google.events.update, google.events.delete,
  * google.events.watch, google.channels.stop, microsoft.authorize, microsoft.token,
  * microsoft.discovery, microsoft.jwks, microsoft.userinfo, graph.me, graph.calendars, graph.delta,
- * graph.events.get, graph.subscriptions.create, graph.subscriptions.list, graph.subscriptions.get,
+ * graph.events.get, graph.mailboxSettings, graph.subscriptions.create, graph.subscriptions.list, graph.subscriptions.get,
  * graph.subscriptions.update, graph.subscriptions.delete, graph.subscriptions.reauthorize.
  * A trailing `*` matches a prefix (`google.events.*`).
  */

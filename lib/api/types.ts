@@ -112,6 +112,8 @@ export interface UpcomingEvent {
   endDate: string | null;
   status: "confirmed" | "tentative" | "cancelled";
   recurring: boolean;
+  /** The event's own IANA zone (its start's, else its calendar's): shown on hover when it is not the viewer's. */
+  timeZone: string;
 }
 
 /** GET /api/events/upcoming?days=7 */
@@ -119,6 +121,23 @@ export interface UpcomingEventsResponse {
   from: string;
   to: string;
   events: UpcomingEvent[];
+}
+
+/** GET /api/admin/meeting-hours?weeks=8&timeZone=Europe/Berlin */
+export interface MeetingHoursResponse {
+  weeks: number;
+  timeZone: string;
+  /** One row per person and week with meetings, weeks ascending. */
+  rows: Array<{ email: string; name: string | null; week: string; hours: number; meetings: number }>;
+}
+
+/** GET and PATCH /api/admin/privacy */
+export interface PrivacySettingsResponse {
+  settings: { privateEvents: "everything" | "busy_only" | "nothing"; keepDeclined: boolean };
+  /** Rows rewritten or removed at once by a change (0 for GET). */
+  rewritten: number;
+  /** Calendars whose full resync the change asked for (0 for GET). */
+  resynced: number;
 }
 
 /** Every error answer: see lib/http/errors.ts. */

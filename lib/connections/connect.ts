@@ -7,6 +7,7 @@ import { forgetAccessToken, withAccessToken } from "@/lib/oauth/tokens";
 import { isProviderError } from "@/lib/providers/errors";
 import { providerFor } from "@/lib/providers";
 import type { CalendarProvider, ProviderName } from "@/lib/providers/port";
+import { deleteMeetingsWithoutCopies } from "@/lib/meetings/meetings";
 
 // The connect callback's work once `state` has checked out: exchange the code, check
 // the grant, store the connection (tokens sealed by the data layer), discover its
@@ -147,7 +148,9 @@ export async function discoverCalendars(connectionId: string, organizationId: st
   for (const calendar of listed) {
     const id = knownIds.get(calendar.providerCalendarId);
     if (id) {
-      await database.calendar.update({ where: { id }, data: { name: calendar.name, isPrimary: calendar.isPrimary, timeZone: calendar.timeZone } });
+      // A new zone moves every all-day instant: the next sync is a full one.
+      const zoneChanged = await database.calendar.count({ where: { id, timeZone: { not: calendar.timeZone } } });
+      await database.calendar.update({ where: { id }, data: { name: calendar.name, isPrimary: calendar.isPrimary, timeZone: calendar.timeZone, ...(zoneChanged > 0 ? { syncCursor: null } : {}) } });
     } else {
       added += 1;
       await database.calendar.create({
@@ -165,6 +168,9 @@ export async function discoverCalendars(connectionId: string, organizationId: st
   }
   const listedIds = new Set(listed.map((calendar) => calendar.providerCalendarId));
   const gone = known.filter((calendar) => !listedIds.has(calendar.providerCalendarId)).map((calendar) => calendar.id);
-  if (gone.length > 0) await database.calendar.deleteMany({ where: { id: { in: gone }, organizationId } });
+  if (gone.length > 0) {
+    await database.calendar.deleteMany({ where: { id: { in: gone }, organizationId } });
+    await deleteMeetingsWithoutCopies(organizationId);
+  }
   return { total: listed.length, added, removed: gone.length };
 }

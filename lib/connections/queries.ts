@@ -141,7 +141,7 @@ export async function upcomingEvents(organizationId: string, days: number, now =
     where: { organizationId, startAt: { lt: to }, endAt: { gt: from }, status: { not: "cancelled" }, calendar: { syncEnabled: true } },
     orderBy: [{ startAt: "asc" }, { title: "asc" }],
     take: 500,
-    include: { calendar: { select: { name: true, connection: { select: { provider: true } } } } },
+    include: { calendar: { select: { name: true, timeZone: true, connection: { select: { provider: true } } } } },
   });
   return {
     from,
@@ -159,6 +159,7 @@ export async function upcomingEvents(organizationId: string, days: number, now =
       endDate: event.endDate ? event.endDate.toISOString().slice(0, 10) : null,
       status: event.status,
       recurring: event.recurringSeriesId !== null,
+      timeZone: event.startTimeZone ?? event.calendar.timeZone,
     })),
   };
 }

@@ -11,11 +11,13 @@ import { setupTestDatabase } from "@/scripts/test/database";
 import { JobPump, propertySettings, replayHint, waitUntil } from "@/scripts/test/proofs";
 
 // Convergence, as a property: whatever a person does to a calendar (timed, all-day
-// and recurring events, single instances changed or cancelled), however push
+// and recurring events, single instances changed or cancelled, attendees and their
+// answers, rooms, privacy, busy/free, join links and places), however push
 // misbehaves (30% of notifications dropped, duplicates, reordering), however the
 // provider throttles (429/503 with Retry-After), forgets our cursor or lets a
 // channel/subscription die, once the next poll and renewal cycle has run our
-// database holds exactly what a fresh full listing from the provider holds.
+// database holds exactly what a fresh full listing from the provider holds: every
+// field of the event record, attendee rows, series rules and the raw item (mirrorDiff).
 //
 // Everything travels the real way: the emulator's notifications reach the real
 // route handlers over HTTP and are stored; the hand-offs are captured and run at
@@ -69,6 +71,7 @@ type Op =
   | { kind: "allDay"; day: number; days: number; title: string }
   | { kind: "series"; allDay: boolean; day: number; minuteOfDay: number; count: number; stepDays: number; title: string }
   | { kind: "update"; pick: number; title: string | null; shiftHours: number; shiftDays: number }
+  | { kind: "details"; pick: number; responses: Array<"needsAction" | "accepted" | "declined" | "tentative">; room: boolean; visibility: "default" | "private" | "confidential"; showAs: "free" | "busy" | "tentative" | "oof"; link: "meet" | "teams" | "zoom" | null; location: string | null }
   | { kind: "delete"; pick: number }
   | { kind: "instance"; pick: number; index: number; cancel: boolean; title: string | null; shiftHours: number }
   | { kind: "throttle"; target: "changes" | "push"; status: 429 | 503; count: number; retryAfterSeconds: 0 | 1 }
@@ -105,6 +108,20 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       shiftHours: fc.constantFrom(0, 0, 1, -2, 5),
       // 40 days moves an event out of the mirrored window (or back in).
       shiftDays: fc.constantFrom(0, 0, 0, 1, -1, 40, -40),
+    }),
+  },
+  {
+    // The rest of the record: attendees and their answers (one may be a room), privacy, busy/free, join links, places.
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("details" as const),
+      pick: fc.nat(),
+      responses: fc.array(fc.constantFrom("needsAction" as const, "accepted" as const, "declined" as const, "tentative" as const), { maxLength: 3 }),
+      room: fc.boolean(),
+      visibility: fc.constantFrom("default" as const, "private" as const, "confidential" as const),
+      showAs: fc.constantFrom("free" as const, "busy" as const, "tentative" as const, "oof" as const),
+      link: fc.constantFrom("meet" as const, "teams" as const, "zoom" as const, null),
+      location: fc.option(title),
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("delete" as const), pick: fc.nat() }) },
@@ -260,6 +277,19 @@ describe.each(["google", "microsoft"] as const)("%s: the mirror converges", (pro
         }
         if (Object.keys(patch).length === 0) patch.summary = `${provider} ${event.id.slice(-4)}`;
         await control.updateEvent(providerCalendarId, event.id, patch);
+        return;
+      }
+      case "details": {
+        const event = pick(op.pick);
+        if (!event) return;
+        const links = { meet: "https://meet.google.com/abc-defg-hij", teams: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_p%40thread.v2/0", zoom: "https://example.zoom.us/j/123456789" };
+        await control.updateEvent(providerCalendarId, event.id, {
+          attendees: op.responses.map((responseStatus, index) => ({ email: `guest${index}@example.com`, name: `Guest ${index}`, responseStatus, ...(op.room && index === 0 ? { resource: true } : {}), ...(index === 2 ? { optional: true } : {}) })),
+          visibility: op.visibility,
+          showAs: op.showAs,
+          ...(op.link ? { conference: { type: op.link, joinUrl: links[op.link], phone: "+1 555-0100", pin: "1234" } } : {}),
+          ...(op.location !== null ? { location: op.location, locationCoordinates: { latitude: 52.52, longitude: 13.4 } } : {}),
+        });
         return;
       }
       case "delete": {

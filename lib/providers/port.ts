@@ -36,19 +36,68 @@ export interface ProviderCalendar {
   providerCalendarId: string;
   name: string;
   isPrimary: boolean;
-  /** IANA zone; "UTC" when the provider gives none. */
+  /** IANA zone; "UTC" when the provider gives none (Microsoft without MailboxSettings.Read). */
   timeZone: string;
 }
 
+/** An attendee's answer, in Google's words (Graph's `responseStatus.response` mapped onto them). */
+export const ATTENDEE_RESPONSES = ["needsAction", "accepted", "tentative", "declined"] as const;
+export type AttendeeResponse = (typeof ATTENDEE_RESPONSES)[number];
+
+/** Busy/free: Google `transparency` (and `eventType`), Graph `showAs`. */
+export const BUSY_STATUSES = ["free", "tentative", "busy", "out_of_office", "working_elsewhere", "unknown"] as const;
+export type BusyStatus = (typeof BUSY_STATUSES)[number];
+
+/** Google `visibility` / Graph `sensitivity` (Graph's "normal" is "default"). */
+export const EVENT_VISIBILITIES = ["default", "public", "personal", "private", "confidential"] as const;
+export type EventVisibility = (typeof EVENT_VISIBILITIES)[number];
+
+/** Where a join link leads. Found in Google conferenceData / Graph onlineMeeting, else in the location or body. */
+export const CONFERENCE_PROVIDERS = ["meet", "teams", "zoom", "other"] as const;
+export type ConferenceProvider = (typeof CONFERENCE_PROVIDERS)[number];
+
+export interface AttendeeRecord {
+  /** Lower-cased: the key an attendee is matched by across calendars. */
+  email: string;
+  name: string | null;
+  response: AttendeeResponse;
+  optional: boolean;
+  organizer: boolean;
+  /** A room or equipment (Google `resource: true`, Graph attendee type `resource`). */
+  resource: boolean;
+  /** The calendar's owner. */
+  self: boolean;
+}
+
+export interface ConferenceRecord {
+  provider: ConferenceProvider;
+  joinUrl: string;
+  /** A phone number to dial in, with its PIN when the provider gives one ("+1 555-0100 PIN 123456"). */
+  dialIn: string | null;
+}
+
 /**
- * An event as we store it (the Event table's provider fields). All-day events carry
- * their dates (`YYYY-MM-DD`, end exclusive) and, as instants, midnight of those
- * dates in the calendar's zone.
+ * An event as we store it: one typed object per event, every field the adapters
+ * map (the sync writes it to `events` and `event_attendees`; a field-by-field
+ * diff of two records is a diff of the mirror). All-day events carry their dates
+ * (`YYYY-MM-DD`, end exclusive) and, as instants, midnight of those dates in the
+ * calendar's zone.
  */
 export interface EventRecord {
   providerEventId: string;
   iCalUid: string | null;
   title: string;
+  /** Plain text, from the HTML body when that is all the provider gives. */
+  descriptionText: string | null;
+  /** The provider's HTML body, stored as given: never render it unsanitised. */
+  descriptionHtml: string | null;
+  location: string | null;
+  /** One line ("1 Main St, Springfield, IL 62701, US") when the provider gives an address. */
+  locationAddress: string | null;
+  locationLatitude: number | null;
+  locationLongitude: number | null;
+  /** Google `htmlLink`, Graph `webLink`. */
+  webLink: string | null;
   isAllDay: boolean;
   startAt: Date;
   endAt: Date;
@@ -57,13 +106,43 @@ export interface EventRecord {
   startTimeZone: string | null;
   endTimeZone: string | null;
   status: "confirmed" | "tentative";
+  busyStatus: BusyStatus;
+  visibility: EventVisibility;
+  /** Google `eventType` (default, focusTime, outOfOffice, workingLocation, ...), Graph `type` (singleInstance, occurrence, exception). */
+  eventType: string | null;
   organizerEmail: string | null;
   organizerName: string | null;
   attendeeCount: number;
+  attendees: AttendeeRecord[];
+  /** The calendar owner's own answer; null when they are not invited (their own event, or a calendar without a person). */
+  selfResponse: AttendeeResponse | "organizer" | null;
+  conference: ConferenceRecord | null;
+  providerCreatedAt: Date | null;
   providerUpdatedAt: Date | null;
   /** Google recurringEventId / Graph seriesMasterId, for instances of a series. */
   recurringSeriesId: string | null;
   originalStartAt: Date | null;
+  /**
+   * The provider's item as it came (secrets removed: lib/providers/enrich.ts), for
+   * fields we do not model yet; null when the organization keeps only busy/free of it.
+   */
+  raw: Record<string, unknown> | null;
+}
+
+/** A series' rule, stored once per series (Google `recurrence`, Graph `patternedRecurrence`). */
+export interface SeriesRecord {
+  providerSeriesId: string;
+  /** RFC 5545 lines (`RRULE:FREQ=WEEKLY;BYDAY=MO`), converted from Graph's pattern and range. */
+  rrule: string[];
+  /** The zone the rule is read in. */
+  timeZone: string | null;
+  /** The provider's own form of the rule, as given. */
+  rule: unknown;
+}
+
+export interface SeriesRequest {
+  providerCalendarId: string;
+  providerSeriesIds: string[];
 }
 
 /** One entry of a change feed: upsert this event, or remove the event with this id. */
@@ -73,6 +152,8 @@ export interface ChangesRequest {
   providerCalendarId: string;
   /** The calendar's IANA zone: all-day dates become instants in it. */
   calendarTimeZone: string;
+  /** The connected account's address: its attendee entry is `self` (Graph does not say). */
+  ownerEmail?: string | null;
   /**
    * The stored cursor (Google nextSyncToken, Graph deltaLink), or null for a full
    * sync over `window`.
@@ -177,6 +258,8 @@ export interface CalendarProvider {
   listCalendars(accessToken: string): Promise<ProviderCalendar[]>;
   /** One page of changes. ProviderError("cursor_expired") when the cursor is no longer valid. */
   fetchChanges(accessToken: string, request: ChangesRequest): Promise<ChangesPage>;
+  /** The rules of these series (their masters); a series that is gone is left out. */
+  fetchSeries(accessToken: string, request: SeriesRequest): Promise<SeriesRecord[]>;
 
   createPush(accessToken: string, request: PushRequest): Promise<PushChannel>;
   /** Graph only (renewal "extend"): move the expiry. ProviderError("not_found") when it is gone. */

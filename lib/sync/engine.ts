@@ -4,11 +4,12 @@ import type { HandlerResult, JobPayloads, SyncTrigger } from "@/lib/jobs/catalog
 import { logger } from "@/lib/log";
 import { withAccessToken } from "@/lib/oauth/tokens";
 import { ProviderError, isProviderError } from "@/lib/providers/errors";
-import type { ChangesPage, ChangesRequest } from "@/lib/providers/port";
+import type { ChangesPage, ChangesRequest, SeriesRecord } from "@/lib/providers/port";
 import { metrics } from "@/lib/telemetry/metrics";
 import { ATTR, contextFromTraceparent, inSpan, SPAN, withAttempt } from "@/lib/telemetry/tracing";
 import { markCoveredFailed, markCoveredProcessed } from "@/lib/webhooks/processing";
-import { applyPage, deleteEventsNotIn, type SyncWindow } from "./store";
+import { privacySettings } from "@/lib/privacy/settings";
+import { applyPage, deleteEventsNotIn, deleteOrphanSeries, seriesIdsOf, type SyncWindow } from "./store";
 import { errorMessage } from "@/lib/format";
 
 // The sync engine: pulls a calendar's changes through the provider port and mirrors
@@ -102,7 +103,7 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
   const database = await db();
   const calendar = await database.calendar.findFirst({
     where: { id: input.calendarId, organizationId: input.organizationId },
-    include: { connection: { select: { id: true, provider: true, status: true } } },
+    include: { connection: { select: { id: true, provider: true, status: true, accountEmail: true } } },
   });
   const skipped = (reason: string): SyncOutcome => ({ status: "skipped", reason, created: 0, updated: 0, deleted: 0, pages: 0, providerCalls: 0, durationMs: Date.now() - started });
   if (!calendar) return skipped("calendar not found");
@@ -117,7 +118,8 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
     select: { id: true, startedAt: true },
   });
   const counters: Counters = { created: 0, updated: 0, deleted: 0, pages: 0, providerCalls: 0 };
-  const scope = { organizationId: calendar.organizationId, calendarId: calendar.id };
+  const privacy = await privacySettings(calendar.organizationId);
+  const scope = { organizationId: calendar.organizationId, calendarId: calendar.id, privacy };
   const coverage = { calendarId: calendar.id, connectionId: calendar.connection.id, runStartedAt: run.startedAt };
 
   const fetchPage = (request: ChangesRequest): Promise<ChangesPage> =>
@@ -125,6 +127,19 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
       counters.providerCalls += 1;
       return withAccessToken(calendar.connection, (token, provider) => provider.fetchChanges(token, request));
     });
+
+  // A series' rule comes from its master, once per run: instances of one series
+  // arrive across pages, and a changed rule shows as changed instances.
+  const seriesFetched = new Set<string>();
+  const fetchSeries = async (ids: string[]): Promise<SeriesRecord[]> => {
+    const wanted = ids.filter((id) => !seriesFetched.has(id));
+    if (wanted.length === 0) return [];
+    for (const id of wanted) seriesFetched.add(id);
+    return withProviderRetry(() => {
+      counters.providerCalls += 1;
+      return withAccessToken(calendar.connection, (token, provider) => provider.fetchSeries(token, { providerCalendarId: calendar.providerCalendarId, providerSeriesIds: wanted }));
+    });
+  };
 
   const round = async (cursor: string | null, window: { start: Date; end: Date }): Promise<string> => {
     const full = cursor === null;
@@ -135,13 +150,15 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
       const page = await fetchPage({
         providerCalendarId: calendar.providerCalendarId,
         calendarTimeZone: calendar.timeZone,
+        ownerEmail: calendar.connection.accountEmail,
         cursor,
         pageToken,
         window,
         pageSize: PAGE_SIZE,
       });
       counters.pages += 1;
-      const counts = await applyPage(database, scope, page.changes, mirrored, seen);
+      const series = await fetchSeries(seriesIdsOf(page.changes));
+      const counts = await applyPage(database, scope, page.changes, mirrored, seen, series);
       counters.created += counts.created;
       counters.updated += counts.updated;
       counters.deleted += counts.deleted;
@@ -151,6 +168,7 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
       }
       if (!page.nextCursor) throw new ProviderError("failed", "the provider ended a sync round without a cursor");
       if (seen) counters.deleted += await deleteEventsNotIn(database, calendar.id, [...seen]);
+      await deleteOrphanSeries(database, calendar.id);
       return page.nextCursor;
     }
   };

@@ -21,6 +21,21 @@ function event(id: string, start: string, end: string, title = id): EventRecord 
     providerUpdatedAt: null,
     recurringSeriesId: null,
     originalStartAt: null,
+    descriptionText: null,
+    descriptionHtml: null,
+    location: null,
+    locationAddress: null,
+    locationLatitude: null,
+    locationLongitude: null,
+    webLink: null,
+    busyStatus: "busy",
+    visibility: "default",
+    eventType: null,
+    attendees: [],
+    selfResponse: null,
+    conference: null,
+    providerCreatedAt: null,
+    raw: {},
   };
 }
 

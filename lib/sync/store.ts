@@ -1,6 +1,7 @@
 import type { Database } from "@/lib/db/client";
-import type { EventChange, EventRecord } from "@/lib/providers/port";
+import type { EventChange, EventRecord, SeriesRecord } from "@/lib/providers/port";
 import { iso } from "@/lib/format";
+import { applyPrivacy, DEFAULT_PRIVACY, type PrivacySettings } from "@/lib/privacy/policy";
 
 // Writes one page of changes in one transaction: a batched upsert (one statement,
 // arrays unnested server-side) and a batched delete. Unchanged rows are not
@@ -53,6 +54,13 @@ const COLUMNS = [
   "provider_event_id",
   "ical_uid",
   "title",
+  "description_text",
+  "description_html",
+  "location",
+  "location_address",
+  "location_latitude",
+  "location_longitude",
+  "web_link",
   "is_all_day",
   "start_at",
   "end_at",
@@ -61,107 +69,270 @@ const COLUMNS = [
   "start_time_zone",
   "end_time_zone",
   "status",
+  "busy_status",
+  "visibility",
+  "event_type",
   "organizer_email",
   "organizer_name",
   "attendee_count",
+  "self_response",
+  "conference_provider",
+  "conference_url",
+  "conference_dial_in",
+  "provider_created_at",
   "provider_updated_at",
   "recurring_series_id",
   "original_start_at",
+  "raw",
 ] as const;
+type Column = (typeof COLUMNS)[number];
 
-const CASTS: Record<(typeof COLUMNS)[number], string> = {
-  provider_event_id: "",
-  ical_uid: "",
-  title: "",
+const CASTS: Partial<Record<Column, string>> = {
+  location_latitude: "::double precision",
+  location_longitude: "::double precision",
   is_all_day: "::boolean",
   start_at: "::timestamptz",
   end_at: "::timestamptz",
   start_date: "::date",
   end_date: "::date",
-  start_time_zone: "",
-  end_time_zone: "",
   status: '::"EventStatus"',
-  organizer_email: "",
-  organizer_name: "",
+  busy_status: '::"BusyStatus"',
+  visibility: '::"EventVisibility"',
   attendee_count: "::integer",
+  conference_provider: '::"ConferenceProvider"',
+  provider_created_at: "::timestamptz",
   provider_updated_at: "::timestamptz",
-  recurring_series_id: "",
   original_start_at: "::timestamptz",
+  raw: "::jsonb",
+};
+
+/** Each column's text from the one typed record (every value travels as text). */
+const VALUES: Record<Column, (event: EventRecord) => string | null> = {
+  provider_event_id: (event) => event.providerEventId,
+  ical_uid: (event) => event.iCalUid,
+  title: (event) => event.title,
+  description_text: (event) => event.descriptionText,
+  description_html: (event) => event.descriptionHtml,
+  location: (event) => event.location,
+  location_address: (event) => event.locationAddress,
+  location_latitude: (event) => (event.locationLatitude === null ? null : String(event.locationLatitude)),
+  location_longitude: (event) => (event.locationLongitude === null ? null : String(event.locationLongitude)),
+  web_link: (event) => event.webLink,
+  is_all_day: (event) => String(event.isAllDay),
+  start_at: (event) => event.startAt.toISOString(),
+  end_at: (event) => event.endAt.toISOString(),
+  start_date: (event) => event.startDate,
+  end_date: (event) => event.endDate,
+  start_time_zone: (event) => event.startTimeZone,
+  end_time_zone: (event) => event.endTimeZone,
+  status: (event) => event.status,
+  busy_status: (event) => event.busyStatus,
+  visibility: (event) => event.visibility,
+  event_type: (event) => event.eventType,
+  organizer_email: (event) => event.organizerEmail,
+  organizer_name: (event) => event.organizerName,
+  attendee_count: (event) => String(event.attendeeCount),
+  self_response: (event) => event.selfResponse,
+  conference_provider: (event) => event.conference?.provider ?? null,
+  conference_url: (event) => event.conference?.joinUrl ?? null,
+  conference_dial_in: (event) => event.conference?.dialIn ?? null,
+  provider_created_at: (event) => iso(event.providerCreatedAt),
+  provider_updated_at: (event) => iso(event.providerUpdatedAt),
+  recurring_series_id: (event) => event.recurringSeriesId,
+  original_start_at: (event) => iso(event.originalStartAt),
+  raw: (event) => (event.raw === null ? null : JSON.stringify(event.raw)),
 };
 
 const UPDATABLE = COLUMNS.filter((column) => column !== "provider_event_id");
 
+/** The meeting an event is a copy of: its iCalUID and, for an instance, its original start ('' for a single event). */
+export function meetingKeyOf(event: EventRecord): { iCalUid: string; occurrenceKey: string } | null {
+  return event.iCalUid ? { iCalUid: event.iCalUid, occurrenceKey: event.originalStartAt?.toISOString() ?? "" } : null;
+}
+
+// One meeting per key and organization, made before the events that point at it. In
+// key order, so two calendars of one organization creating the same meetings at once
+// queue behind each other instead of deadlocking; a statement of its own, so the
+// upsert's snapshot sees meetings another transaction committed while this waited.
+const CREATE_MEETINGS_SQL = `
+  INSERT INTO meetings (organization_id, ical_uid, occurrence_key)
+  SELECT DISTINCT $1::uuid, t.ical_uid, t.occurrence_key FROM unnest($2::text[], $3::text[]) AS t(ical_uid, occurrence_key)
+  ORDER BY 2, 3
+  ON CONFLICT (organization_id, ical_uid, occurrence_key) DO NOTHING`;
+
 // Every value travels as text and is cast in SQL: one array type for all columns
-// behaves the same through the pg and PGlite adapters.
+// behaves the same through the pg and PGlite adapters. meeting_id is looked up by
+// each event's meeting key; the previous one comes back so a meeting left without
+// copies can go.
 const UPSERT_SQL = `
-  INSERT INTO events (organization_id, calendar_id, ${COLUMNS.join(", ")}, updated_at)
-  SELECT $1::uuid, $2::uuid, ${COLUMNS.map((column) => `t.${column}${CASTS[column]}`).join(", ")}, now()
-  FROM unnest(${COLUMNS.map((_, index) => `$${index + 3}::text[]`).join(", ")}) AS t(${COLUMNS.join(", ")})
-  ON CONFLICT (calendar_id, provider_event_id) DO UPDATE SET
-    ${UPDATABLE.map((column) => `${column} = EXCLUDED.${column}`).join(",\n    ")},
-    updated_at = now()
-  WHERE (${UPDATABLE.map((column) => `events.${column}`).join(", ")}) IS DISTINCT FROM (${UPDATABLE.map((column) => `EXCLUDED.${column}`).join(", ")})
-  RETURNING (xmax = 0) AS inserted`;
+  WITH input AS (
+    SELECT * FROM unnest(${COLUMNS.map((_, index) => `$${index + 3}::text[]`).join(", ")}, $${COLUMNS.length + 3}::text[])
+      AS t(${COLUMNS.join(", ")}, occurrence_key)
+  ),
+  keyed AS (
+    SELECT input.*, m.id AS meeting_id FROM input
+    LEFT JOIN meetings m ON m.organization_id = $1::uuid AND m.ical_uid = input.ical_uid AND m.occurrence_key = input.occurrence_key
+  ),
+  previous AS (
+    SELECT e.provider_event_id, e.meeting_id FROM events e WHERE e.calendar_id = $2::uuid AND e.provider_event_id IN (SELECT provider_event_id FROM input)
+  ),
+  upserted AS (
+    INSERT INTO events (organization_id, calendar_id, ${COLUMNS.join(", ")}, meeting_id, updated_at)
+    SELECT $1::uuid, $2::uuid, ${COLUMNS.map((column) => `keyed.${column}${CASTS[column] ?? ""}`).join(", ")}, keyed.meeting_id, now()
+    FROM keyed
+    ON CONFLICT (calendar_id, provider_event_id) DO UPDATE SET
+      ${UPDATABLE.map((column) => `${column} = EXCLUDED.${column}`).join(",\n      ")},
+      meeting_id = EXCLUDED.meeting_id,
+      updated_at = now()
+    WHERE (${UPDATABLE.map((column) => `events.${column}`).join(", ")}, events.meeting_id) IS DISTINCT FROM (${UPDATABLE.map((column) => `EXCLUDED.${column}`).join(", ")}, EXCLUDED.meeting_id)
+    RETURNING id, provider_event_id, meeting_id, (xmax = 0) AS inserted
+  )
+  SELECT upserted.id, upserted.provider_event_id, upserted.inserted, previous.meeting_id AS previous_meeting_id, upserted.meeting_id
+  FROM upserted LEFT JOIN previous USING (provider_event_id)`;
+
+/**
+ * The attendee rows of the events just written are replaced (a list is small and
+ * changes as a whole); a new row has none to clear. Flat arrays, one entry per attendee.
+ */
+const CLEAR_ATTENDEES_SQL = `DELETE FROM event_attendees WHERE event_id = ANY($1::uuid[])`;
+const INSERT_ATTENDEES_SQL = `
+  INSERT INTO event_attendees (organization_id, event_id, position, email, name, response, optional, organizer, resource, self)
+  SELECT $1::uuid, t.event_id, t.position, t.email, t.name, t.response::"AttendeeResponse", t.optional, t.organizer, t.resource, t.self
+  FROM unnest($2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::boolean[], $9::boolean[], $10::boolean[])
+    AS t(event_id, position, email, name, response, optional, organizer, resource, self)`;
 
 function columnValues(events: EventRecord[]): Array<Array<string | null>> {
-  return [
-    events.map((event) => event.providerEventId),
-    events.map((event) => event.iCalUid),
-    events.map((event) => event.title),
-    events.map((event) => String(event.isAllDay)),
-    events.map((event) => event.startAt.toISOString()),
-    events.map((event) => event.endAt.toISOString()),
-    events.map((event) => event.startDate),
-    events.map((event) => event.endDate),
-    events.map((event) => event.startTimeZone),
-    events.map((event) => event.endTimeZone),
-    events.map((event) => event.status),
-    events.map((event) => event.organizerEmail),
-    events.map((event) => event.organizerName),
-    events.map((event) => String(event.attendeeCount)),
-    events.map((event) => iso(event.providerUpdatedAt)),
-    events.map((event) => event.recurringSeriesId),
-    events.map((event) => iso(event.originalStartAt)),
-  ];
+  return [...COLUMNS.map((column) => events.map(VALUES[column])), events.map((event) => meetingKeyOf(event)?.occurrenceKey ?? null)];
 }
 
 export async function upsertEvents(tx: Executor, scope: { organizationId: string; calendarId: string }, events: EventRecord[]): Promise<{ created: number; updated: number }> {
   if (events.length === 0) return { created: 0, updated: 0 };
-  const rows = await tx.$queryRawUnsafe<Array<{ inserted: boolean }>>(UPSERT_SQL, scope.organizationId, scope.calendarId, ...columnValues(events));
+  const keys = events.map(meetingKeyOf).filter((key): key is NonNullable<typeof key> => key !== null);
+  if (keys.length > 0) await tx.$executeRawUnsafe(CREATE_MEETINGS_SQL, scope.organizationId, keys.map((key) => key.iCalUid), keys.map((key) => key.occurrenceKey));
+  const rows = await tx.$queryRawUnsafe<Array<{ id: string; provider_event_id: string; inserted: boolean; previous_meeting_id: string | null; meeting_id: string | null }>>(
+    UPSERT_SQL,
+    scope.organizationId,
+    scope.calendarId,
+    ...columnValues(events),
+  );
+  if (rows.length > 0) {
+    const byId = new Map(events.map((event) => [event.providerEventId, event]));
+    const updatedIds = rows.filter((row) => !row.inserted).map((row) => row.id);
+    if (updatedIds.length > 0) await tx.$executeRawUnsafe(CLEAR_ATTENDEES_SQL, updatedIds);
+    const columns: [string[], number[], string[], Array<string | null>, string[], boolean[], boolean[], boolean[], boolean[]] = [[], [], [], [], [], [], [], [], []];
+    for (const row of rows) {
+      byId.get(row.provider_event_id)?.attendees.forEach((attendee, position) => {
+        columns[0].push(row.id);
+        columns[1].push(position);
+        columns[2].push(attendee.email);
+        columns[3].push(attendee.name);
+        columns[4].push(attendee.response);
+        columns[5].push(attendee.optional);
+        columns[6].push(attendee.organizer);
+        columns[7].push(attendee.resource);
+        columns[8].push(attendee.self);
+      });
+    }
+    if (columns[0].length > 0) await tx.$executeRawUnsafe(INSERT_ATTENDEES_SQL, scope.organizationId, ...columns);
+    await deleteOrphanMeetings(tx, rows.filter((row) => row.previous_meeting_id !== row.meeting_id).map((row) => row.previous_meeting_id));
+  }
   const created = rows.filter((row) => row.inserted).length;
   return { created, updated: rows.length - created };
 }
 
+/** Series rules, one row per series of the calendar; rewritten only when the rule changed. */
+export async function upsertSeries(tx: Executor, scope: { organizationId: string; calendarId: string }, series: SeriesRecord[]): Promise<void> {
+  if (series.length === 0) return;
+  await tx.$executeRawUnsafe(
+    `INSERT INTO event_series (organization_id, calendar_id, provider_series_id, rrule, time_zone, rule, updated_at)
+     SELECT $1::uuid, $2::uuid, t.id, ARRAY(SELECT jsonb_array_elements_text(t.rrule::jsonb)), t.zone, t.rule::jsonb, now()
+     FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS t(id, rrule, zone, rule)
+     ON CONFLICT (calendar_id, provider_series_id) DO UPDATE SET rrule = EXCLUDED.rrule, time_zone = EXCLUDED.time_zone, rule = EXCLUDED.rule, updated_at = now()
+     WHERE (event_series.rrule, event_series.time_zone, event_series.rule) IS DISTINCT FROM (EXCLUDED.rrule, EXCLUDED.time_zone, EXCLUDED.rule)`,
+    scope.organizationId,
+    scope.calendarId,
+    series.map((entry) => entry.providerSeriesId),
+    series.map((entry) => JSON.stringify(entry.rrule)),
+    series.map((entry) => entry.timeZone),
+    series.map((entry) => JSON.stringify(entry.rule ?? null)),
+  );
+}
+
+/** A series with no instance left in the mirror is gone from it. */
+export async function deleteOrphanSeries(tx: Executor, calendarId: string): Promise<number> {
+  return tx.$executeRawUnsafe(
+    `DELETE FROM event_series s WHERE s.calendar_id = $1::uuid
+       AND NOT EXISTS (SELECT 1 FROM events e WHERE e.calendar_id = s.calendar_id AND e.recurring_series_id = s.provider_series_id)`,
+    calendarId,
+  );
+}
+
 export async function deleteEvents(tx: Executor, calendarId: string, providerEventIds: string[]): Promise<number> {
   if (providerEventIds.length === 0) return 0;
-  return tx.$executeRawUnsafe(`DELETE FROM events WHERE calendar_id = $1::uuid AND provider_event_id = ANY($2::text[])`, calendarId, providerEventIds);
+  const rows = await tx.$queryRawUnsafe<Array<{ meeting_id: string | null }>>(
+    `DELETE FROM events WHERE calendar_id = $1::uuid AND provider_event_id = ANY($2::text[]) RETURNING meeting_id`,
+    calendarId,
+    providerEventIds,
+  );
+  await deleteOrphanMeetings(tx, rows.map((row) => row.meeting_id));
+  return rows.length;
 }
 
 /** After a full sync: whatever the provider no longer listed is gone. */
 export async function deleteEventsNotIn(tx: Executor, calendarId: string, keep: string[]): Promise<number> {
-  return tx.$executeRawUnsafe(`DELETE FROM events WHERE calendar_id = $1::uuid AND NOT (provider_event_id = ANY($2::text[]))`, calendarId, keep);
+  const rows = await tx.$queryRawUnsafe<Array<{ meeting_id: string | null }>>(
+    `DELETE FROM events WHERE calendar_id = $1::uuid AND NOT (provider_event_id = ANY($2::text[])) RETURNING meeting_id`,
+    calendarId,
+    keep,
+  );
+  await deleteOrphanMeetings(tx, rows.map((row) => row.meeting_id));
+  return rows.length;
 }
 
-/** Applies one page atomically; returns what changed. `seen` collects kept ids for a full sync. */
+// ---- meetings: one per organization for the copies of the same meeting ----------------
+
+/** A meeting disappears with its last copy. */
+export async function deleteOrphanMeetings(tx: Executor, meetingIds: Array<string | null>): Promise<void> {
+  const ids = [...new Set(meetingIds.filter((id): id is string => id !== null))];
+  if (ids.length === 0) return;
+  await tx.$executeRawUnsafe(`DELETE FROM meetings m WHERE m.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM events e WHERE e.meeting_id = m.id)`, ids);
+}
+
+/** The series the page's upserts are instances of. */
+export function seriesIdsOf(changes: EventChange[]): string[] {
+  const ids = new Set<string>();
+  for (const change of changes) if (change.type === "upsert" && change.event.recurringSeriesId) ids.add(change.event.recurringSeriesId);
+  return [...ids];
+}
+
+/**
+ * Applies one page atomically; returns what changed. `seen` collects kept ids for a
+ * full sync; `series` are the rules of the page's series, fetched from their masters;
+ * `scope.privacy` is the organization's privacy setting, applied to every record first.
+ */
 export async function applyPage(
   database: Database,
-  scope: { organizationId: string; calendarId: string },
+  scope: { organizationId: string; calendarId: string; privacy?: PrivacySettings },
   changes: EventChange[],
   window: SyncWindow,
   seen?: Set<string>,
+  series: SeriesRecord[] = [],
 ): Promise<PageCounts> {
   const { upserts, deletes } = collapseChanges(changes);
   const keep: EventRecord[] = [];
-  for (const event of upserts) {
-    if (inWindow(event, window)) keep.push(event);
-    else deletes.push(event.providerEventId);
+  for (const listed of upserts) {
+    // What the organization does not keep is as good as gone.
+    const event = applyPrivacy(listed, scope.privacy ?? DEFAULT_PRIVACY);
+    if (event && inWindow(event, window)) keep.push(event);
+    else deletes.push(listed.providerEventId);
   }
   for (const event of keep) seen?.add(event.providerEventId);
   for (const id of deletes) seen?.delete(id);
-  if (keep.length === 0 && deletes.length === 0) return { created: 0, updated: 0, deleted: 0 };
+  if (keep.length === 0 && deletes.length === 0 && series.length === 0) return { created: 0, updated: 0, deleted: 0 };
   return database.$transaction(async (tx) => {
     const deleted = await deleteEvents(tx, scope.calendarId, deletes);
     const { created, updated } = await upsertEvents(tx, scope, keep);
+    await upsertSeries(tx, scope, series);
     return { created, updated, deleted };
   });
 }

@@ -133,13 +133,32 @@ function dayOf(today: number, offset: number): string {
   return new Date(today + offset * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** Event `index` of a benchmark calendar: one in five all-day, the rest 30 or 60 minutes, scattered over the window. */
+/**
+ * Event `index` of a benchmark calendar: one in five all-day, the rest 30 or 60
+ * minutes, scattered over the window. Timed ones are meetings as people have them
+ * (issue #14's richer rows): an HTML description, a location, three attendees with
+ * answers (one a room), and every other one a join link.
+ */
 function benchEvent(today: number, index: number, id: string, summary: string): SeedEvent {
   const day = dayOf(today, FIRST_DAY + ((index * 7919) % DAY_SPAN));
   if (index % 5 === 0) return { id, summary, start: day, end: dayOf(Date.parse(day), 1) };
   const hour = String(6 + (index % 12)).padStart(2, "0");
   const minutes = index % 2 === 0 ? "30" : "59";
-  return { id, summary, start: `${day}T${hour}:00:00Z`, end: `${day}T${hour}:${minutes}:00Z`, timeZone: TIME_ZONE };
+  return {
+    id,
+    summary,
+    start: `${day}T${hour}:00:00Z`,
+    end: `${day}T${hour}:${minutes}:00Z`,
+    timeZone: TIME_ZONE,
+    description: `<p>Agenda for <b>${summary}</b>: status, risks, next steps.</p>`,
+    location: `Room ${index % 40}`,
+    attendees: [
+      { email: `person${index % 97}@example.com`, name: `Person ${index % 97}`, responseStatus: "accepted" },
+      { email: `person${(index + 1) % 97}@example.com`, responseStatus: index % 3 === 0 ? "declined" : "tentative" },
+      { email: `room${index % 40}@rooms.example.com`, name: `Room ${index % 40}`, responseStatus: "accepted", resource: true },
+    ],
+    ...(index % 2 === 0 ? { conference: { type: "meet" as const, joinUrl: "https://meet.google.com/abc-defg-hij", phone: "+1 555-0100", pin: String(100000 + index) } } : {}),
+  };
 }
 
 export function benchSeed(provider: BenchProvider, size: number, now = Date.now()): Seed {

@@ -11,6 +11,7 @@ import { loadViewer, recordSignIn, type Viewer } from "@/lib/auth/organizations"
 import { db } from "@/lib/db/client";
 import { overrideProviderSettings, sandboxGoogle, sandboxMicrosoft } from "@/lib/providers/config";
 import type { Emulator, StartEmulatorOptions } from "@/e2e/emulator/server";
+import type { EventRecord } from "@/lib/providers/port";
 import { fetchTrustingCa } from "@/e2e/emulator/trust";
 import { bindSocketAddress } from "@/lib/webhooks/source";
 
@@ -156,27 +157,35 @@ export interface MirrorDiff {
 /**
  * Compares what we stored for a calendar with a fresh full listing from the provider
  * (through the same adapter, no cursor): the oracle for "incremental sync converged".
+ * Every field of the event record is compared (attendees as rows, the raw item
+ * included), and each series' rule against its master. A series' difference is
+ * reported under `series:<id>`.
  */
 export async function mirrorDiff(calendarId: string): Promise<MirrorDiff> {
   const { withAccessToken } = await import("@/lib/oauth/tokens");
   const { windowFor } = await import("@/lib/sync/engine");
   const { collapseChanges, inWindow } = await import("@/lib/sync/store");
   const database = await db();
-  const calendar = await database.calendar.findUniqueOrThrow({ where: { id: calendarId }, include: { connection: { select: { id: true, provider: true } } } });
+  const calendar = await database.calendar.findUniqueOrThrow({ where: { id: calendarId }, include: { connection: { select: { id: true, provider: true, accountEmail: true } } } });
   const window = windowFor(new Date());
+  const { applyPrivacy } = await import("@/lib/privacy/policy");
+  const privacy = await (await import("@/lib/privacy/settings")).privacySettings(calendar.organizationId);
   const theirs = new Map<string, Record<string, unknown>>();
   let pageToken: string | null = null;
   for (;;) {
     const page = await withAccessToken(calendar.connection, (token, provider) =>
-      provider.fetchChanges(token, { providerCalendarId: calendar.providerCalendarId, calendarTimeZone: calendar.timeZone, cursor: null, pageToken, window }),
+      provider.fetchChanges(token, { providerCalendarId: calendar.providerCalendarId, calendarTimeZone: calendar.timeZone, ownerEmail: calendar.connection.accountEmail, cursor: null, pageToken, window }),
     );
-    for (const event of collapseChanges(page.changes).upserts) {
-      if (inWindow(event, window)) theirs.set(event.providerEventId, comparable(event));
+    for (const listed of collapseChanges(page.changes).upserts) {
+      // As the organization keeps it (lib/privacy/policy.ts).
+      const event = applyPrivacy(listed, privacy);
+      if (event && inWindow(event, window)) theirs.set(event.providerEventId, comparable(event));
     }
     if (!page.nextPageToken) break;
     pageToken = page.nextPageToken;
   }
-  const ours = new Map((await database.event.findMany({ where: { calendarId } })).map((event) => [event.providerEventId, comparable({ ...event, startDate: event.startDate?.toISOString().slice(0, 10) ?? null, endDate: event.endDate?.toISOString().slice(0, 10) ?? null })]));
+  const rows = await database.event.findMany({ where: { calendarId }, include: { attendees: { orderBy: { position: "asc" } } } });
+  const ours = new Map(rows.map((row) => [row.providerEventId, comparable(storedRecord(row))]));
   const diff: MirrorDiff = { missing: [], extra: [], different: [] };
   for (const [id, event] of theirs) {
     const mine = ours.get(id);
@@ -184,20 +193,85 @@ export async function mirrorDiff(calendarId: string): Promise<MirrorDiff> {
     else if (JSON.stringify(mine) !== JSON.stringify(event)) diff.different.push({ id, ours: mine, theirs: event });
   }
   for (const id of ours.keys()) if (!theirs.has(id)) diff.extra.push(id);
+
+  const seriesIds = [...new Set([...theirs.values()].map((event) => event.recurringSeriesId).filter((id): id is string => typeof id === "string"))];
+  const theirSeries = new Map(
+    (await withAccessToken(calendar.connection, (token, provider) => provider.fetchSeries(token, { providerCalendarId: calendar.providerCalendarId, providerSeriesIds: seriesIds }))).map((series) => [
+      series.providerSeriesId,
+      JSON.stringify({ rrule: series.rrule, timeZone: series.timeZone, rule: canonicalJson(series.rule ?? null) }),
+    ]),
+  );
+  const ourSeries = new Map(
+    (await database.eventSeries.findMany({ where: { calendarId } })).map((series) => [series.providerSeriesId, JSON.stringify({ rrule: series.rrule, timeZone: series.timeZone, rule: canonicalJson(series.rule ?? null) })]),
+  );
+  for (const [id, rule] of theirSeries) {
+    const mine = ourSeries.get(id);
+    if (mine === undefined) diff.missing.push(`series:${id}`);
+    else if (mine !== rule) diff.different.push({ id: `series:${id}`, ours: JSON.parse(mine), theirs: JSON.parse(rule) });
+  }
+  for (const id of ourSeries.keys()) if (!theirSeries.has(id)) diff.extra.push(`series:${id}`);
   return diff;
 }
 
-function comparable(event: { title: string; isAllDay: boolean; startAt: Date; endAt: Date; startDate: string | null; endDate: string | null; status: string; recurringSeriesId: string | null }) {
+type StoredEventRow = Awaited<ReturnType<Awaited<ReturnType<typeof db>>["event"]["findMany"]>>[number] & {
+  attendees: Array<{ email: string; name: string | null; response: string; optional: boolean; organizer: boolean; resource: boolean; self: boolean }>;
+};
+
+/** A stored row read back as the port's record (the shape the adapters produce). */
+function storedRecord(row: StoredEventRow): EventRecord {
   return {
-    title: event.title,
-    isAllDay: event.isAllDay,
-    startAt: event.startAt.toISOString(),
-    endAt: event.endAt.toISOString(),
-    startDate: event.startDate,
-    endDate: event.endDate,
-    status: event.status,
-    recurringSeriesId: event.recurringSeriesId,
+    providerEventId: row.providerEventId,
+    iCalUid: row.iCalUid,
+    title: row.title,
+    descriptionText: row.descriptionText,
+    descriptionHtml: row.descriptionHtml,
+    location: row.location,
+    locationAddress: row.locationAddress,
+    locationLatitude: row.locationLatitude,
+    locationLongitude: row.locationLongitude,
+    webLink: row.webLink,
+    isAllDay: row.isAllDay,
+    startAt: row.startAt,
+    endAt: row.endAt,
+    startDate: row.startDate?.toISOString().slice(0, 10) ?? null,
+    endDate: row.endDate?.toISOString().slice(0, 10) ?? null,
+    startTimeZone: row.startTimeZone,
+    endTimeZone: row.endTimeZone,
+    status: row.status as EventRecord["status"],
+    busyStatus: row.busyStatus,
+    visibility: row.visibility,
+    eventType: row.eventType,
+    organizerEmail: row.organizerEmail,
+    organizerName: row.organizerName,
+    attendeeCount: row.attendeeCount,
+    attendees: row.attendees.map((a) => ({ email: a.email, name: a.name, response: a.response as EventRecord["attendees"][number]["response"], optional: a.optional, organizer: a.organizer, resource: a.resource, self: a.self })),
+    selfResponse: row.selfResponse as EventRecord["selfResponse"],
+    conference: row.conferenceUrl && row.conferenceProvider ? { provider: row.conferenceProvider, joinUrl: row.conferenceUrl, dialIn: row.conferenceDialIn } : null,
+    providerCreatedAt: row.providerCreatedAt,
+    providerUpdatedAt: row.providerUpdatedAt,
+    recurringSeriesId: row.recurringSeriesId,
+    originalStartAt: row.originalStartAt,
+    raw: (row.raw ?? null) as Record<string, unknown> | null,
   };
+}
+
+/** Every field but the id, in a fixed order, with instants as ISO strings. */
+function comparable(event: EventRecord): Record<string, unknown> {
+  const { providerEventId: _id, ...fields } = event;
+  void _id;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(fields).sort()) {
+    const value = (fields as Record<string, unknown>)[key];
+    out[key] = value instanceof Date ? value.toISOString() : key === "raw" ? canonicalJson(value) : value;
+  }
+  return out;
+}
+
+/** jsonb does not keep key order: compare raw items with sorted keys. */
+function canonicalJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonicalJson);
+  if (value && typeof value === "object") return Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonicalJson((value as Record<string, unknown>)[key])]));
+  return value;
 }
 
 /**

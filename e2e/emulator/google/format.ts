@@ -4,7 +4,7 @@
 import { googleApiError } from "../errors";
 import { HttpError } from "../http";
 import { RecurrenceError, parseRecurrence } from "../recurrence";
-import type { Account, Attendee, Calendar, EventFields, StoredEvent } from "../state";
+import type { Account, Attendee, Calendar, Conference, EventFields, GoogleEventType, StoredEvent, Visibility } from "../state";
 import { type EventTime, formatIsoUtc, formatRfc3339InZone, isDate, isValidTimeZone, parseLocalDateTime, parseRfc3339, instantOfWallTime } from "../time";
 
 export type GoogleEventTime = { date?: string; dateTime?: string; timeZone?: string };
@@ -18,8 +18,45 @@ export interface GoogleEventBody {
   start?: GoogleEventTime;
   end?: GoogleEventTime;
   recurrence?: string[];
-  attendees?: Array<{ email?: string; displayName?: string; responseStatus?: string }>;
+  attendees?: Array<{ email?: string; displayName?: string; responseStatus?: string; optional?: boolean; resource?: boolean }>;
+  transparency?: string;
+  visibility?: string;
+  eventType?: string;
+  organizer?: { email?: string; displayName?: string; self?: boolean };
+  conferenceData?: GoogleConferenceData;
   [key: string]: unknown;
+}
+
+export interface GoogleConferenceData {
+  conferenceId?: string;
+  conferenceSolution?: { key?: { type?: string }; name?: string };
+  entryPoints?: Array<{ entryPointType?: string; uri?: string; label?: string; pin?: string; regionCode?: string }>;
+}
+
+const SOLUTIONS: Record<Conference["type"], { key: { type: string }; name: string }> = {
+  meet: { key: { type: "hangoutsMeet" }, name: "Google Meet" },
+  // Third-party conferencing reaches Google Calendar through Workspace add-ons.
+  teams: { key: { type: "addOn" }, name: "Microsoft Teams Meeting" },
+  zoom: { key: { type: "addOn" }, name: "Zoom Meeting" },
+};
+
+/** `conferenceData` as Calendar v3 shows it: a video entry point, and a phone one with its PIN. */
+function googleConferenceData(conference: Conference): GoogleConferenceData {
+  const entryPoints: NonNullable<GoogleConferenceData["entryPoints"]> = [{ entryPointType: "video", uri: conference.joinUrl, label: conference.joinUrl.replace(/^https:\/\//, "") }];
+  if (conference.phone) {
+    entryPoints.push({ entryPointType: "phone", uri: `tel:${conference.phone.replace(/[^+\d]/g, "")}`, label: conference.phone, ...(conference.pin ? { pin: conference.pin } : {}), regionCode: "US" });
+  }
+  return { conferenceId: conference.joinUrl.split("/").pop() ?? conference.joinUrl, conferenceSolution: SOLUTIONS[conference.type], entryPoints };
+}
+
+/** Back from `conferenceData` to the store's conference (an update sends what a get returned). */
+function conferenceFromGoogle(data: GoogleConferenceData | undefined): Conference | undefined {
+  const video = data?.entryPoints?.find((entry) => entry.entryPointType === "video" && entry.uri);
+  if (!video?.uri) return undefined;
+  const phone = data?.entryPoints?.find((entry) => entry.entryPointType === "phone");
+  const name = data?.conferenceSolution?.name ?? "";
+  const type: Conference["type"] = data?.conferenceSolution?.key?.type === "hangoutsMeet" ? "meet" : /zoom/i.test(name) ? "zoom" : /teams/i.test(name) ? "teams" : "meet";
+  return { type, joinUrl: video.uri, ...(phone?.label ? { phone: phone.label } : {}), ...(phone?.pin ? { pin: phone.pin } : {}) };
 }
 
 export function googleEventTime(time: EventTime, responseTimeZone: string): GoogleEventTime {
@@ -43,7 +80,13 @@ export function formatGoogleEvent(
     base.originalStartTime = googleEventTime(event.originalStart, context.responseTimeZone);
   }
   if (cancelled && context.minimalIfCancelled) return base;
-  const organizerEmail = context.calendar.primary ? context.account.email : context.calendar.id;
+  const ownerEmail = context.calendar.primary ? context.account.email : context.calendar.id;
+  const organizer = event.organizer
+    ? { email: event.organizer.email, ...(event.organizer.name ? { displayName: event.organizer.name } : {}), ...(event.organizer.email === ownerEmail ? { self: true } : {}) }
+    : context.calendar.primary
+      ? { email: ownerEmail, self: true }
+      : { email: ownerEmail, displayName: context.calendar.name, self: true };
+  const organizerEmail = organizer.email;
   return {
     ...base,
     htmlLink: `${context.origin}/calendar/event?eid=${Buffer.from(`${event.id} ${context.calendar.id}`).toString("base64url")}`,
@@ -52,18 +95,32 @@ export function formatGoogleEvent(
     summary: event.summary,
     ...(event.description !== undefined ? { description: event.description } : {}),
     ...(event.location !== undefined ? { location: event.location } : {}),
-    creator: { email: context.account.email, self: true },
-    organizer: context.calendar.primary ? { email: organizerEmail, self: true } : { email: organizerEmail, displayName: context.calendar.name, self: true },
+    creator: event.organizer ? { email: event.organizer.email, ...(event.organizer.email === ownerEmail ? { self: true } : {}) } : { email: context.account.email, self: true },
+    organizer,
+    ...(event.showAs === "free" ? { transparency: "transparent" } : {}),
+    ...(event.visibility !== "default" ? { visibility: event.visibility } : {}),
+    ...(event.conference?.type === "meet" ? { hangoutLink: event.conference.joinUrl } : {}),
+    ...(event.conference ? { conferenceData: googleConferenceData(event.conference) } : {}),
     start: googleEventTime(event.start, context.responseTimeZone),
     end: googleEventTime(event.end, context.responseTimeZone),
     ...(event.recurrence ? { recurrence: event.recurrence } : {}),
     iCalUID: event.iCalUID,
     sequence: event.sequence,
     ...(event.attendees.length > 0
-      ? { attendees: event.attendees.map((attendee) => ({ email: attendee.email, ...(attendee.name ? { displayName: attendee.name } : {}), responseStatus: attendee.responseStatus })) }
+      ? {
+          attendees: event.attendees.map((attendee) => ({
+            email: attendee.email,
+            ...(attendee.name ? { displayName: attendee.name } : {}),
+            ...(attendee.email.toLowerCase() === organizerEmail.toLowerCase() ? { organizer: true } : {}),
+            ...(attendee.email.toLowerCase() === ownerEmail.toLowerCase() ? { self: true } : {}),
+            ...(attendee.resource ? { resource: true } : {}),
+            ...(attendee.optional ? { optional: true } : {}),
+            responseStatus: attendee.responseStatus,
+          })),
+        }
       : {}),
     reminders: { useDefault: true },
-    eventType: "default",
+    eventType: event.eventType,
   };
 }
 
@@ -115,8 +172,21 @@ export function googleEventFields(body: GoogleEventBody, calendar: Calendar, opt
     if (!attendee.email) throw bad("Missing attendee email.", "required");
     const responseStatus = attendee.responseStatus ?? "needsAction";
     if (!ATTENDEE_STATUSES.has(responseStatus)) throw bad("Invalid attendee responseStatus.");
-    return { email: attendee.email, name: attendee.displayName, responseStatus: responseStatus as Attendee["responseStatus"] };
+    return {
+      email: attendee.email,
+      name: attendee.displayName,
+      responseStatus: responseStatus as Attendee["responseStatus"],
+      ...(attendee.optional === true ? { optional: true } : {}),
+      ...(attendee.resource === true ? { resource: true } : {}),
+    };
   });
+  if (body.transparency !== undefined && body.transparency !== "opaque" && body.transparency !== "transparent") throw bad("Invalid value for: transparency");
+  const visibility = body.visibility ?? "default";
+  if (!VISIBILITIES.has(visibility)) throw bad("Invalid value for: visibility");
+  const eventType = body.eventType ?? "default";
+  if (!EVENT_TYPES.has(eventType)) throw bad("Invalid value for: eventType");
+  const organizer = body.organizer?.email && body.organizer.self !== true ? { email: body.organizer.email.toLowerCase(), ...(body.organizer.displayName ? { name: body.organizer.displayName } : {}) } : undefined;
+  const conference = conferenceFromGoogle(body.conferenceData);
   return {
     summary: typeof body.summary === "string" ? body.summary : "",
     description: typeof body.description === "string" ? body.description : undefined,
@@ -126,8 +196,17 @@ export function googleEventFields(body: GoogleEventBody, calendar: Calendar, opt
     recurrence,
     status,
     attendees,
+    // Google has no "tentative"/"out of office" busy state: opaque is busy, transparent free.
+    showAs: body.transparency === "transparent" ? "free" : eventType === "outOfOffice" ? "oof" : eventType === "workingLocation" ? "workingElsewhere" : "busy",
+    visibility: visibility as Visibility,
+    eventType: eventType as GoogleEventType,
+    ...(organizer ? { organizer } : {}),
+    ...(conference ? { conference } : {}),
   };
 }
+
+const VISIBILITIES = new Set(["default", "public", "private", "confidential"]);
+const EVENT_TYPES = new Set(["default", "focusTime", "outOfOffice", "workingLocation"]);
 
 /** PATCH semantics: objects merge field by field, everything else (arrays included) replaces. */
 export function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {

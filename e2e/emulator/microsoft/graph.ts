@@ -8,7 +8,7 @@ import type { RequestContext, RouteDefinition } from "../http";
 import { randomToken } from "../opaque";
 import type { Account, Calendar, StoredEvent } from "../state";
 import { eventTimeInstant, instantOfWallTime, parseLocalDateTime, parseRfc3339 } from "../time";
-import { formatGraphEvent, preferredTimeZone } from "./format";
+import { formatGraphEvent, preferredTimeZone, windowsZone } from "./format";
 import { graphPermissions } from "./identity";
 
 export interface GraphCaller {
@@ -17,6 +17,7 @@ export interface GraphCaller {
 }
 
 const CALENDAR_READ = ["calendars.read", "calendars.readwrite", "calendars.read.shared", "calendars.readwrite.shared", "calendars.readbasic"];
+const MAILBOX_SETTINGS_READ = ["mailboxsettings.read", "mailboxsettings.readwrite"];
 const USER_READ = ["user.read", "user.readwrite", "user.readbasic.all", "user.read.all"];
 
 export function requireGraphCaller(ctx: RequestContext, services: EmulatorServices, anyOfPermissions: string[]): GraphCaller {
@@ -74,6 +75,8 @@ export class GraphApi {
     return [
       route("GET", "/v1.0/me", "graph.me", (ctx) => this.me(ctx)),
       route("GET", "/v1.0/users/:user", "graph.me", (ctx) => this.me(ctx)),
+      route("GET", "/v1.0/me/mailboxSettings", "graph.mailboxSettings", (ctx) => this.mailboxSettings(ctx)),
+      route("GET", "/v1.0/users/:user/mailboxSettings", "graph.mailboxSettings", (ctx) => this.mailboxSettings(ctx)),
       route("GET", "/v1.0/me/calendars", "graph.calendars", (ctx) => this.calendars(ctx)),
       route("GET", "/v1.0/users/:user/calendars", "graph.calendars", (ctx) => this.calendars(ctx)),
       route("GET", "/v1.0/me/calendar", "graph.calendars", (ctx) => this.defaultCalendar(ctx)),
@@ -107,6 +110,28 @@ export class GraphApi {
       surname: rest.join(" ") || null,
       userPrincipalName: account.email,
       id: account.subject,
+    });
+  }
+
+  /**
+   * The mailbox's settings (MailboxSettings.Read). `timeZone` is the zone of the
+   * account's primary calendar, as Exchange names it: a Windows zone name.
+   */
+  private mailboxSettings(ctx: RequestContext): void {
+    const caller = requireGraphCaller(ctx, this.services, MAILBOX_SETTINGS_READ);
+    checkUserSegment(caller, ctx.params.user);
+    const zone = this.services.store.primaryCalendar(caller.account.id)?.timeZone ?? "UTC";
+    ctx.sendJson(200, {
+      "@odata.context": this.metadata(`users('${caller.account.email}')/mailboxSettings`),
+      archiveFolder: null,
+      timeZone: windowsZone(zone),
+      automaticRepliesSetting: { status: "disabled", externalAudience: "all", internalReplyMessage: "", externalReplyMessage: "" },
+      dateFormat: "yyyy-MM-dd",
+      timeFormat: "HH:mm",
+      delegateMeetingMessageDeliveryOptions: "sendToDelegateOnly",
+      language: { locale: "en-US", displayName: "English (United States)" },
+      workingHours: { daysOfWeek: ["monday", "tuesday", "wednesday", "thursday", "friday"], startTime: "09:00:00.0000000", endTime: "17:00:00.0000000", timeZone: { name: windowsZone(zone) } },
+      userPurpose: "user",
     });
   }
 

@@ -17,10 +17,12 @@ import type {
   PushChannel,
   PushHandle,
   PushRequest,
+  SeriesRecord,
+  SeriesRequest,
 } from "../port";
 import { PROVIDER_LABELS } from "../port";
 import { googleError, googleHttpError } from "./errors";
-import { toEventChange, toProviderCalendar } from "./mapping";
+import { toEventChange, toProviderCalendar, toSeriesRecord } from "./mapping";
 
 // Google Calendar behind the provider port, through googleapis and
 // google-auth-library. Every call makes exactly one HTTP attempt: the callers
@@ -252,6 +254,24 @@ export function createGoogleProvider(settings: GoogleSettings, options: { fetch?
         const nextPageToken = data.nextPageToken ?? null;
         return { changes, nextPageToken, nextCursor: nextPageToken === null ? (data.nextSyncToken ?? null) : null };
       });
+    },
+
+    async fetchSeries(accessToken: string, request: SeriesRequest): Promise<SeriesRecord[]> {
+      // With singleEvents the list carries instances only; the rule lives on the master.
+      const api = calendarApi(accessToken);
+      const series: SeriesRecord[] = [];
+      for (const eventId of request.providerSeriesIds) {
+        try {
+          const { data } = await call("events.get", () => api.events.get({ calendarId: request.providerCalendarId, eventId }));
+          const record = toSeriesRecord(data);
+          if (record) series.push(record);
+        } catch (error) {
+          // A master deleted since its instances were listed: the next round removes them.
+          if (error instanceof ProviderError && (error.kind === "not_found" || error.status === 410)) continue;
+          throw error;
+        }
+      }
+      return series;
     },
 
     createPush(accessToken: string, request: PushRequest): Promise<PushChannel> {

@@ -17,7 +17,7 @@ describe("toEventChange", () => {
       },
       "Europe/Berlin",
     );
-    expect(change).toEqual({
+    expect(change).toMatchObject({
       type: "upsert",
       event: {
         providerEventId: "offsite1",
@@ -136,5 +136,78 @@ describe("toProviderCalendar", () => {
       isPrimary: true,
       timeZone: "Europe/Berlin",
     });
+  });
+});
+
+describe("toEventRecord: the full record", () => {
+  const meeting = {
+    id: "standup1",
+    iCalUID: "standup1@google.com",
+    status: "confirmed",
+    summary: "Standup",
+    description: "<p>Agenda: <b>status</b></p>",
+    location: "Room 1, 1 Main St",
+    htmlLink: "https://www.google.com/calendar/event?eid=abc",
+    created: "2030-01-01T08:00:00.000Z",
+    updated: "2030-01-02T08:00:00.000Z",
+    start: { dateTime: "2030-01-07T09:00:00+01:00", timeZone: "Europe/Berlin" },
+    end: { dateTime: "2030-01-07T09:30:00+01:00", timeZone: "Europe/Berlin" },
+    transparency: "transparent",
+    visibility: "private",
+    eventType: "default",
+    recurringEventId: "standup",
+    organizer: { email: "Carol@Example.com", displayName: "Carol" },
+    attendees: [
+      { email: "Carol@Example.com", organizer: true, responseStatus: "accepted" },
+      { email: "alice@example.com", self: true, responseStatus: "tentative" },
+      { email: "dave@example.com", optional: true, responseStatus: "declined" },
+      { email: "room1@resource.calendar.google.com", displayName: "Room 1", resource: true, responseStatus: "accepted" },
+    ],
+    hangoutLink: "https://meet.google.com/abc-defg-hij",
+    conferenceData: {
+      conferenceSolution: { key: { type: "hangoutsMeet" }, name: "Google Meet" },
+      entryPoints: [
+        { entryPointType: "video", uri: "https://meet.google.com/abc-defg-hij" },
+        { entryPointType: "phone", uri: "tel:+1-555-0100", label: "+1 555-0100", pin: "123456" },
+      ],
+    },
+  };
+
+  it("maps description (HTML kept apart), location, link, busy/free, visibility, attendees, conference and raw JSON", () => {
+    const record = toEventRecord(meeting, "Europe/Berlin");
+    expect(record).toMatchObject({
+      descriptionText: "Agenda: status",
+      descriptionHtml: "<p>Agenda: <b>status</b></p>",
+      location: "Room 1, 1 Main St",
+      webLink: "https://www.google.com/calendar/event?eid=abc",
+      busyStatus: "free",
+      visibility: "private",
+      eventType: "default",
+      selfResponse: "tentative",
+      attendeeCount: 4,
+      conference: { provider: "meet", joinUrl: "https://meet.google.com/abc-defg-hij", dialIn: "+1 555-0100 PIN 123456" },
+      recurringSeriesId: "standup",
+    });
+    expect(record.providerCreatedAt?.toISOString()).toBe("2030-01-01T08:00:00.000Z");
+    expect(record.attendees).toEqual([
+      { email: "carol@example.com", name: null, response: "accepted", optional: false, organizer: true, resource: false, self: false },
+      { email: "alice@example.com", name: null, response: "tentative", optional: false, organizer: false, resource: false, self: true },
+      { email: "dave@example.com", name: null, response: "declined", optional: true, organizer: false, resource: false, self: false },
+      { email: "room1@resource.calendar.google.com", name: "Room 1", response: "accepted", optional: false, organizer: false, resource: true, self: false },
+    ]);
+    expect(record.raw).toEqual(meeting);
+  });
+
+  it("finds Zoom and Teams links in the location or description when there is no conferenceData", () => {
+    const plain = { id: "z1", start: { dateTime: "2030-01-07T09:00:00Z" }, end: { dateTime: "2030-01-07T10:00:00Z" } };
+    expect(toEventRecord({ ...plain, location: "https://us02web.zoom.us/j/8412345678?pwd=abc" }, "UTC").conference).toEqual({ provider: "zoom", joinUrl: "https://us02web.zoom.us/j/8412345678?pwd=abc", dialIn: null });
+    expect(toEventRecord({ ...plain, description: 'Join <a href="https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0">here</a>' }, "UTC").conference?.provider).toBe("teams");
+    expect(toEventRecord(plain, "UTC")).toMatchObject({ conference: null, busyStatus: "busy", visibility: "default", descriptionText: null, descriptionHtml: null, selfResponse: null });
+  });
+
+  it("reads out of office and working location from the event type", () => {
+    const base = { id: "o1", start: { date: "2030-01-07" }, end: { date: "2030-01-08" } };
+    expect(toEventRecord({ ...base, eventType: "outOfOffice" }, "UTC").busyStatus).toBe("out_of_office");
+    expect(toEventRecord({ ...base, eventType: "workingLocation", transparency: "transparent" }, "UTC").busyStatus).toBe("working_elsewhere");
   });
 });

@@ -14,6 +14,7 @@ import { createMicrosoftProvider } from "./adapter";
 const BOB = "bob@contoso.example";
 const REDIRECT_URI = "http://127.0.0.1:3999/api/oauth/callback";
 const CALENDARS_READ = "https://graph.microsoft.com/Calendars.Read";
+const MAILBOX_SETTINGS_READ = "https://graph.microsoft.com/MailboxSettings.Read";
 const DAY = 86_400_000;
 
 let emu: Emulator;
@@ -171,13 +172,47 @@ describe("calendars and delta", () => {
   });
   afterEach(() => emu.control.clearFaults());
 
-  it("lists the mailbox's calendars with the default one primary", async () => {
+  it("lists the mailbox's calendars with the default one primary, in the mailbox's zone (Windows name to IANA)", async () => {
     const calendars = await provider.listCalendars(accessToken);
     expect(calendars).toEqual([
-      { providerCalendarId: calendarId, name: "Calendar", isPrimary: true, timeZone: "UTC" },
-      { providerCalendarId: expect.any(String), name: "Birthdays", isPrimary: false, timeZone: "UTC" },
+      { providerCalendarId: calendarId, name: "Calendar", isPrimary: true, timeZone: "America/New_York" },
+      { providerCalendarId: expect.any(String), name: "Birthdays", isPrimary: false, timeZone: "America/New_York" },
     ]);
     expect(calendars[1]!.providerCalendarId).not.toBe(calendarId);
+  });
+
+  it("reads calendars as UTC when MailboxSettings.Read was not granted, and still syncs", async () => {
+    const narrow = (await connect({ untick: [MAILBOX_SETTINGS_READ] })).result;
+    expect(narrow.tokens.scopes).not.toContain(MAILBOX_SETTINGS_READ);
+    expect(provider.missingScopes(narrow.tokens.scopes)).toEqual([]);
+    expect((await provider.listCalendars(narrow.tokens.accessToken)).map((calendar) => calendar.timeZone)).toEqual(["UTC", "UTC"]);
+  });
+
+  it("puts an all-day event of a Los Angeles mailbox on its dates, at midnight there", async () => {
+    await emu.control.seed({
+      accounts: [{ provider: "microsoft", email: "la@contoso.example", name: "LA", timeZone: "America/Los_Angeles", calendars: [{ name: "Calendar", primary: true, timeZone: "America/Los_Angeles", events: [{ summary: "Offsite", start: "2026-03-07", end: "2026-03-09" }] }] }],
+    });
+    const consented = await consent(
+      provider.authorizationUrl({ state: "la", codeChallenge: createHash("sha256").update("v".repeat(43)).digest("base64url"), redirectUri: REDIRECT_URI, loginHint: "la@contoso.example" }),
+      { email: "la@contoso.example" },
+      trustingFetch,
+    );
+    const { tokens } = await provider.exchangeCode({ code: consented.searchParams.get("code")!, codeVerifier: "v".repeat(43), redirectUri: REDIRECT_URI });
+    const [calendar] = await provider.listCalendars(tokens.accessToken);
+    expect(calendar!.timeZone).toBe("America/Los_Angeles");
+    const page = await provider.fetchChanges(tokens.accessToken, {
+      providerCalendarId: calendar!.providerCalendarId,
+      calendarTimeZone: calendar!.timeZone,
+      cursor: null,
+      pageToken: null,
+      window: { start: new Date("2026-03-01T00:00:00Z"), end: new Date("2026-03-31T00:00:00Z") },
+    });
+    const offsite = page.changes.find((change) => change.type === "upsert")!;
+    expect(offsite.type === "upsert" && offsite.event).toMatchObject({ isAllDay: true, startDate: "2026-03-07", endDate: "2026-03-09" });
+    if (offsite.type !== "upsert") throw new Error("expected an upsert");
+    // Midnight in Los Angeles: 08:00 UTC in winter; the DST switch on 8 March makes the end 07:00 UTC.
+    expect(offsite.event.startAt.toISOString()).toBe("2026-03-07T08:00:00.000Z");
+    expect(offsite.event.endAt.toISOString()).toBe("2026-03-09T07:00:00.000Z");
   });
 
   it("pages a full round with nextCursor only on the last page, mapping timed, all-day and recurring events", async () => {

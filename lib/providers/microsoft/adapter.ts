@@ -1,10 +1,10 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { MicrosoftSettings } from "../config";
 import { isProviderError, ProviderError } from "../errors";
-import { PROVIDER_LABELS, type CalendarProvider, type ChangesPage, type ChangesRequest, type EventChange, type ProviderCalendar, type PushChannel } from "../port";
+import { PROVIDER_LABELS, type CalendarProvider, type ChangesPage, type ChangesRequest, type EventChange, type ProviderCalendar, type PushChannel, type SeriesRecord } from "../port";
 import { graphFailure } from "./errors";
 import { createGraphClient } from "./graph-client";
-import { graphItemToChange, parseGraphInstant, type GraphEvent } from "./mapping";
+import { graphItemToChange, graphSeriesRecord, ianaZoneOf, parseGraphInstant, type GraphEvent } from "./mapping";
 import { microsoftAuthorizationUrl, missingMicrosoftScopes, requestTokens, tenantIdFromIdToken } from "./oauth";
 
 // The Microsoft Graph adapter of the provider port.
@@ -47,6 +47,24 @@ interface GraphSubscription {
 /** Stored links must be absolute https URLs: the SDK reads anything else as a path under /v1.0. */
 function isAbsoluteHttps(link: string): boolean {
   return link.startsWith("https://");
+}
+
+/**
+ * Graph calendars carry no zone; the mailbox's does (GET /me/mailboxSettings, with
+ * the optional MailboxSettings.Read scope). It is usually a Windows name ("Pacific
+ * Standard Time"), mapped to IANA by windows-iana (CLDR's table). Without the
+ * scope, or for a name nobody maps, the calendar stays in UTC, which the port allows.
+ */
+async function mailboxTimeZone(client: Client): Promise<string> {
+  let settings: { timeZone?: string | null };
+  try {
+    settings = (await client.api("/me/mailboxSettings").get()) as { timeZone?: string | null };
+  } catch (error) {
+    const failure = graphFailure(error, "GET /me/mailboxSettings");
+    if (failure.kind === "rejected" || failure.kind === "not_found") return "UTC";
+    throw failure;
+  }
+  return ianaZoneOf(settings.timeZone) ?? "UTC";
 }
 
 export function createMicrosoftProvider(settings: MicrosoftSettings, options: { fetch?: typeof fetch } = {}): CalendarProvider {
@@ -134,16 +152,15 @@ export function createMicrosoftProvider(settings: MicrosoftSettings, options: { 
     },
 
     async listCalendars(accessToken) {
-      // Graph calendars carry no zone, and the mailbox's (GET /me/mailboxSettings)
-      // needs MailboxSettings.Read and is a Windows zone name; the emulator does not
-      // serve it either. So "UTC", which the port allows when the provider gives none.
-      const calendars = await collect<GraphCalendar>(graph(accessToken), "/me/calendars", "GET /me/calendars");
+      const client = graph(accessToken);
+      const calendars = await collect<GraphCalendar>(client, "/me/calendars", "GET /me/calendars");
+      const timeZone = await mailboxTimeZone(client);
       return calendars.map(
         (calendar): ProviderCalendar => ({
           providerCalendarId: calendar.id,
           name: calendar.name ?? "",
           isPrimary: calendar.isDefaultCalendar === true,
-          timeZone: "UTC",
+          timeZone,
         }),
       );
     },
@@ -168,13 +185,30 @@ export function createMicrosoftProvider(settings: MicrosoftSettings, options: { 
       );
       const changes: EventChange[] = [];
       for (const item of page.value ?? []) {
-        const change = graphItemToChange(item, request.calendarTimeZone);
+        const change = graphItemToChange(item, { calendarTimeZone: request.calendarTimeZone, ownerEmail: request.ownerEmail ?? null });
         if (change) changes.push(change);
       }
       const nextLink = page["@odata.nextLink"] ?? null;
       const deltaLink = page["@odata.deltaLink"] ?? null;
       if (nextLink === null && deltaLink === null) throw new ProviderError("failed", "Microsoft delta page carried neither a nextLink nor a deltaLink");
       return { changes, nextPageToken: nextLink, nextCursor: nextLink === null ? deltaLink : null };
+    },
+
+    async fetchSeries(accessToken, request): Promise<SeriesRecord[]> {
+      // calendarView lists occurrences only; the rule lives on the series master.
+      const client = graph(accessToken);
+      const series: SeriesRecord[] = [];
+      for (const id of request.providerSeriesIds) {
+        try {
+          const master = await call("GET /me/events/{id}", () => client.api(`/me/events/${encodeURIComponent(id)}`).header("Prefer", 'outlook.timezone="UTC"').get() as Promise<GraphEvent>);
+          const record = graphSeriesRecord(master);
+          if (record) series.push(record);
+        } catch (error) {
+          if (isProviderError(error, "not_found")) continue;
+          throw error;
+        }
+      }
+      return series;
     },
 
     async createPush(accessToken, request): Promise<PushChannel> {

@@ -13,7 +13,7 @@ describe("microsoftAuthorizationUrl", () => {
       response_type: "code",
       redirect_uri: "https://app.example/cb",
       response_mode: "query",
-      scope: "openid email offline_access Calendars.Read User.Read",
+      scope: "openid email offline_access Calendars.Read User.Read MailboxSettings.Read",
       state: "s-1",
       prompt: "consent",
       code_challenge: "c".repeat(43),

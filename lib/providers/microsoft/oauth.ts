@@ -9,9 +9,12 @@ import { tokenFailure, type TokenErrorBody } from "./errors";
 /**
  * What we ask for: an id_token (for the tenant id), a refresh token
  * (offline_access), read access to calendars and the signed-in user's profile
- * (GET /me). Short Graph names resolve to https://graph.microsoft.com/….
+ * (GET /me), and, optionally, the mailbox settings: MailboxSettings.Read gives
+ * the mailbox's time zone, so Microsoft calendars get their real zone (all-day
+ * events on the right dates); unticked, calendars read as UTC and sync still
+ * works. Short Graph names resolve to https://graph.microsoft.com/….
  */
-export const MICROSOFT_SCOPES = ["openid", "email", "offline_access", "Calendars.Read", "User.Read"] as const;
+export const MICROSOFT_SCOPES = ["openid", "email", "offline_access", "Calendars.Read", "User.Read", "MailboxSettings.Read"] as const;
 
 /** Graph permissions that satisfy the calendar read requirement (a write grant includes read). */
 const CALENDAR_READ_GRANTS = new Set(["calendars.read", "calendars.readwrite"]);
