@@ -6,6 +6,8 @@ import type { ApiDelivery, ApiChange } from "@/lib/api/v1/schemas";
 import { changesAfter, sequenceOf, toApiChange } from "@/lib/changes/log";
 import { errorMessage } from "@/lib/format";
 import type { FollowUp, HandlerResult, JobPayloads } from "@/lib/jobs/catalog";
+import { dispatch } from "@/lib/jobs/dispatch";
+import { notFound } from "@/lib/http/errors";
 import { logger } from "@/lib/log";
 import { deliverySummary, findEndpoint } from "./endpoints";
 import { signedHeaders } from "./signing";
@@ -213,18 +215,19 @@ export async function sendTestEvent(organizationId: string, endpointId: string, 
  * endpoint is re-enabled with its failure state cleared and every failed delivery
  * is sent again, in order, by its delivery job from where it stopped.
  */
-export async function replayDeliveries(organizationId: string, endpointId: string, deliveryId?: string, now = new Date()): Promise<{ replayed: number; followUps: FollowUp[] }> {
+export async function replayDeliveries(organizationId: string, endpointId: string, deliveryId?: string, now = new Date()): Promise<{ replayed: number }> {
   const endpoint = await findEndpoint(organizationId, endpointId);
   const database = await db();
   if (deliveryId) {
     const delivery = await database.webhookDelivery.findFirst({ where: { id: deliveryId, endpointId, organizationId } });
-    if (!delivery) return { replayed: 0, followUps: [] };
+    if (!delivery) throw notFound("no such delivery");
     const change = delivery.changeSeq === null ? null : (await changesAfter(database, organizationId, delivery.changeSeq - 1n, 1))[0];
     const body = change && change.seq === delivery.changeSeq ? payloadFor(toApiChange(change), now) : JSON.stringify({ type: delivery.eventType, timestamp: now.toISOString(), data: { test: true } });
     await attempt(endpoint, delivery, body, now);
-    return { replayed: 1, followUps: [] };
+    return { replayed: 1 };
   }
   const failed = await database.webhookDelivery.count({ where: { organizationId, endpointId, status: "failed", changeSeq: { gt: endpoint.deliveredThrough } } });
   await database.webhookEndpoint.update({ where: { id: endpoint.id }, data: { enabled: true, disabledAt: null, disabledReason: null, consecutiveFailures: 0, failingSince: null, nextAttemptAt: null } });
-  return { replayed: failed, followUps: [{ name: "outbound/deliver.requested", data: { organizationId, endpointId } }] };
+  await dispatch("outbound/deliver.requested", { organizationId, endpointId });
+  return { replayed: failed };
 }
