@@ -9,6 +9,7 @@ const TABS = [
   { href: "/admin/subscriptions", label: "Subscriptions" },
   { href: "/admin/webhook-events", label: "Webhook events" },
   { href: "/admin/sync-runs", label: "Sync runs" },
+  { href: "/admin/api", label: "API" },
   { href: "/admin/setup", label: "Setup" },
 ] as const;
 
