@@ -182,3 +182,22 @@ describe("column names", () => {
     }
   });
 });
+
+describe("calendar and connection changes", () => {
+  it("turning a calendar's sync off removes it and deletes its events; a connection's status changes are logged without its tokens", async () => {
+    const db = await database.db();
+    const after = ((await (await latestCursor(request("/api/v1/changes/latest", { headers: { authorization: `Bearer ${key}` } }), ctx)).json()) as { cursor: string }).cursor;
+    await applyPage(db, { organizationId: owner.viewer.organizationId, calendarId: fixture.google.otherCalendarId }, [{ type: "upsert", event: record("t1", "team one") }], window);
+    await db.calendar.update({ where: { id: fixture.google.otherCalendarId }, data: { syncEnabled: false, syncCursor: "secret-cursor" } });
+    await db.calendar.deleteMany({ where: { id: fixture.google.otherCalendarId, organizationId: owner.viewer.organizationId } });
+    await db.calendarConnection.update({ where: { id: fixture.google.connectionId }, data: { status: "needs_reconnect", accessToken: "plain-access-token" } });
+    await db.calendarConnection.update({ where: { id: fixture.google.connectionId }, data: { lastSyncedAt: new Date() } });
+    const { body } = await changes(after, "&limit=1000");
+    expect(body.changes.map((change) => change.type)).toEqual(["event.created", "calendar.removed", "event.deleted", "connection.needs_reconnect"]);
+    expect(body.changes[1]!.calendar?.id).toBe(fixture.google.otherCalendarId);
+    const text = JSON.stringify(body);
+    expect(text).not.toContain("secret-cursor");
+    expect(text).not.toContain("plain-access-token");
+    expect(body.changes[3]!.connection).toEqual(expect.objectContaining({ id: fixture.google.connectionId, status: "needs_reconnect" }));
+  });
+});
