@@ -28,6 +28,8 @@ const BATCH = 100;
 /** Deliveries one job sends at most before handing the rest to a follow-up job. */
 const MAX_PER_JOB = 1_000;
 const MAX_RECORDED_ERROR = 500;
+/** How long a delivery job holds its endpoint without renewing (renewed after every delivery; a request times out in 10 s). */
+const LEASE_MS = 60_000;
 
 export const messageIdFor = (endpointId: string, seq: bigint) => `msg_${endpointId.replaceAll("-", "")}_${seq}`;
 
@@ -127,16 +129,36 @@ export async function deliverEndpoint(organizationId: string, endpointId: string
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
   const database = await db();
-  let endpoint = await database.webhookEndpoint.findFirst({ where: { id: endpointId, organizationId } });
+  const idle = { sent: 0, failed: false, disabled: false, more: false };
+  const endpoint = await database.webhookEndpoint.findFirst({ where: { id: endpointId, organizationId } });
+  if (!endpoint || !endpoint.enabled) return { ...idle, disabled: true };
+  if (endpoint.nextAttemptAt && endpoint.nextAttemptAt > now()) return idle;
+  // Another job (another process) is sending to it: what it does not reach, the sweep does.
+  const claimed = await database.webhookEndpoint.updateMany({
+    where: { id: endpointId, organizationId, OR: [{ leasedUntil: null }, { leasedUntil: { lt: new Date() } }] },
+    data: { leasedUntil: new Date(Date.now() + LEASE_MS) },
+  });
+  if (claimed.count === 0) return idle;
+  try {
+    // Read again under the lease: a job that just finished may have moved the cursor.
+    return await deliverClaimed(await database.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } }), now, random);
+  } finally {
+    await database.webhookEndpoint.updateMany({ where: { id: endpointId }, data: { leasedUntil: null } });
+  }
+}
+
+async function deliverClaimed(claimed: Endpoint, now: () => Date, random: () => number): Promise<{ sent: number; failed: boolean; disabled: boolean; more: boolean }> {
+  const database = await db();
+  const organizationId = claimed.organizationId;
+  let endpoint = claimed;
   let sent = 0;
-  if (!endpoint || !endpoint.enabled) return { sent, failed: false, disabled: !endpoint?.enabled, more: false };
-  if (endpoint.nextAttemptAt && endpoint.nextAttemptAt > now()) return { sent, failed: false, disabled: false, more: false };
+  const lease = () => new Date(Date.now() + LEASE_MS);
   while (sent < MAX_PER_JOB) {
     const rows = await changesAfter(database, organizationId, endpoint.deliveredThrough, BATCH);
     if (rows.length === 0) return { sent, failed: false, disabled: false, more: false };
     for (const row of rows) {
       if (!wants(endpoint, row.type)) {
-        endpoint = await database.webhookEndpoint.update({ where: { id: endpoint.id }, data: { deliveredThrough: row.seq } });
+        endpoint = await database.webhookEndpoint.update({ where: { id: endpoint.id }, data: { deliveredThrough: row.seq, leasedUntil: lease() } });
         continue;
       }
       const change = toApiChange(row);
@@ -160,7 +182,7 @@ export async function deliverEndpoint(organizationId: string, endpointId: string
         return { sent, failed: true, disabled, more: false };
       }
       sent += 1;
-      endpoint = await database.webhookEndpoint.update({ where: { id: endpoint.id }, data: { deliveredThrough: row.seq, consecutiveFailures: 0, failingSince: null, nextAttemptAt: null } });
+      endpoint = await database.webhookEndpoint.update({ where: { id: endpoint.id }, data: { deliveredThrough: row.seq, consecutiveFailures: 0, failingSince: null, nextAttemptAt: null, leasedUntil: lease() } });
     }
   }
   return { sent, failed: false, disabled: false, more: true };

@@ -52,7 +52,8 @@ async function deliverUntilSettled(endpointId: string, start = Date.now(), maxRo
   for (let round = 0; round < maxRounds; round += 1) {
     const outcome = await deliverEndpoint(owner.viewer.organizationId, endpointId, { now: () => new Date(clock) });
     if (outcome.disabled || (!outcome.failed && !outcome.more)) return outcome;
-    clock += 11 * 3_600_000;
+    // Past the longest backoff with its jitter (10 h + 20%).
+    clock += 13 * 3_600_000;
   }
   throw new Error("delivery did not settle");
 }
@@ -142,6 +143,24 @@ describe("outbound webhooks", () => {
     const titles = receiver.received.map((webhook) => payloadOf(webhook.body).data.event?.title);
     expect(titles.indexOf("down 1")).toBeLessThan(titles.indexOf("down 2"));
     expect((await listDeliveries(owner.viewer.organizationId, endpoint.id, { status: "failed" })).length).toBe(0);
+  });
+});
+
+describe("two delivery jobs for one endpoint at once", () => {
+  it("never send side by side: each change once, in order", async () => {
+    receiver.received.length = 0;
+    receiver.respond = () => 200;
+    const { endpoint } = await createEndpoint(owner.viewer.organizationId, { url: receiver.url, description: "raced", eventTypes: [] });
+    const db = await database.db();
+    for (let index = 0; index < 10; index += 1) await applyPage(db, scope(), [{ type: "upsert", event: record(`r${index}`, `raced ${index}`) }], window);
+    const outcomes = await Promise.all([deliverEndpoint(owner.viewer.organizationId, endpoint.id), deliverEndpoint(owner.viewer.organizationId, endpoint.id), deliverEndpoint(owner.viewer.organizationId, endpoint.id)]);
+    expect(outcomes.reduce((sum, outcome) => sum + outcome.sent, 0)).toBe(10);
+    const ids = receiver.received.map((webhook) => webhook.headers["webhook-id"]);
+    expect(new Set(ids).size).toBe(ids.length);
+    const cursors = receiver.received.map((webhook) => BigInt(payloadOf(webhook.body).data.cursor));
+    expect(cursors).toEqual([...cursors].sort((a, b) => (a < b ? -1 : 1)));
+    expect((await db.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).leasedUntil).toBeNull();
+    await updateEndpoint(owner.viewer.organizationId, endpoint.id, { enabled: false });
   });
 });
 

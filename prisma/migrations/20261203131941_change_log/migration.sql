@@ -57,6 +57,7 @@ CREATE TABLE "webhook_endpoints" (
     "next_attempt_at" TIMESTAMPTZ(3),
     "disabled_at" TIMESTAMPTZ(3),
     "disabled_reason" TEXT,
+    "leased_until" TIMESTAMPTZ(3),
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updated_at" TIMESTAMPTZ(3) NOT NULL,
 
