@@ -103,15 +103,27 @@ async function attempt(endpoint: Endpoint, delivery: { id: string; messageId: st
   return result;
 }
 
-async function deliveryFor(endpoint: Endpoint, change: ApiChange) {
-  const database = await db();
+/** One attempt of a change's delivery, recorded after it in one statement (the row is made by the first attempt). */
+async function attemptChange(endpoint: Endpoint, change: ApiChange, at: Date): Promise<SendResult> {
   const seq = BigInt(change.cursor);
-  return database.webhookDelivery.upsert({
-    where: { messageId: messageIdFor(endpoint.id, seq) },
-    create: { organizationId: endpoint.organizationId, endpointId: endpoint.id, messageId: messageIdFor(endpoint.id, seq), eventType: change.type, changeSeq: seq },
-    update: {},
-    select: { id: true, messageId: true },
+  const messageId = messageIdFor(endpoint.id, seq);
+  const body = payloadFor(change, at);
+  const result = await send(endpoint.url, signedHeaders(secretsOf(endpoint, at), messageId, Math.floor(at.getTime() / 1000), body), body);
+  const outcome = {
+    status: result.ok ? ("succeeded" as const) : ("failed" as const),
+    responseStatus: result.status,
+    latencyMs: result.latencyMs,
+    error: result.error,
+    lastAttemptAt: at,
+    ...(result.ok ? { deliveredAt: at } : {}),
+  };
+  const database = await db();
+  await database.webhookDelivery.upsert({
+    where: { messageId },
+    create: { organizationId: endpoint.organizationId, endpointId: endpoint.id, messageId, eventType: change.type, changeSeq: seq, attempts: 1, ...outcome },
+    update: { attempts: { increment: 1 }, ...outcome },
   });
+  return result;
 }
 
 const wants = (endpoint: Endpoint, type: string) => endpoint.eventTypes.length === 0 || endpoint.eventTypes.includes(type);
@@ -163,8 +175,7 @@ async function deliverClaimed(claimed: Endpoint, now: () => Date, random: () => 
       }
       const change = toApiChange(row);
       const at = now();
-      const delivery = await deliveryFor(endpoint, change);
-      const result = await attempt(endpoint, delivery, payloadFor(change, at), at);
+      const result = await attemptChange(endpoint, change, at);
       if (!result.ok) {
         const failures = endpoint.consecutiveFailures + 1;
         const wait = BACKOFF_MS[failures - 1];
