@@ -152,6 +152,30 @@ describe("API keys on /api/v1", () => {
     expect(events.events).toEqual([]);
   });
 
+  it("never writes a key to the logs, whatever the answer", async () => {
+    const previous = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = "debug";
+    const written: string[] = [];
+    const out = process.stdout.write.bind(process.stdout);
+    const err = process.stderr.write.bind(process.stderr);
+    process.stdout.write = ((chunk: string) => (written.push(String(chunk)), true)) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: string) => (written.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      const { key: logged, apiKey } = await createApiKey(owner.viewer.organizationId, { name: "logged", scopes: ["changes:read"] });
+      await changes("0", "", logged);
+      await changes("abc", "", logged);
+      await changes("0", "", `${logged}x`);
+      await revokeApiKey(owner.viewer.organizationId, apiKey.id);
+      await changes("0", "", logged);
+      expect(written.join("")).not.toContain(logged.slice(4, 20));
+    } finally {
+      process.stdout.write = out;
+      process.stderr.write = err;
+      if (previous === undefined) delete process.env.LOG_LEVEL;
+      else process.env.LOG_LEVEL = previous;
+    }
+  });
+
   it("answers 429 past the per-key limit", async () => {
     const previous = process.env.API_RATE_LIMIT;
     process.env.API_RATE_LIMIT = "3";

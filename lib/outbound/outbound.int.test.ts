@@ -84,6 +84,13 @@ describe("outbound webhooks", () => {
     await updateEndpoint(owner.viewer.organizationId, endpoint.id, { enabled: false });
   });
 
+  it("keeps endpoint secrets sealed at rest", async () => {
+    const { endpoint, secret } = await createEndpoint(owner.viewer.organizationId, { url: receiver.url, description: "sealed", eventTypes: ["calendar.added"] });
+    const [row] = await (await database.db()).$queryRawUnsafe<Array<{ secret: string }>>(`SELECT secret FROM webhook_endpoints WHERE id = $1::uuid`, endpoint.id);
+    expect(row!.secret).not.toContain(secret.slice(6));
+    expect(row!.secret.startsWith("whsec_")).toBe(false);
+  });
+
   it("signs with both secrets during a rotation", async () => {
     receiver.received.length = 0;
     const { endpoint, secret: before } = await createEndpoint(owner.viewer.organizationId, { url: receiver.url, description: "rotating", eventTypes: [] });

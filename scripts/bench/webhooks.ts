@@ -38,7 +38,7 @@ const { values: args } = parseArgs({
     dir: { type: "string" },
     build: { type: "boolean", default: false },
     "keep-db": { type: "boolean", default: false },
-    outbound: { type: "boolean", default: false },
+    outbound: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -59,9 +59,10 @@ if (args.help) {
                       apart so a rebuild does not pull .next from under someone else
   --build             run \`next build\` first
   --keep-db           keep the benchmark database (prints its URL)
-  --outbound          meanwhile, a process of its own keeps changing events and
-                      delivering every change as an outbound webhook to a local
-                      receiver (scripts/bench/outbound-load.ts): ingest beside outbound`);
+  --outbound <mode>   meanwhile, a process of its own keeps changing events (the
+                      change log grows) and, with "deliveries", delivers every change
+                      as an outbound webhook to a local receiver; "writes" only changes
+                      events (scripts/bench/outbound-load.ts): ingest beside outbound`);
   process.exit(0);
 }
 
@@ -75,6 +76,7 @@ const cases = new Set(args.cases.split(","));
 const batchSize = Number(args.batch);
 const rounds = Math.max(1, Number(args.rounds));
 if (args.jobs !== "inline" && args.jobs !== "inngest") throw new Error("--jobs is inline or inngest");
+if (args.outbound !== undefined && args.outbound !== "writes" && args.outbound !== "deliveries") throw new Error("--outbound is writes or deliveries");
 
 type CaseName = "bare" | "google" | "graph";
 
@@ -388,7 +390,7 @@ async function main(): Promise<void> {
     await waitUntilUp(base, app);
     console.log(`server: next start on ${base} (pid ${app.pid}), log ${logFile}; database ${database}; jobs ${args.jobs}`);
     if (args.outbound) {
-      outbound = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/bench/outbound-load.ts")], { cwd: ROOT, env: { ...env, NODE_ENV: "development", LOG_LEVEL: "warn" }, stdio: ["ignore", "inherit", "inherit"] });
+      outbound = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/bench/outbound-load.ts")], { cwd: ROOT, env: { ...env, NODE_ENV: "development", LOG_LEVEL: "warn", OUTBOUND_LOAD: args.outbound }, stdio: ["ignore", "inherit", "inherit"] });
       await new Promise((resolve) => setTimeout(resolve, 3_000));
     }
     console.log(
