@@ -110,6 +110,7 @@ const CASES: RouteCase[] = [
   { method: "GET", route: "admin/webhook-endpoints/[id]/deliveries", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/[id]/deliveries/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}/deliveries`, params: () => ({ id: endpointId }) },
   { method: "POST", route: "admin/webhook-endpoints/[id]/test", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/[id]/test/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}/test`, params: () => ({ id: endpointId }) },
   { method: "POST", route: "admin/webhook-endpoints/[id]/replay", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/[id]/replay/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}/replay`, params: () => ({ id: endpointId }), body: () => ({}) },
+  { method: "POST", route: "admin/webhook-endpoints/[id]/rotate-secret", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/[id]/rotate-secret/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}/rotate-secret`, params: () => ({ id: endpointId }) },
   // /api/v1: API keys instead of sessions. "Another organization" is a key of B with every scope.
   { method: "GET", route: "v1/calendars", role: "events:read", load: () => import("@/app/api/v1/calendars/route"), url: () => "/api/v1/calendars" },
   { method: "GET", route: "v1/events", role: "events:read", load: () => import("@/app/api/v1/events/route"), url: () => "/api/v1/events" },
@@ -122,6 +123,7 @@ const CASES: RouteCase[] = [
   { method: "GET", route: "v1/webhook-endpoints/[id]/deliveries", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/[id]/deliveries/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/deliveries`, params: () => ({ id: endpointId }) },
   { method: "POST", route: "v1/webhook-endpoints/[id]/test", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/[id]/test/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/test`, params: () => ({ id: endpointId }) },
   { method: "POST", route: "v1/webhook-endpoints/[id]/replay", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/[id]/replay/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/replay`, params: () => ({ id: endpointId }), body: () => ({}) },
+  { method: "POST", route: "v1/webhook-endpoints/[id]/rotate-secret", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/[id]/rotate-secret/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/rotate-secret`, params: () => ({ id: endpointId }) },
   { method: "GET", route: "admin/sync-runs/[id]", role: "admin", load: () => import("@/app/api/admin/sync-runs/[id]/route"), url: () => `/api/admin/sync-runs/${syncRunId}`, params: () => ({ id: syncRunId }) },
 ];
 

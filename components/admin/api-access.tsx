@@ -151,7 +151,13 @@ function Deliveries({ endpointId }: { endpointId: string }) {
 function EndpointRow({ endpoint }: { endpoint: ApiEndpoint }) {
   const client = useQueryClient();
   const [open, setOpen] = useState(false);
+  const [rotated, setRotated] = useState<string | null>(null);
   const refresh = () => void client.invalidateQueries({ queryKey: ENDPOINTS });
+  const rotate = useMutation({
+    mutationFn: () => fetchJson<{ secret: string }>(`/api/admin/webhook-endpoints/${endpoint.id}/rotate-secret`, { method: "POST" }),
+    onSuccess: ({ secret }) => setRotated(secret),
+    onError: (error) => toast.error("The secret was not rotated", { description: messageOf(error) }),
+  });
   const test = useMutation({
     mutationFn: () => fetchJson<{ delivery: ApiDelivery }>(`/api/admin/webhook-endpoints/${endpoint.id}/test`, { method: "POST" }),
     onSuccess: ({ delivery }) => {
@@ -176,6 +182,7 @@ function EndpointRow({ endpoint }: { endpoint: ApiEndpoint }) {
   });
   return (
     <li className="border-t border-slate-100 py-3" data-testid="webhook-endpoint">
+      {rotated ? <Secret label="New signing secret (the previous one signs beside it for 24 h)" value={rotated} onDone={() => setRotated(null)} /> : null}
       <div className="flex flex-wrap items-center justify-between gap-2">
         <div className="min-w-0">
           <p className="truncate font-mono text-sm">{endpoint.url}</p>
@@ -197,6 +204,9 @@ function EndpointRow({ endpoint }: { endpoint: ApiEndpoint }) {
           </Button>
           <Button size="sm" variant="secondary" loading={replay.isPending} onClick={() => replay.mutate()}>
             Replay failed
+          </Button>
+          <Button size="sm" variant="secondary" loading={rotate.isPending} onClick={() => rotate.mutate()}>
+            Rotate secret
           </Button>
           <Button size="sm" variant="ghost" onClick={() => setOpen(!open)} aria-expanded={open}>
             Deliveries

@@ -129,7 +129,7 @@ export async function rotateEndpointSecret(organizationId: string, id: string, n
   const endpoint = await findEndpoint(organizationId, id);
   const database = await db();
   const secret = newWebhookSecret();
-  await database.webhookEndpoint.update({ where: { id: endpoint.id }, data: { secret, previousSecret: endpoint.secret, previousSecretUntil: new Date(now.getTime() + SECRET_OVERLAP_MS) } });
+  await database.webhookEndpoint.updateMany({ where: { id: endpoint.id, organizationId }, data: { secret, previousSecret: endpoint.secret, previousSecretUntil: new Date(now.getTime() + SECRET_OVERLAP_MS) } });
   return { secret };
 }
 

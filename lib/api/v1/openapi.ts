@@ -17,6 +17,7 @@ import {
   LatestCursorSchema,
   ReplayRequestSchema,
   ReplayResponseSchema,
+  RotatedSecretSchema,
   TestResponseSchema,
   WebhookPayloadSchema,
   type ApiKeyScope,
@@ -64,6 +65,7 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: "/webhook-endpoints/{id}/deliveries", summary: "The endpoint's delivery log, newest first", scope: "webhooks:manage", response: DeliveriesResponseSchema },
   { method: "post", path: "/webhook-endpoints/{id}/test", summary: "Send a signed test event now", scope: "webhooks:manage", response: TestResponseSchema },
   { method: "post", path: "/webhook-endpoints/{id}/replay", summary: "Send one delivery again, or every failed one (re-enabling the endpoint)", scope: "webhooks:manage", body: ReplayRequestSchema, response: ReplayResponseSchema },
+  { method: "post", path: "/webhook-endpoints/{id}/rotate-secret", summary: "A new signing secret; both sign for 24 h so receivers switch without a gap", scope: "webhooks:manage", response: RotatedSecretSchema },
   { method: "get", path: "/openapi.json", summary: "This document", scope: null, response: z.object({}).passthrough() },
 ];
 

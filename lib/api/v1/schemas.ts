@@ -200,6 +200,9 @@ export const ReplayRequestSchema = z
   .object({ deliveryId: uuid.optional().meta({ description: "One delivery; without it, every failed one" }) })
   .meta({ id: "WebhookReplayRequest" });
 export const ReplayResponseSchema = z.object({ replayed: z.number().int() }).meta({ id: "WebhookReplayResponse" });
+export const RotatedSecretSchema = z
+  .object({ secret: z.string().meta({ description: "The new whsec_... secret, shown once; the previous one keeps signing for 24 h beside it" }) })
+  .meta({ id: "WebhookSecretRotated" });
 export const TestResponseSchema = z.object({ delivery: DeliverySchema }).meta({ id: "WebhookTestResponse" });
 
 /** The body of every outbound webhook: the change, with the resource and its cursor ("fat" payload). */
