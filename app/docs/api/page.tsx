@@ -28,7 +28,7 @@ export default function ApiReferencePage() {
         Object.entries(operations).map(([method, operation]) => (
           <section key={`${method} ${path}`} className="mt-8 border-t border-slate-200 pt-4" id={`${method}-${path}`}>
             <h2 className="font-mono text-base font-semibold">
-              <span className="uppercase text-brand-700">{method}</span> {API_V1_BASE}
+              <span className="text-brand-700">{method.toUpperCase()}</span> {API_V1_BASE}
               {path}
             </h2>
             <p className="mt-1 text-sm">{operation.summary}</p>
