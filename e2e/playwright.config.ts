@@ -40,8 +40,9 @@ export default defineConfig({
     url: `http://127.0.0.1:${port}/api/health`,
     timeout: 240_000,
     reuseExistingServer: false,
-    // One attempt before the dead letter, so admin.spec can produce a dead event quickly.
-    env: { CALSYNC_DATA_DIR: dataDir, DATABASE_URL: "", NEXT_TELEMETRY_DISABLED: "1", WEBHOOK_MAX_ATTEMPTS: "1" },
+    // One attempt before the dead letter, so admin.spec can produce a dead event quickly;
+    // api.spec's webhook receiver listens on 127.0.0.1, which production refuses otherwise.
+    env: { CALSYNC_DATA_DIR: dataDir, DATABASE_URL: "", NEXT_TELEMETRY_DISABLED: "1", WEBHOOK_MAX_ATTEMPTS: "1", OUTBOUND_ALLOW_PRIVATE: "1" },
     stdout: "pipe",
     stderr: "pipe",
   },

@@ -12,12 +12,16 @@ function stubHandlers(overrides: Partial<JobHandlers["events"]> & Partial<JobHan
       "calendar/sync.requested": overrides["calendar/sync.requested"] ?? none,
       "connection/connected": overrides["connection/connected"] ?? none,
       "subscription/lifecycle": overrides["subscription/lifecycle"] ?? none,
+      "outbound/changes.appended": overrides["outbound/changes.appended"] ?? none,
+      "outbound/deliver.requested": overrides["outbound/deliver.requested"] ?? none,
     },
     crons: {
       poll: overrides.poll ?? none,
       renew: overrides.renew ?? none,
       retryWebhookEvents: overrides.retryWebhookEvents ?? none,
       cleanupWebhookEvents: overrides.cleanupWebhookEvents ?? none,
+      sweepDeliveries: overrides.sweepDeliveries ?? none,
+      pruneChanges: overrides.pruneChanges ?? none,
     },
   };
 }

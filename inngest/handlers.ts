@@ -5,6 +5,8 @@ import { syncCalendarJob } from "@/lib/sync/engine";
 import { pollJob } from "@/lib/sync/poll";
 import { retryWebhookEventsJob } from "@/lib/webhooks/processing";
 import { cleanupWebhookEventsJob } from "@/lib/webhooks/retention";
+import { pruneChangesJob } from "@/lib/changes/log";
+import { changesAppendedJob, deliverEndpointJob, sweepDeliveriesJob } from "@/lib/outbound/deliver";
 
 // Which lib/ function runs each catalog entry: the one place that knows both the
 // job list and the work. Adding a job is an entry in lib/jobs/catalog.ts and a line
@@ -14,11 +16,15 @@ export const handlers: JobHandlers = {
     "calendar/sync.requested": syncCalendarJob,
     "connection/connected": setUpConnectionJob,
     "subscription/lifecycle": lifecycleJob,
+    "outbound/changes.appended": changesAppendedJob,
+    "outbound/deliver.requested": deliverEndpointJob,
   },
   crons: {
     poll: pollJob,
     renew: renewJob,
     retryWebhookEvents: retryWebhookEventsJob,
     cleanupWebhookEvents: cleanupWebhookEventsJob,
+    sweepDeliveries: sweepDeliveriesJob,
+    pruneChanges: pruneChangesJob,
   },
 };

@@ -5,6 +5,9 @@ import { setupTestDatabase } from "@/scripts/test/database";
 import { addMember, request, signIn, type SignedIn } from "@/scripts/test/app";
 import { insertEvents, seedAdminFixture, type AdminFixture } from "@/scripts/test/admin";
 import { installJobSender } from "@/lib/jobs/dispatch";
+import { API_KEY_SCOPES, type ApiKeyScope } from "@/lib/api/v1/schemas";
+import { createApiKey } from "@/lib/api-keys/keys";
+import { createEndpoint } from "@/lib/outbound/endpoints";
 
 // Every route under app/api, called by two people who must get nothing: the admin
 // of another organization (403 or 404, or a list without a trace of the data) and a
@@ -21,6 +24,11 @@ let syncRunId: string;
 let memberMembershipId: string;
 let invitationId: string;
 let invitationToken: string;
+let apiKeyId: string;
+let endpointId: string;
+/** API keys by caller: another organization's with every scope; A's own without the route's scope. */
+let strangerKey: string;
+const scopelessKeys = new Map<ApiKeyScope, string>();
 const dispatched: unknown[] = [];
 
 /** Strings only organization A's data contains. */
@@ -59,7 +67,13 @@ beforeAll(async () => {
   const invited = await createInvitation({ ...owner.viewer, organizationName: "Orga Incorporated" }, { email: "invitee@org-a.test", role: "member" });
   invitationId = invited.invitation.id;
   invitationToken = new URL(invited.link!).pathname.split("/").pop()!;
-  markers = ["Orga Incorporated", "member@org-a.test", invitationId, "alice-orga@example.com", "Alice orga", "orga board meeting", fixture.google.channelId, fixture.microsoft.externalId, webhookEventId, syncRunId, "orga failure"];
+  apiKeyId = (await createApiKey(owner.viewer.organizationId, { name: "orga key", scopes: [...API_KEY_SCOPES] })).apiKey.id;
+  endpointId = (await createEndpoint(owner.viewer.organizationId, { url: "https://orga-hooks.example.com/in", description: "orga endpoint", eventTypes: [] })).endpoint.id;
+  strangerKey = (await createApiKey(stranger.viewer.organizationId, { name: "b key", scopes: [...API_KEY_SCOPES] })).key;
+  for (const scope of API_KEY_SCOPES) {
+    scopelessKeys.set(scope, (await createApiKey(owner.viewer.organizationId, { name: `without ${scope}`, scopes: API_KEY_SCOPES.filter((other) => other !== scope) })).key);
+  }
+  markers = ["Orga Incorporated", "member@org-a.test", invitationId, "orga key", "orga-hooks.example.com", "orga endpoint", apiKeyId, endpointId, "alice-orga@example.com", "Alice orga", "orga board meeting", fixture.google.channelId, fixture.microsoft.externalId, webhookEventId, syncRunId, "orga failure"];
 });
 
 type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response> | Response;
@@ -67,8 +81,8 @@ interface RouteCase {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Route path as in app/api (dynamic segments in brackets). */
   route: string;
-  /** Who may use it inside the organization. */
-  role: "member" | "admin";
+  /** Who may use it inside the organization: a session's role, or an API key's scope (/api/v1). */
+  role: "member" | "admin" | ApiKeyScope;
   load: () => Promise<Record<string, unknown>>;
   url: () => string;
   params?: () => Record<string, string>;
@@ -109,6 +123,30 @@ const CASES: RouteCase[] = [
   { method: "GET", route: "admin/sync-runs", role: "admin", load: () => import("@/app/api/admin/sync-runs/route"), url: () => "/api/admin/sync-runs" },
   // Installation-wide settings, no tenant rows: any organization's admin sees the same report.
   { method: "GET", route: "admin/setup", role: "admin", load: () => import("@/app/api/admin/setup/route"), url: () => "/api/admin/setup" },
+  { method: "GET", route: "admin/api-keys", role: "admin", load: () => import("@/app/api/admin/api-keys/route"), url: () => "/api/admin/api-keys" },
+  { method: "POST", route: "admin/api-keys", role: "admin", load: () => import("@/app/api/admin/api-keys/route"), url: () => "/api/admin/api-keys", body: () => ({ name: "new", scopes: ["events:read"] }) },
+  { method: "DELETE", route: "admin/api-keys/[id]", role: "admin", load: () => import("@/app/api/admin/api-keys/[id]/route"), url: () => `/api/admin/api-keys/${apiKeyId}`, params: () => ({ id: apiKeyId }) },
+  { method: "GET", route: "admin/webhook-endpoints", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/route"), url: () => "/api/admin/webhook-endpoints" },
+  { method: "POST", route: "admin/webhook-endpoints", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/route"), url: () => "/api/admin/webhook-endpoints", body: () => ({ url: "https://b.example.com/hook" }) },
+  { method: "PATCH", route: "admin/webhook-endpoints/[id]", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/[id]/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}`, params: () => ({ id: endpointId }), body: () => ({ enabled: false }) },
+  { method: "DELETE", route: "admin/webhook-endpoints/[id]", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/[id]/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}`, params: () => ({ id: endpointId }) },
+  { method: "GET", route: "admin/webhook-endpoints/[id]/deliveries", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/[id]/deliveries/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}/deliveries`, params: () => ({ id: endpointId }) },
+  { method: "POST", route: "admin/webhook-endpoints/[id]/test", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/[id]/test/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}/test`, params: () => ({ id: endpointId }) },
+  { method: "POST", route: "admin/webhook-endpoints/[id]/replay", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/[id]/replay/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}/replay`, params: () => ({ id: endpointId }), body: () => ({}) },
+  { method: "POST", route: "admin/webhook-endpoints/[id]/rotate-secret", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/[id]/rotate-secret/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}/rotate-secret`, params: () => ({ id: endpointId }) },
+  // /api/v1: API keys instead of sessions. "Another organization" is a key of B with every scope.
+  { method: "GET", route: "v1/calendars", role: "events:read", load: () => import("@/app/api/v1/calendars/route"), url: () => "/api/v1/calendars" },
+  { method: "GET", route: "v1/events", role: "events:read", load: () => import("@/app/api/v1/events/route"), url: () => "/api/v1/events" },
+  { method: "GET", route: "v1/changes", role: "changes:read", load: () => import("@/app/api/v1/changes/route"), url: () => "/api/v1/changes?after=0&limit=1000" },
+  { method: "GET", route: "v1/changes/latest", role: "changes:read", load: () => import("@/app/api/v1/changes/latest/route"), url: () => "/api/v1/changes/latest" },
+  { method: "GET", route: "v1/webhook-endpoints", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/route"), url: () => "/api/v1/webhook-endpoints" },
+  { method: "POST", route: "v1/webhook-endpoints", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/route"), url: () => "/api/v1/webhook-endpoints", body: () => ({ url: "https://b.example.com/v1hook" }) },
+  { method: "PATCH", route: "v1/webhook-endpoints/[id]", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/[id]/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}`, params: () => ({ id: endpointId }), body: () => ({ enabled: false }) },
+  { method: "DELETE", route: "v1/webhook-endpoints/[id]", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/[id]/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}`, params: () => ({ id: endpointId }) },
+  { method: "GET", route: "v1/webhook-endpoints/[id]/deliveries", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/[id]/deliveries/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/deliveries`, params: () => ({ id: endpointId }) },
+  { method: "POST", route: "v1/webhook-endpoints/[id]/test", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/[id]/test/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/test`, params: () => ({ id: endpointId }) },
+  { method: "POST", route: "v1/webhook-endpoints/[id]/replay", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/[id]/replay/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/replay`, params: () => ({ id: endpointId }), body: () => ({}) },
+  { method: "POST", route: "v1/webhook-endpoints/[id]/rotate-secret", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/[id]/rotate-secret/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/rotate-secret`, params: () => ({ id: endpointId }) },
   { method: "GET", route: "admin/sync-runs/[id]", role: "admin", load: () => import("@/app/api/admin/sync-runs/[id]/route"), url: () => `/api/admin/sync-runs/${syncRunId}`, params: () => ({ id: syncRunId }) },
 ];
 
@@ -135,6 +173,8 @@ const NOT_SESSION_ROUTES = new Set([
   "GET oauth/google/callback",
   "GET oauth/microsoft/start",
   "GET oauth/microsoft/callback",
+  // The API's own description: public, no tenant data (lib/api/v1/openapi.test.ts checks it).
+  "GET v1/openapi.json",
 ]);
 
 function routeFiles(dir = path.join(process.cwd(), "app", "api")): string[] {
@@ -145,13 +185,18 @@ function routeFiles(dir = path.join(process.cwd(), "app", "api")): string[] {
   });
 }
 
+const isKeyRoute = (routeCase: RouteCase): routeCase is RouteCase & { role: ApiKeyScope } => (API_KEY_SCOPES as readonly string[]).includes(routeCase.role);
+
 async function call(routeCase: RouteCase, caller: SignedIn): Promise<{ status: number; text: string }> {
   const routeModule = (await routeCase.load()) as Record<string, Handler>;
   const handler = routeModule[routeCase.method]!;
-  const init: RequestInit & { cookie: string } = { method: routeCase.method, cookie: caller.cookie };
+  const headers: Record<string, string> = {};
+  // Key routes: the stranger holds B's key; the member stands for A's key without the route's scope.
+  if (isKeyRoute(routeCase)) headers.authorization = `Bearer ${caller === stranger ? strangerKey : scopelessKeys.get(routeCase.role)!}`;
+  const init: RequestInit & { cookie: string } = { method: routeCase.method, cookie: caller.cookie, headers };
   if (routeCase.body !== undefined) {
     init.body = JSON.stringify(routeCase.body());
-    init.headers = { "content-type": "application/json" };
+    headers["content-type"] = "application/json";
   }
   const response = await handler(request(routeCase.url(), init), { params: Promise.resolve(routeCase.params?.() ?? {}) });
   return { status: response.status, text: await response.text() };
@@ -180,8 +225,8 @@ describe("every route under app/api", () => {
     for (const marker of markers) expect(text).not.toContain(marker);
   });
 
-  it.each(CASES.filter((routeCase) => routeCase.role === "admin").map((routeCase) => [`${routeCase.method} /api/${routeCase.route}`, routeCase] as const))(
-    "%s is refused to a member who is not an admin",
+  it.each(CASES.filter((routeCase) => routeCase.role !== "member").map((routeCase) => [`${routeCase.method} /api/${routeCase.route}`, routeCase] as const))(
+    "%s is refused to a member who is not an admin (an API key without the scope)",
     async (_name, routeCase) => {
       const { status, text } = await call(routeCase, member);
       expect(status).toBe(403);
@@ -196,6 +241,10 @@ describe("every route under app/api", () => {
     expect((await db.webhookSubscription.findUniqueOrThrow({ where: { id: fixture.google.subscriptionId } })).status).toBe("active");
     expect((await db.webhookEvent.findUniqueOrThrow({ where: { id: webhookEventId } })).status).toBe("dead");
     expect(await db.event.count({ where: { organizationId: owner.viewer.organizationId } })).toBe(1);
+    expect((await db.apiKey.findUniqueOrThrow({ where: { id: apiKeyId } })).revokedAt).toBeNull();
+    const endpoint = await db.webhookEndpoint.findUniqueOrThrow({ where: { id: endpointId } });
+    expect(endpoint.enabled).toBe(true);
+    expect(await db.webhookDelivery.count({ where: { endpointId } })).toBe(0);
     expect(JSON.stringify(dispatched)).not.toContain(owner.viewer.organizationId);
     // Membership and invitations of A as they were: the member is still a plain member, the invitation pending and alone.
     expect((await db.membership.findUniqueOrThrow({ where: { id: memberMembershipId } })).role).toBe("member");

@@ -5,6 +5,8 @@ import { insertEvents, seedAdminFixture, type AdminFixture } from "@/scripts/tes
 import { appOrigin } from "@/lib/config";
 import { MUTATING_METHODS } from "@/lib/http/same-origin";
 import { installJobSender } from "@/lib/jobs/dispatch";
+import { createApiKey } from "@/lib/api-keys/keys";
+import { createEndpoint } from "@/lib/outbound/endpoints";
 import { request, signIn, type SignedIn } from "@/scripts/test/app";
 import { setupTestDatabase } from "@/scripts/test/database";
 
@@ -22,6 +24,8 @@ let fixture: AdminFixture;
 let deadEventId: string;
 let membershipId: string;
 let invitationId: string;
+let apiKeyId: string;
+let endpointId: string;
 const dispatched: unknown[] = [];
 
 beforeAll(async () => {
@@ -46,6 +50,8 @@ beforeAll(async () => {
       error: "gave up",
     },
   ])) as [string];
+  apiKeyId = (await createApiKey(admin.viewer.organizationId, { name: "xsite key", scopes: ["webhooks:manage"] })).apiKey.id;
+  endpointId = (await createEndpoint(admin.viewer.organizationId, { url: "https://xsite.example.com/in", description: "", eventTypes: [] })).endpoint.id;
 });
 
 type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -74,6 +80,21 @@ const CASES: MutatingCase[] = [
   { method: "POST", route: "admin/webhook-events/[id]/replay", load: () => import("@/app/api/admin/webhook-events/[id]/replay/route"), url: () => `/api/admin/webhook-events/${deadEventId}/replay`, params: () => ({ id: deadEventId }) },
   { method: "PATCH", route: "admin/privacy", load: () => import("@/app/api/admin/privacy/route"), url: () => "/api/admin/privacy", body: () => ({ privateEvents: "busy_only", keepDeclined: false }) },
   { method: "POST", route: "admin/webhook-events/replay", load: () => import("@/app/api/admin/webhook-events/replay/route"), url: () => "/api/admin/webhook-events/replay", body: () => ({ status: "dead" }) },
+  { method: "POST", route: "admin/api-keys", load: () => import("@/app/api/admin/api-keys/route"), url: () => "/api/admin/api-keys", body: () => ({ name: "x", scopes: ["events:read"] }) },
+  { method: "DELETE", route: "admin/api-keys/[id]", load: () => import("@/app/api/admin/api-keys/[id]/route"), url: () => `/api/admin/api-keys/${apiKeyId}`, params: () => ({ id: apiKeyId }) },
+  { method: "POST", route: "admin/webhook-endpoints", load: () => import("@/app/api/admin/webhook-endpoints/route"), url: () => "/api/admin/webhook-endpoints", body: () => ({ url: "https://x.example.com/hook" }) },
+  { method: "PATCH", route: "admin/webhook-endpoints/[id]", load: () => import("@/app/api/admin/webhook-endpoints/[id]/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}`, params: () => ({ id: endpointId }), body: () => ({ enabled: false }) },
+  { method: "DELETE", route: "admin/webhook-endpoints/[id]", load: () => import("@/app/api/admin/webhook-endpoints/[id]/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}`, params: () => ({ id: endpointId }) },
+  { method: "POST", route: "admin/webhook-endpoints/[id]/test", load: () => import("@/app/api/admin/webhook-endpoints/[id]/test/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}/test`, params: () => ({ id: endpointId }) },
+  { method: "POST", route: "admin/webhook-endpoints/[id]/replay", load: () => import("@/app/api/admin/webhook-endpoints/[id]/replay/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}/replay`, params: () => ({ id: endpointId }), body: () => ({}) },
+  { method: "POST", route: "admin/webhook-endpoints/[id]/rotate-secret", load: () => import("@/app/api/admin/webhook-endpoints/[id]/rotate-secret/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}/rotate-secret`, params: () => ({ id: endpointId }) },
+  { method: "POST", route: "v1/webhook-endpoints/[id]/rotate-secret", load: () => import("@/app/api/v1/webhook-endpoints/[id]/rotate-secret/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/rotate-secret`, params: () => ({ id: endpointId }) },
+  // /api/v1 is for machines (no Origin), but a browser's cross-site write is refused all the same.
+  { method: "POST", route: "v1/webhook-endpoints", load: () => import("@/app/api/v1/webhook-endpoints/route"), url: () => "/api/v1/webhook-endpoints", body: () => ({ url: "https://x.example.com/v1" }) },
+  { method: "PATCH", route: "v1/webhook-endpoints/[id]", load: () => import("@/app/api/v1/webhook-endpoints/[id]/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}`, params: () => ({ id: endpointId }), body: () => ({ enabled: false }) },
+  { method: "DELETE", route: "v1/webhook-endpoints/[id]", load: () => import("@/app/api/v1/webhook-endpoints/[id]/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}`, params: () => ({ id: endpointId }) },
+  { method: "POST", route: "v1/webhook-endpoints/[id]/test", load: () => import("@/app/api/v1/webhook-endpoints/[id]/test/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/test`, params: () => ({ id: endpointId }) },
+  { method: "POST", route: "v1/webhook-endpoints/[id]/replay", load: () => import("@/app/api/v1/webhook-endpoints/[id]/replay/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/replay`, params: () => ({ id: endpointId }), body: () => ({}) },
 ];
 
 // Server-to-server endpoints with verification of their own (and next-auth, which
@@ -136,6 +157,9 @@ async function snapshot() {
     memberships: JSON.stringify(await db.membership.findMany({ orderBy: { id: "asc" } })),
     invitations: JSON.stringify(await db.invitation.findMany({ orderBy: { id: "asc" } })),
     privacy: JSON.stringify(await db.organization.findUniqueOrThrow({ where: { id: admin.viewer.organizationId }, select: { privateEvents: true, keepDeclined: true } })),
+    apiKeys: JSON.stringify(await db.apiKey.findMany({ where: { organizationId: admin.viewer.organizationId }, orderBy: { id: "asc" } })),
+    endpoints: JSON.stringify(await db.webhookEndpoint.findMany({ where: { organizationId: admin.viewer.organizationId }, orderBy: { id: "asc" } }), (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value)),
+    deliveries: await db.webhookDelivery.count({ where: { organizationId: admin.viewer.organizationId } }),
     dispatched: dispatched.length,
   };
 }

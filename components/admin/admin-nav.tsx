@@ -11,6 +11,7 @@ const TABS = [
   { href: "/admin/sync-runs", label: "Sync runs" },
   { href: "/admin/meetings", label: "Meeting hours" },
   { href: "/admin/privacy", label: "Privacy" },
+  { href: "/admin/api", label: "API" },
   { href: "/admin/setup", label: "Setup" },
 ] as const;
 

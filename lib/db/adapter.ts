@@ -80,30 +80,34 @@ export async function openAdapter(target: DatabaseTarget, options: { poolSize?: 
     const pool = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 10, connectionTimeoutMillis: 5_000 });
     // An idle client that errors (server restart) must not crash the process.
     pool.on("error", () => {});
-    return { factory: new PrismaPg(pool), close: () => pool.end() };
+    // One simple query per script (pg sends it as is), not the adapter's split on ";",
+    // which cuts a function body (the change log's triggers) apart.
+    const factory = wholeScripts(new PrismaPg(pool), (adapter, script) => (adapter as unknown as { client: { query(sql: string): Promise<unknown> } }).client.query(script));
+    return { factory, close: () => pool.end() };
   }
   const { PrismaPGlite } = await embedded(
     () => import(/* webpackIgnore: true */ /* turbopackIgnore: true */ "pglite-prisma-adapter"),
     "pglite-prisma-adapter",
   );
   const db = await sharedPglite(target.dataDir);
-  return { factory: withAwaitedScripts(new PrismaPGlite(db)), close: async () => {} };
+  return { factory: wholeScripts(new PrismaPGlite(db), (adapter, script) => (adapter as unknown as { client: PGlite }).client.exec(script)), close: async () => {} };
 }
 
 type ScriptAdapter = SqlDriverAdapter & { onError?(error: unknown): never };
 
 /**
- * pglite-prisma-adapter 0.7 starts `executeScript` without awaiting it, so a
- * failing migration script reports success (and its error surfaces later as an
- * unhandled rejection). The migration engine runs every script through it, so each
- * adapter it hands out gets an `executeScript` that waits and rethrows.
+ * Every migration script runs through the adapter's `executeScript`, and neither
+ * adapter runs one as written: pglite-prisma-adapter 0.7 starts it without awaiting
+ * it (a failing script reports success, its error surfacing later as an unhandled
+ * rejection), and @prisma/adapter-pg splits it on every ";". So each adapter handed
+ * out runs the whole script with `run`, waits, and rethrows.
  */
-function withAwaitedScripts(factory: SqlMigrationAwareDriverAdapterFactory): SqlMigrationAwareDriverAdapterFactory {
+function wholeScripts(factory: SqlMigrationAwareDriverAdapterFactory, run: (adapter: SqlDriverAdapter, script: string) => Promise<unknown>): SqlMigrationAwareDriverAdapterFactory {
   const fix = (adapter: SqlDriverAdapter): SqlDriverAdapter => {
-    const scriptAdapter = adapter as ScriptAdapter & { client: PGlite };
+    const scriptAdapter = adapter as ScriptAdapter;
     scriptAdapter.executeScript = async (script: string) => {
       try {
-        await scriptAdapter.client.exec(script);
+        await run(adapter, script);
       } catch (error) {
         // Converts PostgreSQL errors to the DriverAdapterError the engine expects.
         if (scriptAdapter.onError) scriptAdapter.onError(error);

@@ -16,11 +16,13 @@ import { isSealed, open, seal, type KeyRing } from "@/lib/db/encryption";
 export const SEALED_STORAGE = {
   calendarConnection: { table: "calendar_connections", columns: { accessToken: "access_token", refreshToken: "refresh_token" } },
   webhookSubscription: { table: "webhook_subscriptions", columns: { secret: "secret" } },
+  webhookEndpoint: { table: "webhook_endpoints", columns: { secret: "secret", previousSecret: "previous_secret" } },
 } as const;
 
 const fieldsOf = <T extends keyof typeof SEALED_STORAGE>(model: T) => Object.keys(SEALED_STORAGE[model].columns) as Array<keyof (typeof SEALED_STORAGE)[T]["columns"]>;
 export const SEALED_CONNECTION_COLUMNS: readonly string[] = fieldsOf("calendarConnection");
 export const SEALED_SUBSCRIPTION_COLUMNS: readonly string[] = fieldsOf("webhookSubscription");
+export const SEALED_ENDPOINT_COLUMNS: readonly string[] = fieldsOf("webhookEndpoint");
 
 type WriteData = Record<string, unknown>;
 
@@ -70,8 +72,27 @@ export function sealedColumns(ring: KeyRing) {
           return query(args);
         },
       },
+      webhookEndpoint: {
+        async $allOperations({ args, query }) {
+          const write = args as { data?: unknown; create?: unknown; update?: unknown };
+          if ("data" in write) write.data = sealData(write.data, ring, SEALED_ENDPOINT_COLUMNS);
+          if ("create" in write) write.create = sealData(write.create, ring, SEALED_ENDPOINT_COLUMNS);
+          if ("update" in write) write.update = sealData(write.update, ring, SEALED_ENDPOINT_COLUMNS);
+          return query(args);
+        },
+      },
     },
     result: {
+      webhookEndpoint: {
+        secret: {
+          needs: { secret: true },
+          compute: (endpoint) => open(endpoint.secret, ring),
+        },
+        previousSecret: {
+          needs: { previousSecret: true },
+          compute: (endpoint) => openColumn(endpoint.previousSecret, ring),
+        },
+      },
       webhookSubscription: {
         secret: {
           needs: { secret: true },

@@ -14,6 +14,7 @@ export type ErrorKind =
   | "forbidden" // authenticated, not allowed (403)
   | "not_found" // unknown, or not visible to this organization (404)
   | "conflict" // state does not allow it (409)
+  | "gone" // no longer kept (410: a change-log cursor behind retention)
   | "too_large" // body over the limit (413)
   | "unsupported_media_type" // a body that is not the type the route reads (415)
   | "rate_limited" // slow down (429)
@@ -27,6 +28,7 @@ const statusOf: Record<ErrorKind, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  gone: 410,
   too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
@@ -65,6 +67,7 @@ export const unauthorized = (message = "verification failed") => new AppError("u
 export const forbidden = (message = "not allowed") => new AppError("forbidden", message);
 export const notFound = (message = "not found") => new AppError("not_found", message);
 export const conflict = (message: string) => new AppError("conflict", message);
+export const gone = (message: string) => new AppError("gone", message);
 export const tooLarge = (limitBytes: number) => new AppError("too_large", `body exceeds ${limitBytes} bytes`);
 export const unsupportedMediaType = (expected: string) => new AppError("unsupported_media_type", `send the body as ${expected}`);
 export const rateLimited = (retryAfterSeconds: number) => new AppError("rate_limited", "too many requests", { retryAfterSeconds });

@@ -35,6 +35,10 @@ interface JobFields {
     subscriptionId: string;
     lifecycleEvent: LifecycleEvent;
   };
+  /** A sync appended changes to the organization's change log: its webhook endpoints get delivery jobs. */
+  "outbound/changes.appended": { organizationId: string };
+  /** Send one webhook endpoint what follows its cursor, in order (lib/outbound). */
+  "outbound/deliver.requested": { organizationId: string; endpointId: string };
 }
 
 export type JobPayloads = { [N in keyof JobFields]: JobFields[N] & TraceCarrier };
@@ -104,6 +108,23 @@ export const EVENT_JOBS = {
     concurrency: { key: "subscriptionId", limit: 1 },
     retry: PROVIDER_RETRY,
   } satisfies EventJob<"subscription/lifecycle">,
+  outboundFanOut: {
+    kind: "event",
+    id: "outbound-fan-out",
+    event: "outbound/changes.appended",
+    concurrency: { key: "organizationId", limit: 1 },
+    retry: { retries: 3, baseDelayMs: 1_000, maxDelayMs: 30_000 },
+  } satisfies EventJob<"outbound/changes.appended">,
+  outboundDelivery: {
+    kind: "event",
+    id: "outbound-delivery",
+    event: "outbound/deliver.requested",
+    // One run per endpoint at a time: that is what keeps its deliveries in order.
+    // A failed delivery is not a failed job: the endpoint's backoff lives in its row
+    // (lib/outbound/deliver.ts) and the sweep cron resumes it.
+    concurrency: { key: "endpointId", limit: 1 },
+    retry: { retries: 3, baseDelayMs: 1_000, maxDelayMs: 30_000 },
+  } satisfies EventJob<"outbound/deliver.requested">,
 } as const;
 
 export const CRON_JOBS = {
@@ -121,6 +142,10 @@ export const CRON_JOBS = {
     everyMs: 24 * 60 * 60_000,
     retry: { retries: 2, baseDelayMs: 60_000, maxDelayMs: 10 * 60_000 },
   },
+  /** Webhook endpoints whose backoff ended, or with changes no sync announced (lib/outbound). */
+  sweepDeliveries: { kind: "cron", id: "sweep-webhook-deliveries", cron: "* * * * *", everyMs: 60_000, retry: { retries: 1, baseDelayMs: 5_000, maxDelayMs: 30_000 } },
+  /** Deletes changes past CHANGE_RETENTION_DAYS (lib/changes), off-peak in UTC. */
+  pruneChanges: { kind: "cron", id: "prune-changes", cron: "37 3 * * *", everyMs: 24 * 60 * 60_000, retry: { retries: 2, baseDelayMs: 60_000, maxDelayMs: 10 * 60_000 } },
 } as const satisfies Record<string, CronJob>;
 
 /** Every event name, in catalog order. */

@@ -30,6 +30,8 @@ function recordingHandlers(overrides: { sync?: (data: SyncRequest) => Promise<Ha
         calls.lifecycle += 1;
         return (await overrides["subscription/lifecycle"]?.(data)) ?? {};
       },
+      "outbound/changes.appended": async (data) => (await overrides["outbound/changes.appended"]?.(data)) ?? {},
+      "outbound/deliver.requested": async (data) => (await overrides["outbound/deliver.requested"]?.(data)) ?? {},
     },
     crons: {
       poll: async () => {
@@ -48,6 +50,8 @@ function recordingHandlers(overrides: { sync?: (data: SyncRequest) => Promise<Ha
         calls.cleanupWebhookEvents += 1;
         return (await overrides.cleanupWebhookEvents?.()) ?? {};
       },
+      sweepDeliveries: async () => (await overrides.sweepDeliveries?.()) ?? {},
+      pruneChanges: async () => (await overrides.pruneChanges?.()) ?? {},
     },
   };
   return { calls, handlers };

@@ -8,6 +8,7 @@ import { renewExpiring } from "@/lib/subscriptions/lifecycle";
 import { pollJob } from "@/lib/sync/poll";
 import { connectAccount, mirrorDiff, serveRoutes, signIn, startAppEmulator, stopAppEmulator, serveWebhookRoutes } from "@/scripts/test/app";
 import { setupTestDatabase } from "@/scripts/test/database";
+import { startConsumers, type Consumers } from "@/scripts/test/consumers";
 import { JobPump, propertySettings, replayHint, waitUntil } from "@/scripts/test/proofs";
 
 // Convergence, as a property: whatever a person does to a calendar (timed, all-day
@@ -24,6 +25,11 @@ import { JobPump, propertySettings, replayHint, waitUntil } from "@/scripts/test
 // once (JobPump: the debounce without its wait), concurrently with further changes.
 // One emulator and one connection per provider for the whole file; every run gets
 // a fresh calendar, enabled on arrival and disabled when the run is over.
+//
+// Alongside, two consumers of the organization's changes (scripts/test/consumers.ts):
+// one reading GET /api/v1/changes from its cursor, one receiving only the outbound
+// webhooks (with failures, retries and duplicates); after every run each one's copy
+// equals the organization's events table.
 
 const database = setupTestDatabase();
 const settings = propertySettings(25);
@@ -207,6 +213,11 @@ describe.each(["google", "microsoft"] as const)("%s: the mirror converges", (pro
   let organizationId: string;
   let connectionId: string;
   let runNumber = 0;
+  let consumers: Consumers;
+
+  afterAll(async () => {
+    await consumers?.close();
+  });
 
   beforeAll(async () => {
     const person = await signIn(`proof-${provider}@calsync.test`);
@@ -218,6 +229,7 @@ describe.each(["google", "microsoft"] as const)("%s: the mirror converges", (pro
     const db = await database.db();
     for (const calendar of await db.calendar.findMany({ where: { connectionId, syncEnabled: true } })) await setCalendarSync(organizationId, calendar.id, false);
     await settle();
+    consumers = await startConsumers(organizationId);
   });
 
   async function livePush(calendarId: string) {
@@ -399,6 +411,7 @@ describe.each(["google", "microsoft"] as const)("%s: the mirror converges", (pro
       await emu.control.clearFaults();
       const diff = await mirrorDiff(calendar.id);
       expect(diff, `${replayHint(settings)}; calendar ${calendarView.id} (${scenario.zone})`).toEqual({ missing: [], extra: [], different: [] });
+      expect(await consumers.differences(), replayHint(settings)).toEqual({ changeLog: [], webhooks: [], unverified: 0 });
     } finally {
       await emu.control.clearFaults();
       await settle();
@@ -417,4 +430,10 @@ describe.each(["google", "microsoft"] as const)("%s: the mirror converges", (pro
     },
     Math.max(120_000, settings.numRuns * 20_000),
   );
+
+  it("the consumers applied real changes, and the webhook one got retries and duplicates", () => {
+    expect(consumers.stats.changesRead).toBeGreaterThan(settings.numRuns);
+    expect(consumers.stats.refused).toBeGreaterThan(0);
+    expect(consumers.stats.duplicates).toBeGreaterThan(0);
+  });
 });

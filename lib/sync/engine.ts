@@ -263,5 +263,7 @@ async function flagSilentChanges(calendarId: string, connectionId: string, previ
 /** The job: one sync; a skipped calendar is not an error. */
 export async function syncCalendarJob(data: JobPayloads["calendar/sync.requested"]): Promise<HandlerResult> {
   const outcome = await syncCalendar(data);
-  return { summary: { ...outcome } };
+  // Each applied change is in the change log by now; webhook endpoints hear of them.
+  const changed = outcome.created + outcome.updated + outcome.deleted > 0;
+  return { followUps: changed ? [{ name: "outbound/changes.appended", data: { organizationId: data.organizationId } }] : [], summary: { ...outcome } };
 }

@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { debounceWindows, freshnessReport, runFreshness } from "./freshness";
 import { plan, selected, splitFlags, webhooksTable } from "./run";
+import { runApiBench } from "./api";
 import { benchSeed, eventId, planChanges, runSyncScale, syncScaleReport } from "./sync-scale";
 import { distribution, formatTable, growth, nodeWithTsx, numberList, percentile, ROOT } from "./support";
 
@@ -69,7 +70,7 @@ describe("figures", () => {
 
 describe("run.ts", () => {
   it("chooses benchmarks and passes flags through", () => {
-    expect(selected(undefined)).toEqual(["webhooks", "sync", "freshness", "proofs"]);
+    expect(selected(undefined)).toEqual(["webhooks", "sync", "freshness", "proofs", "api"]);
     expect(selected("freshness,sync")).toEqual(["sync", "freshness"]);
     expect(() => selected("sync,nope")).toThrow(/--only/);
     expect(splitFlags(`--jobs inngest --dir "/tmp/a b"`)).toEqual(["--jobs", "inngest", "--dir", "/tmp/a b"]);
@@ -148,4 +149,12 @@ describe("freshness, 5 s on one calendar", () => {
     },
     minutes(3),
   );
+});
+
+describe("the API benchmark at a toy size", () => {
+  it("writes, reads and delivers every change, and prints four rows", async () => {
+    const result = await runApiBench({ changes: 300, deliveries: 40 });
+    expect(result.rows.map((row) => row[0])).toEqual(["sync write, change log off", "sync write, change log on", expect.stringMatching(/^read GET \/api\/v1\/changes/), "outbound deliveries, one endpoint"]);
+    expect(result.rows[3]![1]).toBe("40");
+  }, 120_000);
 });

@@ -5,6 +5,8 @@
 //              run as a child process: it needs a production build and PostgreSQL)
 //   sync       sync scale: 1k / 10k / 100k events, initial and incremental (sync-scale.ts)
 //   freshness  change-to-database latency and syncs per debounce window (freshness.ts)
+//   api        change-log write cost, GET /api/v1/changes and outbound delivery throughput (api.ts);
+//              the ingest ratio beside outbound load: --webhooks-flags --outbound
 // --quick runs small sizes and short durations (about two minutes instead of eight
 // on two cores). Progress goes to stderr, the tables to stdout. Exits non-zero when
 // a benchmark failed or found the mirror wrong; slow figures never fail it.
@@ -16,10 +18,11 @@ import { parseArgs } from "node:util";
 import { freshnessReport, runFreshness, type FreshnessOptions, type FreshnessResult } from "./freshness";
 import { runSyncScale, syncScaleReport, type SyncScaleOptions } from "./sync-scale";
 import { isEntryPoint, nodeWithTsx, prepareBenchEnvironment, ROOT } from "./support";
+import { apiBenchReport, runApiBench, type ApiBenchOptions } from "./api";
 import { errorMessage } from "@/lib/format";
 
-export type BenchName = "webhooks" | "sync" | "freshness" | "proofs";
-export const BENCHES: readonly BenchName[] = ["webhooks", "sync", "freshness", "proofs"];
+export type BenchName = "webhooks" | "sync" | "freshness" | "proofs" | "api";
+export const BENCHES: readonly BenchName[] = ["webhooks", "sync", "freshness", "proofs", "api"];
 
 export interface Plan {
   webhooks: string[];
@@ -27,6 +30,7 @@ export interface Plan {
   proofRuns: number;
   sync: Omit<SyncScaleOptions, "log">;
   freshness: Array<Omit<FreshnessOptions, "log">>;
+  api: Omit<ApiBenchOptions, "log">;
 }
 
 /** What each benchmark runs with, full or quick. */
@@ -35,6 +39,7 @@ export function plan(quick: boolean, webhooksFlags: string[] = []): Plan {
     return {
       webhooks: ["--duration", "3", "--warmup", "1", "--connections", "10", "--rounds", "1", ...webhooksFlags],
       proofRuns: 50,
+      api: { changes: 5_000, deliveries: 500 },
       sync: { sizes: [1_000, 10_000], providers: ["google", "microsoft"], changes: [10, 1_000] },
       freshness: [
         { label: "steady 1/s (google)", calendars: 2, ratePerSecond: 1, durationS: 20, provider: "google" },
@@ -45,6 +50,7 @@ export function plan(quick: boolean, webhooksFlags: string[] = []): Plan {
   return {
     webhooks: webhooksFlags,
     proofRuns: 200,
+    api: { changes: 20_000, deliveries: 2_000 },
     sync: { sizes: [1_000, 10_000, 100_000], providers: ["google", "microsoft"], changes: [10, 1_000] },
     freshness: [
       { label: "steady 1/s (google)", calendars: 3, ratePerSecond: 1, durationS: 60, provider: "google" },
@@ -151,6 +157,8 @@ Database: PostgreSQL when DATABASE_URL or TEST_DATABASE_URL is set, else in-memo
         const code = await runProofs(settings.proofRuns, log);
         sections.push(`Convergence proof with ${settings.proofRuns} runs per provider (lib/proofs/convergence.int.test.ts): ${code === 0 ? "passed" : "FAILED"}`);
         if (code !== 0) failures.push(`proofs exited with ${code}`);
+      } else if (name === "api") {
+        sections.push(apiBenchReport(await runApiBench({ ...settings.api, log })));
       } else if (name === "sync") {
         const result = await runSyncScale({ ...settings.sync, log });
         sections.push(syncScaleReport(result));

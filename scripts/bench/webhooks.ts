@@ -38,6 +38,7 @@ const { values: args } = parseArgs({
     dir: { type: "string" },
     build: { type: "boolean", default: false },
     "keep-db": { type: "boolean", default: false },
+    outbound: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -57,7 +58,11 @@ if (args.help) {
   --dir <path>        the app to run (default: this repository); e.g. a copy built
                       apart so a rebuild does not pull .next from under someone else
   --build             run \`next build\` first
-  --keep-db           keep the benchmark database (prints its URL)`);
+  --keep-db           keep the benchmark database (prints its URL)
+  --outbound <mode>   meanwhile, a process of its own keeps changing events (the
+                      change log grows) and, with "deliveries", delivers every change
+                      as an outbound webhook to a local receiver; "writes" only changes
+                      events (scripts/bench/outbound-load.ts): ingest beside outbound`);
   process.exit(0);
 }
 
@@ -71,6 +76,7 @@ const cases = new Set(args.cases.split(","));
 const batchSize = Number(args.batch);
 const rounds = Math.max(1, Number(args.rounds));
 if (args.jobs !== "inline" && args.jobs !== "inngest") throw new Error("--jobs is inline or inngest");
+if (args.outbound !== undefined && args.outbound !== "writes" && args.outbound !== "deliveries") throw new Error("--outbound is writes or deliveries");
 
 type CaseName = "bare" | "google" | "graph";
 
@@ -344,8 +350,14 @@ async function main(): Promise<void> {
   const url = withDatabase(server, database);
   await sql(server, `CREATE DATABASE "${database}"`);
   let app: ChildProcess | undefined;
+  let outbound: ChildProcess | undefined;
   const sink = args.jobs === "inngest" ? await startEventSink() : undefined;
   const cleanup = async () => {
+    if (outbound && outbound.exitCode === null) {
+      const done = new Promise((resolve) => outbound!.once("exit", resolve));
+      outbound.kill("SIGTERM");
+      await done;
+    }
     if (app) await stopServer(app);
     await sink?.close();
     if (!args["keep-db"]) await sql(server, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => {});
@@ -377,6 +389,10 @@ async function main(): Promise<void> {
     app = startServer(port, env, logFile);
     await waitUntilUp(base, app);
     console.log(`server: next start on ${base} (pid ${app.pid}), log ${logFile}; database ${database}; jobs ${args.jobs}`);
+    if (args.outbound) {
+      outbound = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/bench/outbound-load.ts")], { cwd: ROOT, env: { ...env, NODE_ENV: "development", LOG_LEVEL: "warn", OUTBOUND_LOAD: args.outbound }, stdio: ["ignore", "inherit", "inherit"] });
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+    }
     console.log(
       `each case: ${warmupMs / 1000} s warm-up, ${durationMs / 1000} s measured in ${rounds} slices taking turns with the other cases; ${os.cpus().length} cores shared by server, load generator and PostgreSQL\n`,
     );

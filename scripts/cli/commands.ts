@@ -10,6 +10,9 @@ export const COMMAND_SUMMARIES = {
   doctor: "check a deployment's settings and print what to register with Google and Microsoft",
   resync: "sync a calendar or a connection's calendars now, in this process",
   reseal: "re-encrypt sealed values with the current key, so a retired key can be dropped (--dry-run counts)",
+  "api-keys": "create, list or revoke an organization's API keys for /api/v1 (create prints the key once)",
+  endpoints: "list, add, test or replay an organization's outbound webhook endpoints",
+  changes: "print an organization's change log after a cursor, one JSON line per change (--follow waits for more)",
 } as const;
 
 export type CommandName = keyof typeof COMMAND_SUMMARIES;

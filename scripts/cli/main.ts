@@ -20,6 +20,9 @@ const LOADERS: Record<CommandName, Entry["load"]> = {
   doctor: () => import("./doctor"),
   resync: () => import("./resync"),
   reseal: () => import("./reseal"),
+  "api-keys": () => import("./api-keys"),
+  endpoints: () => import("./endpoints"),
+  changes: () => import("./changes"),
 };
 
 export const COMMANDS: Entry[] = (Object.keys(COMMAND_SUMMARIES) as CommandName[]).map((name) => ({ name, summary: COMMAND_SUMMARIES[name], load: LOADERS[name] }));
