@@ -6,6 +6,7 @@ import { GET as listCalendarsRoute } from "@/app/api/v1/calendars/route";
 import { createApiKey, revokeApiKey } from "@/lib/api-keys/keys";
 import type { ChangesPage, EventsPage } from "@/lib/api/v1/schemas";
 import type { EventRecord } from "@/lib/providers/port";
+import { eventRecord } from "@/scripts/test/event-records";
 import { applyPage, deleteEventsNotIn } from "@/lib/sync/store";
 import { seedAdminFixture, type AdminFixture } from "@/scripts/test/admin";
 import { request, signIn, type SignedIn } from "@/scripts/test/app";
@@ -25,25 +26,17 @@ const window = { start: new Date(BASE - 30 * 86_400_000), end: new Date(BASE + 3
 
 function record(id: string, title: string, startHours = 24): EventRecord {
   const startAt = new Date(BASE + startHours * 3_600_000);
-  return {
+  return eventRecord({
     providerEventId: id,
     iCalUid: `${id}@test`,
     title,
-    isAllDay: false,
     startAt,
     endAt: new Date(startAt.getTime() + 3_600_000),
-    startDate: null,
-    endDate: null,
     startTimeZone: "UTC",
     endTimeZone: "UTC",
-    status: "confirmed",
     organizerEmail: "org@example.com",
-    organizerName: null,
     attendeeCount: 2,
-    providerUpdatedAt: null,
-    recurringSeriesId: null,
-    originalStartAt: null,
-  } as EventRecord;
+  });
 }
 
 const ctx = { params: Promise.resolve({}) };

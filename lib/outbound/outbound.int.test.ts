@@ -4,6 +4,7 @@ import type { ApiChange } from "@/lib/api/v1/schemas";
 import { installJobSender } from "@/lib/jobs/dispatch";
 import type { FollowUp } from "@/lib/jobs/catalog";
 import type { EventRecord } from "@/lib/providers/port";
+import { eventRecord } from "@/scripts/test/event-records";
 import { applyPage } from "@/lib/sync/store";
 import { seedAdminFixture, type AdminFixture } from "@/scripts/test/admin";
 import { signIn, type SignedIn } from "@/scripts/test/app";
@@ -28,7 +29,7 @@ const BASE = Date.UTC(2026, 11, 10, 9, 0);
 const window = { start: new Date(BASE - 30 * 86_400_000), end: new Date(BASE + 365 * 86_400_000) };
 function record(id: string, title: string): EventRecord {
   const startAt = new Date(BASE + 3_600_000);
-  return { providerEventId: id, iCalUid: null, title, isAllDay: false, startAt, endAt: new Date(startAt.getTime() + 3_600_000), startDate: null, endDate: null, startTimeZone: null, endTimeZone: null, status: "confirmed", organizerEmail: null, organizerName: null, attendeeCount: 0, providerUpdatedAt: null, recurringSeriesId: null, originalStartAt: null } as EventRecord;
+  return eventRecord({ providerEventId: id, title, startAt, endAt: new Date(startAt.getTime() + 3_600_000) });
 }
 
 beforeAll(async () => {

@@ -1,42 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { EventRecord } from "@/lib/providers/port";
+import { eventRecord } from "@/scripts/test/event-records";
 import { collapseChanges, inWindow } from "./store";
 
 function event(id: string, start: string, end: string, title = id): EventRecord {
-  return {
-    providerEventId: id,
-    iCalUid: null,
-    title,
-    isAllDay: false,
-    startAt: new Date(start),
-    endAt: new Date(end),
-    startDate: null,
-    endDate: null,
-    startTimeZone: null,
-    endTimeZone: null,
-    status: "confirmed",
-    organizerEmail: null,
-    organizerName: null,
-    attendeeCount: 0,
-    providerUpdatedAt: null,
-    recurringSeriesId: null,
-    originalStartAt: null,
-    descriptionText: null,
-    descriptionHtml: null,
-    location: null,
-    locationAddress: null,
-    locationLatitude: null,
-    locationLongitude: null,
-    webLink: null,
-    busyStatus: "busy",
-    visibility: "default",
-    eventType: null,
-    attendees: [],
-    selfResponse: null,
-    conference: null,
-    providerCreatedAt: null,
-    raw: {},
-  };
+  return eventRecord({ providerEventId: id, title, startAt: new Date(start), endAt: new Date(end) });
 }
 
 describe("collapseChanges", () => {

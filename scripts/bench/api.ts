@@ -17,6 +17,7 @@ import { db } from "@/lib/db/client";
 import { deliverEndpoint } from "@/lib/outbound/deliver";
 import { createEndpoint } from "@/lib/outbound/endpoints";
 import type { EventRecord } from "@/lib/providers/port";
+import { eventRecord } from "@/scripts/test/event-records";
 import { applyPage } from "@/lib/sync/store";
 import { attachBenchDatabase, createBenchDatabase, format, formatTable, isEntryPoint, prepareBenchEnvironment } from "./support";
 
@@ -35,7 +36,7 @@ const PAGE = 250;
 const START = Date.UTC(2026, 11, 15, 9);
 const window = { start: new Date(START - 30 * 86_400_000), end: new Date(START + 365 * 86_400_000) };
 const record = (id: string): EventRecord =>
-  ({ providerEventId: id, iCalUid: `${id}@bench`, title: `bench ${id}`, isAllDay: false, startAt: new Date(START), endAt: new Date(START + 3_600_000), startDate: null, endDate: null, startTimeZone: "UTC", endTimeZone: "UTC", status: "confirmed", organizerEmail: "bench@example.com", organizerName: "Bench", attendeeCount: 3, providerUpdatedAt: null, recurringSeriesId: null, originalStartAt: null }) as EventRecord;
+  eventRecord({ providerEventId: id, iCalUid: `${id}@bench`, title: `bench ${id}`, startAt: new Date(START), endAt: new Date(START + 3_600_000), startTimeZone: "UTC", endTimeZone: "UTC", organizerEmail: "bench@example.com", organizerName: "Bench", attendeeCount: 3 });
 
 export async function runApiBench(options: ApiBenchOptions): Promise<ApiBenchResult> {
   const log = options.log ?? (() => {});

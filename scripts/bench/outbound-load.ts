@@ -11,6 +11,7 @@ import { db } from "@/lib/db/client";
 import { deliverEndpoint } from "@/lib/outbound/deliver";
 import { createEndpoint } from "@/lib/outbound/endpoints";
 import type { EventRecord } from "@/lib/providers/port";
+import { eventRecord } from "@/scripts/test/event-records";
 import { applyPage } from "@/lib/sync/store";
 
 const PAGE = 20;
@@ -34,7 +35,7 @@ const scope = { organizationId: calendar.organizationId, calendarId: calendar.id
 const start = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1, 9));
 const window = { start: new Date(start.getTime() - 86_400_000), end: new Date(start.getTime() + 30 * 86_400_000) };
 const record = (index: number, round: number): EventRecord =>
-  ({ providerEventId: `bench-${index}`, iCalUid: null, title: `bench ${index} v${round}`, isAllDay: false, startAt: start, endAt: new Date(start.getTime() + 3_600_000), startDate: null, endDate: null, startTimeZone: null, endTimeZone: null, status: "confirmed", organizerEmail: null, organizerName: null, attendeeCount: 0, providerUpdatedAt: null, recurringSeriesId: null, originalStartAt: null }) as EventRecord;
+  eventRecord({ providerEventId: `bench-${index}`, title: `bench ${index} v${round}`, startAt: start, endAt: new Date(start.getTime() + 3_600_000) });
 
 let stopping = false;
 let written = 0;

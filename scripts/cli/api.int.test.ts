@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
 import { authorizeKey } from "@/lib/api-keys/keys";
 import { installJobSender } from "@/lib/jobs/dispatch";
-import type { EventRecord } from "@/lib/providers/port";
+import { eventRecord } from "@/scripts/test/event-records";
 import { applyPage } from "@/lib/sync/store";
 import { seedAdminFixture, type AdminFixture } from "@/scripts/test/admin";
 import { request, signIn, type SignedIn } from "@/scripts/test/app";
@@ -91,7 +91,7 @@ describe("calsync endpoints and changes", () => {
 
   it("changes --after prints the changes after a cursor as JSON lines", async () => {
     const startAt = new Date(Date.UTC(2026, 11, 20, 9));
-    const event = { providerEventId: "cli-1", iCalUid: null, title: "cli change", isAllDay: false, startAt, endAt: new Date(startAt.getTime() + 3_600_000), startDate: null, endDate: null, startTimeZone: null, endTimeZone: null, status: "confirmed", organizerEmail: null, organizerName: null, attendeeCount: 0, providerUpdatedAt: null, recurringSeriesId: null, originalStartAt: null } as EventRecord;
+    const event = eventRecord({ providerEventId: "cli-1", title: "cli change", startAt, endAt: new Date(startAt.getTime() + 3_600_000) });
     const before = captureIo();
     await changes(["--org", slug], before);
     const cursor = /cursor (\d+)/.exec(before.stderr.text)![1]!;
