@@ -16,7 +16,26 @@ export async function privacySettings(organizationId: string): Promise<PrivacySe
   return organization ? { privateEvents: organization.privateEvents, keepDeclined: organization.keepDeclined } : DEFAULT_PRIVACY;
 }
 
-const PRIVATE_SQL = `visibility IN (${[...PRIVATE_VISIBILITIES].map((visibility) => `'${visibility}'`).join(", ")})`;
+// The columns lib/privacy/policy.ts applyPrivacy clears for a busy-only event, besides
+// its title ("Busy") and attendee count (0); the privacy test checks a resync writes the same.
+const BUSY_ONLY_CLEARED = [
+  "description_text",
+  "description_html",
+  "location",
+  "location_address",
+  "location_latitude",
+  "location_longitude",
+  "web_link",
+  "organizer_email",
+  "organizer_name",
+  "conference_provider",
+  "conference_url",
+  "conference_dial_in",
+  "raw",
+] as const;
+
+const PRIVATE_VALUES_SQL = [...PRIVATE_VISIBILITIES].map((visibility) => `'${visibility}'`).join(", ");
+const PRIVATE_SQL = `visibility IN (${PRIVATE_VALUES_SQL})`;
 
 export async function updatePrivacySettings(organizationId: string, settings: PrivacySettings): Promise<{ settings: PrivacySettings; rewritten: number; resynced: number }> {
   const database = await db();
@@ -34,12 +53,20 @@ export async function updatePrivacySettings(organizationId: string, settings: Pr
         `DELETE FROM event_attendees a USING events e WHERE a.event_id = e.id AND e.organization_id = $1::uuid AND a.organization_id = $1::uuid AND e.${PRIVATE_SQL}`,
         organizationId,
       );
-      // The columns lib/privacy/policy.ts applyPrivacy clears (the privacy test checks a resync writes the same).
       rewritten += await tx.$executeRawUnsafe(
-        `UPDATE events SET title = $2, description_text = NULL, description_html = NULL, location = NULL, location_address = NULL,
-           location_latitude = NULL, location_longitude = NULL, web_link = NULL, organizer_email = NULL, organizer_name = NULL,
-           attendee_count = 0, conference_provider = NULL, conference_url = NULL, conference_dial_in = NULL, raw = NULL, updated_at = now()
+        `UPDATE events SET ${BUSY_ONLY_CLEARED.map((column) => `${column} = NULL`).join(", ")}, title = $2, attendee_count = 0, updated_at = now()
          WHERE organization_id = $1::uuid AND ${PRIVATE_SQL}`,
+        organizationId,
+        BUSY_TITLE,
+      );
+    }
+    if (settings.privateEvents !== "everything") {
+      // The change log holds each event as it was written: what the new setting no
+      // longer keeps must leave its history too, not only the events table (the rows a
+      // consumer already read are theirs; nothing more is served from here).
+      await tx.$executeRawUnsafe(
+        `UPDATE changes SET resource = resource || jsonb_build_object(${BUSY_ONLY_CLEARED.map((column) => `'${column}', NULL`).join(", ")}, 'title', $2::text, 'attendee_count', 0)
+         WHERE organization_id = $1::uuid AND type LIKE 'event.%' AND resource->>'visibility' IN (${PRIVATE_VALUES_SQL})`,
         organizationId,
         BUSY_TITLE,
       );
