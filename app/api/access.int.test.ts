@@ -106,7 +106,10 @@ const CASES: RouteCase[] = [
   { method: "GET", route: "admin/sync-runs", role: "admin", load: () => import("@/app/api/admin/sync-runs/route"), url: () => "/api/admin/sync-runs" },
   // Installation-wide settings, no tenant rows: any organization's admin sees the same report.
   { method: "GET", route: "admin/setup", role: "admin", load: () => import("@/app/api/admin/setup/route"), url: () => "/api/admin/setup" },
-  { method: "GET", route: "admin/sync-runs/[id]", role: "admin", load: () => import("@/app/api/admin/sync-runs/[id]/route"), url: () => `/api/admin/sync-runs/${syncRunId}`, params: () => ({ id: syncRunId }) },
+  { method: "GET", route: "admin/sync-runs/[id]", role: "admin", load: () => import("@/app/api/admin/sync-runs/[id]/route"), url: () => `/api/admin/sync-runs/${syncRunId}`, params: () => ({ id: syncRunId }) },  // Unknown API paths: a JSON 404 whoever asks, naming nothing but the path asked for.
+  ...(["GET", "POST", "PUT", "PATCH", "DELETE"] as const).map(
+    (method): RouteCase => ({ method, route: "[...path]", role: "member", load: () => import("@/app/api/[...path]/route"), url: () => "/api/no-such-route", params: () => ({ path: "no-such-route" }), body: method === "GET" || method === "DELETE" ? undefined : () => ({}) }),
+  ),
 ];
 
 // Routes with no tenant data behind a session: sign-in itself, health, the Inngest
