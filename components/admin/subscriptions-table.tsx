@@ -108,7 +108,7 @@ function SubscriptionRow({ subscription, onAction }: { subscription: AdminSubscr
           <p className="mt-0.5 truncate text-xs text-slate-500">
             {subscription.accountEmail} · {providerMeta(subscription.provider).shortName}
           </p>
-          <p className="mt-0.5 font-mono text-[11px] text-slate-400" title={subscription.externalId}>
+          <p className="mt-0.5 font-mono text-[11px] text-slate-500" title={subscription.externalId}>
             {shortId(subscription.externalId, 12)}
           </p>
         </td>
@@ -126,10 +126,10 @@ function SubscriptionRow({ subscription, onAction }: { subscription: AdminSubscr
           </div>
         </td>
         <td className="px-4 pt-3 text-slate-700">
-          {subscription.expiresAt && !stopped ? <RelativeTime date={subscription.expiresAt} className={expired ? "font-medium text-red-700" : undefined} /> : <span className="text-slate-400">—</span>}
+          {subscription.expiresAt && !stopped ? <RelativeTime date={subscription.expiresAt} className={expired ? "font-medium text-red-700" : undefined} /> : <span className="text-slate-500">—</span>}
         </td>
         <td className="px-4 pt-3 text-slate-700">
-          {subscription.lastNotificationAt ? <RelativeTime date={subscription.lastNotificationAt} /> : <span className="text-slate-400">never</span>}
+          {subscription.lastNotificationAt ? <RelativeTime date={subscription.lastNotificationAt} /> : <span className="text-slate-500">never</span>}
           <p className="text-xs text-slate-500 tabular-nums">{subscription.notifications24h} in 24 h</p>
         </td>
         <td className="px-4 pt-3 text-slate-700">
@@ -219,7 +219,7 @@ export function SubscriptionsTable() {
             : "No push subscriptions yet. They are registered when a calendar is connected and synced."}
         </Card>
       ) : (
-        <Card className="overflow-x-auto">
+        <Card className="overflow-x-auto" tabIndex={0} role="region" aria-label="Table of subscriptions">
           <table className="w-full min-w-[60rem] text-sm" data-testid="subscriptions-table">
             <thead className="border-b border-slate-100 bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-500 uppercase">
               <tr>

@@ -69,7 +69,7 @@ function apiQuery(filters: EventFilters, cursor: string | null): URLSearchParams
 
 function Json({ value, testId }: { value: unknown; testId: string }) {
   return (
-    <pre className="max-h-72 overflow-auto rounded-md bg-slate-900 p-3 font-mono text-xs leading-5 text-slate-100" data-testid={testId}>
+    <pre tabIndex={0} className="max-h-72 overflow-auto rounded-md bg-slate-900 p-3 font-mono text-xs leading-5 text-slate-100 focus-visible:outline-2 focus-visible:outline-brand-600" data-testid={testId}>
       {value === null || value === undefined ? "(none)" : JSON.stringify(value, null, 2)}
     </pre>
   );
