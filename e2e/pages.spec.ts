@@ -34,6 +34,13 @@ test("unknown API paths answer the JSON 404; unknown pages the branded 404 with 
   await page.getByRole("main").getByRole("link", { name: "Go to the home page" }).click();
   await page.waitForURL((url) => url.pathname === "/");
 
+  // "System status" is a page people can read; the JSON stays at /api/health.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "System status" }).click();
+  await page.waitForURL(/\/status$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("System status");
+  await expect(page.getByTestId("system-status")).toHaveAttribute("data-status", "ok");
+  await expect(page.getByRole("main")).toContainText("All applied");
+
   const icon = await page.locator('head link[rel="icon"]').first().getAttribute("href");
   expect(icon).toBeTruthy();
   const iconAnswer = await request.get(icon!);
@@ -90,7 +97,7 @@ test("every page, desktop and 390x844: no sideways scrolling, no serious or crit
   await emulator().addAccount({ provider: "google", email: PERSON, name: "Pages", calendars: [{ name: "Pages", primary: true, events: [] }] });
 
   // Signed out first.
-  const signedOut = ["/", "/signin", "/signin?error=Declined", "/no-such-page", `/invite/${"A".repeat(43)}`];
+  const signedOut = ["/", "/status", "/signin", "/signin?error=Declined", "/no-such-page", `/invite/${"A".repeat(43)}`];
   for (const viewport of VIEWPORTS) {
     await page.setViewportSize(viewport);
     for (const path of signedOut) {
