@@ -63,10 +63,15 @@ async function overflow(page: Page): Promise<{ scrollWidth: number; innerWidth: 
       const box = element.getBoundingClientRect();
       if (box.right > innerWidth + 0.5 && box.width > 0) {
         // Inside a scroll container that holds it, it does not widen the page.
+        // (An absolutely positioned one escapes every scroll container but a positioned one:
+        // an sr-only label in a wide table's header widens the page from inside its scroller.)
         let contained = false;
+        let positioned = getComputedStyle(element).position;
         for (let parent = element.parentElement; parent && parent !== document.body; parent = parent.parentElement) {
           const style = getComputedStyle(parent);
-          if (/(auto|scroll|hidden|clip)/.test(style.overflowX) && parent.getBoundingClientRect().right <= innerWidth + 0.5) {
+          const clips = positioned !== "absolute" || style.position !== "static";
+          if (positioned === "absolute" && style.position !== "static") positioned = "static";
+          if (clips && /(auto|scroll|hidden|clip)/.test(style.overflowX) && parent.getBoundingClientRect().right <= innerWidth + 0.5) {
             contained = true;
             break;
           }

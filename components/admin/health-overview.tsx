@@ -271,7 +271,7 @@ export function HealthOverview() {
                 to see its push and sync health here.
               </Card>
             ) : (
-              <Card className="overflow-x-auto" tabIndex={0} role="region" aria-label="Table of connections">
+              <Card className="relative overflow-x-auto" tabIndex={0} role="region" aria-label="Table of connections">
                 <table className="w-full min-w-[52rem] text-sm">
                   <thead className="border-b border-slate-100 bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-500 uppercase">
                     <tr>

@@ -57,7 +57,7 @@ export function PagedTable(props: {
   }
   return (
     // Focusable, so a keyboard can scroll it sideways on a narrow screen.
-    <Card className="overflow-x-auto" tabIndex={0} role="region" aria-label={`Table of ${props.what}`}>
+    <Card className="relative overflow-x-auto" tabIndex={0} role="region" aria-label={`Table of ${props.what}`}>
       <table className="w-full min-w-[52rem] text-sm" data-testid={`${props.testId}-table`}>
         <thead className="border-b border-slate-100 bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-500 uppercase">
           <tr>

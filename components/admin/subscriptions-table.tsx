@@ -219,7 +219,7 @@ export function SubscriptionsTable() {
             : "No push subscriptions yet. They are registered when a calendar is connected and synced."}
         </Card>
       ) : (
-        <Card className="overflow-x-auto" tabIndex={0} role="region" aria-label="Table of subscriptions">
+        <Card className="relative overflow-x-auto" tabIndex={0} role="region" aria-label="Table of subscriptions">
           <table className="w-full min-w-[60rem] text-sm" data-testid="subscriptions-table">
             <thead className="border-b border-slate-100 bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-500 uppercase">
               <tr>
