@@ -19,13 +19,14 @@ export async function register(): Promise<void> {
   }
   // Fatal: without its key and session secret a production server can serve nobody
   // (every sign-in would be a 500). A server stops here, naming what is missing. On
-  // Vercel a throw here would only turn every request into a bare 500, so there it is
+  // Vercel stopping would only turn every request into a bare 500, so there it is
   // logged and the pages say it instead (app/layout.tsx).
   const { missingRequiredSettings, missingSettingsMessage } = await import("@/lib/setup/required");
   const missing = missingRequiredSettings(process.env);
   if (missing.length > 0) {
-    if (!process.env.VERCEL) throw new Error(missingSettingsMessage(missing));
     console.error(`[calsync] ${missingSettingsMessage(missing)}`);
+    // Next.js logs a throw from this hook and serves on regardless, so a server exits itself.
+    if (!process.env.VERCEL) process.exit(1);
   }
   // Fatal, unlike the rest: a webhook allowlist or proxy setting that does not
   // parse must stop the server, not leave the routes open or shut by accident.

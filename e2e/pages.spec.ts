@@ -1,3 +1,8 @@
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { emulator } from "./support/emulator";
@@ -146,4 +151,29 @@ test("every page, desktop and 390x844: no sideways scrolling, no serious or crit
     await checkPage(page, `webhook event drawer (${viewport.name})`);
     await page.screenshot({ path: `e2e/artifacts/webhook-event-drawer-${viewport.name}.png` });
   }
+});
+
+test("next start in production without ENCRYPTION_KEY and NEXTAUTH_SECRET stops at once, naming them and no value", async () => {
+  // The build Playwright's server runs, started a second time on a port of its own.
+  const port = Number(process.env.E2E_PORT ?? 3100) + 50;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "calsync-unset-"));
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", CALSYNC_DATA_DIR: dataDir, DATABASE_URL: "", NEXT_TELEMETRY_DISABLED: "1", INNGEST_SIGNING_KEY: "" };
+  for (const name of ["ENCRYPTION_KEY", "NEXTAUTH_SECRET", "AUTH_SECRET", "VERCEL"]) delete env[name];
+  const child = spawn(process.execPath, [path.join("node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."), env });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => void (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => void (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      resolve(null);
+    }, 45_000);
+    child.on("exit", (exitCode) => {
+      clearTimeout(timer);
+      resolve(exitCode);
+    });
+  });
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  expect(code, output).toBe(1);
+  expect(output).toContain("calsync cannot start in production: ENCRYPTION_KEY and NEXTAUTH_SECRET are not set.");
 });
