@@ -146,21 +146,34 @@ test("declining consent at sign-in says so, not the account-linking text", async
 });
 
 test("switching a calendar's sync off asks first; cancelling keeps it and its events", async ({ page }) => {
+  // A person of this test's own: alice's organization is connected by the tests above.
+  const email = "switch@example.com";
   await emulator().reset();
-  await signIn(page, "google");
+  const start = new Date(Date.now() + 28 * 60 * 60_000);
+  start.setUTCMinutes(0, 0, 0);
+  await emulator().addAccount({
+    provider: "google",
+    email,
+    name: "Switch",
+    calendars: [{ name: "Switch", primary: true, events: [{ summary: "Switch planning", start: start.toISOString(), end: new Date(start.getTime() + 1_800_000).toISOString() }] }],
+  });
+  await page.goto("/signin?callbackUrl=/onboarding/connect-calendar");
+  await page.getByRole("button", { name: /Sign in with Google/i }).click();
+  await page.getByTestId(`allow-${email}`).click();
+  await page.waitForURL(/\/onboarding\/connect-calendar/);
   await page.getByTestId("connect-google").click();
-  await page.getByTestId(`allow-${ACCOUNTS.google.email}`).click();
+  await page.getByTestId(`allow-${email}`).click();
   await page.waitForURL(/\/onboarding\/connect-calendar/);
   await page.goto("/dashboard");
-  const seeded = page.getByTestId("upcoming-events").getByTestId("event-row").filter({ hasText: ACCOUNTS.google.seeded });
+  const seeded = page.getByTestId("upcoming-events").getByTestId("event-row").filter({ hasText: "Switch planning" });
   await expect(seeded.first()).toBeVisible({ timeout: 20_000 });
-  const primary = page.getByRole("switch", { name: ACCOUNTS.google.email });
+  const primary = page.getByRole("switch", { name: "Switch" });
   await expect(primary).toHaveAttribute("aria-checked", "true");
 
   await primary.click();
   const dialog = page.getByRole("dialog");
-  await expect(dialog).toContainText(`Stop syncing “${ACCOUNTS.google.email}”?`);
-  await expect(dialog).toContainText(/removes the \d+ events it mirrored/);
+  await expect(dialog).toContainText("Stop syncing “Switch”?");
+  await expect(dialog).toContainText(/removes the (event|\d+ events) it mirrored/);
   await page.getByTestId("cancel-sync-off").click();
   await expect(dialog).toBeHidden();
   await expect(primary).toHaveAttribute("aria-checked", "true");
