@@ -17,6 +17,17 @@ export async function register(): Promise<void> {
       console.error(`[calsync] tracing not started: ${err.message}`);
     });
   }
+  // Fatal: without its key and session secret a production server can serve nobody
+  // (every sign-in would be a 500). A server stops here, naming what is missing. On
+  // Vercel stopping would only turn every request into a bare 500, so there it is
+  // logged and the pages say it instead (app/layout.tsx).
+  const { missingRequiredSettings, missingSettingsMessage } = await import("@/lib/setup/required");
+  const missing = missingRequiredSettings(process.env);
+  if (missing.length > 0) {
+    console.error(`[calsync] ${missingSettingsMessage(missing)}`);
+    // Next.js logs a throw from this hook and serves on regardless, so a server exits itself.
+    if (!process.env.VERCEL) process.exit(1);
+  }
   // Fatal, unlike the rest: a webhook allowlist or proxy setting that does not
   // parse must stop the server, not leave the routes open or shut by accident.
   const { webhookSourceSettings } = await import("@/lib/webhooks/source");

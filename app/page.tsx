@@ -49,9 +49,9 @@ export default async function HomePage() {
         <div className="mx-auto flex max-w-5xl items-center justify-between px-6 py-4">
           <Logo className="text-lg" />
           <nav aria-label="Main" className="flex items-center gap-4 text-sm">
-            <a href="/api/health" className="text-slate-600 hover:text-slate-900">
+            <Link href="/status" className="text-slate-600 hover:text-slate-900">
               System status
-            </a>
+            </Link>
             <Link
               href={isSignedIn ? "/dashboard" : "/signin"}
               className="rounded-md bg-brand-600 px-3 py-1.5 font-medium text-white hover:bg-brand-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600"
@@ -77,12 +77,9 @@ export default async function HomePage() {
             >
               Connect a calendar
             </Link>
-            <a
-              href="/api/health"
-              className="rounded-md border border-slate-300 bg-white px-4 py-2 font-medium text-slate-700 hover:bg-slate-100"
-            >
+            <Link href="/status" className="rounded-md border border-slate-300 bg-white px-4 py-2 font-medium text-slate-700 hover:bg-slate-100">
               System status
-            </a>
+            </Link>
           </div>
         </section>
 

@@ -77,6 +77,21 @@ test("owner: health charts, webhook log with filters and details, stopping a sub
   await page.getByTestId("status-chip-processed").click();
   await expect(rows.first()).toBeVisible();
 
+  // Loaded afresh (hydrated, not navigated to): with no dead event, "Replay all dead"
+  // is disabled once the page is interactive, and React reported no hydration mismatch.
+  const hydrationErrors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" && /hydrat|#418|#423|#425/i.test(message.text())) hydrationErrors.push(message.text());
+  });
+  page.on("pageerror", (error) => {
+    if (/hydrat|#418|#423|#425/i.test(error.message)) hydrationErrors.push(error.message);
+  });
+  await page.reload();
+  await expect(rows.first()).toBeVisible();
+  await expect(page.getByTestId("replay-all-dead")).toBeDisabled();
+  await expect(page.getByTestId("replay-all-dead")).toHaveText("Replay all dead");
+  expect(hydrationErrors).toEqual([]);
+
   // A search that matches nothing, then cleared.
   await page.getByTestId("filter-search").fill("no-such-channel");
   await expect(page.getByTestId("webhook-events-empty")).toBeVisible();
@@ -107,10 +122,20 @@ test("owner: health charts, webhook log with filters and details, stopping a sub
   const subscriptionId = await subscription.getAttribute("data-id");
   await subscription.getByTestId("delete-subscription").click();
   await expect(page.getByRole("dialog")).toBeVisible();
+  await expect(page.getByRole("dialog").getByRole("heading")).toHaveText("Stop this subscription?");
+  await expect(page.getByTestId("confirm-delete-subscription")).toHaveText("Stop");
   await page.getByTestId("confirm-delete-subscription").click();
   const toast = page.getByText(/Subscription for .* stopped/);
   await expect(toast).toBeVisible();
-  await expect(page.locator(`[data-testid="subscription-row"][data-id="${subscriptionId}"]`)).toHaveAttribute("data-status", "stopped");
+  // One verb per action: the button, the dialog and the toast say "Stop", the row "Stopped".
+  // A stopped subscription leaves the list; "Show stopped" brings it back.
+  const stoppedRow = page.locator(`[data-testid="subscription-row"][data-id="${subscriptionId}"]`);
+  await expect(stoppedRow).toHaveCount(0);
+  await page.getByTestId("show-stopped-subscriptions").check();
+  await expect(stoppedRow).toHaveAttribute("data-status", "stopped");
+  await expect(stoppedRow.getByTestId("subscription-status")).toHaveText("Stopped");
+  await expect(stoppedRow.getByTestId("delete-subscription")).toHaveText("Stop");
+  await expect(stoppedRow.getByTestId("refresh-subscription")).toHaveText("Renew");
   await expect(toast).toBeHidden({ timeout: 15_000 });
   await page.screenshot({ path: "e2e/artifacts/admin-subscriptions.png", fullPage: true });
   const channels = (await emulator().channels()).filter((channel) => channel.accountEmail === OPS);
@@ -181,6 +206,13 @@ test("owner: a notification whose sync keeps failing goes dead, and a replay pro
 
   await page.goto("/admin/webhook-events?status=dead");
   await expect(dead.first()).toBeVisible();
+  // "Replay all dead" counts it, and its confirmation agrees with the count.
+  await expect(page.getByTestId("replay-all-dead")).toHaveText("Replay all dead (1)");
+  await page.getByTestId("replay-all-dead").click();
+  await expect(page.getByRole("dialog")).toContainText("The 1 event whose retries ran out goes back to pending, and its calendar syncs again.");
+  await expect(page.getByRole("dialog")).toContainText("or it will fail again");
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByRole("dialog")).toBeHidden();
   await dead.first().getByTestId("open-webhook-event").click();
   const drawer = page.getByTestId("webhook-event-drawer");
   await expect(drawer.getByTestId("drawer-status")).toHaveText("Dead");

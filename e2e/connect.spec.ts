@@ -126,3 +126,62 @@ test("a connection that lost access asks the person to reconnect", async ({ page
   await expect(page.getByText("Connection renewed")).toBeVisible();
   await expect(card).toHaveAttribute("data-state", "connected");
 });
+
+test("declining consent at sign-in says so, not the account-linking text", async ({ page }) => {
+  await emulator().reset();
+  for (const provider of ["google", "microsoft"] as const) {
+    await page.goto("/signin?callbackUrl=/onboarding/connect-calendar");
+    await page.getByRole("button", { name: new RegExp(`Sign in with ${ACCOUNTS[provider].name}`, "i") }).click();
+    await page.getByTestId("deny").click();
+    await page.waitForURL(/\/signin\?error=Declined/);
+    const error = page.getByTestId("signin-error");
+    await expect(error).toContainText("You declined");
+    await expect(error).not.toContainText("another provider");
+    // The way on is kept: signing in again from here returns to where the person was going.
+    await expect(page).toHaveURL(/callbackUrl=%2Fonboarding%2Fconnect-calendar/);
+  }
+  await page.getByRole("button", { name: /Sign in with Google/i }).click();
+  await page.getByTestId(`allow-${ACCOUNTS.google.email}`).click();
+  await page.waitForURL(/\/onboarding\/connect-calendar/);
+});
+
+test("switching a calendar's sync off asks first; cancelling keeps it and its events", async ({ page }) => {
+  // A person of this test's own: alice's organization is connected by the tests above.
+  const email = "switch@example.com";
+  await emulator().reset();
+  const start = new Date(Date.now() + 28 * 60 * 60_000);
+  start.setUTCMinutes(0, 0, 0);
+  await emulator().addAccount({
+    provider: "google",
+    email,
+    name: "Switch",
+    calendars: [{ name: "Switch", primary: true, events: [{ summary: "Switch planning", start: start.toISOString(), end: new Date(start.getTime() + 1_800_000).toISOString() }] }],
+  });
+  await page.goto("/signin?callbackUrl=/onboarding/connect-calendar");
+  await page.getByRole("button", { name: /Sign in with Google/i }).click();
+  await page.getByTestId(`allow-${email}`).click();
+  await page.waitForURL(/\/onboarding\/connect-calendar/);
+  await page.getByTestId("connect-google").click();
+  await page.getByTestId(`allow-${email}`).click();
+  await page.waitForURL(/\/onboarding\/connect-calendar/);
+  await page.goto("/dashboard");
+  const seeded = page.getByTestId("upcoming-events").getByTestId("event-row").filter({ hasText: "Switch planning" });
+  await expect(seeded.first()).toBeVisible({ timeout: 20_000 });
+  const primary = page.getByRole("switch", { name: "Switch" });
+  await expect(primary).toHaveAttribute("aria-checked", "true");
+
+  await primary.click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog).toContainText("Stop syncing “Switch”?");
+  await expect(dialog).toContainText(/removes the (event|\d+ events) it mirrored/);
+  await page.getByTestId("cancel-sync-off").click();
+  await expect(dialog).toBeHidden();
+  await expect(primary).toHaveAttribute("aria-checked", "true");
+  await expect(seeded.first()).toBeVisible();
+
+  await primary.click();
+  await page.getByTestId("confirm-sync-off").click();
+  await expect(dialog).toBeHidden();
+  await expect(primary).toHaveAttribute("aria-checked", "false");
+  await expect(seeded).toHaveCount(0, { timeout: 20_000 });
+});

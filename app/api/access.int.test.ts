@@ -148,6 +148,10 @@ const CASES: RouteCase[] = [
   { method: "POST", route: "v1/webhook-endpoints/[id]/replay", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/[id]/replay/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/replay`, params: () => ({ id: endpointId }), body: () => ({}) },
   { method: "POST", route: "v1/webhook-endpoints/[id]/rotate-secret", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/[id]/rotate-secret/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/rotate-secret`, params: () => ({ id: endpointId }) },
   { method: "GET", route: "admin/sync-runs/[id]", role: "admin", load: () => import("@/app/api/admin/sync-runs/[id]/route"), url: () => `/api/admin/sync-runs/${syncRunId}`, params: () => ({ id: syncRunId }) },
+  // Unknown API paths: a JSON 404 whoever asks, naming nothing but the path asked for.
+  ...(["GET", "POST", "PUT", "PATCH", "DELETE"] as const).map(
+    (method): RouteCase => ({ method, route: "[...path]", role: "member", load: () => import("@/app/api/[...path]/route"), url: () => "/api/no-such-route", params: () => ({ path: "no-such-route" }), body: method === "GET" || method === "DELETE" ? undefined : () => ({}) }),
+  ),
 ];
 
 // Routes with no tenant data behind a session: sign-in itself, health, the Inngest

@@ -97,6 +97,11 @@ const CASES: MutatingCase[] = [
   { method: "POST", route: "v1/webhook-endpoints/[id]/replay", load: () => import("@/app/api/v1/webhook-endpoints/[id]/replay/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/replay`, params: () => ({ id: endpointId }), body: () => ({}) },
 ];
 
+// The catch-all for unknown API paths: no work behind it, yet writes to it pass the
+// same guard first (so a probe cannot tell a guarded route from a missing one).
+const UNKNOWN_PATH_METHODS = ["POST", "PUT", "PATCH", "DELETE"] as const;
+const UNKNOWN_PATH: MutatingCase[] = UNKNOWN_PATH_METHODS.map((method) => ({ method, route: "[...path]", load: () => import("@/app/api/[...path]/route"), url: () => "/api/no-such-route", body: () => ({}) }));
+
 // Server-to-server endpoints with verification of their own (and next-auth, which
 // checks its own CSRF token): a browser's Origin means nothing to them.
 const OWN_VERIFICATION = new Set([
@@ -172,7 +177,7 @@ describe("mutating routes under app/api", () => {
       const routeModule = (await import(file)) as Record<string, unknown>;
       for (const method of MUTATING_METHODS) if (typeof routeModule[method] === "function") found.push(`${method} ${route}`);
     }
-    const listed = new Set([...CASES.map((routeCase) => `${routeCase.method} ${routeCase.route}`), ...OWN_VERIFICATION]);
+    const listed = new Set([...[...CASES, ...UNKNOWN_PATH].map((routeCase) => `${routeCase.method} ${routeCase.route}`), ...OWN_VERIFICATION]);
     expect(found.filter((route) => !listed.has(route))).toEqual([]);
     // The walk really saw the routes (a broken walk would find nothing to miss).
     expect(found).toEqual(expect.arrayContaining(CASES.map((routeCase) => `${routeCase.method} ${routeCase.route}`)));
@@ -193,6 +198,14 @@ describe("mutating routes under app/api", () => {
   it.each(CASES.map((routeCase) => [`${routeCase.method} /api/${routeCase.route}`, routeCase] as const))("%s from the app's own origin reaches the handler", async (_name, routeCase) => {
     // Signed out, the handler's own authorize answers: the guard let it through.
     expect((await call(routeCase, "own origin", null)).status).toBe(401);
+  });
+
+  it.each(UNKNOWN_PATH.map((routeCase) => [routeCase.method, routeCase] as const))("%s to an unknown API path is refused cross-site and a JSON 404 from the app's own origin", async (_method, routeCase) => {
+    for (const [attack, status] of ATTACKS) expect((await call(routeCase, attack, admin)).status).toBe(status);
+    const response = await call(routeCase, "own origin", admin);
+    expect(response.status).toBe(404);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual({ error: { kind: "not_found", message: `no API route ${routeCase.method} /api/no-such-route` } });
   });
 
   it("from the app's own origin, as the admin, the resync, the replays and the calendar change happen", async () => {

@@ -79,7 +79,9 @@ export function Drawer({
               </svg>
             </button>
           </div>
-          <div className="flex-1 overflow-y-auto px-5 py-4">{children}</div>
+          <div className="flex-1 overflow-y-auto px-5 py-4" tabIndex={0} role="region" aria-label="Details">
+            {children}
+          </div>
           {footer ? <div className="flex flex-wrap justify-end gap-2 border-t border-slate-200 bg-slate-50 px-5 py-3">{footer}</div> : null}
         </div>
       ) : null}
@@ -97,7 +99,7 @@ export function Field({ label, children, testId }: { label: string; children: Re
     <>
       <dt className="text-slate-500">{label}</dt>
       <dd className="min-w-0 break-words text-slate-900" data-testid={testId}>
-        {children ?? <span className="text-slate-400">—</span>}
+        {children ?? <span className="text-slate-500">—</span>}
       </dd>
     </>
   );

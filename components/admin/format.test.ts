@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCount, formatLatency, formatPercent, isTimeRange, rangeStart, shortId } from "./format";
+import { eventCalendarLabel, formatCount, replayAllExplanation, formatLatency, formatPercent, isTimeRange, rangeStart, shortId } from "./format";
 
 describe("formatLatency", () => {
   it("picks the unit people read fastest", () => {
@@ -42,5 +42,22 @@ describe("small words", () => {
     expect(isTimeRange("24h")).toBe(true);
     expect(isTimeRange("2h")).toBe(false);
     expect(isTimeRange(null)).toBe(false);
+  });
+});
+
+describe("eventCalendarLabel", () => {
+  it("names the calendar the log is filtered to on a mailbox-wide notification", () => {
+    expect(eventCalendarLabel({ calendarId: null, calendarName: null }, "Work")).toBe("Work (all calendars of its mailbox)");
+    expect(eventCalendarLabel({ calendarId: null, calendarName: null }, null)).toBe("All calendars of the mailbox");
+    expect(eventCalendarLabel({ calendarId: "c1", calendarName: "Team" }, "Work")).toBe("Team");
+    expect(eventCalendarLabel({ calendarId: "c1", calendarName: null }, null)).toBe("Removed calendar");
+  });
+});
+
+describe("replayAllExplanation", () => {
+  it("agrees with the count", () => {
+    expect(replayAllExplanation(1)).toBe("The 1 event whose retries ran out goes back to pending, and its calendar syncs again.");
+    expect(replayAllExplanation(3)).toBe("The 3 events whose retries ran out go back to pending, and their calendars sync again.");
+    expect(replayAllExplanation(null)).toBe("Events whose retries ran out go back to pending, and their calendars sync again.");
   });
 });

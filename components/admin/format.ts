@@ -47,3 +47,21 @@ export function rangeStart(range: TimeRange, now: number): Date | null {
 export function isTimeRange(value: string | null): value is TimeRange {
   return value !== null && TIME_RANGES.some((range) => range.value === value);
 }
+
+/**
+ * The calendar a webhook event concerns, as its row in the log says it. A Graph
+ * notification names the mailbox, not a calendar; the log filtered to one calendar
+ * lists those too, and then says so instead of a bare "All calendars" under a filter
+ * that names one.
+ */
+export function eventCalendarLabel(event: { calendarId: string | null; calendarName: string | null }, filteredCalendarName: string | null): string {
+  if (event.calendarName) return event.calendarName;
+  if (event.calendarId !== null) return "Removed calendar";
+  return filteredCalendarName ? `${filteredCalendarName} (all calendars of its mailbox)` : "All calendars of the mailbox";
+}
+
+/** What "Replay all dead" does, in a sentence whose verbs agree with the count. */
+export function replayAllExplanation(deadCount: number | null): string {
+  if (deadCount === 1) return "The 1 event whose retries ran out goes back to pending, and its calendar syncs again.";
+  return `${deadCount ? `The ${formatCount(deadCount, "event")}` : "Events"} whose retries ran out go back to pending, and their calendars sync again.`;
+}

@@ -18,7 +18,7 @@ import { ADMIN_REFRESH_MS, adminHealthQueryKey, fetchAdminHealth } from "./queri
 import { HEALTH_STATUS } from "./status";
 
 function When({ at, empty = "never" }: { at: string | null; empty?: string }) {
-  return at ? <RelativeTime date={at} /> : <span className="text-slate-400">{empty}</span>;
+  return at ? <RelativeTime date={at} /> : <span className="text-slate-500">{empty}</span>;
 }
 
 function Figure({ label, children, hint, testId }: { label: string; children: ReactNode; hint?: ReactNode; testId: string }) {
@@ -271,7 +271,7 @@ export function HealthOverview() {
                 to see its push and sync health here.
               </Card>
             ) : (
-              <Card className="overflow-x-auto">
+              <Card className="relative overflow-x-auto" tabIndex={0} role="region" aria-label="Table of connections">
                 <table className="w-full min-w-[52rem] text-sm">
                   <thead className="border-b border-slate-100 bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-500 uppercase">
                     <tr>

@@ -56,7 +56,8 @@ export function PagedTable(props: {
     );
   }
   return (
-    <Card className="overflow-x-auto">
+    // Focusable, so a keyboard can scroll it sideways on a narrow screen.
+    <Card className="relative overflow-x-auto" tabIndex={0} role="region" aria-label={`Table of ${props.what}`}>
       <table className="w-full min-w-[52rem] text-sm" data-testid={`${props.testId}-table`}>
         <thead className="border-b border-slate-100 bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-500 uppercase">
           <tr>
@@ -79,7 +80,7 @@ export function PagedTable(props: {
             Load more
           </Button>
         ) : (
-          <span className="text-slate-400">That is all.</span>
+          <span className="text-slate-500">That is all.</span>
         )}
       </div>
     </Card>

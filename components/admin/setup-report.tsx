@@ -37,7 +37,7 @@ export function SetupReportView({ report }: { report: SetupReport }) {
         actions={<Badge tone={STATUS[report.status].tone}>{STATUS[report.status].label}</Badge>}
       />
       <Section id="setup-checks" title="Checks">
-        <Card className="overflow-x-auto">
+        <Card className="relative overflow-x-auto" tabIndex={0} role="region" aria-label="Table of checks">
           <table className="w-full text-left text-sm">
             <thead className="border-b border-slate-200 text-xs text-slate-500">
               <tr>

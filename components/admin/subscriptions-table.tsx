@@ -29,7 +29,7 @@ const RENEWAL_EXPLAINED: Record<ProviderName, string> = {
 
 const ACTIONS: Record<SubscriptionAction, { label: string; title: string; confirm: string; pending: string; variant: "primary" | "danger"; explain: (subscription: AdminSubscription) => string }> = {
   refresh: {
-    label: "Refresh",
+    label: "Renew",
     title: "Renew this subscription now?",
     confirm: "Renew",
     pending: "Renewing…",
@@ -46,9 +46,9 @@ const ACTIONS: Record<SubscriptionAction, { label: string; title: string; confir
       "A brand-new subscription is created at the provider and the old one is removed. Use it when notifications stopped arriving even though the subscription looks active.",
   },
   delete: {
-    label: "Delete",
+    label: "Stop",
     title: "Stop this subscription?",
-    confirm: "Stop and delete",
+    confirm: "Stop",
     pending: "Stopping…",
     variant: "danger",
     explain: () =>
@@ -108,7 +108,7 @@ function SubscriptionRow({ subscription, onAction }: { subscription: AdminSubscr
           <p className="mt-0.5 truncate text-xs text-slate-500">
             {subscription.accountEmail} · {providerMeta(subscription.provider).shortName}
           </p>
-          <p className="mt-0.5 font-mono text-[11px] text-slate-400" title={subscription.externalId}>
+          <p className="mt-0.5 font-mono text-[11px] text-slate-500" title={subscription.externalId}>
             {shortId(subscription.externalId, 12)}
           </p>
         </td>
@@ -126,10 +126,10 @@ function SubscriptionRow({ subscription, onAction }: { subscription: AdminSubscr
           </div>
         </td>
         <td className="px-4 pt-3 text-slate-700">
-          {subscription.expiresAt && !stopped ? <RelativeTime date={subscription.expiresAt} className={expired ? "font-medium text-red-700" : undefined} /> : <span className="text-slate-400">—</span>}
+          {subscription.expiresAt && !stopped ? <RelativeTime date={subscription.expiresAt} className={expired ? "font-medium text-red-700" : undefined} /> : <span className="text-slate-500">—</span>}
         </td>
         <td className="px-4 pt-3 text-slate-700">
-          {subscription.lastNotificationAt ? <RelativeTime date={subscription.lastNotificationAt} /> : <span className="text-slate-400">never</span>}
+          {subscription.lastNotificationAt ? <RelativeTime date={subscription.lastNotificationAt} /> : <span className="text-slate-500">never</span>}
           <p className="text-xs text-slate-500 tabular-nums">{subscription.notifications24h} in 24 h</p>
         </td>
         <td className="px-4 pt-3 text-slate-700">
@@ -143,13 +143,13 @@ function SubscriptionRow({ subscription, onAction }: { subscription: AdminSubscr
         <td className="px-4 pt-3">
           <div className="flex flex-wrap justify-end gap-1.5">
             <Button size="sm" variant="secondary" disabled={stopped} onClick={() => onAction("refresh")} data-testid="refresh-subscription">
-              Refresh
+              {ACTIONS.refresh.label}
             </Button>
             <Button size="sm" variant="secondary" onClick={() => onAction("reregister")} data-testid="reregister-subscription">
-              Re-register
+              {ACTIONS.reregister.label}
             </Button>
             <Button size="sm" variant="ghost" className="text-red-700 hover:bg-red-50 hover:text-red-800" disabled={stopped} onClick={() => onAction("delete")} data-testid="delete-subscription">
-              Delete
+              {ACTIONS.delete.label}
             </Button>
           </div>
         </td>
@@ -180,7 +180,11 @@ export function SubscriptionsTable() {
     },
     onSettled: () => queryClient.invalidateQueries({ queryKey: adminQueryKey }),
   });
-  const list = subscriptions.data?.subscriptions ?? [];
+  // Stopped subscriptions are history: out of the way unless asked for.
+  const [showStopped, setShowStopped] = useState(false);
+  const all = subscriptions.data?.subscriptions ?? [];
+  const stoppedCount = all.filter((subscription) => subscription.status === "stopped").length;
+  const list = showStopped ? all : all.filter((subscription) => subscription.status !== "stopped");
   const chosen = pending ? ACTIONS[pending.action] : null;
 
   return (
@@ -188,7 +192,17 @@ export function SubscriptionsTable() {
       <PageHeader
         title="Subscriptions"
         description="Push channels (Google) and subscriptions (Microsoft) of your organization's calendars: when they expire, what they delivered, and how renewals went."
-        actions={subscriptions.data ? <LiveIndicator updatedAt={subscriptions.dataUpdatedAt} failing={subscriptions.isRefetchError} /> : null}
+        actions={
+          subscriptions.data ? (
+            <>
+              <label className="inline-flex items-center gap-2 text-sm text-slate-700">
+                <input type="checkbox" checked={showStopped} onChange={(event) => setShowStopped(event.target.checked)} className="h-4 w-4 rounded border-slate-400" data-testid="show-stopped-subscriptions" />
+                Show stopped ({stoppedCount})
+              </label>
+              <LiveIndicator updatedAt={subscriptions.dataUpdatedAt} failing={subscriptions.isRefetchError} />
+            </>
+          ) : null
+        }
       />
       {subscriptions.isPending ? (
         <div aria-busy="true" className="h-64 animate-pulse rounded-xl border border-slate-200 bg-white motion-reduce:animate-none">
@@ -200,10 +214,12 @@ export function SubscriptionsTable() {
         <QueryErrorPanel error={subscriptions.error} what="subscriptions" onRetry={() => void subscriptions.refetch()} retrying={subscriptions.isFetching} />
       ) : list.length === 0 ? (
         <Card className="p-6 text-sm text-slate-600" data-testid="subscriptions-empty">
-          No push subscriptions yet. They are registered when a calendar is connected and synced.
+          {stoppedCount > 0
+            ? `No active push subscriptions; ${stoppedCount === 1 ? "1 stopped one is" : `${stoppedCount} stopped ones are`} hidden (Show stopped).`
+            : "No push subscriptions yet. They are registered when a calendar is connected and synced."}
         </Card>
       ) : (
-        <Card className="overflow-x-auto">
+        <Card className="relative overflow-x-auto" tabIndex={0} role="region" aria-label="Table of subscriptions">
           <table className="w-full min-w-[60rem] text-sm" data-testid="subscriptions-table">
             <thead className="border-b border-slate-100 bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-500 uppercase">
               <tr>

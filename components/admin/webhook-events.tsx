@@ -17,9 +17,10 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { RelativeTime } from "@/components/ui/relative-time";
+import { useHydrated } from "@/components/ui/use-hydrated";
 import { Drawer, Field, Fields } from "./drawer";
 import { Chips, SearchBox, SelectFilter, useUrlParam } from "./filters";
-import { TIME_RANGES, formatCount, formatLatency, isTimeRange, rangeStart, shortId, type TimeRange } from "./format";
+import { TIME_RANGES, eventCalendarLabel, formatCount, replayAllExplanation, formatLatency, isTimeRange, rangeStart, shortId, type TimeRange } from "./format";
 import { ADMIN_REFRESH_MS, adminHealthQueryKey, adminQueryKey, fetchAdminHealth, fetchWebhookEvent, fetchWebhookEvents, replayEvent, replayEvents } from "./queries";
 import { PagedTable } from "./paged-table";
 import { EVENT_STATUS, EVENT_STATUSES } from "./status";
@@ -68,7 +69,7 @@ function apiQuery(filters: EventFilters, cursor: string | null): URLSearchParams
 
 function Json({ value, testId }: { value: unknown; testId: string }) {
   return (
-    <pre className="max-h-72 overflow-auto rounded-md bg-slate-900 p-3 font-mono text-xs leading-5 text-slate-100" data-testid={testId}>
+    <pre tabIndex={0} className="max-h-72 overflow-auto rounded-md bg-slate-900 p-3 font-mono text-xs leading-5 text-slate-100 focus-visible:outline-2 focus-visible:outline-brand-600" data-testid={testId}>
       {value === null || value === undefined ? "(none)" : JSON.stringify(value, null, 2)}
     </pre>
   );
@@ -170,7 +171,7 @@ function EventDrawer({ id, onClose }: { id: string | null; onClose: () => void }
   );
 }
 
-function EventRow({ event, onOpen }: { event: AdminWebhookEvent; onOpen: () => void }) {
+function EventRow({ event, filteredCalendarName, onOpen }: { event: AdminWebhookEvent; filteredCalendarName: string | null; onOpen: () => void }) {
   const status = EVENT_STATUS[event.status];
   return (
     <tr data-testid="webhook-event-row" data-id={event.id} data-status={event.status} onClick={onOpen} className="cursor-pointer align-top hover:bg-slate-50">
@@ -186,7 +187,7 @@ function EventRow({ event, onOpen }: { event: AdminWebhookEvent; onOpen: () => v
       <td className="px-4 py-2.5">
         <p className="flex items-center gap-2 text-slate-900">
           <ProviderDot provider={event.provider} />
-          <span className="truncate">{event.calendarName ?? (event.calendarId === null ? "All calendars" : "Removed calendar")}</span>
+          <span className="truncate">{eventCalendarLabel(event, filteredCalendarName)}</span>
         </p>
       </td>
       <td className="px-4 py-2.5 text-slate-600">{event.changeType ?? "—"}</td>
@@ -245,7 +246,10 @@ export function WebhookEvents() {
   });
 
   const rows = events.data?.pages.flatMap((page) => page.events) ?? [];
-  const deadCount = health.data?.failures.deadEvents ?? null;
+  // Unknown (null) until hydrated: the server rendered it without the health query.
+  const hydrated = useHydrated();
+  const deadCount = hydrated ? (health.data?.failures.deadEvents ?? null) : null;
+  const filteredCalendarName = filters.calendarId ? (calendars.data?.calendars.find((calendar) => calendar.id === filters.calendarId)?.name ?? null) : null;
   const calendarOptions = [{ value: "", label: "All calendars" }, ...(calendars.data?.calendars ?? []).map((calendar) => ({ value: calendar.id, label: `${calendar.name} (${calendar.accountEmail})` }))];
 
   return (
@@ -256,7 +260,7 @@ export function WebhookEvents() {
         actions={
           <>
             {events.data ? <LiveIndicator updatedAt={events.dataUpdatedAt} failing={events.isRefetchError} /> : null}
-            <Button variant="warning" onClick={() => setConfirmReplayAll(true)} data-testid="replay-all-dead" disabled={deadCount === 0}>
+            <Button variant="warning" onClick={() => setConfirmReplayAll(true)} data-testid="replay-all-dead" disabled={!deadCount}>
               Replay all dead{deadCount ? ` (${deadCount})` : ""}
             </Button>
           </>
@@ -287,7 +291,7 @@ export function WebhookEvents() {
 
       <PagedTable query={events} what="webhook events" noun="event" rowCount={rows.length} testId="webhook-events" columns={[{ label: "Received" }, { label: "Status" }, { label: "Calendar" }, { label: "Change" }, { label: "Channel" }, { label: "Latency", alignRight: true }]}>
         {rows.map((event) => (
-          <EventRow key={event.id} event={event} onOpen={() => setOpenId(event.id)} />
+          <EventRow key={event.id} event={event} filteredCalendarName={filteredCalendarName} onOpen={() => setOpenId(event.id)} />
         ))}
       </PagedTable>
 
@@ -306,8 +310,7 @@ export function WebhookEvents() {
         confirmTestId="confirm-replay-all-dead"
       >
         <p>
-          {deadCount ? `${formatCount(deadCount, "event")} whose` : "Events whose"} retries ran out go back to pending, and their calendars sync again. Do this once the cause (an
-          outage, lost access) is fixed, or they will fail again.
+          {replayAllExplanation(deadCount)} Do this once the cause (an outage, lost access) is fixed, or {deadCount === 1 ? "it" : "they"} will fail again.
         </p>
       </ConfirmDialog>
     </>

@@ -2,13 +2,14 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useId } from "react";
+import { useId, useState } from "react";
 import { toast } from "sonner";
 import type { CalendarPatch, CalendarSummary, CalendarsResponse, ConnectionSummary } from "@/lib/api/types";
 import { fetchJson, messageOf } from "@/components/api-client";
 import { ProviderLogo, providerMeta } from "@/components/provider-meta";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Switch } from "@/components/ui/switch";
 import { calendarsQueryKey } from "./queries";
 import { groupCalendarsByAccount, replaceCalendar } from "./sync-status";
@@ -21,6 +22,8 @@ function CalendarRow({ calendar }: { calendar: CalendarSummary }) {
   const queryClient = useQueryClient();
   const nameId = useId();
   const detailId = useId();
+  // Turning sync off removes the mirrored events: asked first, as disconnecting is.
+  const [confirmingOff, setConfirmingOff] = useState(false);
 
   const toggle = useMutation({
     mutationFn: (syncEnabled: boolean) =>
@@ -34,6 +37,7 @@ function CalendarRow({ calendar }: { calendar: CalendarSummary }) {
       setCalendar(queryClient, calendar.id, (c) => ({ ...c, syncEnabled }));
     },
     onSuccess: (updated) => {
+      setConfirmingOff(false);
       setCalendar(queryClient, updated.id, () => updated);
       if (updated.syncEnabled) {
         toast.success(`Syncing “${updated.name}”`, { description: "Its events appear on this page after the first sync, usually within seconds." });
@@ -67,11 +71,31 @@ function CalendarRow({ calendar }: { calendar: CalendarSummary }) {
       <Switch
         checked={checked}
         busy={toggle.isPending}
-        onCheckedChange={(next) => toggle.mutate(next)}
+        onCheckedChange={(next) => {
+          if (next) toggle.mutate(true);
+          else setConfirmingOff(true);
+        }}
         aria-labelledby={nameId}
         aria-describedby={detailId}
         data-testid={`calendar-toggle-${calendar.id}`}
       />
+      <ConfirmDialog
+        open={confirmingOff}
+        title={`Stop syncing “${calendar.name}”?`}
+        confirmLabel="Stop syncing"
+        pendingLabel="Stopping…"
+        pending={toggle.isPending}
+        error={toggle.isError ? messageOf(toggle.error) : null}
+        onConfirm={() => toggle.mutate(false)}
+        onCancel={() => setConfirmingOff(false)}
+        confirmTestId="confirm-sync-off"
+        cancelTestId="cancel-sync-off"
+      >
+        <p>
+          calsync stops keeping this calendar up to date and removes the {calendar.eventCount === 1 ? "event" : `${calendar.eventCount} events`} it mirrored from it.
+        </p>
+        <p>Nothing changes at the provider itself; turn sync on again at any time to import its events afresh.</p>
+      </ConfirmDialog>
     </li>
   );
 }

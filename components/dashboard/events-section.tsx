@@ -11,7 +11,7 @@ import { differingZone, eventTimeTitle, formatEventTime, groupEventsByDay } from
 
 function RecurringIcon() {
   return (
-    <span className="inline-flex text-slate-400" title="Recurring event">
+    <span className="inline-flex text-slate-500" title="Recurring event">
       <svg aria-hidden="true" viewBox="0 0 20 20" className="h-3.5 w-3.5" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round">
         <path d="M3.5 8.5a6.5 6.5 0 0 1 11.2-3.2L16.5 7" />
         <path d="M16.5 3v4h-4" />
@@ -92,7 +92,7 @@ export function EventsSection({ events, timeZone, hasSyncedCalendars }: { events
           <li key={day.key} aria-labelledby={`day-${day.key}`} className="[&:first-child>h3]:border-t-0">
             <h3 id={`day-${day.key}`} className="border-y border-slate-100 bg-slate-50 px-4 py-2 text-xs font-semibold tracking-wide text-slate-600 uppercase sm:px-5">
               {day.label}
-              <span className="ml-2 font-normal tracking-normal text-slate-400 normal-case">
+              <span className="ml-2 font-normal tracking-normal text-slate-500 normal-case">
                 {day.events.length} {day.events.length === 1 ? "event" : "events"}
               </span>
             </h3>

@@ -12,7 +12,7 @@ import { SYNC_STATE_BADGE, calendarSyncState, describeCounts, formatDuration, gr
 
 function NextPoll({ at }: { at: string | null }) {
   const now = useNow(15_000);
-  if (!at) return <span className="text-slate-400">—</span>;
+  if (!at) return <span className="text-slate-500">—</span>;
   return (
     <time dateTime={at} title={formatAbsolute(at)} suppressHydrationWarning>
       {formatDue(at, now)}
@@ -74,7 +74,7 @@ function SyncStatusRow({ calendar, accountSyncing }: { calendar: CalendarSummary
 
       <div className="text-xs text-slate-600 md:text-right">
         <span className="text-slate-500 md:sr-only">Next poll </span>
-        {state === "off" ? <span className="text-slate-400">—</span> : <NextPoll at={calendar.nextPollAt} />}
+        {state === "off" ? <span className="text-slate-500">—</span> : <NextPoll at={calendar.nextPollAt} />}
       </div>
     </li>
   );

@@ -13,6 +13,11 @@ describe("signInErrorMessage", () => {
     expect(signInErrorMessage("Callback")?.description).toMatch(/another provider/);
   });
 
+  it("tells a person who declined consent just that, not the account-linking text", () => {
+    expect(signInErrorMessage("Declined")?.title).toBe("You declined");
+    expect(signInErrorMessage("Declined")?.description).not.toMatch(/another provider/);
+  });
+
   it("gives unknown codes, including inherited keys, a generic message", () => {
     expect(signInErrorMessage("Whatever")?.title).toBe("Could not sign in");
     expect(signInErrorMessage("constructor")?.title).toBe("Could not sign in");

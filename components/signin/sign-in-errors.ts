@@ -1,8 +1,15 @@
+import { DECLINED_SIGN_IN } from "@/lib/auth/declined";
+
 // next-auth v4 reports a failed sign-in by redirecting to the sign-in page with
 // `?error=<code>` (pages.signIn and pages.error both point there). Its codes are
 // terse and technical; these are the sentences people read instead.
 
 const MESSAGES: Record<string, { title: string; description: string }> = {
+  // Ours (lib/auth/declined.ts): the provider reported that the person said no.
+  [DECLINED_SIGN_IN]: {
+    title: "You declined",
+    description: "You did not allow access on the provider's consent screen, so you are not signed in. Sign in again and choose Allow to continue.",
+  },
   AccessDenied: {
     title: "Access denied",
     description: "The account was not allowed to sign in, or you declined on the provider's consent screen.",

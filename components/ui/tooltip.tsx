@@ -27,8 +27,10 @@ export function Tooltip({
         role="tooltip"
         id={id}
         className={cn(
-          "pointer-events-none invisible absolute z-50 w-64 max-w-[calc(100vw-2rem)] rounded-md bg-slate-900 px-3 py-2 text-xs leading-5 font-normal text-white opacity-0 shadow-lg transition-opacity",
-          "group-hover:visible group-hover:opacity-100 group-focus:visible group-focus:opacity-100",
+          // Out of the layout while hidden (not just invisible): an invisible box still
+          // widens the page when its trigger sits near the right edge of a phone.
+          "pointer-events-none absolute z-50 hidden w-64 max-w-[calc(100vw-2rem)] rounded-md bg-slate-900 px-3 py-2 text-xs leading-5 font-normal text-white shadow-lg",
+          "group-hover:block group-focus:block",
           align === "center" ? "left-1/2 -translate-x-1/2" : align === "start" ? "left-0" : "right-0",
           side === "bottom" ? "top-full mt-2" : "bottom-full mb-2",
         )}
