@@ -5,16 +5,7 @@ const config = [
   ...nextCoreWebVitals,
   ...nextTypescript,
   {
-    ignores: [
-      "node_modules/**",
-      ".next/**",
-      ".vercel/**",
-      ".data/**",
-      "lib/db/generated/**",
-      "next-env.d.ts",
-      "test-results/**",
-      "playwright-report/**",
-    ],
+    ignores: ["node_modules/**", ".next/**", ".vercel/**", ".data/**", "lib/db/generated/**", "next-env.d.ts", "test-results/**", "playwright-report/**"],
   },
   {
     rules: {
@@ -44,7 +35,10 @@ const config = [
   {
     files: ["components/**/*.ts", "components/**/*.tsx"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["@/lib/db", "@/lib/db/*"], message: "components/ read data through API routes, never the database." }] }],
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["@/lib/db", "@/lib/db/*"], message: "components/ read data through API routes, never the database." }] },
+      ],
     },
   },
 ];

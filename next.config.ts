@@ -29,15 +29,7 @@ const nextConfig: NextConfig = {
   outputFileTracingExcludes: {
     // Never needed at run time, whatever a future import drags in: local state and
     // keys, tests and their output, build caches.
-    "*": [
-      "./.data/**/*",
-      "./e2e/**/*",
-      "./playwright-report/**/*",
-      "./test-results/**/*",
-      "./**/*.{pem,key,secret}",
-      "./*.tsbuildinfo",
-      "./package-lock.json",
-    ],
+    "*": ["./.data/**/*", "./e2e/**/*", "./playwright-report/**/*", "./test-results/**/*", "./**/*.{pem,key,secret}", "./*.tsbuildinfo", "./package-lock.json"],
   },
   // Typecheck and lint run in `npm test`; building twice over is wasted minutes.
   typescript: { ignoreBuildErrors: true },

@@ -15,7 +15,8 @@ describe("proxy", () => {
     for (const url of ["/", "/signin", "/admin/webhooks", "/api/health", "/api/admin/webhook-events/replay", "/api/webhooks/microsoft"]) {
       expect(unstable_doesMiddlewareMatch({ config, url }), url).toBe(true);
     }
-    for (const url of ["/_next/static/chunks/main.js", "/_next/image?url=x", "/favicon.ico"]) expect(unstable_doesMiddlewareMatch({ config, url }), url).toBe(false);
+    for (const url of ["/_next/static/chunks/main.js", "/_next/image?url=x", "/favicon.ico"])
+      expect(unstable_doesMiddlewareMatch({ config, url }), url).toBe(false);
   });
 
   it("gives a page a CSP with a fresh nonce, no framing, no eval outside development, and the other headers", () => {
@@ -60,7 +61,11 @@ describe("proxy", () => {
 
   it("leaves the request itself alone: method, body and the other headers reach the route", () => {
     const response = proxy(
-      new NextRequest("http://localhost:3000/api/webhooks/microsoft?validationToken=abc", { method: "POST", headers: { "content-type": "application/json", "client-state": "x" }, body: "{}" }),
+      new NextRequest("http://localhost:3000/api/webhooks/microsoft?validationToken=abc", {
+        method: "POST",
+        headers: { "content-type": "application/json", "client-state": "x" },
+        body: "{}",
+      }),
     );
     expect(forwarded(response, "content-type")).toBe("application/json");
     expect(forwarded(response, "client-state")).toBe("x");

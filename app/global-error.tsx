@@ -14,7 +14,13 @@ export default function GlobalError({ error, reset }: { error: Error & { digest?
           <h1 className="mt-2 text-2xl font-bold tracking-tight text-slate-900">Something went wrong</h1>
           <p className="mt-3 text-sm leading-6 text-slate-700">
             calsync could not show this page. Try again in a moment; if it keeps happening, tell your administrator
-            {error.digest ? <> and mention reference <code className="rounded bg-slate-100 px-1 py-0.5 text-xs">{error.digest}</code></> : null}.
+            {error.digest ? (
+              <>
+                {" "}
+                and mention reference <code className="rounded bg-slate-100 px-1 py-0.5 text-xs">{error.digest}</code>
+              </>
+            ) : null}
+            .
           </p>
           <div className="mt-8 flex justify-center gap-3">
             <button type="button" onClick={reset} className="h-9 rounded-md bg-brand-600 px-4 text-sm font-medium text-white hover:bg-brand-700">
@@ -22,7 +28,10 @@ export default function GlobalError({ error, reset }: { error: Error & { digest?
             </button>
             {/* A full page load on purpose: the client router may be what failed. */}
             {/* eslint-disable-next-line @next/next/no-html-link-for-pages */}
-            <a href="/" className="inline-flex h-9 items-center rounded-md border border-slate-300 bg-white px-4 text-sm font-medium text-slate-700 hover:bg-slate-50">
+            <a
+              href="/"
+              className="inline-flex h-9 items-center rounded-md border border-slate-300 bg-white px-4 text-sm font-medium text-slate-700 hover:bg-slate-50"
+            >
               Go to the home page
             </a>
           </div>

@@ -68,7 +68,8 @@ export default async function HomePage() {
             Every calendar in your organization, mirrored into your own database.
           </h1>
           <p className="mt-5 max-w-2xl text-lg text-slate-600">
-            calsync connects your team&apos;s Google and Microsoft calendars and keeps a copy in your PostgreSQL, seconds behind the source, for the tools you build on top of it.
+            calsync connects your team&apos;s Google and Microsoft calendars and keeps a copy in your PostgreSQL, seconds behind the source, for the tools you
+            build on top of it.
           </p>
           <div className="mt-8 flex gap-3">
             <Link

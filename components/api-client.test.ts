@@ -29,7 +29,11 @@ describe("isErrorBody", () => {
 describe("fetchJson", () => {
   afterEach(() => vi.unstubAllGlobals());
 
-  const respond = (body: string, init: ResponseInit) => vi.stubGlobal("fetch", vi.fn(async () => new Response(body, init)));
+  const respond = (body: string, init: ResponseInit) =>
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => new Response(body, init)),
+    );
 
   it("returns the parsed body and sends JSON headers", async () => {
     const fetchMock = vi.fn(async (_url: string, _init?: RequestInit) => new Response('{"ok":true}', { status: 200 }));
@@ -48,7 +52,10 @@ describe("fetchJson", () => {
   });
 
   it("turns a network failure into a readable error", async () => {
-    vi.stubGlobal("fetch", vi.fn(async () => Promise.reject(new TypeError("fetch failed"))));
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => Promise.reject(new TypeError("fetch failed"))),
+    );
     await expect(fetchJson("/api/x")).rejects.toMatchObject({ status: 0, kind: "network" });
   });
 
@@ -60,7 +67,10 @@ describe("fetchJson", () => {
   it("rethrows aborts untouched", async () => {
     const controller = new AbortController();
     controller.abort();
-    vi.stubGlobal("fetch", vi.fn(async () => Promise.reject(new DOMException("aborted", "AbortError"))));
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => Promise.reject(new DOMException("aborted", "AbortError"))),
+    );
     await expect(fetchJson("/api/x", { signal: controller.signal })).rejects.toMatchObject({ name: "AbortError" });
   });
 });

@@ -15,7 +15,9 @@ export function MissingSettingsPage({ missing }: { missing: readonly string[] })
           </li>
         ))}
       </ul>
-      <p className="mt-4 text-sm leading-6 text-slate-700">Set them in the deployment&apos;s environment and restart it. This page names the settings only; no value is ever shown.</p>
+      <p className="mt-4 text-sm leading-6 text-slate-700">
+        Set them in the deployment&apos;s environment and restart it. This page names the settings only; no value is ever shown.
+      </p>
     </main>
   );
 }

@@ -75,7 +75,11 @@ function ConnectionDetails({ connection }: { connection: ConnectionSummary }) {
       <Detail term="Calendars">{describeCalendarCount(connection)}</Detail>
       <Detail term="Connected by">
         <span data-testid={`connected-by-${connection.provider}`}>
-          {connection.connectedBy ? (connection.connectedBy.name ? `${connection.connectedBy.name} (${connection.connectedBy.email})` : connection.connectedBy.email) : "A former member"}
+          {connection.connectedBy
+            ? connection.connectedBy.name
+              ? `${connection.connectedBy.name} (${connection.connectedBy.email})`
+              : connection.connectedBy.email
+            : "A former member"}
         </span>
       </Detail>
       <Detail term="Last sync">
@@ -102,7 +106,8 @@ function ConnectionDetails({ connection }: { connection: ConnectionSummary }) {
         <p className="flex gap-2 rounded-md bg-amber-50 px-3 py-2 text-amber-900" data-testid={`push-suspect-${connection.provider}`}>
           <span aria-hidden="true">⚠</span>
           <span>
-            <span className="font-medium">Push may be missing changes.</span> A scheduled poll found changes no notification announced; calsync keeps polling so nothing is lost.
+            <span className="font-medium">Push may be missing changes.</span> A scheduled poll found changes no notification announced; calsync keeps polling so
+            nothing is lost.
           </span>
         </p>
       ) : null}
@@ -198,10 +203,18 @@ export function ProviderCard({ summary, connection, connecting, busyElsewhere, o
       data-connection-id={connection?.id}
       aria-labelledby={`provider-${provider}-name`}
       role="region"
-      className={cn("flex flex-col gap-4 p-5 focus:outline-none focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600 sm:p-6", STATE_FRAME[state])}
+      className={cn(
+        "flex flex-col gap-4 p-5 focus:outline-none focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600 sm:p-6",
+        STATE_FRAME[state],
+      )}
     >
       <div className="flex items-start gap-4">
-        <span className={cn("flex h-11 w-11 shrink-0 items-center justify-center rounded-lg border border-slate-200 bg-white", state === "not_configured" && "opacity-60")}>
+        <span
+          className={cn(
+            "flex h-11 w-11 shrink-0 items-center justify-center rounded-lg border border-slate-200 bg-white",
+            state === "not_configured" && "opacity-60",
+          )}
+        >
           <ProviderLogo provider={provider} className="h-6 w-6" />
         </span>
         <div className="min-w-0 flex-1">
@@ -250,7 +263,8 @@ export function ProviderCard({ summary, connection, connecting, busyElsewhere, o
 
       {state === "not_configured" ? (
         <p className="rounded-lg bg-slate-100 px-4 py-3 text-sm text-slate-700">
-          Not available on this server: it has no OAuth credentials for {displayName}. An administrator can add them (see the README&apos;s configuration section).
+          Not available on this server: it has no OAuth credentials for {displayName}. An administrator can add them (see the README&apos;s configuration
+          section).
         </p>
       ) : null}
 
@@ -302,8 +316,8 @@ export function ProviderCard({ summary, connection, connecting, busyElsewhere, o
           cancelTestId="cancel-disconnect"
         >
           <p>
-            calsync stops syncing <span className="font-medium text-slate-900">{connection.accountEmail}</span>, stops its push notifications and removes
-            the events it mirrored from this account.
+            calsync stops syncing <span className="font-medium text-slate-900">{connection.accountEmail}</span>, stops its push notifications and removes the
+            events it mirrored from this account.
           </p>
           <p>Sync logs are kept. Nothing changes in {meta.productName} itself, and you can connect the account again at any time.</p>
           <GrantNote displayName={displayName} revocation={summary.revocation} />

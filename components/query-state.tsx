@@ -9,7 +9,19 @@ import { formatRelative } from "@/components/format/time";
 import { useNow } from "@/components/ui/use-now";
 
 /** A query that failed with nothing to show: says why and offers the fix (retry, or sign in again). */
-export function QueryErrorPanel({ error, what, onRetry, retrying = false, className }: { error: unknown; what: string; onRetry: () => void; retrying?: boolean; className?: string }) {
+export function QueryErrorPanel({
+  error,
+  what,
+  onRetry,
+  retrying = false,
+  className,
+}: {
+  error: unknown;
+  what: string;
+  onRetry: () => void;
+  retrying?: boolean;
+  className?: string;
+}) {
   const signedOut = error instanceof ApiError && error.signedOut;
   const pathname = usePathname();
   return (

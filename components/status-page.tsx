@@ -4,7 +4,19 @@ import { Logo } from "./logo";
 import { buttonClasses } from "./ui/button";
 
 /** A whole page saying what went wrong (404, a failed render, a server that is not set up) with a way back. */
-export function StatusPage({ code, title, children, links, actions }: { code: string; title: string; children: ReactNode; links: Array<{ href: string; label: string }>; actions?: ReactNode }) {
+export function StatusPage({
+  code,
+  title,
+  children,
+  links,
+  actions,
+}: {
+  code: string;
+  title: string;
+  children: ReactNode;
+  links: Array<{ href: string; label: string }>;
+  actions?: ReactNode;
+}) {
   return (
     <div className="flex min-h-screen flex-col bg-slate-50">
       <header className="border-b border-slate-200 bg-white">

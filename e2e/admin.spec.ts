@@ -31,7 +31,11 @@ async function changeAtProvider(count: number) {
   for (let index = 0; index < count; index += 1) {
     const start = new Date(Date.now() + (30 + index) * 60 * 60_000);
     start.setUTCMinutes(0, 0, 0);
-    await emulator().createEvent(calendarId, { summary: `Ops review ${index + 1}`, start: start.toISOString(), end: new Date(start.getTime() + 1_800_000).toISOString() });
+    await emulator().createEvent(calendarId, {
+      summary: `Ops review ${index + 1}`,
+      start: start.toISOString(),
+      end: new Date(start.getTime() + 1_800_000).toISOString(),
+    });
     await emulator().waitForIdle(10_000);
   }
 }
@@ -49,7 +53,10 @@ test("owner: health charts, webhook log with filters and details, stopping a sub
   await changeAtProvider(3);
 
   // Overview: the nav leads there; the charts fill once notifications were processed.
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /^Admin/ }).click();
+  await page
+    .getByRole("navigation", { name: "Main" })
+    .getByRole("link", { name: /^Admin/ })
+    .click();
   await page.waitForURL(/\/admin$/);
   await expect(page.getByRole("heading", { level: 1, name: "Operations" })).toBeVisible();
   await expect(page.getByTestId("chart-notifications")).toHaveAttribute("data-empty", "false", { timeout: 30_000 });
@@ -183,7 +190,11 @@ test("owner: a notification whose sync keeps failing goes dead, and a replay pro
   const calendarId = await emulator().primaryCalendarId(email, "google");
   const start = new Date(Date.now() + 50 * 60 * 60_000);
   start.setUTCMinutes(0, 0, 0);
-  await emulator().createEvent(calendarId, { summary: "Lost in an outage", start: start.toISOString(), end: new Date(start.getTime() + 1_800_000).toISOString() });
+  await emulator().createEvent(calendarId, {
+    summary: "Lost in an outage",
+    start: start.toISOString(),
+    end: new Date(start.getTime() + 1_800_000).toISOString(),
+  });
 
   await page.goto("/admin/webhook-events?status=dead");
   const dead = page.locator('[data-testid="webhook-event-row"][data-status="dead"]');
@@ -197,7 +208,11 @@ test("owner: a notification whose sync keeps failing goes dead, and a replay pro
   // account's circuit breaker first have to let a sync through), or a replay made
   // during the outage would simply fail again.
   await emulator().clearFaults();
-  await emulator().createEvent(calendarId, { summary: "After the outage", start: new Date(start.getTime() + 3_600_000).toISOString(), end: new Date(start.getTime() + 5_400_000).toISOString() });
+  await emulator().createEvent(calendarId, {
+    summary: "After the outage",
+    start: new Date(start.getTime() + 3_600_000).toISOString(),
+    end: new Date(start.getTime() + 5_400_000).toISOString(),
+  });
   await page.goto("/dashboard");
   await expect(page.getByTestId("event-row").filter({ hasText: "After the outage" })).toBeVisible({ timeout: 180_000 });
   // The data itself came with that sync; the notification stays dead (visible, and

@@ -56,7 +56,10 @@ test("owner: API key shown once, used and revoked; endpoint added and tested; re
     await endpoint.getByRole("button", { name: "Deliveries" }).click();
     await expect(endpoint.getByText("webhook.test")).toBeVisible();
 
-    await page.getByRole("row", { name: /e2e reader/ }).getByRole("button", { name: "Revoke" }).click();
+    await page
+      .getByRole("row", { name: /e2e reader/ })
+      .getByRole("button", { name: "Revoke" })
+      .click();
     await expect(page.getByRole("row", { name: /e2e reader/ })).toContainText("revoked");
     expect((await page.request.get("/api/v1/changes?after=0", { headers: { authorization: `Bearer ${key}` } })).status()).toBe(401);
 

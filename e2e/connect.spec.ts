@@ -66,7 +66,11 @@ for (const provider of ["google", "microsoft"] as const) {
     const calendarId = await emulator().primaryCalendarId(account.email, provider);
     const start = new Date(Date.now() + 26 * 60 * 60_000);
     start.setUTCMinutes(0, 0, 0);
-    await emulator().createEvent(calendarId, { summary: "Added at the provider", start: start.toISOString(), end: new Date(start.getTime() + 3_600_000).toISOString() });
+    await emulator().createEvent(calendarId, {
+      summary: "Added at the provider",
+      start: start.toISOString(),
+      end: new Date(start.getTime() + 3_600_000).toISOString(),
+    });
     await expect(page.getByTestId("event-row").filter({ hasText: "Added at the provider" })).toBeVisible({ timeout: 20_000 });
 
     // Denied consent: told, nothing changed.
@@ -155,7 +159,13 @@ test("switching a calendar's sync off asks first; cancelling keeps it and its ev
     provider: "google",
     email,
     name: "Switch",
-    calendars: [{ name: "Switch", primary: true, events: [{ summary: "Switch planning", start: start.toISOString(), end: new Date(start.getTime() + 1_800_000).toISOString() }] }],
+    calendars: [
+      {
+        name: "Switch",
+        primary: true,
+        events: [{ summary: "Switch planning", start: start.toISOString(), end: new Date(start.getTime() + 1_800_000).toISOString() }],
+      },
+    ],
   });
   await page.goto("/signin?callbackUrl=/onboarding/connect-calendar");
   await page.getByRole("button", { name: /Sign in with Google/i }).click();

@@ -15,7 +15,8 @@ test.describe.configure({ mode: "serial" });
 async function addAccounts() {
   for (const person of [OWNER, INVITEE]) {
     const { accounts } = await emulator().state();
-    if (!accounts.some((account) => account.email === person.email)) await emulator().addAccount({ provider: "google", email: person.email, name: person.name });
+    if (!accounts.some((account) => account.email === person.email))
+      await emulator().addAccount({ provider: "google", email: person.email, name: person.name });
   }
 }
 

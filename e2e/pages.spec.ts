@@ -83,7 +83,10 @@ async function overflow(page: Page): Promise<{ scrollWidth: number; innerWidth: 
         }
         // The outermost: its parent still fits, so this is where the page starts to widen.
         const parentBox = element.parentElement?.getBoundingClientRect();
-        if (!contained && parentBox && parentBox.right <= innerWidth + 0.5) culprits.push(`${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ""}.${String(element.className).slice(0, 80)} right=${Math.round(box.right)}`);
+        if (!contained && parentBox && parentBox.right <= innerWidth + 0.5)
+          culprits.push(
+            `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ""}.${String(element.className).slice(0, 80)} right=${Math.round(box.right)}`,
+          );
       }
     }
     return { scrollWidth: document.documentElement.scrollWidth, innerWidth, culprits: culprits.slice(0, 8) };
@@ -93,11 +96,19 @@ async function overflow(page: Page): Promise<{ scrollWidth: number; innerWidth: 
 async function checkPage(page: Page, label: string) {
   await settle(page);
   const width = await overflow(page);
-  expect.soft(width.scrollWidth, `${label} is ${width.scrollWidth}px wide in a ${width.innerWidth}px viewport: ${width.culprits.join("; ")}`).toBeLessThanOrEqual(width.innerWidth);
+  expect
+    .soft(width.scrollWidth, `${label} is ${width.scrollWidth}px wide in a ${width.innerWidth}px viewport: ${width.culprits.join("; ")}`)
+    .toBeLessThanOrEqual(width.innerWidth);
   const results = await new AxeBuilder({ page }).analyze();
   const serious = results.violations
     .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => `${violation.id} (${violation.impact}): ${violation.nodes.map((node) => node.target.join(" ")).slice(0, 4).join(", ")}`);
+    .map(
+      (violation) =>
+        `${violation.id} (${violation.impact}): ${violation.nodes
+          .map((node) => node.target.join(" "))
+          .slice(0, 4)
+          .join(", ")}`,
+    );
   expect.soft(serious, `axe on ${label}`).toEqual([]);
 }
 
@@ -128,14 +139,28 @@ test("every page, desktop and 390x844: no sideways scrolling, no serious or crit
   const calendarId = await emulator().primaryCalendarId(PERSON, "google");
   const start = new Date(Date.now() + 30 * 60 * 60_000);
   start.setUTCMinutes(0, 0, 0);
-  await emulator().createEvent(calendarId, { summary: "A meeting with a rather long title that has to wrap on a phone", start: start.toISOString(), end: new Date(start.getTime() + 1_800_000).toISOString() });
+  await emulator().createEvent(calendarId, {
+    summary: "A meeting with a rather long title that has to wrap on a phone",
+    start: start.toISOString(),
+    end: new Date(start.getTime() + 1_800_000).toISOString(),
+  });
   await emulator().waitForIdle(10_000);
   await page.goto("/members");
   await page.getByTestId("invite-email").fill("someone-with-a-long-address@pages.example.com");
   await page.getByTestId("invite-submit").click();
   await expect(page.getByTestId("invitation-link")).toBeVisible();
 
-  const signedIn = ["/dashboard", "/onboarding/connect-calendar", "/members", "/admin", "/admin/subscriptions", "/admin/webhook-events", "/admin/sync-runs", "/admin/setup", "/no-such-page"];
+  const signedIn = [
+    "/dashboard",
+    "/onboarding/connect-calendar",
+    "/members",
+    "/admin",
+    "/admin/subscriptions",
+    "/admin/webhook-events",
+    "/admin/sync-runs",
+    "/admin/setup",
+    "/no-such-page",
+  ];
   for (const viewport of VIEWPORTS) {
     await page.setViewportSize(viewport);
     for (const path of signedIn) {
@@ -157,9 +182,19 @@ test("next start in production without ENCRYPTION_KEY and NEXTAUTH_SECRET stops 
   // The build Playwright's server runs, started a second time on a port of its own.
   const port = Number(process.env.E2E_PORT ?? 3100) + 50;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "calsync-unset-"));
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", CALSYNC_DATA_DIR: dataDir, DATABASE_URL: "", NEXT_TELEMETRY_DISABLED: "1", INNGEST_SIGNING_KEY: "" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    CALSYNC_DATA_DIR: dataDir,
+    DATABASE_URL: "",
+    NEXT_TELEMETRY_DISABLED: "1",
+    INNGEST_SIGNING_KEY: "",
+  };
   for (const name of ["ENCRYPTION_KEY", "NEXTAUTH_SECRET", "AUTH_SECRET", "VERCEL"]) delete env[name];
-  const child = spawn(process.execPath, [path.join("node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."), env });
+  const child = spawn(process.execPath, [path.join("node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."),
+    env,
+  });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => void (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => void (output += chunk.toString()));

@@ -16,9 +16,7 @@ async function restartAppAndEmulator(baseURL: string): Promise<void> {
   const before = Number(read("e2e-server.restarts"));
   process.kill(Number(read("e2e-server.pid")), "SIGUSR2");
   await expect.poll(() => Number(read("e2e-server.restarts")), { timeout: 90_000 }).toBe(before + 1);
-  await expect
-    .poll(async () => (await fetch(`${baseURL}/api/health`).catch(() => null))?.status ?? 0, { timeout: 60_000 })
-    .toBe(200);
+  await expect.poll(async () => (await fetch(`${baseURL}/api/health`).catch(() => null))?.status ?? 0, { timeout: 60_000 }).toBe(200);
 }
 
 test("stop and restart the app and the emulator: still connected, still pushing", async ({ page, baseURL }) => {
@@ -56,7 +54,11 @@ test("stop and restart the app and the emulator: still connected, still pushing"
   const calendarId = await emulator().primaryCalendarId(email, "google");
   const start = new Date(Date.now() + 30 * 60 * 60_000);
   start.setUTCMinutes(0, 0, 0);
-  await emulator().createEvent(calendarId, { summary: "Made after the restart", start: start.toISOString(), end: new Date(start.getTime() + 3_600_000).toISOString() });
+  await emulator().createEvent(calendarId, {
+    summary: "Made after the restart",
+    start: start.toISOString(),
+    end: new Date(start.getTime() + 3_600_000).toISOString(),
+  });
   await expect(page.getByTestId("event-row").filter({ hasText: "Made after the restart" })).toBeVisible({ timeout: 20_000 });
   // The delivery log is not kept across the restart: these came from the restarted emulator.
   const pushed = (await emulator().deliveries({ kind: "google.push" })).filter((delivery) => delivery.outcome === "ok");

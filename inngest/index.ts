@@ -90,8 +90,7 @@ export function inlineDriver(): InlineDriver {
 }
 
 export type BackgroundWorkStatus =
-  | { started: true; recovered: RecoveryResult | null }
-  | { started: false; reason: "inngest" | "disabled" | "build" | "already-started" };
+  { started: true; recovered: RecoveryResult | null } | { started: false; reason: "inngest" | "disabled" | "build" | "already-started" };
 
 /**
  * Starts what the inline driver does on its own: the cron timers, and one catch-up

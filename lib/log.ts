@@ -20,7 +20,8 @@ export function redact(fields: Fields, depth = 0): Fields {
   for (const [key, value] of Object.entries(fields)) {
     if (SECRET_FIELD.test(key)) out[key] = "[redacted]";
     else if (value instanceof Error) out[key] = { name: value.name, message: value.message };
-    else if (value && typeof value === "object" && !Array.isArray(value) && !(value instanceof Date) && depth < 3) out[key] = redact(value as Fields, depth + 1);
+    else if (value && typeof value === "object" && !Array.isArray(value) && !(value instanceof Date) && depth < 3)
+      out[key] = redact(value as Fields, depth + 1);
     else if (typeof value === "bigint") out[key] = value.toString();
     else out[key] = value;
   }

@@ -76,7 +76,9 @@ if (!hasCredentials && !process.env.CALSYNC_EMULATOR_URL) {
     emulator = await startEmulatorProcess({ root, port: emulatorPort, httpsPort: emulatorPort + 1, certDir: emulatorDir });
   } catch (error) {
     releaseLock();
-    console.error(`The provider emulator did not start (is port ${emulatorPort} taken by something else? EMULATOR_PORT picks another):\n${error instanceof Error ? error.message : error}`);
+    console.error(
+      `The provider emulator did not start (is port ${emulatorPort} taken by something else? EMULATOR_PORT picks another):\n${error instanceof Error ? error.message : error}`,
+    );
     process.exit(1);
   }
   fs.writeFileSync(emulatorPidFile, String(emulator.child.pid));

@@ -26,7 +26,9 @@ function newestMtime(dir) {
 }
 
 const buildId = path.join(root, ".next", "BUILD_ID");
-const sources = Math.max(...["app", "components", "lib", "inngest"].filter((d) => fs.existsSync(path.join(root, d))).map((d) => newestMtime(path.join(root, d))));
+const sources = Math.max(
+  ...["app", "components", "lib", "inngest"].filter((d) => fs.existsSync(path.join(root, d))).map((d) => newestMtime(path.join(root, d))),
+);
 if (!fs.existsSync(buildId) || fs.statSync(buildId).mtimeMs < sources) {
   const build = spawnSync(process.execPath, [next, "build"], { cwd: root, stdio: "inherit", env: process.env });
   if (build.status !== 0) process.exit(build.status ?? 1);

@@ -9,11 +9,15 @@ import path from "node:path";
 export async function startEmulatorProcess({ root, port, httpsPort, certDir, seed = "default", quiet = false }) {
   fs.mkdirSync(certDir, { recursive: true });
   const tsx = path.join(root, "node_modules", "tsx", "dist", "cli.mjs");
-  const child = spawn(process.execPath, [tsx, path.join(root, "e2e", "emulator", "main.ts"), "--port", String(port), "--https-port", String(httpsPort), "--cert-dir", certDir, "--seed", seed], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env },
-  });
+  const child = spawn(
+    process.execPath,
+    [tsx, path.join(root, "e2e", "emulator", "main.ts"), "--port", String(port), "--https-port", String(httpsPort), "--cert-dir", certDir, "--seed", seed],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env },
+    },
+  );
   const caPath = path.join(certDir, "ca.pem");
   await new Promise((resolve, reject) => {
     let output = "";

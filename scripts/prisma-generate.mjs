@@ -11,26 +11,20 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..")
 const standIn = path.join(root, "node_modules", ".cache", "calsync", "schema-engine-unavailable");
 if (!process.env.PRISMA_SCHEMA_ENGINE_BINARY) {
   fs.mkdirSync(path.dirname(standIn), { recursive: true });
-  fs.writeFileSync(
-    standIn,
-    '#!/bin/sh\necho "The native Prisma schema engine is not installed: use npm run db:migrate / db:migration." >&2\nexit 1\n',
-    { mode: 0o755 },
-  );
+  fs.writeFileSync(standIn, '#!/bin/sh\necho "The native Prisma schema engine is not installed: use npm run db:migrate / db:migration." >&2\nexit 1\n', {
+    mode: 0o755,
+  });
 }
-const result = spawnSync(
-  process.execPath,
-  [path.join(root, "node_modules", "prisma", "build", "index.js"), "generate", "--schema", "prisma/schema.prisma"],
-  {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? standIn,
-      PRISMA_HIDE_UPDATE_MESSAGE: "1",
-      CHECKPOINT_DISABLE: "1",
-    },
+const result = spawnSync(process.execPath, [path.join(root, "node_modules", "prisma", "build", "index.js"), "generate", "--schema", "prisma/schema.prisma"], {
+  cwd: root,
+  stdio: ["ignore", "pipe", "pipe"],
+  env: {
+    ...process.env,
+    PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? standIn,
+    PRISMA_HIDE_UPDATE_MESSAGE: "1",
+    CHECKPOINT_DISABLE: "1",
   },
-);
+});
 if (result.status !== 0) {
   process.stderr.write(result.stdout);
   process.stderr.write(result.stderr);

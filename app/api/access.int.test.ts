@@ -43,7 +43,7 @@ beforeAll(async () => {
   member = await addMember(owner.viewer.organizationId, "member@org-a.test", "member");
   const db = await database.db();
   fixture = await seedAdminFixture(db, owner.viewer.organizationId, { tag: "orga" });
-  [webhookEventId] = await insertEvents(db, [
+  [webhookEventId] = (await insertEvents(db, [
     {
       organizationId: owner.viewer.organizationId,
       provider: "google",
@@ -55,11 +55,22 @@ beforeAll(async () => {
       attempts: 5,
       error: "orga failure",
     },
-  ]) as [string];
-  syncRunId = (await db.syncRun.create({ data: { organizationId: owner.viewer.organizationId, calendarId: fixture.google.calendarId, trigger: "poll", mode: "incremental" } })).id;
+  ])) as [string];
+  syncRunId = (
+    await db.syncRun.create({
+      data: { organizationId: owner.viewer.organizationId, calendarId: fixture.google.calendarId, trigger: "poll", mode: "incremental" },
+    })
+  ).id;
   const start = new Date(Date.now() + 3_600_000);
   await db.event.create({
-    data: { organizationId: owner.viewer.organizationId, calendarId: fixture.google.calendarId, providerEventId: "orga-e1", title: "orga board meeting", startAt: start, endAt: new Date(start.getTime() + 3_600_000) },
+    data: {
+      organizationId: owner.viewer.organizationId,
+      calendarId: fixture.google.calendarId,
+      providerEventId: "orga-e1",
+      title: "orga board meeting",
+      startAt: start,
+      endAt: new Date(start.getTime() + 3_600_000),
+    },
   });
   await db.organization.update({ where: { id: owner.viewer.organizationId }, data: { name: "Orga Incorporated" } });
   memberMembershipId = (await db.membership.findFirstOrThrow({ where: { userId: member.viewer.userId } })).id;
@@ -68,12 +79,33 @@ beforeAll(async () => {
   invitationId = invited.invitation.id;
   invitationToken = new URL(invited.link!).pathname.split("/").pop()!;
   apiKeyId = (await createApiKey(owner.viewer.organizationId, { name: "orga key", scopes: [...API_KEY_SCOPES] })).apiKey.id;
-  endpointId = (await createEndpoint(owner.viewer.organizationId, { url: "https://orga-hooks.example.com/in", description: "orga endpoint", eventTypes: [] })).endpoint.id;
+  endpointId = (await createEndpoint(owner.viewer.organizationId, { url: "https://orga-hooks.example.com/in", description: "orga endpoint", eventTypes: [] }))
+    .endpoint.id;
   strangerKey = (await createApiKey(stranger.viewer.organizationId, { name: "b key", scopes: [...API_KEY_SCOPES] })).key;
   for (const scope of API_KEY_SCOPES) {
-    scopelessKeys.set(scope, (await createApiKey(owner.viewer.organizationId, { name: `without ${scope}`, scopes: API_KEY_SCOPES.filter((other) => other !== scope) })).key);
+    scopelessKeys.set(
+      scope,
+      (await createApiKey(owner.viewer.organizationId, { name: `without ${scope}`, scopes: API_KEY_SCOPES.filter((other) => other !== scope) })).key,
+    );
   }
-  markers = ["Orga Incorporated", "member@org-a.test", invitationId, "orga key", "orga-hooks.example.com", "orga endpoint", apiKeyId, endpointId, "alice-orga@example.com", "Alice orga", "orga board meeting", fixture.google.channelId, fixture.microsoft.externalId, webhookEventId, syncRunId, "orga failure"];
+  markers = [
+    "Orga Incorporated",
+    "member@org-a.test",
+    invitationId,
+    "orga key",
+    "orga-hooks.example.com",
+    "orga endpoint",
+    apiKeyId,
+    endpointId,
+    "alice-orga@example.com",
+    "Alice orga",
+    "orga board meeting",
+    fixture.google.channelId,
+    fixture.microsoft.externalId,
+    webhookEventId,
+    syncRunId,
+    "orga failure",
+  ];
 });
 
 type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response> | Response;
@@ -91,67 +123,360 @@ interface RouteCase {
 
 const CASES: RouteCase[] = [
   { method: "GET", route: "connections", role: "member", load: () => import("@/app/api/connections/route"), url: () => "/api/connections" },
-  { method: "DELETE", route: "connections/[id]", role: "member", load: () => import("@/app/api/connections/[id]/route"), url: () => `/api/connections/${fixture.google.connectionId}`, params: () => ({ id: fixture.google.connectionId }) },
+  {
+    method: "DELETE",
+    route: "connections/[id]",
+    role: "member",
+    load: () => import("@/app/api/connections/[id]/route"),
+    url: () => `/api/connections/${fixture.google.connectionId}`,
+    params: () => ({ id: fixture.google.connectionId }),
+  },
   { method: "GET", route: "calendars", role: "member", load: () => import("@/app/api/calendars/route"), url: () => "/api/calendars" },
-  { method: "GET", route: "calendars/[id]", role: "member", load: () => import("@/app/api/calendars/[id]/route"), url: () => `/api/calendars/${fixture.google.calendarId}`, params: () => ({ id: fixture.google.calendarId }) },
-  { method: "PATCH", route: "calendars/[id]", role: "member", load: () => import("@/app/api/calendars/[id]/route"), url: () => `/api/calendars/${fixture.google.calendarId}`, params: () => ({ id: fixture.google.calendarId }), body: () => ({ syncEnabled: false }) },
+  {
+    method: "GET",
+    route: "calendars/[id]",
+    role: "member",
+    load: () => import("@/app/api/calendars/[id]/route"),
+    url: () => `/api/calendars/${fixture.google.calendarId}`,
+    params: () => ({ id: fixture.google.calendarId }),
+  },
+  {
+    method: "PATCH",
+    route: "calendars/[id]",
+    role: "member",
+    load: () => import("@/app/api/calendars/[id]/route"),
+    url: () => `/api/calendars/${fixture.google.calendarId}`,
+    params: () => ({ id: fixture.google.calendarId }),
+    body: () => ({ syncEnabled: false }),
+  },
   { method: "GET", route: "events/upcoming", role: "member", load: () => import("@/app/api/events/upcoming/route"), url: () => "/api/events/upcoming" },
   { method: "GET", route: "organizations", role: "member", load: () => import("@/app/api/organizations/route"), url: () => "/api/organizations" },
-  { method: "PUT", route: "organizations/current", role: "member", load: () => import("@/app/api/organizations/current/route"), url: () => "/api/organizations/current", body: () => ({ organizationId: owner.viewer.organizationId }) },
+  {
+    method: "PUT",
+    route: "organizations/current",
+    role: "member",
+    load: () => import("@/app/api/organizations/current/route"),
+    url: () => "/api/organizations/current",
+    body: () => ({ organizationId: owner.viewer.organizationId }),
+  },
   { method: "GET", route: "members", role: "member", load: () => import("@/app/api/members/route"), url: () => "/api/members" },
-  { method: "PATCH", route: "members/[id]", role: "admin", load: () => import("@/app/api/members/[id]/route"), url: () => `/api/members/${memberMembershipId}`, params: () => ({ id: memberMembershipId }), body: () => ({ role: "admin" }) },
+  {
+    method: "PATCH",
+    route: "members/[id]",
+    role: "admin",
+    load: () => import("@/app/api/members/[id]/route"),
+    url: () => `/api/members/${memberMembershipId}`,
+    params: () => ({ id: memberMembershipId }),
+    body: () => ({ role: "admin" }),
+  },
   // Members may leave (their own id); removing anyone else is for admins, so the member is not tried here.
-  { method: "DELETE", route: "members/[id]", role: "member", load: () => import("@/app/api/members/[id]/route"), url: () => `/api/members/${memberMembershipId}`, params: () => ({ id: memberMembershipId }) },
+  {
+    method: "DELETE",
+    route: "members/[id]",
+    role: "member",
+    load: () => import("@/app/api/members/[id]/route"),
+    url: () => `/api/members/${memberMembershipId}`,
+    params: () => ({ id: memberMembershipId }),
+  },
   // A stranger's invitation goes to their own organization (checked below: none in A).
-  { method: "POST", route: "invitations", role: "admin", load: () => import("@/app/api/invitations/route"), url: () => "/api/invitations", body: () => ({ email: "newcomer@org-b.test", role: "admin" }) },
-  { method: "DELETE", route: "invitations/[id]", role: "admin", load: () => import("@/app/api/invitations/[id]/route"), url: () => `/api/invitations/${invitationId}`, params: () => ({ id: invitationId }) },
+  {
+    method: "POST",
+    route: "invitations",
+    role: "admin",
+    load: () => import("@/app/api/invitations/route"),
+    url: () => "/api/invitations",
+    body: () => ({ email: "newcomer@org-b.test", role: "admin" }),
+  },
+  {
+    method: "DELETE",
+    route: "invitations/[id]",
+    role: "admin",
+    load: () => import("@/app/api/invitations/[id]/route"),
+    url: () => `/api/invitations/${invitationId}`,
+    params: () => ({ id: invitationId }),
+  },
   // Holding A's link is not enough: it is bound to the invited address.
-  { method: "POST", route: "invitations/accept", role: "member", load: () => import("@/app/api/invitations/accept/route"), url: () => "/api/invitations/accept", body: () => ({ token: invitationToken }) },
+  {
+    method: "POST",
+    route: "invitations/accept",
+    role: "member",
+    load: () => import("@/app/api/invitations/accept/route"),
+    url: () => "/api/invitations/accept",
+    body: () => ({ token: invitationToken }),
+  },
   { method: "GET", route: "admin/health", role: "admin", load: () => import("@/app/api/admin/health/route"), url: () => "/api/admin/health" },
-  { method: "GET", route: "admin/subscriptions", role: "admin", load: () => import("@/app/api/admin/subscriptions/route"), url: () => "/api/admin/subscriptions" },
-  { method: "DELETE", route: "admin/subscriptions/[id]", role: "admin", load: () => import("@/app/api/admin/subscriptions/[id]/route"), url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}`, params: () => ({ id: fixture.google.subscriptionId }) },
-  { method: "POST", route: "admin/subscriptions/[id]/refresh", role: "admin", load: () => import("@/app/api/admin/subscriptions/[id]/refresh/route"), url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}/refresh`, params: () => ({ id: fixture.google.subscriptionId }) },
-  { method: "POST", route: "admin/subscriptions/[id]/reregister", role: "admin", load: () => import("@/app/api/admin/subscriptions/[id]/reregister/route"), url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}/reregister`, params: () => ({ id: fixture.google.subscriptionId }) },
-  { method: "POST", route: "admin/calendars/[id]/resync", role: "admin", load: () => import("@/app/api/admin/calendars/[id]/resync/route"), url: () => `/api/admin/calendars/${fixture.google.calendarId}/resync`, params: () => ({ id: fixture.google.calendarId }), body: () => ({ mode: "full" }) },
-  { method: "GET", route: "admin/webhook-events", role: "admin", load: () => import("@/app/api/admin/webhook-events/route"), url: () => `/api/admin/webhook-events?q=${fixture.google.channelId}` },
-  { method: "GET", route: "admin/webhook-events/[id]", role: "admin", load: () => import("@/app/api/admin/webhook-events/[id]/route"), url: () => `/api/admin/webhook-events/${webhookEventId}`, params: () => ({ id: webhookEventId }) },
-  { method: "POST", route: "admin/webhook-events/[id]/replay", role: "admin", load: () => import("@/app/api/admin/webhook-events/[id]/replay/route"), url: () => `/api/admin/webhook-events/${webhookEventId}/replay`, params: () => ({ id: webhookEventId }) },
-  { method: "POST", route: "admin/webhook-events/replay", role: "admin", load: () => import("@/app/api/admin/webhook-events/replay/route"), url: () => "/api/admin/webhook-events/replay", body: () => ({ ids: [webhookEventId] }) },
+  {
+    method: "GET",
+    route: "admin/subscriptions",
+    role: "admin",
+    load: () => import("@/app/api/admin/subscriptions/route"),
+    url: () => "/api/admin/subscriptions",
+  },
+  {
+    method: "DELETE",
+    route: "admin/subscriptions/[id]",
+    role: "admin",
+    load: () => import("@/app/api/admin/subscriptions/[id]/route"),
+    url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}`,
+    params: () => ({ id: fixture.google.subscriptionId }),
+  },
+  {
+    method: "POST",
+    route: "admin/subscriptions/[id]/refresh",
+    role: "admin",
+    load: () => import("@/app/api/admin/subscriptions/[id]/refresh/route"),
+    url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}/refresh`,
+    params: () => ({ id: fixture.google.subscriptionId }),
+  },
+  {
+    method: "POST",
+    route: "admin/subscriptions/[id]/reregister",
+    role: "admin",
+    load: () => import("@/app/api/admin/subscriptions/[id]/reregister/route"),
+    url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}/reregister`,
+    params: () => ({ id: fixture.google.subscriptionId }),
+  },
+  {
+    method: "POST",
+    route: "admin/calendars/[id]/resync",
+    role: "admin",
+    load: () => import("@/app/api/admin/calendars/[id]/resync/route"),
+    url: () => `/api/admin/calendars/${fixture.google.calendarId}/resync`,
+    params: () => ({ id: fixture.google.calendarId }),
+    body: () => ({ mode: "full" }),
+  },
+  {
+    method: "GET",
+    route: "admin/webhook-events",
+    role: "admin",
+    load: () => import("@/app/api/admin/webhook-events/route"),
+    url: () => `/api/admin/webhook-events?q=${fixture.google.channelId}`,
+  },
+  {
+    method: "GET",
+    route: "admin/webhook-events/[id]",
+    role: "admin",
+    load: () => import("@/app/api/admin/webhook-events/[id]/route"),
+    url: () => `/api/admin/webhook-events/${webhookEventId}`,
+    params: () => ({ id: webhookEventId }),
+  },
+  {
+    method: "POST",
+    route: "admin/webhook-events/[id]/replay",
+    role: "admin",
+    load: () => import("@/app/api/admin/webhook-events/[id]/replay/route"),
+    url: () => `/api/admin/webhook-events/${webhookEventId}/replay`,
+    params: () => ({ id: webhookEventId }),
+  },
+  {
+    method: "POST",
+    route: "admin/webhook-events/replay",
+    role: "admin",
+    load: () => import("@/app/api/admin/webhook-events/replay/route"),
+    url: () => "/api/admin/webhook-events/replay",
+    body: () => ({ ids: [webhookEventId] }),
+  },
   { method: "GET", route: "admin/privacy", role: "admin", load: () => import("@/app/api/admin/privacy/route"), url: () => "/api/admin/privacy" },
-  { method: "PATCH", route: "admin/privacy", role: "admin", load: () => import("@/app/api/admin/privacy/route"), url: () => "/api/admin/privacy", body: () => ({ privateEvents: "everything", keepDeclined: true }) },
-  { method: "GET", route: "admin/meeting-hours", role: "admin", load: () => import("@/app/api/admin/meeting-hours/route"), url: () => "/api/admin/meeting-hours?weeks=26" },
+  {
+    method: "PATCH",
+    route: "admin/privacy",
+    role: "admin",
+    load: () => import("@/app/api/admin/privacy/route"),
+    url: () => "/api/admin/privacy",
+    body: () => ({ privateEvents: "everything", keepDeclined: true }),
+  },
+  {
+    method: "GET",
+    route: "admin/meeting-hours",
+    role: "admin",
+    load: () => import("@/app/api/admin/meeting-hours/route"),
+    url: () => "/api/admin/meeting-hours?weeks=26",
+  },
   { method: "GET", route: "admin/sync-runs", role: "admin", load: () => import("@/app/api/admin/sync-runs/route"), url: () => "/api/admin/sync-runs" },
   // Installation-wide settings, no tenant rows: any organization's admin sees the same report.
   { method: "GET", route: "admin/setup", role: "admin", load: () => import("@/app/api/admin/setup/route"), url: () => "/api/admin/setup" },
   { method: "GET", route: "admin/api-keys", role: "admin", load: () => import("@/app/api/admin/api-keys/route"), url: () => "/api/admin/api-keys" },
-  { method: "POST", route: "admin/api-keys", role: "admin", load: () => import("@/app/api/admin/api-keys/route"), url: () => "/api/admin/api-keys", body: () => ({ name: "new", scopes: ["events:read"] }) },
-  { method: "DELETE", route: "admin/api-keys/[id]", role: "admin", load: () => import("@/app/api/admin/api-keys/[id]/route"), url: () => `/api/admin/api-keys/${apiKeyId}`, params: () => ({ id: apiKeyId }) },
-  { method: "GET", route: "admin/webhook-endpoints", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/route"), url: () => "/api/admin/webhook-endpoints" },
-  { method: "POST", route: "admin/webhook-endpoints", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/route"), url: () => "/api/admin/webhook-endpoints", body: () => ({ url: "https://b.example.com/hook" }) },
-  { method: "PATCH", route: "admin/webhook-endpoints/[id]", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/[id]/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}`, params: () => ({ id: endpointId }), body: () => ({ enabled: false }) },
-  { method: "DELETE", route: "admin/webhook-endpoints/[id]", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/[id]/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}`, params: () => ({ id: endpointId }) },
-  { method: "GET", route: "admin/webhook-endpoints/[id]/deliveries", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/[id]/deliveries/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}/deliveries`, params: () => ({ id: endpointId }) },
-  { method: "POST", route: "admin/webhook-endpoints/[id]/test", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/[id]/test/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}/test`, params: () => ({ id: endpointId }) },
-  { method: "POST", route: "admin/webhook-endpoints/[id]/replay", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/[id]/replay/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}/replay`, params: () => ({ id: endpointId }), body: () => ({}) },
-  { method: "POST", route: "admin/webhook-endpoints/[id]/rotate-secret", role: "admin", load: () => import("@/app/api/admin/webhook-endpoints/[id]/rotate-secret/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}/rotate-secret`, params: () => ({ id: endpointId }) },
+  {
+    method: "POST",
+    route: "admin/api-keys",
+    role: "admin",
+    load: () => import("@/app/api/admin/api-keys/route"),
+    url: () => "/api/admin/api-keys",
+    body: () => ({ name: "new", scopes: ["events:read"] }),
+  },
+  {
+    method: "DELETE",
+    route: "admin/api-keys/[id]",
+    role: "admin",
+    load: () => import("@/app/api/admin/api-keys/[id]/route"),
+    url: () => `/api/admin/api-keys/${apiKeyId}`,
+    params: () => ({ id: apiKeyId }),
+  },
+  {
+    method: "GET",
+    route: "admin/webhook-endpoints",
+    role: "admin",
+    load: () => import("@/app/api/admin/webhook-endpoints/route"),
+    url: () => "/api/admin/webhook-endpoints",
+  },
+  {
+    method: "POST",
+    route: "admin/webhook-endpoints",
+    role: "admin",
+    load: () => import("@/app/api/admin/webhook-endpoints/route"),
+    url: () => "/api/admin/webhook-endpoints",
+    body: () => ({ url: "https://b.example.com/hook" }),
+  },
+  {
+    method: "PATCH",
+    route: "admin/webhook-endpoints/[id]",
+    role: "admin",
+    load: () => import("@/app/api/admin/webhook-endpoints/[id]/route"),
+    url: () => `/api/admin/webhook-endpoints/${endpointId}`,
+    params: () => ({ id: endpointId }),
+    body: () => ({ enabled: false }),
+  },
+  {
+    method: "DELETE",
+    route: "admin/webhook-endpoints/[id]",
+    role: "admin",
+    load: () => import("@/app/api/admin/webhook-endpoints/[id]/route"),
+    url: () => `/api/admin/webhook-endpoints/${endpointId}`,
+    params: () => ({ id: endpointId }),
+  },
+  {
+    method: "GET",
+    route: "admin/webhook-endpoints/[id]/deliveries",
+    role: "admin",
+    load: () => import("@/app/api/admin/webhook-endpoints/[id]/deliveries/route"),
+    url: () => `/api/admin/webhook-endpoints/${endpointId}/deliveries`,
+    params: () => ({ id: endpointId }),
+  },
+  {
+    method: "POST",
+    route: "admin/webhook-endpoints/[id]/test",
+    role: "admin",
+    load: () => import("@/app/api/admin/webhook-endpoints/[id]/test/route"),
+    url: () => `/api/admin/webhook-endpoints/${endpointId}/test`,
+    params: () => ({ id: endpointId }),
+  },
+  {
+    method: "POST",
+    route: "admin/webhook-endpoints/[id]/replay",
+    role: "admin",
+    load: () => import("@/app/api/admin/webhook-endpoints/[id]/replay/route"),
+    url: () => `/api/admin/webhook-endpoints/${endpointId}/replay`,
+    params: () => ({ id: endpointId }),
+    body: () => ({}),
+  },
+  {
+    method: "POST",
+    route: "admin/webhook-endpoints/[id]/rotate-secret",
+    role: "admin",
+    load: () => import("@/app/api/admin/webhook-endpoints/[id]/rotate-secret/route"),
+    url: () => `/api/admin/webhook-endpoints/${endpointId}/rotate-secret`,
+    params: () => ({ id: endpointId }),
+  },
   // /api/v1: API keys instead of sessions. "Another organization" is a key of B with every scope.
   { method: "GET", route: "v1/calendars", role: "events:read", load: () => import("@/app/api/v1/calendars/route"), url: () => "/api/v1/calendars" },
   { method: "GET", route: "v1/events", role: "events:read", load: () => import("@/app/api/v1/events/route"), url: () => "/api/v1/events" },
-  { method: "GET", route: "v1/changes", role: "changes:read", load: () => import("@/app/api/v1/changes/route"), url: () => "/api/v1/changes?after=0&limit=1000" },
-  { method: "GET", route: "v1/changes/latest", role: "changes:read", load: () => import("@/app/api/v1/changes/latest/route"), url: () => "/api/v1/changes/latest" },
-  { method: "GET", route: "v1/webhook-endpoints", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/route"), url: () => "/api/v1/webhook-endpoints" },
-  { method: "POST", route: "v1/webhook-endpoints", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/route"), url: () => "/api/v1/webhook-endpoints", body: () => ({ url: "https://b.example.com/v1hook" }) },
-  { method: "PATCH", route: "v1/webhook-endpoints/[id]", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/[id]/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}`, params: () => ({ id: endpointId }), body: () => ({ enabled: false }) },
-  { method: "DELETE", route: "v1/webhook-endpoints/[id]", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/[id]/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}`, params: () => ({ id: endpointId }) },
-  { method: "GET", route: "v1/webhook-endpoints/[id]/deliveries", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/[id]/deliveries/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/deliveries`, params: () => ({ id: endpointId }) },
-  { method: "POST", route: "v1/webhook-endpoints/[id]/test", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/[id]/test/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/test`, params: () => ({ id: endpointId }) },
-  { method: "POST", route: "v1/webhook-endpoints/[id]/replay", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/[id]/replay/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/replay`, params: () => ({ id: endpointId }), body: () => ({}) },
-  { method: "POST", route: "v1/webhook-endpoints/[id]/rotate-secret", role: "webhooks:manage", load: () => import("@/app/api/v1/webhook-endpoints/[id]/rotate-secret/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/rotate-secret`, params: () => ({ id: endpointId }) },
-  { method: "GET", route: "admin/sync-runs/[id]", role: "admin", load: () => import("@/app/api/admin/sync-runs/[id]/route"), url: () => `/api/admin/sync-runs/${syncRunId}`, params: () => ({ id: syncRunId }) },
+  {
+    method: "GET",
+    route: "v1/changes",
+    role: "changes:read",
+    load: () => import("@/app/api/v1/changes/route"),
+    url: () => "/api/v1/changes?after=0&limit=1000",
+  },
+  {
+    method: "GET",
+    route: "v1/changes/latest",
+    role: "changes:read",
+    load: () => import("@/app/api/v1/changes/latest/route"),
+    url: () => "/api/v1/changes/latest",
+  },
+  {
+    method: "GET",
+    route: "v1/webhook-endpoints",
+    role: "webhooks:manage",
+    load: () => import("@/app/api/v1/webhook-endpoints/route"),
+    url: () => "/api/v1/webhook-endpoints",
+  },
+  {
+    method: "POST",
+    route: "v1/webhook-endpoints",
+    role: "webhooks:manage",
+    load: () => import("@/app/api/v1/webhook-endpoints/route"),
+    url: () => "/api/v1/webhook-endpoints",
+    body: () => ({ url: "https://b.example.com/v1hook" }),
+  },
+  {
+    method: "PATCH",
+    route: "v1/webhook-endpoints/[id]",
+    role: "webhooks:manage",
+    load: () => import("@/app/api/v1/webhook-endpoints/[id]/route"),
+    url: () => `/api/v1/webhook-endpoints/${endpointId}`,
+    params: () => ({ id: endpointId }),
+    body: () => ({ enabled: false }),
+  },
+  {
+    method: "DELETE",
+    route: "v1/webhook-endpoints/[id]",
+    role: "webhooks:manage",
+    load: () => import("@/app/api/v1/webhook-endpoints/[id]/route"),
+    url: () => `/api/v1/webhook-endpoints/${endpointId}`,
+    params: () => ({ id: endpointId }),
+  },
+  {
+    method: "GET",
+    route: "v1/webhook-endpoints/[id]/deliveries",
+    role: "webhooks:manage",
+    load: () => import("@/app/api/v1/webhook-endpoints/[id]/deliveries/route"),
+    url: () => `/api/v1/webhook-endpoints/${endpointId}/deliveries`,
+    params: () => ({ id: endpointId }),
+  },
+  {
+    method: "POST",
+    route: "v1/webhook-endpoints/[id]/test",
+    role: "webhooks:manage",
+    load: () => import("@/app/api/v1/webhook-endpoints/[id]/test/route"),
+    url: () => `/api/v1/webhook-endpoints/${endpointId}/test`,
+    params: () => ({ id: endpointId }),
+  },
+  {
+    method: "POST",
+    route: "v1/webhook-endpoints/[id]/replay",
+    role: "webhooks:manage",
+    load: () => import("@/app/api/v1/webhook-endpoints/[id]/replay/route"),
+    url: () => `/api/v1/webhook-endpoints/${endpointId}/replay`,
+    params: () => ({ id: endpointId }),
+    body: () => ({}),
+  },
+  {
+    method: "POST",
+    route: "v1/webhook-endpoints/[id]/rotate-secret",
+    role: "webhooks:manage",
+    load: () => import("@/app/api/v1/webhook-endpoints/[id]/rotate-secret/route"),
+    url: () => `/api/v1/webhook-endpoints/${endpointId}/rotate-secret`,
+    params: () => ({ id: endpointId }),
+  },
+  {
+    method: "GET",
+    route: "admin/sync-runs/[id]",
+    role: "admin",
+    load: () => import("@/app/api/admin/sync-runs/[id]/route"),
+    url: () => `/api/admin/sync-runs/${syncRunId}`,
+    params: () => ({ id: syncRunId }),
+  },
   // Unknown API paths: a JSON 404 whoever asks, naming nothing but the path asked for.
-  ...(["GET", "POST", "PUT", "PATCH", "DELETE"] as const).map(
-    (method): RouteCase => ({ method, route: "[...path]", role: "member", load: () => import("@/app/api/[...path]/route"), url: () => "/api/no-such-route", params: () => ({ path: "no-such-route" }), body: method === "GET" || method === "DELETE" ? undefined : () => ({}) }),
-  ),
+  ...(["GET", "POST", "PUT", "PATCH", "DELETE"] as const).map((method): RouteCase => ({
+    method,
+    route: "[...path]",
+    role: "member",
+    load: () => import("@/app/api/[...path]/route"),
+    url: () => "/api/no-such-route",
+    params: () => ({ path: "no-such-route" }),
+    body: method === "GET" || method === "DELETE" ? undefined : () => ({}),
+  })),
 ];
 
 // Routes with no tenant data behind a session: sign-in itself, health, the Inngest
@@ -210,7 +535,10 @@ describe("every route under app/api", () => {
   it("is listed here (a new route needs a row and a rule)", async () => {
     const found: string[] = [];
     for (const file of routeFiles()) {
-      const route = path.relative(path.join(process.cwd(), "app", "api"), path.dirname(file)).split(path.sep).join("/");
+      const route = path
+        .relative(path.join(process.cwd(), "app", "api"), path.dirname(file))
+        .split(path.sep)
+        .join("/");
       const routeModule = (await import(file)) as Record<string, unknown>;
       for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"]) if (typeof routeModule[method] === "function") found.push(`${method} ${route}`);
     }
@@ -218,16 +546,19 @@ describe("every route under app/api", () => {
     expect(found.filter((route) => !listed.has(route))).toEqual([]);
   });
 
-  it.each(CASES.map((routeCase) => [`${routeCase.method} /api/${routeCase.route}`, routeCase] as const))("%s gives another organization's admin nothing", async (_name, routeCase) => {
-    const { status, text } = await call(routeCase, stranger);
-    if (status === 200 || status === 201) {
-      // A list, or an invitation: of the caller's own organization, so without a trace of A.
+  it.each(CASES.map((routeCase) => [`${routeCase.method} /api/${routeCase.route}`, routeCase] as const))(
+    "%s gives another organization's admin nothing",
+    async (_name, routeCase) => {
+      const { status, text } = await call(routeCase, stranger);
+      if (status === 200 || status === 201) {
+        // A list, or an invitation: of the caller's own organization, so without a trace of A.
+        for (const marker of markers) expect(text).not.toContain(marker);
+      } else {
+        expect([403, 404]).toContain(status);
+      }
       for (const marker of markers) expect(text).not.toContain(marker);
-    } else {
-      expect([403, 404]).toContain(status);
-    }
-    for (const marker of markers) expect(text).not.toContain(marker);
-  });
+    },
+  );
 
   it.each(CASES.filter((routeCase) => routeCase.role !== "member").map((routeCase) => [`${routeCase.method} /api/${routeCase.route}`, routeCase] as const))(
     "%s is refused to a member who is not an admin (an API key without the scope)",
@@ -253,9 +584,9 @@ describe("every route under app/api", () => {
     // Membership and invitations of A as they were: the member is still a plain member, the invitation pending and alone.
     expect((await db.membership.findUniqueOrThrow({ where: { id: memberMembershipId } })).role).toBe("member");
     expect(await db.membership.count({ where: { organizationId: owner.viewer.organizationId } })).toBe(2);
-    expect(await db.invitation.findMany({ where: { organizationId: owner.viewer.organizationId }, select: { id: true, revokedAt: true, acceptedAt: true } })).toEqual([
-      { id: invitationId, revokedAt: null, acceptedAt: null },
-    ]);
+    expect(
+      await db.invitation.findMany({ where: { organizationId: owner.viewer.organizationId }, select: { id: true, revokedAt: true, acceptedAt: true } }),
+    ).toEqual([{ id: invitationId, revokedAt: null, acceptedAt: null }]);
   });
 
   it("the connect flow's start gives a stranger no hint of A's account", async () => {
@@ -283,7 +614,10 @@ describe("every route under app/api", () => {
   });
 
   it("the owner, by contrast, sees the data (the markers are real)", async () => {
-    const { text } = await call(CASES.find((routeCase) => routeCase.route === "admin/webhook-events/[id]")!, owner);
+    const { text } = await call(
+      CASES.find((routeCase) => routeCase.route === "admin/webhook-events/[id]")!,
+      owner,
+    );
     expect(text).toContain(webhookEventId);
   });
 });

@@ -36,7 +36,16 @@ beforeAll(async () => {
   const db = await database.db();
   fixture = await seedAdminFixture(db, admin.viewer.organizationId, { tag: "xsite" });
   membershipId = (await db.membership.findFirstOrThrow({ where: { userId: admin.viewer.userId } })).id;
-  invitationId = (await db.invitation.create({ data: { organizationId: admin.viewer.organizationId, email: "xsite-invitee@cross-site.test", tokenHash: "xsite-hash", expiresAt: new Date(Date.now() + 86_400_000) } })).id;
+  invitationId = (
+    await db.invitation.create({
+      data: {
+        organizationId: admin.viewer.organizationId,
+        email: "xsite-invitee@cross-site.test",
+        tokenHash: "xsite-hash",
+        expiresAt: new Date(Date.now() + 86_400_000),
+      },
+    })
+  ).id;
   [deadEventId] = (await insertEvents(db, [
     {
       organizationId: admin.viewer.organizationId,
@@ -65,42 +74,229 @@ interface MutatingCase {
 }
 
 const CASES: MutatingCase[] = [
-  { method: "PUT", route: "organizations/current", load: () => import("@/app/api/organizations/current/route"), url: () => "/api/organizations/current", body: () => ({ organizationId: admin.viewer.organizationId }) },
-  { method: "PATCH", route: "members/[id]", load: () => import("@/app/api/members/[id]/route"), url: () => `/api/members/${membershipId}`, params: () => ({ id: membershipId }), body: () => ({ role: "member" }) },
-  { method: "DELETE", route: "members/[id]", load: () => import("@/app/api/members/[id]/route"), url: () => `/api/members/${membershipId}`, params: () => ({ id: membershipId }) },
-  { method: "POST", route: "invitations", load: () => import("@/app/api/invitations/route"), url: () => "/api/invitations", body: () => ({ email: "victim@cross-site.test", role: "owner" }) },
-  { method: "DELETE", route: "invitations/[id]", load: () => import("@/app/api/invitations/[id]/route"), url: () => `/api/invitations/${invitationId}`, params: () => ({ id: invitationId }) },
-  { method: "POST", route: "invitations/accept", load: () => import("@/app/api/invitations/accept/route"), url: () => "/api/invitations/accept", body: () => ({ token: "A".repeat(43) }) },
-  { method: "DELETE", route: "connections/[id]", load: () => import("@/app/api/connections/[id]/route"), url: () => `/api/connections/${fixture.google.connectionId}`, params: () => ({ id: fixture.google.connectionId }) },
-  { method: "PATCH", route: "calendars/[id]", load: () => import("@/app/api/calendars/[id]/route"), url: () => `/api/calendars/${fixture.google.calendarId}`, params: () => ({ id: fixture.google.calendarId }), body: () => ({ syncEnabled: false }) },
-  { method: "DELETE", route: "admin/subscriptions/[id]", load: () => import("@/app/api/admin/subscriptions/[id]/route"), url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}`, params: () => ({ id: fixture.google.subscriptionId }) },
-  { method: "POST", route: "admin/subscriptions/[id]/refresh", load: () => import("@/app/api/admin/subscriptions/[id]/refresh/route"), url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}/refresh`, params: () => ({ id: fixture.google.subscriptionId }) },
-  { method: "POST", route: "admin/subscriptions/[id]/reregister", load: () => import("@/app/api/admin/subscriptions/[id]/reregister/route"), url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}/reregister`, params: () => ({ id: fixture.google.subscriptionId }) },
-  { method: "POST", route: "admin/calendars/[id]/resync", load: () => import("@/app/api/admin/calendars/[id]/resync/route"), url: () => `/api/admin/calendars/${fixture.google.calendarId}/resync`, params: () => ({ id: fixture.google.calendarId }), body: () => ({ mode: "full" }) },
-  { method: "POST", route: "admin/webhook-events/[id]/replay", load: () => import("@/app/api/admin/webhook-events/[id]/replay/route"), url: () => `/api/admin/webhook-events/${deadEventId}/replay`, params: () => ({ id: deadEventId }) },
-  { method: "PATCH", route: "admin/privacy", load: () => import("@/app/api/admin/privacy/route"), url: () => "/api/admin/privacy", body: () => ({ privateEvents: "busy_only", keepDeclined: false }) },
-  { method: "POST", route: "admin/webhook-events/replay", load: () => import("@/app/api/admin/webhook-events/replay/route"), url: () => "/api/admin/webhook-events/replay", body: () => ({ status: "dead" }) },
-  { method: "POST", route: "admin/api-keys", load: () => import("@/app/api/admin/api-keys/route"), url: () => "/api/admin/api-keys", body: () => ({ name: "x", scopes: ["events:read"] }) },
-  { method: "DELETE", route: "admin/api-keys/[id]", load: () => import("@/app/api/admin/api-keys/[id]/route"), url: () => `/api/admin/api-keys/${apiKeyId}`, params: () => ({ id: apiKeyId }) },
-  { method: "POST", route: "admin/webhook-endpoints", load: () => import("@/app/api/admin/webhook-endpoints/route"), url: () => "/api/admin/webhook-endpoints", body: () => ({ url: "https://x.example.com/hook" }) },
-  { method: "PATCH", route: "admin/webhook-endpoints/[id]", load: () => import("@/app/api/admin/webhook-endpoints/[id]/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}`, params: () => ({ id: endpointId }), body: () => ({ enabled: false }) },
-  { method: "DELETE", route: "admin/webhook-endpoints/[id]", load: () => import("@/app/api/admin/webhook-endpoints/[id]/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}`, params: () => ({ id: endpointId }) },
-  { method: "POST", route: "admin/webhook-endpoints/[id]/test", load: () => import("@/app/api/admin/webhook-endpoints/[id]/test/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}/test`, params: () => ({ id: endpointId }) },
-  { method: "POST", route: "admin/webhook-endpoints/[id]/replay", load: () => import("@/app/api/admin/webhook-endpoints/[id]/replay/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}/replay`, params: () => ({ id: endpointId }), body: () => ({}) },
-  { method: "POST", route: "admin/webhook-endpoints/[id]/rotate-secret", load: () => import("@/app/api/admin/webhook-endpoints/[id]/rotate-secret/route"), url: () => `/api/admin/webhook-endpoints/${endpointId}/rotate-secret`, params: () => ({ id: endpointId }) },
-  { method: "POST", route: "v1/webhook-endpoints/[id]/rotate-secret", load: () => import("@/app/api/v1/webhook-endpoints/[id]/rotate-secret/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/rotate-secret`, params: () => ({ id: endpointId }) },
+  {
+    method: "PUT",
+    route: "organizations/current",
+    load: () => import("@/app/api/organizations/current/route"),
+    url: () => "/api/organizations/current",
+    body: () => ({ organizationId: admin.viewer.organizationId }),
+  },
+  {
+    method: "PATCH",
+    route: "members/[id]",
+    load: () => import("@/app/api/members/[id]/route"),
+    url: () => `/api/members/${membershipId}`,
+    params: () => ({ id: membershipId }),
+    body: () => ({ role: "member" }),
+  },
+  {
+    method: "DELETE",
+    route: "members/[id]",
+    load: () => import("@/app/api/members/[id]/route"),
+    url: () => `/api/members/${membershipId}`,
+    params: () => ({ id: membershipId }),
+  },
+  {
+    method: "POST",
+    route: "invitations",
+    load: () => import("@/app/api/invitations/route"),
+    url: () => "/api/invitations",
+    body: () => ({ email: "victim@cross-site.test", role: "owner" }),
+  },
+  {
+    method: "DELETE",
+    route: "invitations/[id]",
+    load: () => import("@/app/api/invitations/[id]/route"),
+    url: () => `/api/invitations/${invitationId}`,
+    params: () => ({ id: invitationId }),
+  },
+  {
+    method: "POST",
+    route: "invitations/accept",
+    load: () => import("@/app/api/invitations/accept/route"),
+    url: () => "/api/invitations/accept",
+    body: () => ({ token: "A".repeat(43) }),
+  },
+  {
+    method: "DELETE",
+    route: "connections/[id]",
+    load: () => import("@/app/api/connections/[id]/route"),
+    url: () => `/api/connections/${fixture.google.connectionId}`,
+    params: () => ({ id: fixture.google.connectionId }),
+  },
+  {
+    method: "PATCH",
+    route: "calendars/[id]",
+    load: () => import("@/app/api/calendars/[id]/route"),
+    url: () => `/api/calendars/${fixture.google.calendarId}`,
+    params: () => ({ id: fixture.google.calendarId }),
+    body: () => ({ syncEnabled: false }),
+  },
+  {
+    method: "DELETE",
+    route: "admin/subscriptions/[id]",
+    load: () => import("@/app/api/admin/subscriptions/[id]/route"),
+    url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}`,
+    params: () => ({ id: fixture.google.subscriptionId }),
+  },
+  {
+    method: "POST",
+    route: "admin/subscriptions/[id]/refresh",
+    load: () => import("@/app/api/admin/subscriptions/[id]/refresh/route"),
+    url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}/refresh`,
+    params: () => ({ id: fixture.google.subscriptionId }),
+  },
+  {
+    method: "POST",
+    route: "admin/subscriptions/[id]/reregister",
+    load: () => import("@/app/api/admin/subscriptions/[id]/reregister/route"),
+    url: () => `/api/admin/subscriptions/${fixture.google.subscriptionId}/reregister`,
+    params: () => ({ id: fixture.google.subscriptionId }),
+  },
+  {
+    method: "POST",
+    route: "admin/calendars/[id]/resync",
+    load: () => import("@/app/api/admin/calendars/[id]/resync/route"),
+    url: () => `/api/admin/calendars/${fixture.google.calendarId}/resync`,
+    params: () => ({ id: fixture.google.calendarId }),
+    body: () => ({ mode: "full" }),
+  },
+  {
+    method: "POST",
+    route: "admin/webhook-events/[id]/replay",
+    load: () => import("@/app/api/admin/webhook-events/[id]/replay/route"),
+    url: () => `/api/admin/webhook-events/${deadEventId}/replay`,
+    params: () => ({ id: deadEventId }),
+  },
+  {
+    method: "PATCH",
+    route: "admin/privacy",
+    load: () => import("@/app/api/admin/privacy/route"),
+    url: () => "/api/admin/privacy",
+    body: () => ({ privateEvents: "busy_only", keepDeclined: false }),
+  },
+  {
+    method: "POST",
+    route: "admin/webhook-events/replay",
+    load: () => import("@/app/api/admin/webhook-events/replay/route"),
+    url: () => "/api/admin/webhook-events/replay",
+    body: () => ({ status: "dead" }),
+  },
+  {
+    method: "POST",
+    route: "admin/api-keys",
+    load: () => import("@/app/api/admin/api-keys/route"),
+    url: () => "/api/admin/api-keys",
+    body: () => ({ name: "x", scopes: ["events:read"] }),
+  },
+  {
+    method: "DELETE",
+    route: "admin/api-keys/[id]",
+    load: () => import("@/app/api/admin/api-keys/[id]/route"),
+    url: () => `/api/admin/api-keys/${apiKeyId}`,
+    params: () => ({ id: apiKeyId }),
+  },
+  {
+    method: "POST",
+    route: "admin/webhook-endpoints",
+    load: () => import("@/app/api/admin/webhook-endpoints/route"),
+    url: () => "/api/admin/webhook-endpoints",
+    body: () => ({ url: "https://x.example.com/hook" }),
+  },
+  {
+    method: "PATCH",
+    route: "admin/webhook-endpoints/[id]",
+    load: () => import("@/app/api/admin/webhook-endpoints/[id]/route"),
+    url: () => `/api/admin/webhook-endpoints/${endpointId}`,
+    params: () => ({ id: endpointId }),
+    body: () => ({ enabled: false }),
+  },
+  {
+    method: "DELETE",
+    route: "admin/webhook-endpoints/[id]",
+    load: () => import("@/app/api/admin/webhook-endpoints/[id]/route"),
+    url: () => `/api/admin/webhook-endpoints/${endpointId}`,
+    params: () => ({ id: endpointId }),
+  },
+  {
+    method: "POST",
+    route: "admin/webhook-endpoints/[id]/test",
+    load: () => import("@/app/api/admin/webhook-endpoints/[id]/test/route"),
+    url: () => `/api/admin/webhook-endpoints/${endpointId}/test`,
+    params: () => ({ id: endpointId }),
+  },
+  {
+    method: "POST",
+    route: "admin/webhook-endpoints/[id]/replay",
+    load: () => import("@/app/api/admin/webhook-endpoints/[id]/replay/route"),
+    url: () => `/api/admin/webhook-endpoints/${endpointId}/replay`,
+    params: () => ({ id: endpointId }),
+    body: () => ({}),
+  },
+  {
+    method: "POST",
+    route: "admin/webhook-endpoints/[id]/rotate-secret",
+    load: () => import("@/app/api/admin/webhook-endpoints/[id]/rotate-secret/route"),
+    url: () => `/api/admin/webhook-endpoints/${endpointId}/rotate-secret`,
+    params: () => ({ id: endpointId }),
+  },
+  {
+    method: "POST",
+    route: "v1/webhook-endpoints/[id]/rotate-secret",
+    load: () => import("@/app/api/v1/webhook-endpoints/[id]/rotate-secret/route"),
+    url: () => `/api/v1/webhook-endpoints/${endpointId}/rotate-secret`,
+    params: () => ({ id: endpointId }),
+  },
   // /api/v1 is for machines (no Origin), but a browser's cross-site write is refused all the same.
-  { method: "POST", route: "v1/webhook-endpoints", load: () => import("@/app/api/v1/webhook-endpoints/route"), url: () => "/api/v1/webhook-endpoints", body: () => ({ url: "https://x.example.com/v1" }) },
-  { method: "PATCH", route: "v1/webhook-endpoints/[id]", load: () => import("@/app/api/v1/webhook-endpoints/[id]/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}`, params: () => ({ id: endpointId }), body: () => ({ enabled: false }) },
-  { method: "DELETE", route: "v1/webhook-endpoints/[id]", load: () => import("@/app/api/v1/webhook-endpoints/[id]/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}`, params: () => ({ id: endpointId }) },
-  { method: "POST", route: "v1/webhook-endpoints/[id]/test", load: () => import("@/app/api/v1/webhook-endpoints/[id]/test/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/test`, params: () => ({ id: endpointId }) },
-  { method: "POST", route: "v1/webhook-endpoints/[id]/replay", load: () => import("@/app/api/v1/webhook-endpoints/[id]/replay/route"), url: () => `/api/v1/webhook-endpoints/${endpointId}/replay`, params: () => ({ id: endpointId }), body: () => ({}) },
+  {
+    method: "POST",
+    route: "v1/webhook-endpoints",
+    load: () => import("@/app/api/v1/webhook-endpoints/route"),
+    url: () => "/api/v1/webhook-endpoints",
+    body: () => ({ url: "https://x.example.com/v1" }),
+  },
+  {
+    method: "PATCH",
+    route: "v1/webhook-endpoints/[id]",
+    load: () => import("@/app/api/v1/webhook-endpoints/[id]/route"),
+    url: () => `/api/v1/webhook-endpoints/${endpointId}`,
+    params: () => ({ id: endpointId }),
+    body: () => ({ enabled: false }),
+  },
+  {
+    method: "DELETE",
+    route: "v1/webhook-endpoints/[id]",
+    load: () => import("@/app/api/v1/webhook-endpoints/[id]/route"),
+    url: () => `/api/v1/webhook-endpoints/${endpointId}`,
+    params: () => ({ id: endpointId }),
+  },
+  {
+    method: "POST",
+    route: "v1/webhook-endpoints/[id]/test",
+    load: () => import("@/app/api/v1/webhook-endpoints/[id]/test/route"),
+    url: () => `/api/v1/webhook-endpoints/${endpointId}/test`,
+    params: () => ({ id: endpointId }),
+  },
+  {
+    method: "POST",
+    route: "v1/webhook-endpoints/[id]/replay",
+    load: () => import("@/app/api/v1/webhook-endpoints/[id]/replay/route"),
+    url: () => `/api/v1/webhook-endpoints/${endpointId}/replay`,
+    params: () => ({ id: endpointId }),
+    body: () => ({}),
+  },
 ];
 
 // The catch-all for unknown API paths: no work behind it, yet writes to it pass the
 // same guard first (so a probe cannot tell a guarded route from a missing one).
 const UNKNOWN_PATH_METHODS = ["POST", "PUT", "PATCH", "DELETE"] as const;
-const UNKNOWN_PATH: MutatingCase[] = UNKNOWN_PATH_METHODS.map((method) => ({ method, route: "[...path]", load: () => import("@/app/api/[...path]/route"), url: () => "/api/no-such-route", body: () => ({}) }));
+const UNKNOWN_PATH: MutatingCase[] = UNKNOWN_PATH_METHODS.map((method) => ({
+  method,
+  route: "[...path]",
+  load: () => import("@/app/api/[...path]/route"),
+  url: () => "/api/no-such-route",
+  body: () => ({}),
+}));
 
 // Server-to-server endpoints with verification of their own (and next-auth, which
 // checks its own CSRF token): a browser's Origin means nothing to them.
@@ -161,9 +357,14 @@ async function snapshot() {
     syncRuns: await db.syncRun.count({ where: { organizationId: admin.viewer.organizationId } }),
     memberships: JSON.stringify(await db.membership.findMany({ orderBy: { id: "asc" } })),
     invitations: JSON.stringify(await db.invitation.findMany({ orderBy: { id: "asc" } })),
-    privacy: JSON.stringify(await db.organization.findUniqueOrThrow({ where: { id: admin.viewer.organizationId }, select: { privateEvents: true, keepDeclined: true } })),
+    privacy: JSON.stringify(
+      await db.organization.findUniqueOrThrow({ where: { id: admin.viewer.organizationId }, select: { privateEvents: true, keepDeclined: true } }),
+    ),
     apiKeys: JSON.stringify(await db.apiKey.findMany({ where: { organizationId: admin.viewer.organizationId }, orderBy: { id: "asc" } })),
-    endpoints: JSON.stringify(await db.webhookEndpoint.findMany({ where: { organizationId: admin.viewer.organizationId }, orderBy: { id: "asc" } }), (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value)),
+    endpoints: JSON.stringify(
+      await db.webhookEndpoint.findMany({ where: { organizationId: admin.viewer.organizationId }, orderBy: { id: "asc" } }),
+      (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value),
+    ),
     deliveries: await db.webhookDelivery.count({ where: { organizationId: admin.viewer.organizationId } }),
     dispatched: dispatched.length,
   };
@@ -173,7 +374,10 @@ describe("mutating routes under app/api", () => {
   it("are all listed here, or are server-to-server with their own verification", async () => {
     const found: string[] = [];
     for (const file of routeFiles()) {
-      const route = path.relative(path.join(process.cwd(), "app", "api"), path.dirname(file)).split(path.sep).join("/");
+      const route = path
+        .relative(path.join(process.cwd(), "app", "api"), path.dirname(file))
+        .split(path.sep)
+        .join("/");
       const routeModule = (await import(file)) as Record<string, unknown>;
       for (const method of MUTATING_METHODS) if (typeof routeModule[method] === "function") found.push(`${method} ${route}`);
     }
@@ -195,18 +399,24 @@ describe("mutating routes under app/api", () => {
     },
   );
 
-  it.each(CASES.map((routeCase) => [`${routeCase.method} /api/${routeCase.route}`, routeCase] as const))("%s from the app's own origin reaches the handler", async (_name, routeCase) => {
-    // Signed out, the handler's own authorize answers: the guard let it through.
-    expect((await call(routeCase, "own origin", null)).status).toBe(401);
-  });
+  it.each(CASES.map((routeCase) => [`${routeCase.method} /api/${routeCase.route}`, routeCase] as const))(
+    "%s from the app's own origin reaches the handler",
+    async (_name, routeCase) => {
+      // Signed out, the handler's own authorize answers: the guard let it through.
+      expect((await call(routeCase, "own origin", null)).status).toBe(401);
+    },
+  );
 
-  it.each(UNKNOWN_PATH.map((routeCase) => [routeCase.method, routeCase] as const))("%s to an unknown API path is refused cross-site and a JSON 404 from the app's own origin", async (_method, routeCase) => {
-    for (const [attack, status] of ATTACKS) expect((await call(routeCase, attack, admin)).status).toBe(status);
-    const response = await call(routeCase, "own origin", admin);
-    expect(response.status).toBe(404);
-    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
-    expect(await response.json()).toEqual({ error: { kind: "not_found", message: `no API route ${routeCase.method} /api/no-such-route` } });
-  });
+  it.each(UNKNOWN_PATH.map((routeCase) => [routeCase.method, routeCase] as const))(
+    "%s to an unknown API path is refused cross-site and a JSON 404 from the app's own origin",
+    async (_method, routeCase) => {
+      for (const [attack, status] of ATTACKS) expect((await call(routeCase, attack, admin)).status).toBe(status);
+      const response = await call(routeCase, "own origin", admin);
+      expect(response.status).toBe(404);
+      expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(await response.json()).toEqual({ error: { kind: "not_found", message: `no API route ${routeCase.method} /api/no-such-route` } });
+    },
+  );
 
   it("from the app's own origin, as the admin, the resync, the replays and the calendar change happen", async () => {
     const db = await database.db();
@@ -223,6 +433,8 @@ describe("mutating routes under app/api", () => {
     expect((await call(byName("calendars/[id]"), "own origin", admin)).status).toBe(200);
     expect((await db.calendar.findUniqueOrThrow({ where: { id: fixture.google.calendarId } })).syncEnabled).toBe(false);
     expect((await call(byName("admin/privacy"), "own origin", admin)).status).toBe(200);
-    expect(await db.organization.findUniqueOrThrow({ where: { id: admin.viewer.organizationId }, select: { privateEvents: true, keepDeclined: true } })).toEqual({ privateEvents: "busy_only", keepDeclined: false });
+    expect(
+      await db.organization.findUniqueOrThrow({ where: { id: admin.viewer.organizationId }, select: { privateEvents: true, keepDeclined: true } }),
+    ).toEqual({ privateEvents: "busy_only", keepDeclined: false });
   });
 });

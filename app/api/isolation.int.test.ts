@@ -79,7 +79,12 @@ describe("organization isolation", () => {
   it("GET and PATCH /api/calendars/:id of another organization are 404", async () => {
     expect((await getCalendar(request(`/api/calendars/${calendarId}`, { cookie: stranger.cookie }), params(calendarId))).status).toBe(404);
     const patched = await patchCalendar(
-      request(`/api/calendars/${calendarId}`, { method: "PATCH", cookie: stranger.cookie, body: JSON.stringify({ syncEnabled: false }), headers: { "content-type": "application/json" } }),
+      request(`/api/calendars/${calendarId}`, {
+        method: "PATCH",
+        cookie: stranger.cookie,
+        body: JSON.stringify({ syncEnabled: false }),
+        headers: { "content-type": "application/json" },
+      }),
       params(calendarId),
     );
     expect(patched.status).toBe(404);
@@ -112,7 +117,12 @@ describe("organization isolation", () => {
     expect(anonymous.map((response) => response.status)).toEqual([401, 401, 401, 401, 401]);
     expect((await getCalendar(request("/api/calendars/not-a-uuid", { cookie: owner.cookie }), params("not-a-uuid"))).status).toBe(400);
     const badPatch = await patchCalendar(
-      request(`/api/calendars/${calendarId}`, { method: "PATCH", cookie: owner.cookie, body: JSON.stringify({ syncEnabled: "yes" }), headers: { "content-type": "application/json" } }),
+      request(`/api/calendars/${calendarId}`, {
+        method: "PATCH",
+        cookie: owner.cookie,
+        body: JSON.stringify({ syncEnabled: "yes" }),
+        headers: { "content-type": "application/json" },
+      }),
       params(calendarId),
     );
     expect(badPatch.status).toBe(400);

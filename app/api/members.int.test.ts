@@ -43,11 +43,18 @@ async function inviteAs(cookie: string, email: string, role: "owner" | "admin" |
 
 async function acceptAs(cookie: string, token: string) {
   const response = await accept(request("/api/invitations/accept", { method: "POST", cookie, headers: json, body: JSON.stringify({ token }) }), noParams);
-  return { status: response.status, body: (await response.json()) as { organizationId?: string; role?: string; error?: { message: string } }, setCookie: response.headers.get("set-cookie") ?? "" };
+  return {
+    status: response.status,
+    body: (await response.json()) as { organizationId?: string; role?: string; error?: { message: string } },
+    setCookie: response.headers.get("set-cookie") ?? "",
+  };
 }
 
 async function setRole(cookie: string, membershipId: string, role: string) {
-  const response = await patchMember(request(`/api/members/${membershipId}`, { method: "PATCH", cookie, headers: json, body: JSON.stringify({ role }) }), idParams(membershipId));
+  const response = await patchMember(
+    request(`/api/members/${membershipId}`, { method: "PATCH", cookie, headers: json, body: JSON.stringify({ role }) }),
+    idParams(membershipId),
+  );
   return { status: response.status, body: (await response.json()) as { error?: { message: string } } };
 }
 
@@ -114,7 +121,10 @@ describe("invitations", () => {
     expect((await acceptAs(person.cookie, tokenOf(expired.body.link))).body.error?.message).toMatch(/expired/);
 
     const withdrawn = await inviteAs(owner.cookie, "late@team.test");
-    const revoked = await revokeInvitation(request(`/api/invitations/${withdrawn.body.invitation.id}`, { method: "DELETE", cookie: owner.cookie }), idParams(withdrawn.body.invitation.id));
+    const revoked = await revokeInvitation(
+      request(`/api/invitations/${withdrawn.body.invitation.id}`, { method: "DELETE", cookie: owner.cookie }),
+      idParams(withdrawn.body.invitation.id),
+    );
     expect(revoked.status).toBe(200);
     const afterRevoke = await acceptAs(person.cookie, tokenOf(withdrawn.body.link));
     expect(afterRevoke.status).toBe(409);
@@ -192,7 +202,10 @@ describe("roles", () => {
     organizationId = owner.viewer.organizationId;
     member = await signIn("plain@team.test");
     admin = await signIn("deputy@team.test");
-    for (const [person, role] of [[member, "member"], [admin, "member"]] as const) {
+    for (const [person, role] of [
+      [member, "member"],
+      [admin, "member"],
+    ] as const) {
       const { body } = await inviteAs(owner.cookie, person.viewer.email, role);
       expect((await acceptAs(person.cookie, tokenOf(body.link))).status).toBe(200);
     }
@@ -269,7 +282,10 @@ describe("roles", () => {
     const after = await members(cookie);
     expect(after.status).toBe(200);
     expect(after.body.members.map((row) => row.email)).toEqual(["plain@team.test"]);
-    const switched = await switchOrganization(request("/api/organizations/current", { method: "PUT", cookie, headers: json, body: JSON.stringify({ organizationId }) }), noParams);
+    const switched = await switchOrganization(
+      request("/api/organizations/current", { method: "PUT", cookie, headers: json, body: JSON.stringify({ organizationId }) }),
+      noParams,
+    );
     expect(switched.status).toBe(404);
   });
 
@@ -300,7 +316,12 @@ describe("switching organizations", () => {
     expect(listed.currentId).toBe(person.viewer.organizationId);
 
     const response = await switchOrganization(
-      request("/api/organizations/current", { method: "PUT", cookie: person.cookie, headers: json, body: JSON.stringify({ organizationId: owner.viewer.organizationId }) }),
+      request("/api/organizations/current", {
+        method: "PUT",
+        cookie: person.cookie,
+        headers: json,
+        body: JSON.stringify({ organizationId: owner.viewer.organizationId }),
+      }),
       noParams,
     );
     expect(response.status).toBe(200);
@@ -315,7 +336,10 @@ describe("switching organizations", () => {
   it("an organization one is not in, a malformed id or a malformed cookie changes nothing", async () => {
     const person = await signIn("curious@home.test");
     const put = (organizationId: unknown) =>
-      switchOrganization(request("/api/organizations/current", { method: "PUT", cookie: person.cookie, headers: json, body: JSON.stringify({ organizationId }) }), noParams);
+      switchOrganization(
+        request("/api/organizations/current", { method: "PUT", cookie: person.cookie, headers: json, body: JSON.stringify({ organizationId }) }),
+        noParams,
+      );
     expect((await put(owner.viewer.organizationId)).status).toBe(404);
     expect((await put("not-a-uuid")).status).toBe(400);
     // A cookie naming someone else's organization is a preference that does not apply.

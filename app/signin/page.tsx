@@ -32,7 +32,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
     <div className="flex min-h-screen flex-col items-center justify-center px-4 py-12">
       <main className="w-full max-w-sm">
         <div className="mb-8 flex flex-col items-center gap-3 text-center">
-          <Link href="/" className="rounded-md focus-visible:outline-2 focus-visible:outline-offset-4 focus-visible:outline-brand-600" aria-label="calsync home">
+          <Link
+            href="/"
+            className="rounded-md focus-visible:outline-2 focus-visible:outline-offset-4 focus-visible:outline-brand-600"
+            aria-label="calsync home"
+          >
             <Logo className="text-2xl" />
           </Link>
           {settings.sandbox ? <SandboxBadge /> : null}

@@ -25,7 +25,11 @@ export default async function StatusPage() {
     },
     {
       label: "Migrations",
-      value: !database.reachable ? "Unknown while the database cannot be reached" : database.migrations.applied ? "All applied" : `Pending: ${database.migrations.pending.join(", ")}`,
+      value: !database.reachable
+        ? "Unknown while the database cannot be reached"
+        : database.migrations.applied
+          ? "All applied"
+          : `Pending: ${database.migrations.pending.join(", ")}`,
       good: database.reachable && database.migrations.applied,
     },
     { label: "Background jobs", value: health.jobs.driver === "inngest" ? "Inngest" : "In this process (inline driver)", good: true },

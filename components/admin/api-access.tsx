@@ -60,13 +60,23 @@ function ApiKeys() {
         <form onSubmit={submit} className="mb-4 flex flex-wrap items-end gap-3">
           <label className="text-sm">
             <span className="block text-slate-700">Name</span>
-            <input value={name} onChange={(event) => setName(event.target.value)} required maxLength={100} className="mt-1 rounded-md border border-slate-300 px-2 py-1.5" />
+            <input
+              value={name}
+              onChange={(event) => setName(event.target.value)}
+              required
+              maxLength={100}
+              className="mt-1 rounded-md border border-slate-300 px-2 py-1.5"
+            />
           </label>
           <fieldset className="flex gap-3 text-sm">
             <legend className="sr-only">Scopes</legend>
             {API_KEY_SCOPES.map((scope) => (
               <label key={scope} className="flex items-center gap-1">
-                <input type="checkbox" checked={scopes.includes(scope)} onChange={(event) => setScopes(event.target.checked ? [...scopes, scope] : scopes.filter((other) => other !== scope))} />
+                <input
+                  type="checkbox"
+                  checked={scopes.includes(scope)}
+                  onChange={(event) => setScopes(event.target.checked ? [...scopes, scope] : scopes.filter((other) => other !== scope))}
+                />
                 {scope}
               </label>
             ))}
@@ -112,7 +122,10 @@ function ApiKeys() {
 }
 
 function Deliveries({ endpointId }: { endpointId: string }) {
-  const deliveries = useQuery({ queryKey: [...ENDPOINTS, endpointId, "deliveries"], queryFn: () => fetchJson<{ deliveries: ApiDelivery[] }>(`/api/admin/webhook-endpoints/${endpointId}/deliveries`) });
+  const deliveries = useQuery({
+    queryKey: [...ENDPOINTS, endpointId, "deliveries"],
+    queryFn: () => fetchJson<{ deliveries: ApiDelivery[] }>(`/api/admin/webhook-endpoints/${endpointId}/deliveries`),
+  });
   if (deliveries.isError) return <p className="text-sm text-red-700">{messageOf(deliveries.error)}</p>;
   const rows = deliveries.data?.deliveries ?? [];
   if (rows.length === 0) return <p className="text-sm text-slate-500">No deliveries yet.</p>;
@@ -187,7 +200,8 @@ function EndpointRow({ endpoint }: { endpoint: ApiEndpoint }) {
         <div className="min-w-0">
           <p className="truncate font-mono text-sm">{endpoint.url}</p>
           <p className="text-xs text-slate-500">
-            {endpoint.description || "No description"} · {endpoint.eventTypes.length === 0 ? "all changes" : endpoint.eventTypes.join(", ")} · delivered through {endpoint.deliveredThrough}
+            {endpoint.description || "No description"} · {endpoint.eventTypes.length === 0 ? "all changes" : endpoint.eventTypes.join(", ")} · delivered through{" "}
+            {endpoint.deliveredThrough}
           </p>
           {!endpoint.enabled ? (
             <p className="mt-1 text-xs text-red-700" role="alert">
@@ -242,17 +256,33 @@ function Endpoints() {
     create.mutate();
   };
   return (
-    <Section id="webhook-endpoints" title="Webhook endpoints" description="Every change, pushed as it happens, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature).">
+    <Section
+      id="webhook-endpoints"
+      title="Webhook endpoints"
+      description="Every change, pushed as it happens, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature)."
+    >
       {shown ? <Secret label="Signing secret" value={shown} onDone={() => setShown(null)} /> : null}
       <Card className="p-4">
         <form onSubmit={submit} className="flex flex-wrap items-end gap-3">
           <label className="text-sm">
             <span className="block text-slate-700">URL</span>
-            <input type="url" value={url} onChange={(event) => setUrl(event.target.value)} required placeholder="https://example.com/calsync" className="mt-1 w-80 rounded-md border border-slate-300 px-2 py-1.5" />
+            <input
+              type="url"
+              value={url}
+              onChange={(event) => setUrl(event.target.value)}
+              required
+              placeholder="https://example.com/calsync"
+              className="mt-1 w-80 rounded-md border border-slate-300 px-2 py-1.5"
+            />
           </label>
           <label className="text-sm">
             <span className="block text-slate-700">Description</span>
-            <input value={description} onChange={(event) => setDescription(event.target.value)} maxLength={500} className="mt-1 rounded-md border border-slate-300 px-2 py-1.5" />
+            <input
+              value={description}
+              onChange={(event) => setDescription(event.target.value)}
+              maxLength={500}
+              className="mt-1 rounded-md border border-slate-300 px-2 py-1.5"
+            />
           </label>
           <Button type="submit" loading={create.isPending}>
             Add endpoint

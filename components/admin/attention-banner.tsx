@@ -24,7 +24,10 @@ export function AttentionBanner() {
       role="status"
       data-testid="admin-attention-banner"
       data-status={report.status}
-      className={cn("mb-6 rounded-xl border px-4 py-3 text-sm sm:px-5", unhealthy ? "border-red-200 bg-red-50 text-red-900" : "border-amber-300 bg-amber-50 text-amber-900")}
+      className={cn(
+        "mb-6 rounded-xl border px-4 py-3 text-sm sm:px-5",
+        unhealthy ? "border-red-200 bg-red-50 text-red-900" : "border-amber-300 bg-amber-50 text-amber-900",
+      )}
     >
       <p className="font-semibold">{unhealthy ? "Push or sync is not working for part of your organization." : "Something will need attention soon."}</p>
       <ul className="mt-1 list-disc space-y-0.5 pl-5">

@@ -7,7 +7,8 @@ import { cn } from "@/components/ui/cn";
 // Filter controls shared by the console's lists: a labelled select, a debounced
 // search box, and toggle chips for statuses.
 
-const CONTROL = "h-9 rounded-md border border-slate-300 bg-white px-2.5 text-sm text-slate-900 shadow-sm focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-brand-600";
+const CONTROL =
+  "h-9 rounded-md border border-slate-300 bg-white px-2.5 text-sm text-slate-900 shadow-sm focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-brand-600";
 
 export function SelectFilter<T extends string>({
   label,
@@ -42,7 +43,19 @@ export function SelectFilter<T extends string>({
 }
 
 /** Calls `onSearch` once typing pauses, so each keystroke is not a request. */
-export function SearchBox({ label, placeholder, value, onSearch, testId }: { label: string; placeholder: string; value: string; onSearch: (value: string) => void; testId: string }) {
+export function SearchBox({
+  label,
+  placeholder,
+  value,
+  onSearch,
+  testId,
+}: {
+  label: string;
+  placeholder: string;
+  value: string;
+  onSearch: (value: string) => void;
+  testId: string;
+}) {
   const id = useId();
   const [text, setText] = useState(value);
   useEffect(() => {

@@ -33,10 +33,28 @@ function Figure({ label, children, hint, testId }: { label: string; children: Re
 
 const CARD_LIMIT = 5;
 
-function AttentionCard({ title, description, items, tone, testId, emptyText }: { title: string; description: string; items: HealthCardItem[]; tone: "warning" | "danger"; testId: string; emptyText: string }) {
+function AttentionCard({
+  title,
+  description,
+  items,
+  tone,
+  testId,
+  emptyText,
+}: {
+  title: string;
+  description: string;
+  items: HealthCardItem[];
+  tone: "warning" | "danger";
+  testId: string;
+  emptyText: string;
+}) {
   const shown = items.slice(0, CARD_LIMIT);
   return (
-    <Card className={cn("flex flex-col p-4", items.length > 0 && (tone === "danger" ? "border-red-200" : "border-amber-300"))} data-testid={testId} data-count={items.length}>
+    <Card
+      className={cn("flex flex-col p-4", items.length > 0 && (tone === "danger" ? "border-red-200" : "border-amber-300"))}
+      data-testid={testId}
+      data-count={items.length}
+    >
       <div className="flex items-start justify-between gap-3">
         <div>
           <h3 className="text-sm font-semibold text-slate-900">{title}</h3>
@@ -167,7 +185,11 @@ function ConnectionRow({ connection }: { connection: HealthConnection }) {
         {formatLatency(connection.latency.p50Ms)} / {formatLatency(connection.latency.p95Ms)}
       </td>
       <td className={cn("px-4 py-3 text-right tabular-nums", failures > 0 ? "font-medium text-red-700" : "text-slate-700")}>
-        <span title={`${connection.failures.failedEvents} failed, ${connection.failures.deadEvents} dead events; ${connection.failures.failedRuns24h} failed runs in 24 h`}>{failures}</span>
+        <span
+          title={`${connection.failures.failedEvents} failed, ${connection.failures.deadEvents} dead events; ${connection.failures.failedRuns24h} failed runs in 24 h`}
+        >
+          {failures}
+        </span>
       </td>
     </tr>
   );
@@ -250,10 +272,38 @@ export function HealthOverview() {
 
           <Section id="attention" title="Needs attention" description="Renewals run hourly and retries run on their own; these are what they could not fix.">
             <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-4">
-              <AttentionCard title="Expiring soon" description="Live push ending within 24 hours" items={report.cards.expiringSoon} tone="warning" testId="card-expiring-soon" emptyText="Nothing expires within a day." />
-              <AttentionCard title="Suspect" description="Polls found changes push never announced" items={report.cards.suspect} tone="warning" testId="card-suspect" emptyText="Every change arrived by push." />
-              <AttentionCard title="Failing" description="Push, renewals, syncs or deliveries that failed" items={report.cards.failing} tone="danger" testId="card-failing" emptyText="Nothing is failing." />
-              <AttentionCard title="Needs reconnect" description="Accounts that lost calendar access" items={report.cards.needsReconnect} tone="danger" testId="card-needs-reconnect" emptyText="Every account has access." />
+              <AttentionCard
+                title="Expiring soon"
+                description="Live push ending within 24 hours"
+                items={report.cards.expiringSoon}
+                tone="warning"
+                testId="card-expiring-soon"
+                emptyText="Nothing expires within a day."
+              />
+              <AttentionCard
+                title="Suspect"
+                description="Polls found changes push never announced"
+                items={report.cards.suspect}
+                tone="warning"
+                testId="card-suspect"
+                emptyText="Every change arrived by push."
+              />
+              <AttentionCard
+                title="Failing"
+                description="Push, renewals, syncs or deliveries that failed"
+                items={report.cards.failing}
+                tone="danger"
+                testId="card-failing"
+                emptyText="Nothing is failing."
+              />
+              <AttentionCard
+                title="Needs reconnect"
+                description="Accounts that lost calendar access"
+                items={report.cards.needsReconnect}
+                tone="danger"
+                testId="card-needs-reconnect"
+                emptyText="Every account has access."
+              />
             </div>
           </Section>
 
@@ -275,14 +325,30 @@ export function HealthOverview() {
                 <table className="w-full min-w-[52rem] text-sm">
                   <thead className="border-b border-slate-100 bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-500 uppercase">
                     <tr>
-                      <th scope="col" className="px-4 py-2">Account</th>
-                      <th scope="col" className="px-4 py-2">Last notification</th>
-                      <th scope="col" className="px-4 py-2">Last sync</th>
-                      <th scope="col" className="px-4 py-2">Push expires</th>
-                      <th scope="col" className="px-4 py-2 text-right">24 h</th>
-                      <th scope="col" className="px-4 py-2 text-right">Success</th>
-                      <th scope="col" className="px-4 py-2 text-right">p50 / p95</th>
-                      <th scope="col" className="px-4 py-2 text-right">Failures</th>
+                      <th scope="col" className="px-4 py-2">
+                        Account
+                      </th>
+                      <th scope="col" className="px-4 py-2">
+                        Last notification
+                      </th>
+                      <th scope="col" className="px-4 py-2">
+                        Last sync
+                      </th>
+                      <th scope="col" className="px-4 py-2">
+                        Push expires
+                      </th>
+                      <th scope="col" className="px-4 py-2 text-right">
+                        24 h
+                      </th>
+                      <th scope="col" className="px-4 py-2 text-right">
+                        Success
+                      </th>
+                      <th scope="col" className="px-4 py-2 text-right">
+                        p50 / p95
+                      </th>
+                      <th scope="col" className="px-4 py-2 text-right">
+                        Failures
+                      </th>
                     </tr>
                   </thead>
                   <tbody className="divide-y divide-slate-100">

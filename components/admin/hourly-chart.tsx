@@ -94,13 +94,28 @@ export function HourlyChart({
           <p className="mt-0.5 text-xs text-slate-500">{description}</p>
         </figcaption>
         <div ref={boxRef} className="relative mt-3">
-          <svg viewBox={`0 0 ${width} ${HEIGHT}`} width={width} height={HEIGHT} className="block max-w-full overflow-visible" role="img" aria-labelledby={titleId} aria-describedby={descId}>
+          <svg
+            viewBox={`0 0 ${width} ${HEIGHT}`}
+            width={width}
+            height={HEIGHT}
+            className="block max-w-full overflow-visible"
+            role="img"
+            aria-labelledby={titleId}
+            aria-describedby={descId}
+          >
             <title id={titleId}>{title}</title>
             <desc id={descId}>{empty ? emptyMessage : summary}</desc>
 
             {axis.ticks.map((tick) => (
               <g key={tick}>
-                <line x1={area.left} x2={area.right} y1={y(tick)} y2={y(tick)} className={tick === 0 ? "stroke-slate-300" : "stroke-slate-100"} strokeWidth={1} />
+                <line
+                  x1={area.left}
+                  x2={area.right}
+                  y1={y(tick)}
+                  y2={y(tick)}
+                  className={tick === 0 ? "stroke-slate-300" : "stroke-slate-100"}
+                  strokeWidth={1}
+                />
                 <text x={area.left - 8} y={y(tick)} textAnchor="end" dominantBaseline="middle" className="fill-slate-500 text-[11px] tabular-nums">
                   {formatValue(tick)}
                 </text>
@@ -109,7 +124,13 @@ export function HourlyChart({
 
             {points.map((point, index) =>
               labelled.has(index) ? (
-                <text key={point.start} x={band(index, points.length, area).center} y={area.bottom + 18} textAnchor="middle" className="fill-slate-500 text-[11px] tabular-nums">
+                <text
+                  key={point.start}
+                  x={band(index, points.length, area).center}
+                  y={area.bottom + 18}
+                  textAnchor="middle"
+                  className="fill-slate-500 text-[11px] tabular-nums"
+                >
                   {formatClock(point.start)}
                 </text>
               ) : null,
@@ -122,7 +143,15 @@ export function HourlyChart({
                   // A zero still gets a sliver, so every hour has something to hover.
                   const top = Math.min(y(value), area.bottom - 1);
                   return (
-                    <rect key={point.start} x={slot.x} y={top} width={slot.width} height={area.bottom - top} rx={2} className={cn("transition-colors", value === 0 ? "fill-slate-200" : colors.mark)}>
+                    <rect
+                      key={point.start}
+                      x={slot.x}
+                      y={top}
+                      width={slot.width}
+                      height={area.bottom - top}
+                      rx={2}
+                      className={cn("transition-colors", value === 0 ? "fill-slate-200" : colors.mark)}
+                    >
                       <title>{`${hourSpan(point.start)}: ${formatValue(value)}`}</title>
                     </rect>
                   );
@@ -141,7 +170,14 @@ export function HourlyChart({
                 />
                 {points.map((point, index) =>
                   point.value === null ? null : (
-                    <circle key={point.start} cx={band(index, points.length, area).center} cy={y(point.value)} r={4} className={cn("stroke-white", colors.mark)} strokeWidth={1.5}>
+                    <circle
+                      key={point.start}
+                      cx={band(index, points.length, area).center}
+                      cy={y(point.value)}
+                      r={4}
+                      className={cn("stroke-white", colors.mark)}
+                      strokeWidth={1.5}
+                    >
                       <title>{`${hourSpan(point.start)}: ${formatValue(point.value)}`}</title>
                     </circle>
                   ),
@@ -150,7 +186,10 @@ export function HourlyChart({
             ) : null}
           </svg>
           {empty ? (
-            <p className="pointer-events-none absolute inset-0 flex items-center justify-center pb-6 pl-12 text-sm text-slate-500" data-testid={`${testId}-empty`}>
+            <p
+              className="pointer-events-none absolute inset-0 flex items-center justify-center pb-6 pl-12 text-sm text-slate-500"
+              data-testid={`${testId}-empty`}
+            >
               {emptyMessage}
             </p>
           ) : null}

@@ -79,7 +79,13 @@ export function MeetingHours() {
           ) : (
             <ul className="mt-4 space-y-2" aria-label="Hours per person">
               {people.map((person) => (
-                <li key={person.email} data-testid="meeting-hours-person" data-email={person.email} data-hours={person.total} className="grid grid-cols-[minmax(0,12rem)_1fr_4rem] items-center gap-3 text-sm">
+                <li
+                  key={person.email}
+                  data-testid="meeting-hours-person"
+                  data-email={person.email}
+                  data-hours={person.total}
+                  className="grid grid-cols-[minmax(0,12rem)_1fr_4rem] items-center gap-3 text-sm"
+                >
                   <span className="truncate text-slate-700" title={person.email}>
                     {person.name ?? person.email}
                   </span>
@@ -98,7 +104,9 @@ export function MeetingHours() {
           <table className="min-w-full text-sm" data-testid="meeting-hours-table">
             <thead className="bg-slate-50 text-xs text-slate-600">
               <tr>
-                <th scope="col" className="px-4 py-2 text-left font-semibold">Person</th>
+                <th scope="col" className="px-4 py-2 text-left font-semibold">
+                  Person
+                </th>
                 {weekKeys.map((week) => (
                   <th key={week} scope="col" className="px-3 py-2 text-right font-semibold whitespace-nowrap">
                     {formatDayKey(week, { short: true })}

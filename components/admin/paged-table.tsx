@@ -76,7 +76,14 @@ export function PagedTable(props: {
       <div className="flex items-center justify-between gap-3 border-t border-slate-100 px-4 py-3 text-sm text-slate-600">
         <span aria-live="polite">{formatCount(props.rowCount, props.noun)} shown</span>
         {query.hasNextPage ? (
-          <Button size="sm" variant="secondary" onClick={() => void query.fetchNextPage()} loading={query.isFetchingNextPage} loadingText="Loading…" data-testid="load-more">
+          <Button
+            size="sm"
+            variant="secondary"
+            onClick={() => void query.fetchNextPage()}
+            loading={query.isFetchingNextPage}
+            loadingText="Loading…"
+            data-testid="load-more"
+          >
             Load more
           </Button>
         ) : (

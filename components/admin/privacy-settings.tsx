@@ -67,7 +67,12 @@ export function PrivacySettings() {
           </div>
         </fieldset>
         <label className="mt-4 flex items-center gap-3 text-sm">
-          <input type="checkbox" name="keepDeclined" checked={settings.keepDeclined} onChange={(event) => setDraft({ ...settings, keepDeclined: event.target.checked })} />
+          <input
+            type="checkbox"
+            name="keepDeclined"
+            checked={settings.keepDeclined}
+            onChange={(event) => setDraft({ ...settings, keepDeclined: event.target.checked })}
+          />
           <span className="text-slate-900">Keep events the calendar&apos;s owner declined</span>
         </label>
         <p className="mt-4 text-xs text-slate-500">Saving rewrites what is already mirrored at once, then resyncs every synced calendar.</p>

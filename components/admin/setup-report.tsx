@@ -41,9 +41,15 @@ export function SetupReportView({ report }: { report: SetupReport }) {
           <table className="w-full text-left text-sm">
             <thead className="border-b border-slate-200 text-xs text-slate-500">
               <tr>
-                <th scope="col" className="px-4 py-2 font-medium">Status</th>
-                <th scope="col" className="px-4 py-2 font-medium">Setting</th>
-                <th scope="col" className="px-4 py-2 font-medium">Found</th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Status
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Setting
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Found
+                </th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">

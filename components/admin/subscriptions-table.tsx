@@ -18,7 +18,14 @@ import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { useNow } from "@/components/ui/use-now";
 import { formatLatency, shortId } from "./format";
-import { ADMIN_REFRESH_MS, adminQueryKey, adminSubscriptionsQueryKey, fetchAdminSubscriptions, runSubscriptionAction, type SubscriptionAction } from "./queries";
+import {
+  ADMIN_REFRESH_MS,
+  adminQueryKey,
+  adminSubscriptionsQueryKey,
+  fetchAdminSubscriptions,
+  runSubscriptionAction,
+  type SubscriptionAction,
+} from "./queries";
 import { EVENT_STATUS, SUBSCRIPTION_STATUS } from "./status";
 
 // How each provider renews, in words (lib/subscriptions/lifecycle.ts does the renewing).
@@ -27,7 +34,10 @@ const RENEWAL_EXPLAINED: Record<ProviderName, string> = {
   google: "Google channels cannot be extended: a new channel is opened, then the old one is stopped, so there is never a moment without push.",
 };
 
-const ACTIONS: Record<SubscriptionAction, { label: string; title: string; confirm: string; pending: string; variant: "primary" | "danger"; explain: (subscription: AdminSubscription) => string }> = {
+const ACTIONS: Record<
+  SubscriptionAction,
+  { label: string; title: string; confirm: string; pending: string; variant: "primary" | "danger"; explain: (subscription: AdminSubscription) => string }
+> = {
   refresh: {
     label: "Renew",
     title: "Renew this subscription now?",
@@ -62,7 +72,12 @@ function outcomeToast(action: SubscriptionAction, answer: AdminSubscriptionActio
     toast.info(`${label}: nothing to renew`, { description: answer.message ?? undefined });
     return;
   }
-  const title = action === "delete" ? `Subscription for ${label} stopped` : action === "reregister" ? `Subscription for ${label} registered afresh` : `Subscription for ${label} renewed`;
+  const title =
+    action === "delete"
+      ? `Subscription for ${label} stopped`
+      : action === "reregister"
+        ? `Subscription for ${label} registered afresh`
+        : `Subscription for ${label} renewed`;
   toast.success(title, { description: answer.expiresAt ? `Now expires ${formatAbsolute(answer.expiresAt)}.` : undefined });
 }
 
@@ -98,7 +113,13 @@ function SubscriptionRow({ subscription, onAction }: { subscription: AdminSubscr
   const now = useNow();
   const expired = subscription.expiresAt !== null && Date.parse(subscription.expiresAt) <= now;
   return (
-    <tbody data-testid="subscription-row" data-id={subscription.id} data-status={subscription.status} data-provider={subscription.provider} className="border-t border-slate-100 first:border-t-0">
+    <tbody
+      data-testid="subscription-row"
+      data-id={subscription.id}
+      data-status={subscription.status}
+      data-provider={subscription.provider}
+      className="border-t border-slate-100 first:border-t-0"
+    >
       <tr className="align-top">
         <td className="px-4 pt-3">
           <p className="flex items-center gap-2 font-medium text-slate-900">
@@ -126,14 +147,22 @@ function SubscriptionRow({ subscription, onAction }: { subscription: AdminSubscr
           </div>
         </td>
         <td className="px-4 pt-3 text-slate-700">
-          {subscription.expiresAt && !stopped ? <RelativeTime date={subscription.expiresAt} className={expired ? "font-medium text-red-700" : undefined} /> : <span className="text-slate-500">—</span>}
+          {subscription.expiresAt && !stopped ? (
+            <RelativeTime date={subscription.expiresAt} className={expired ? "font-medium text-red-700" : undefined} />
+          ) : (
+            <span className="text-slate-500">—</span>
+          )}
         </td>
         <td className="px-4 pt-3 text-slate-700">
           {subscription.lastNotificationAt ? <RelativeTime date={subscription.lastNotificationAt} /> : <span className="text-slate-500">never</span>}
           <p className="text-xs text-slate-500 tabular-nums">{subscription.notifications24h} in 24 h</p>
         </td>
         <td className="px-4 pt-3 text-slate-700">
-          {subscription.renewalFailures > 0 ? <p className="font-medium text-red-700 tabular-nums">{subscription.renewalFailures} failed</p> : <p className="text-slate-500">—</p>}
+          {subscription.renewalFailures > 0 ? (
+            <p className="font-medium text-red-700 tabular-nums">{subscription.renewalFailures} failed</p>
+          ) : (
+            <p className="text-slate-500">—</p>
+          )}
           {subscription.lastRenewedAt ? (
             <p className="text-xs text-slate-500">
               renewed <RelativeTime date={subscription.lastRenewedAt} />
@@ -148,7 +177,14 @@ function SubscriptionRow({ subscription, onAction }: { subscription: AdminSubscr
             <Button size="sm" variant="secondary" onClick={() => onAction("reregister")} data-testid="reregister-subscription">
               {ACTIONS.reregister.label}
             </Button>
-            <Button size="sm" variant="ghost" className="text-red-700 hover:bg-red-50 hover:text-red-800" disabled={stopped} onClick={() => onAction("delete")} data-testid="delete-subscription">
+            <Button
+              size="sm"
+              variant="ghost"
+              className="text-red-700 hover:bg-red-50 hover:text-red-800"
+              disabled={stopped}
+              onClick={() => onAction("delete")}
+              data-testid="delete-subscription"
+            >
               {ACTIONS.delete.label}
             </Button>
           </div>
@@ -196,7 +232,13 @@ export function SubscriptionsTable() {
           subscriptions.data ? (
             <>
               <label className="inline-flex items-center gap-2 text-sm text-slate-700">
-                <input type="checkbox" checked={showStopped} onChange={(event) => setShowStopped(event.target.checked)} className="h-4 w-4 rounded border-slate-400" data-testid="show-stopped-subscriptions" />
+                <input
+                  type="checkbox"
+                  checked={showStopped}
+                  onChange={(event) => setShowStopped(event.target.checked)}
+                  className="h-4 w-4 rounded border-slate-400"
+                  data-testid="show-stopped-subscriptions"
+                />
                 Show stopped ({stoppedCount})
               </label>
               <LiveIndicator updatedAt={subscriptions.dataUpdatedAt} failing={subscriptions.isRefetchError} />
@@ -223,11 +265,21 @@ export function SubscriptionsTable() {
           <table className="w-full min-w-[60rem] text-sm" data-testid="subscriptions-table">
             <thead className="border-b border-slate-100 bg-slate-50 text-left text-xs font-semibold tracking-wide text-slate-500 uppercase">
               <tr>
-                <th scope="col" className="px-4 py-2">Calendar</th>
-                <th scope="col" className="px-4 py-2">Status</th>
-                <th scope="col" className="px-4 py-2">Expires</th>
-                <th scope="col" className="px-4 py-2">Last notification</th>
-                <th scope="col" className="px-4 py-2">Renewals</th>
+                <th scope="col" className="px-4 py-2">
+                  Calendar
+                </th>
+                <th scope="col" className="px-4 py-2">
+                  Status
+                </th>
+                <th scope="col" className="px-4 py-2">
+                  Expires
+                </th>
+                <th scope="col" className="px-4 py-2">
+                  Last notification
+                </th>
+                <th scope="col" className="px-4 py-2">
+                  Renewals
+                </th>
                 <th scope="col" className="px-4 py-2 text-right">
                   <span className="sr-only">Actions</span>
                 </th>

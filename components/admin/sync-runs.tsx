@@ -130,7 +130,9 @@ function ResyncPanel({ calendars }: { calendars: Array<{ id: string; name: strin
     onSuccess: (_, input) => {
       setConfirming(false);
       const name = calendars.find((calendar) => calendar.id === input.calendarId)?.name ?? "the calendar";
-      toast.success(input.mode === "full" ? `Full resync of ${name} requested` : `Sync of ${name} requested`, { description: "It appears below within seconds." });
+      toast.success(input.mode === "full" ? `Full resync of ${name} requested` : `Sync of ${name} requested`, {
+        description: "It appears below within seconds.",
+      });
     },
     onError: (error) => toast.error("Could not start the sync", { description: messageOf(error) }),
     onSettled: () => queryClient.invalidateQueries({ queryKey: adminQueryKey }),
@@ -140,7 +142,9 @@ function ResyncPanel({ calendars }: { calendars: Array<{ id: string; name: strin
   return (
     <Card className="mb-4 p-4">
       <h2 className="text-sm font-semibold text-slate-900">Sync a calendar now</h2>
-      <p className="mt-0.5 text-xs text-slate-500">Push and the 15-minute poll keep calendars current on their own; this is for checking a fix or rebuilding a mirror.</p>
+      <p className="mt-0.5 text-xs text-slate-500">
+        Push and the 15-minute poll keep calendars current on their own; this is for checking a fix or rebuilding a mirror.
+      </p>
       <div className="mt-3 flex flex-wrap items-end gap-3">
         <SelectFilter
           label="Calendar"
@@ -167,7 +171,10 @@ function ResyncPanel({ calendars }: { calendars: Array<{ id: string; name: strin
         onCancel={() => setConfirming(false)}
         confirmTestId="confirm-full-resync"
       >
-        <p>calsync forgets where it left off and reads the whole calendar again, removing what no longer exists. It takes longer and uses more of the provider&apos;s quota than an incremental sync.</p>
+        <p>
+          calsync forgets where it left off and reads the whole calendar again, removing what no longer exists. It takes longer and uses more of the
+          provider&apos;s quota than an incremental sync.
+        </p>
       </ConfirmDialog>
     </Card>
   );
@@ -215,15 +222,38 @@ export function SyncRuns() {
         <SelectFilter
           label="Calendar"
           value={calendarId}
-          options={[{ value: "", label: "All calendars" }, ...allCalendars.map((calendar) => ({ value: calendar.id, label: `${calendar.name} (${calendar.accountEmail})` }))]}
+          options={[
+            { value: "", label: "All calendars" },
+            ...allCalendars.map((calendar) => ({ value: calendar.id, label: `${calendar.name} (${calendar.accountEmail})` })),
+          ]}
           onChange={(value) => setFilter("calendarId", value)}
           testId="filter-calendar"
           className="max-w-72"
         />
-        <Chips label="Status" value={status} options={RUN_STATUSES.map((value) => ({ value, label: RUN_STATUS[value].label }))} onChange={(value) => setFilter("status", value)} testIdPrefix="run-status-chip" />
+        <Chips
+          label="Status"
+          value={status}
+          options={RUN_STATUSES.map((value) => ({ value, label: RUN_STATUS[value].label }))}
+          onChange={(value) => setFilter("status", value)}
+          testIdPrefix="run-status-chip"
+        />
       </Card>
 
-      <PagedTable query={runs} what="sync runs" noun="run" rowCount={rows.length} testId="sync-runs" columns={[{ label: "Started" }, { label: "Status" }, { label: "Calendar" }, { label: "Trigger" }, { label: "Result" }, { label: "Took", alignRight: true }]}>
+      <PagedTable
+        query={runs}
+        what="sync runs"
+        noun="run"
+        rowCount={rows.length}
+        testId="sync-runs"
+        columns={[
+          { label: "Started" },
+          { label: "Status" },
+          { label: "Calendar" },
+          { label: "Trigger" },
+          { label: "Result" },
+          { label: "Took", alignRight: true },
+        ]}
+      >
         {rows.map((run) => (
           <RunRow key={run.id} run={run} onOpen={() => setOpenId(run.id)} />
         ))}

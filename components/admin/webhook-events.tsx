@@ -21,7 +21,16 @@ import { useHydrated } from "@/components/ui/use-hydrated";
 import { Drawer, Field, Fields } from "./drawer";
 import { Chips, SearchBox, SelectFilter, useUrlParam } from "./filters";
 import { TIME_RANGES, eventCalendarLabel, formatCount, replayAllExplanation, formatLatency, isTimeRange, rangeStart, shortId, type TimeRange } from "./format";
-import { ADMIN_REFRESH_MS, adminHealthQueryKey, adminQueryKey, fetchAdminHealth, fetchWebhookEvent, fetchWebhookEvents, replayEvent, replayEvents } from "./queries";
+import {
+  ADMIN_REFRESH_MS,
+  adminHealthQueryKey,
+  adminQueryKey,
+  fetchAdminHealth,
+  fetchWebhookEvent,
+  fetchWebhookEvents,
+  replayEvent,
+  replayEvents,
+} from "./queries";
 import { PagedTable } from "./paged-table";
 import { EVENT_STATUS, EVENT_STATUSES } from "./status";
 
@@ -69,7 +78,11 @@ function apiQuery(filters: EventFilters, cursor: string | null): URLSearchParams
 
 function Json({ value, testId }: { value: unknown; testId: string }) {
   return (
-    <pre tabIndex={0} className="max-h-72 overflow-auto rounded-md bg-slate-900 p-3 font-mono text-xs leading-5 text-slate-100 focus-visible:outline-2 focus-visible:outline-brand-600" data-testid={testId}>
+    <pre
+      tabIndex={0}
+      className="max-h-72 overflow-auto rounded-md bg-slate-900 p-3 font-mono text-xs leading-5 text-slate-100 focus-visible:outline-2 focus-visible:outline-brand-600"
+      data-testid={testId}
+    >
       {value === null || value === undefined ? "(none)" : JSON.stringify(value, null, 2)}
     </pre>
   );
@@ -250,7 +263,10 @@ export function WebhookEvents() {
   const hydrated = useHydrated();
   const deadCount = hydrated ? (health.data?.failures.deadEvents ?? null) : null;
   const filteredCalendarName = filters.calendarId ? (calendars.data?.calendars.find((calendar) => calendar.id === filters.calendarId)?.name ?? null) : null;
-  const calendarOptions = [{ value: "", label: "All calendars" }, ...(calendars.data?.calendars ?? []).map((calendar) => ({ value: calendar.id, label: `${calendar.name} (${calendar.accountEmail})` }))];
+  const calendarOptions = [
+    { value: "", label: "All calendars" },
+    ...(calendars.data?.calendars ?? []).map((calendar) => ({ value: calendar.id, label: `${calendar.name} (${calendar.accountEmail})` })),
+  ];
 
   return (
     <>
@@ -276,8 +292,21 @@ export function WebhookEvents() {
             onSearch={(value) => setFilter("q", value)}
             testId="filter-search"
           />
-          <SelectFilter label="Provider" value={filters.provider} options={PROVIDER_OPTIONS} onChange={(value) => setFilter("provider", value)} testId="filter-provider" />
-          <SelectFilter label="Calendar" value={filters.calendarId} options={calendarOptions} onChange={(value) => setFilter("calendarId", value)} testId="filter-calendar" className="max-w-64" />
+          <SelectFilter
+            label="Provider"
+            value={filters.provider}
+            options={PROVIDER_OPTIONS}
+            onChange={(value) => setFilter("provider", value)}
+            testId="filter-provider"
+          />
+          <SelectFilter
+            label="Calendar"
+            value={filters.calendarId}
+            options={calendarOptions}
+            onChange={(value) => setFilter("calendarId", value)}
+            testId="filter-calendar"
+            className="max-w-64"
+          />
           <SelectFilter label="Received" value={filters.range} options={TIME_RANGES} onChange={(value) => setFilter("range", value)} testId="filter-range" />
         </div>
         <Chips
@@ -289,7 +318,21 @@ export function WebhookEvents() {
         />
       </Card>
 
-      <PagedTable query={events} what="webhook events" noun="event" rowCount={rows.length} testId="webhook-events" columns={[{ label: "Received" }, { label: "Status" }, { label: "Calendar" }, { label: "Change" }, { label: "Channel" }, { label: "Latency", alignRight: true }]}>
+      <PagedTable
+        query={events}
+        what="webhook events"
+        noun="event"
+        rowCount={rows.length}
+        testId="webhook-events"
+        columns={[
+          { label: "Received" },
+          { label: "Status" },
+          { label: "Calendar" },
+          { label: "Change" },
+          { label: "Channel" },
+          { label: "Latency", alignRight: true },
+        ]}
+      >
         {rows.map((event) => (
           <EventRow key={event.id} event={event} filteredCalendarName={filteredCalendarName} onOpen={() => setOpenId(event.id)} />
         ))}

@@ -37,10 +37,16 @@ function useConnectResultToast() {
     if (!outcome || announced.current === outcome.id) return;
     announced.current = outcome.id;
     const show = outcome.tone === "success" ? toast.success : toast.error;
-    const action = outcome.action && isProvider(provider)
-      ? { label: outcome.action.label, onClick: () => window.location.assign(connectUrl(provider, undefined, outcome.action?.connectAs)) }
-      : undefined;
-    show(outcome.title, { id: outcome.id, description: outcome.description, duration: action ? Infinity : outcome.tone === "success" ? 6_000 : 12_000, action });
+    const action =
+      outcome.action && isProvider(provider)
+        ? { label: outcome.action.label, onClick: () => window.location.assign(connectUrl(provider, undefined, outcome.action?.connectAs)) }
+        : undefined;
+    show(outcome.title, {
+      id: outcome.id,
+      description: outcome.description,
+      duration: action ? Infinity : outcome.tone === "success" ? 6_000 : 12_000,
+      action,
+    });
     router.replace(`${pathname}${withoutConnectResult(window.location.search)}`, { scroll: false });
   }, [result, provider, detail, pathname, router]);
 }
@@ -168,8 +174,8 @@ export function ConnectCalendars() {
           ) : null}
           {data.providers.length === 0 ? <p className="text-sm text-slate-600">This server offers no calendar providers.</p> : null}
           <p className="mt-8 max-w-2xl text-xs leading-5 text-slate-500">
-            calsync asks for read-only calendar access. Tokens are encrypted at rest, and disconnecting removes the mirrored events. You can also revoke access at any
-            time from your Google or Microsoft account settings.
+            calsync asks for read-only calendar access. Tokens are encrypted at rest, and disconnecting removes the mirrored events. You can also revoke access
+            at any time from your Google or Microsoft account settings.
           </p>
         </>
       ) : null}

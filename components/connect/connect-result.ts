@@ -12,7 +12,10 @@ export interface ConnectResultToast {
 
 /** The callback's `detail`, as text fit for a sentence: control characters out, length capped. */
 export function cleanDetail(detail: string | null): string | null {
-  const text = (detail ?? "").replace(/[\u0000-\u001f\u007f]/g, "").trim().slice(0, 200);
+  const text = (detail ?? "")
+    .replace(/[\u0000-\u001f\u007f]/g, "")
+    .trim()
+    .slice(0, 200);
   return text === "" ? null : text;
 }
 
@@ -21,7 +24,12 @@ export function cleanDetail(detail: string | null): string | null {
  * get an error toast: a redirect from a newer server, or a hand-edited URL, must not
  * pass silently. No result, no toast.
  */
-export function connectResultToast(result: string | null, provider: string | null, providerNames: Record<string, string> = {}, rawDetail: string | null = null): ConnectResultToast | null {
+export function connectResultToast(
+  result: string | null,
+  provider: string | null,
+  providerNames: Record<string, string> = {},
+  rawDetail: string | null = null,
+): ConnectResultToast | null {
   if (result === null || result === "") return null;
   const id = `connect-result:${result}:${provider ?? ""}`;
   if (isConnectResult(result)) {

@@ -92,7 +92,8 @@ function CalendarRow({ calendar }: { calendar: CalendarSummary }) {
         cancelTestId="cancel-sync-off"
       >
         <p>
-          calsync stops keeping this calendar up to date and removes the {calendar.eventCount === 1 ? "event" : `${calendar.eventCount} events`} it mirrored from it.
+          calsync stops keeping this calendar up to date and removes the {calendar.eventCount === 1 ? "event" : `${calendar.eventCount} events`} it mirrored
+          from it.
         </p>
         <p>Nothing changes at the provider itself; turn sync on again at any time to import its events afresh.</p>
       </ConfirmDialog>
@@ -102,10 +103,29 @@ function CalendarRow({ calendar }: { calendar: CalendarSummary }) {
 
 function AccountStatus({ connection }: { connection: ConnectionSummary | undefined }) {
   if (!connection) return null;
-  if (connection.status === "needs_reconnect" || connection.status === "revoked") return <Badge tone="warning" dot>Needs reconnect</Badge>;
-  if (connection.status === "error") return <Badge tone="danger" dot>Error</Badge>;
-  if (connection.syncing) return <Badge tone="info" dot="pulse">Syncing…</Badge>;
-  return <Badge tone="success" dot>Connected</Badge>;
+  if (connection.status === "needs_reconnect" || connection.status === "revoked")
+    return (
+      <Badge tone="warning" dot>
+        Needs reconnect
+      </Badge>
+    );
+  if (connection.status === "error")
+    return (
+      <Badge tone="danger" dot>
+        Error
+      </Badge>
+    );
+  if (connection.syncing)
+    return (
+      <Badge tone="info" dot="pulse">
+        Syncing…
+      </Badge>
+    );
+  return (
+    <Badge tone="success" dot>
+      Connected
+    </Badge>
+  );
 }
 
 export function CalendarsSection({ calendars, connections }: { calendars: CalendarSummary[]; connections: ConnectionSummary[] }) {

@@ -62,10 +62,12 @@ function AccountAlerts({ connections }: { connections: ConnectionSummary[] }) {
   const broken = connections.filter((connection) => connection.status !== "active");
   if (broken.length === 0) return null;
   return (
-    <div role="alert" className="mb-6 rounded-xl border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900 sm:px-5" data-testid="dashboard-account-alert">
-      <p className="font-semibold">
-        {broken.length === 1 ? `${broken[0]?.accountEmail} is not syncing.` : `${broken.length} accounts are not syncing.`}
-      </p>
+    <div
+      role="alert"
+      className="mb-6 rounded-xl border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900 sm:px-5"
+      data-testid="dashboard-account-alert"
+    >
+      <p className="font-semibold">{broken.length === 1 ? `${broken[0]?.accountEmail} is not syncing.` : `${broken.length} accounts are not syncing.`}</p>
       <p className="mt-0.5">
         calsync lost access or hit an error.{" "}
         <Link href="/onboarding/connect-calendar" className="font-medium underline underline-offset-2">
@@ -141,7 +143,12 @@ export function Dashboard() {
             </Section>
           </div>
 
-          <Section id="sync-status" title="Sync status" description="The last run of each calendar, and when the 15-minute safety poll looks next." className="mt-10">
+          <Section
+            id="sync-status"
+            title="Sync status"
+            description="The last run of each calendar, and when the 15-minute safety poll looks next."
+            className="mt-10"
+          >
             {calendars.isPending ? (
               <Loading what="sync status" className="h-40" />
             ) : calendars.isError && !calendars.data ? (

@@ -12,7 +12,16 @@ import { differingZone, eventTimeTitle, formatEventTime, groupEventsByDay } from
 function RecurringIcon() {
   return (
     <span className="inline-flex text-slate-500" title="Recurring event">
-      <svg aria-hidden="true" viewBox="0 0 20 20" className="h-3.5 w-3.5" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round">
+      <svg
+        aria-hidden="true"
+        viewBox="0 0 20 20"
+        className="h-3.5 w-3.5"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="1.8"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      >
         <path d="M3.5 8.5a6.5 6.5 0 0 1 11.2-3.2L16.5 7" />
         <path d="M16.5 3v4h-4" />
         <path d="M16.5 11.5a6.5 6.5 0 0 1-11.2 3.2L3.5 13" />
@@ -31,9 +40,15 @@ function EventRow({ event, timeZone }: { event: UpcomingEvent; timeZone: string 
     <li
       data-testid="event-row"
       data-event-id={event.id}
-      className={cn("flex flex-col gap-1 px-4 py-3 sm:flex-row sm:gap-4 sm:px-5", tentative && "bg-[repeating-linear-gradient(135deg,transparent,transparent_6px,rgb(248_250_252)_6px,rgb(248_250_252)_12px)]")}
+      className={cn(
+        "flex flex-col gap-1 px-4 py-3 sm:flex-row sm:gap-4 sm:px-5",
+        tentative && "bg-[repeating-linear-gradient(135deg,transparent,transparent_6px,rgb(248_250_252)_6px,rgb(248_250_252)_12px)]",
+      )}
     >
-      <p className="shrink-0 text-xs font-medium text-slate-500 tabular-nums sm:w-40 sm:pt-0.5 sm:text-sm" title={event.isAllDay ? undefined : eventTimeTitle(event, timeZone, ownZone)}>
+      <p
+        className="shrink-0 text-xs font-medium text-slate-500 tabular-nums sm:w-40 sm:pt-0.5 sm:text-sm"
+        title={event.isAllDay ? undefined : eventTimeTitle(event, timeZone, ownZone)}
+      >
         {event.isAllDay ? <span className="text-brand-700">{time}</span> : time}
         {!event.isAllDay && ownZone ? (
           <span className="ml-1 text-slate-400" data-testid="event-own-zone" aria-label={`Scheduled in ${ownZone.replaceAll("_", " ")}`}>
@@ -90,7 +105,10 @@ export function EventsSection({ events, timeZone, hasSyncedCalendars }: { events
       <ol data-testid="upcoming-events" aria-label="Upcoming events, by day">
         {days.map((day) => (
           <li key={day.key} aria-labelledby={`day-${day.key}`} className="[&:first-child>h3]:border-t-0">
-            <h3 id={`day-${day.key}`} className="border-y border-slate-100 bg-slate-50 px-4 py-2 text-xs font-semibold tracking-wide text-slate-600 uppercase sm:px-5">
+            <h3
+              id={`day-${day.key}`}
+              className="border-y border-slate-100 bg-slate-50 px-4 py-2 text-xs font-semibold tracking-wide text-slate-600 uppercase sm:px-5"
+            >
               {day.label}
               <span className="ml-2 font-normal tracking-normal text-slate-500 normal-case">
                 {day.events.length} {day.events.length === 1 ? "event" : "events"}

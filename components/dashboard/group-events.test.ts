@@ -72,7 +72,11 @@ describe("groupEventsByDay", () => {
   });
 
   it("lists an event already under way under today, once", () => {
-    const days = groupEventsByDay([allDay("Conference", "2025-03-03", "2025-03-06"), event({ title: "Overnight", startAt: "2025-03-03T22:00:00Z", endAt: "2025-03-04T09:00:00Z" })], now, utc);
+    const days = groupEventsByDay(
+      [allDay("Conference", "2025-03-03", "2025-03-06"), event({ title: "Overnight", startAt: "2025-03-03T22:00:00Z", endAt: "2025-03-04T09:00:00Z" })],
+      now,
+      utc,
+    );
     expect(days).toHaveLength(1);
     expect(days[0]?.events.map((e) => e.title)).toEqual(["Conference", "Overnight"]);
   });

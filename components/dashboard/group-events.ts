@@ -79,7 +79,15 @@ export function browserTimeZone(): string {
 /** The wall clock of an instant in a zone, to the minute; null for a zone the runtime does not know. */
 function wallClock(at: string, timeZone: string): string | null {
   try {
-    return new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(Date.parse(at));
+    return new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    }).format(Date.parse(at));
   } catch {
     return null;
   }

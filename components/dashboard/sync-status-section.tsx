@@ -8,7 +8,16 @@ import { RelativeTime } from "@/components/ui/relative-time";
 import { Spinner } from "@/components/ui/spinner";
 import { useNow } from "@/components/ui/use-now";
 import { formatAbsolute, formatDue } from "@/components/format/time";
-import { SYNC_STATE_BADGE, calendarSyncState, describeCounts, formatDuration, groupCalendarsByAccount, modeLabel, summarizeSync, triggerLabel } from "./sync-status";
+import {
+  SYNC_STATE_BADGE,
+  calendarSyncState,
+  describeCounts,
+  formatDuration,
+  groupCalendarsByAccount,
+  modeLabel,
+  summarizeSync,
+  triggerLabel,
+} from "./sync-status";
 
 function NextPoll({ at }: { at: string | null }) {
   const now = useNow(15_000);
@@ -96,7 +105,10 @@ export function SyncStatusSection({ calendars, connections }: { calendars: Calen
       <p aria-live="polite" className="border-b border-slate-100 px-4 py-2.5 text-sm text-slate-700 sm:px-5" data-testid="sync-summary">
         {summary}
       </p>
-      <div aria-hidden="true" className="hidden border-b border-slate-100 bg-slate-50 px-5 py-2 text-xs font-semibold tracking-wide text-slate-500 uppercase md:grid md:grid-cols-[minmax(0,1.3fr)_minmax(0,2fr)_minmax(0,0.9fr)] md:gap-x-6">
+      <div
+        aria-hidden="true"
+        className="hidden border-b border-slate-100 bg-slate-50 px-5 py-2 text-xs font-semibold tracking-wide text-slate-500 uppercase md:grid md:grid-cols-[minmax(0,1.3fr)_minmax(0,2fr)_minmax(0,0.9fr)] md:gap-x-6"
+      >
         <span>Calendar</span>
         <span>Last run</span>
         <span className="text-right">Next poll</span>

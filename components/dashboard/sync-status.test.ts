@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { CalendarSummary, SyncRunSummary } from "@/lib/api/types";
-import { calendarSyncState, describeCounts, formatDuration, groupCalendarsByAccount, modeLabel, replaceCalendar, summarizeSync, triggerLabel } from "./sync-status";
+import {
+  calendarSyncState,
+  describeCounts,
+  formatDuration,
+  groupCalendarsByAccount,
+  modeLabel,
+  replaceCalendar,
+  summarizeSync,
+  triggerLabel,
+} from "./sync-status";
 
 const run = (overrides: Partial<SyncRunSummary> = {}): SyncRunSummary => ({
   id: "r1",
@@ -103,7 +112,9 @@ describe("summarizeSync", () => {
   });
 
   it("names what is running, waiting and failing", () => {
-    expect(summarizeSync(["running", "failed", "succeeded", "waiting", "failed"])).toBe("1 calendar syncing, 1 calendar waiting for a first sync, 2 calendars failed.");
+    expect(summarizeSync(["running", "failed", "succeeded", "waiting", "failed"])).toBe(
+      "1 calendar syncing, 1 calendar waiting for a first sync, 2 calendars failed.",
+    );
   });
 
   it("handles nothing synced", () => {

@@ -70,7 +70,13 @@ export function groupCalendarsByAccount(calendars: readonly CalendarSummary[]): 
   for (const calendar of calendars) {
     const group = groups.get(calendar.connectionId);
     if (group) group.calendars.push(calendar);
-    else groups.set(calendar.connectionId, { connectionId: calendar.connectionId, provider: calendar.provider, accountEmail: calendar.accountEmail, calendars: [calendar] });
+    else
+      groups.set(calendar.connectionId, {
+        connectionId: calendar.connectionId,
+        provider: calendar.provider,
+        accountEmail: calendar.accountEmail,
+        calendars: [calendar],
+      });
   }
   return [...groups.values()]
     .sort((a, b) => a.provider.localeCompare(b.provider) || a.accountEmail.localeCompare(b.accountEmail))

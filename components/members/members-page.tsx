@@ -169,7 +169,13 @@ function MemberRow({ member }: { member: MemberSummary }) {
           </Badge>
         )}
         {member.removable ? (
-          <Button variant="ghost" size="sm" className="text-red-700 hover:bg-red-50 hover:text-red-800" data-testid={member.you ? "leave" : "remove-member"} onClick={() => setConfirming(true)}>
+          <Button
+            variant="ghost"
+            size="sm"
+            className="text-red-700 hover:bg-red-50 hover:text-red-800"
+            data-testid={member.you ? "leave" : "remove-member"}
+            onClick={() => setConfirming(true)}
+          >
             {member.you ? "Leave" : "Remove"}
           </Button>
         ) : null}
@@ -244,7 +250,13 @@ export function MembersPage() {
                           {invitation.invitedBy ? ` · invited by ${invitation.invitedBy}` : ""}
                         </p>
                       </div>
-                      <Button variant="ghost" size="sm" data-testid="withdraw-invitation" loading={withdraw.isPending && withdraw.variables === invitation.id} onClick={() => withdraw.mutate(invitation.id)}>
+                      <Button
+                        variant="ghost"
+                        size="sm"
+                        data-testid="withdraw-invitation"
+                        loading={withdraw.isPending && withdraw.variables === invitation.id}
+                        onClick={() => withdraw.mutate(invitation.id)}
+                      >
                         Withdraw
                       </Button>
                     </li>

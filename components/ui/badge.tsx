@@ -23,12 +23,18 @@ export function Badge({ tone = "neutral", dot = false, icon, className, children
   const style = tones[tone];
   return (
     <span
-      className={cn("inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ring-1 ring-inset", style.badge, className)}
+      className={cn(
+        "inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ring-1 ring-inset",
+        style.badge,
+        className,
+      )}
       {...props}
     >
       {dot ? (
         <span aria-hidden="true" className="relative flex h-1.5 w-1.5">
-          {dot === "pulse" ? <span className={cn("absolute inline-flex h-full w-full animate-ping rounded-full opacity-75 motion-reduce:hidden", style.dot)} /> : null}
+          {dot === "pulse" ? (
+            <span className={cn("absolute inline-flex h-full w-full animate-ping rounded-full opacity-75 motion-reduce:hidden", style.dot)} />
+          ) : null}
           <span className={cn("relative inline-flex h-1.5 w-1.5 rounded-full", style.dot)} />
         </span>
       ) : null}

@@ -23,7 +23,11 @@ const sizes: Record<ButtonSize, string> = {
  * The button look, for the places that must be a link (`<Link>`, `<a>`) yet read as a
  * button: navigation stays navigation for assistive technology and middle-click.
  */
-export function buttonClasses({ variant = "primary", size = "md", className }: { variant?: ButtonVariant; size?: ButtonSize; className?: string } = {}): string {
+export function buttonClasses({
+  variant = "primary",
+  size = "md",
+  className,
+}: { variant?: ButtonVariant; size?: ButtonSize; className?: string } = {}): string {
   return cn(
     "inline-flex select-none items-center justify-center whitespace-nowrap rounded-md font-medium transition-colors",
     "focus-visible:outline-2 focus-visible:outline-offset-2",
@@ -45,13 +49,7 @@ export interface ButtonProps extends ComponentPropsWithRef<"button"> {
 
 export function Button({ variant, size, loading = false, loadingText, icon, className, disabled, children, type = "button", ...props }: ButtonProps) {
   return (
-    <button
-      type={type}
-      className={buttonClasses({ variant, size, className })}
-      disabled={disabled || loading}
-      aria-busy={loading || undefined}
-      {...props}
-    >
+    <button type={type} className={buttonClasses({ variant, size, className })} disabled={disabled || loading} aria-busy={loading || undefined} {...props}>
       {loading ? <Spinner /> : icon}
       {loading && loadingText !== undefined ? loadingText : children}
     </button>

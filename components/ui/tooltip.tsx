@@ -21,7 +21,14 @@ export function Tooltip({
 }) {
   const id = useId();
   return (
-    <span tabIndex={0} aria-describedby={id} className={cn("group relative inline-flex rounded-full focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600", className)}>
+    <span
+      tabIndex={0}
+      aria-describedby={id}
+      className={cn(
+        "group relative inline-flex rounded-full focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600",
+        className,
+      )}
+    >
       {children}
       <span
         role="tooltip"

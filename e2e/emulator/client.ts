@@ -93,7 +93,9 @@ export class EmulatorControl {
   /** The calendar id of an account's primary calendar. */
   async primaryCalendarId(accountEmail: string, provider?: Provider): Promise<string> {
     const { calendars } = await this.state();
-    const calendar = calendars.find((candidate) => candidate.primary && candidate.accountEmail === accountEmail.toLowerCase() && (!provider || candidate.provider === provider));
+    const calendar = calendars.find(
+      (candidate) => candidate.primary && candidate.accountEmail === accountEmail.toLowerCase() && (!provider || candidate.provider === provider),
+    );
     if (!calendar) throw new EmulatorControlError(404, `No primary calendar for ${accountEmail}`);
     return calendar.id;
   }
@@ -207,7 +209,11 @@ export class EmulatorControl {
     for (;;) {
       const records = await this.deliveries({ kind: options.kind });
       if (predicate(records)) return records;
-      if (Date.now() > deadline) throw new EmulatorControlError(408, `Deliveries did not reach the expected state: ${JSON.stringify(records.map((r) => [r.kind, r.outcome, r.status]))}`);
+      if (Date.now() > deadline)
+        throw new EmulatorControlError(
+          408,
+          `Deliveries did not reach the expected state: ${JSON.stringify(records.map((r) => [r.kind, r.outcome, r.status]))}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }

@@ -23,7 +23,13 @@ export interface AuthorizationProfile {
  * Continues a validated authorization request: an automatic answer if the
  * control API set one, prompt=none handling, else the consent page.
  */
-export function continueAuthorization(ctx: RequestContext, oauth: OAuthServer, profile: AuthorizationProfile, request: AuthorizationRequest, prompt: string | undefined): void {
+export function continueAuthorization(
+  ctx: RequestContext,
+  oauth: OAuthServer,
+  profile: AuthorizationProfile,
+  request: AuthorizationRequest,
+  prompt: string | undefined,
+): void {
   const accounts = profile.accountsFor(request);
   const auto = oauth.takeAutoConsent(profile.provider);
   if (auto) {
@@ -70,7 +76,14 @@ function sortHintedFirst(accounts: Account[], hint: string): Account[] {
   return [...accounts].sort((a, b) => Number(b.email === wanted) - Number(a.email === wanted));
 }
 
-function finishApproval(ctx: RequestContext, oauth: OAuthServer, profile: AuthorizationProfile, request: AuthorizationRequest, account: Account, granted: string[]): void {
+function finishApproval(
+  ctx: RequestContext,
+  oauth: OAuthServer,
+  profile: AuthorizationProfile,
+  request: AuthorizationRequest,
+  account: Account,
+  granted: string[],
+): void {
   const code = oauth.approve(request, account, granted);
   returnToClient(ctx, request, profile.successParams(request, code, granted));
 }

@@ -34,7 +34,11 @@ describe("instances", () => {
   });
 
   it("starts with `npm run emulator` (EMULATOR_PORT=0), prints its URLs and serves them", async () => {
-    const child = spawn("npm", ["run", "--silent", "emulator"], { env: { ...process.env, EMULATOR_PORT: "0" }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn("npm", ["run", "--silent", "emulator"], {
+      env: { ...process.env, EMULATOR_PORT: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     try {
       const started = Date.now();
       const output = await new Promise<string>((resolve, reject) => {
@@ -67,7 +71,9 @@ describe("control API", () => {
     await emu.reset();
     const calendarId = await emu.control.primaryCalendarId("alice@example.com");
     await expect(emu.control.createEvent(calendarId, { summary: "bad", start: "tomorrow", end: "later" })).rejects.toMatchObject({ status: 400 });
-    await expect(emu.control.createEvent(calendarId, { summary: "bad", start: "2030-01-01", end: "2030-01-02", recurrence: ["RRULE:FREQ=HOURLY"] })).rejects.toMatchObject({ status: 400 });
+    await expect(
+      emu.control.createEvent(calendarId, { summary: "bad", start: "2030-01-01", end: "2030-01-02", recurrence: ["RRULE:FREQ=HOURLY"] }),
+    ).rejects.toMatchObject({ status: 400 });
     await expect(emu.control.deleteEvent("no-such-calendar", "x")).rejects.toBeInstanceOf(EmulatorControlError);
     await expect(emu.control.expireChannel("nope")).rejects.toMatchObject({ status: 404 });
     await expect(emu.control.failNext({ endpoint: "google.events.list", status: 418 as never })).rejects.toMatchObject({ status: 400 });
@@ -103,7 +109,15 @@ describe("control API", () => {
               name: "Calendar",
               primary: true,
               timeZone: "Europe/London",
-              events: [{ summary: "Series", start: "2030-01-06T09:00:00", end: "2030-01-06T10:00:00", recurrence: ["RRULE:FREQ=WEEKLY;UNTIL=20300127"], exceptions: [{ originalStart: "2030-01-13T09:00:00", cancelled: true }] }],
+              events: [
+                {
+                  summary: "Series",
+                  start: "2030-01-06T09:00:00",
+                  end: "2030-01-06T10:00:00",
+                  recurrence: ["RRULE:FREQ=WEEKLY;UNTIL=20300127"],
+                  exceptions: [{ originalStart: "2030-01-13T09:00:00", cancelled: true }],
+                },
+              ],
             },
           ],
         },
@@ -111,7 +125,9 @@ describe("control API", () => {
     });
     const state = await emu.control.state();
     expect(state.accounts).toEqual([expect.objectContaining({ email: "dana@fabrikam.example", tenantId: "11111111-2222-3333-4444-555555555555" })]);
-    expect(state.events.filter((event) => event.seriesMasterId)).toEqual([expect.objectContaining({ status: "cancelled", originalStart: { dateTime: "2030-01-13T09:00:00Z", timeZone: "Europe/London" } })]);
+    expect(state.events.filter((event) => event.seriesMasterId)).toEqual([
+      expect.objectContaining({ status: "cancelled", originalStart: { dateTime: "2030-01-13T09:00:00Z", timeZone: "Europe/London" } }),
+    ]);
     expect(state.calendars[0]?.timeZone).toBe("Europe/London");
   });
 });
@@ -126,12 +142,28 @@ describe("web page", () => {
       await receiver.waitFor((all) => all.length === 1);
       const html = await (await fetch(emu.info.webUrl)).text();
       for (const text of ["alice@example.com", "bob@contoso.example", "Planning", "Weekly review", "web-channel"]) expect(html).toContain(text);
-      const post = (path: string, fields: Record<string, string>) => fetch(`${emu.httpOrigin}${path}`, { method: "POST", body: new URLSearchParams(fields), redirect: "manual" });
-      const added = await post("/_emulator/ui/events", { calendarId: "alice@example.com", summary: "From the page", start: "2030-05-01T10:00", end: "2030-05-01T11:00" });
+      const post = (path: string, fields: Record<string, string>) =>
+        fetch(`${emu.httpOrigin}${path}`, { method: "POST", body: new URLSearchParams(fields), redirect: "manual" });
+      const added = await post("/_emulator/ui/events", {
+        calendarId: "alice@example.com",
+        summary: "From the page",
+        start: "2030-05-01T10:00",
+        end: "2030-05-01T11:00",
+      });
       expect(added.status).toBe(303);
       const event = (await emu.control.listEvents("alice@example.com")).find((candidate) => candidate.summary === "From the page")!;
       expect(event.start).toEqual({ dateTime: "2030-05-01T10:00:00+02:00", timeZone: "Europe/Berlin" });
-      expect((await post("/_emulator/ui/events/update", { calendarId: "alice@example.com", eventId: event.id, summary: "Renamed", start: "2030-05-01T10:00", end: "2030-05-01T12:00" })).status).toBe(303);
+      expect(
+        (
+          await post("/_emulator/ui/events/update", {
+            calendarId: "alice@example.com",
+            eventId: event.id,
+            summary: "Renamed",
+            start: "2030-05-01T10:00",
+            end: "2030-05-01T12:00",
+          })
+        ).status,
+      ).toBe(303);
       expect((await emu.control.listEvents("alice@example.com")).find((candidate) => candidate.id === event.id)?.summary).toBe("Renamed");
       expect((await post("/_emulator/ui/events/delete", { calendarId: "alice@example.com", eventId: event.id })).status).toBe(303);
       expect((await emu.control.listEvents("alice@example.com")).find((candidate) => candidate.id === event.id)?.deleted).toBe(true);

@@ -25,11 +25,24 @@ const eventPatchFields = {
   status: z.enum(["confirmed", "tentative", "cancelled"]).optional(),
   attendees: z.array(attendee).optional(),
   locationAddress: z
-    .object({ street: z.string().optional(), city: z.string().optional(), state: z.string().optional(), countryOrRegion: z.string().optional(), postalCode: z.string().optional() })
+    .object({
+      street: z.string().optional(),
+      city: z.string().optional(),
+      state: z.string().optional(),
+      countryOrRegion: z.string().optional(),
+      postalCode: z.string().optional(),
+    })
     .optional(),
   locationCoordinates: z.object({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) }).optional(),
   organizer: z.object({ email: z.string().email(), name: z.string().optional() }).optional(),
-  conference: z.object({ type: z.enum(["meet", "teams", "zoom"]), joinUrl: z.string().url().startsWith("https://"), phone: z.string().optional(), pin: z.string().optional() }).optional(),
+  conference: z
+    .object({
+      type: z.enum(["meet", "teams", "zoom"]),
+      joinUrl: z.string().url().startsWith("https://"),
+      phone: z.string().optional(),
+      pin: z.string().optional(),
+    })
+    .optional(),
   showAs: z.enum(["free", "tentative", "busy", "oof", "workingElsewhere"]).optional(),
   visibility: z.enum(["default", "public", "private", "confidential"]).optional(),
   eventType: z.enum(["default", "focusTime", "outOfOffice", "workingLocation"]).optional(),
@@ -90,14 +103,17 @@ const schemas = {
     calendarId: z.string().optional(),
     reason: z.enum(["syncStateNotFound", "resyncRequired"]).optional(),
   }),
-  revoke: z.union([
-    z.object({ refreshToken: z.string().min(1) }),
-    z.object({ provider, email: z.string().min(1), clientId: z.string().optional() }),
-  ]),
+  revoke: z.union([z.object({ refreshToken: z.string().min(1) }), z.object({ provider, email: z.string().min(1), clientId: z.string().optional() })]),
   expireTokens: z.object({ email: z.string().optional(), provider: provider.optional() }),
   autoConsent: z.object({
     rule: z
-      .object({ provider, email: z.string().min(1), withholdScopes: z.array(z.string()).optional(), deny: z.boolean().optional(), times: z.number().int().min(1).optional() })
+      .object({
+        provider,
+        email: z.string().min(1),
+        withholdScopes: z.array(z.string()).optional(),
+        deny: z.boolean().optional(),
+        times: z.number().int().min(1).optional(),
+      })
       .nullable(),
   }),
   consentDefaults: z.object({ provider, withholdScopes: z.array(z.string()) }),
@@ -154,11 +170,15 @@ export function controlRoutes(core: EmulatorOperations): RouteDefinition[] {
     route("POST", "/calendars", async (ctx) => core.addCalendar(await parse(ctx, schemas.calendar))),
     route("GET", "/calendars/:calendarId/events", (ctx) => core.listEvents(param(ctx, "calendarId"))),
     route("POST", "/calendars/:calendarId/events", async (ctx) => core.createEvent(param(ctx, "calendarId"), await parse(ctx, schemas.createEvent))),
-    route("PATCH", "/calendars/:calendarId/events/:eventId", async (ctx) => core.updateEvent(param(ctx, "calendarId"), param(ctx, "eventId"), await parse(ctx, eventPatch))),
+    route("PATCH", "/calendars/:calendarId/events/:eventId", async (ctx) =>
+      core.updateEvent(param(ctx, "calendarId"), param(ctx, "eventId"), await parse(ctx, eventPatch)),
+    ),
     route("DELETE", "/calendars/:calendarId/events/:eventId", (ctx) => {
       core.deleteEvent(param(ctx, "calendarId"), param(ctx, "eventId"));
     }),
-    route("POST", "/calendars/:calendarId/events/:eventId/instances", async (ctx) => core.changeInstance(param(ctx, "calendarId"), param(ctx, "eventId"), await parse(ctx, instanceChange))),
+    route("POST", "/calendars/:calendarId/events/:eventId/instances", async (ctx) =>
+      core.changeInstance(param(ctx, "calendarId"), param(ctx, "eventId"), await parse(ctx, instanceChange)),
+    ),
     route("GET", "/faults", () => core.faultsView()),
     route("DELETE", "/faults", () => {
       core.clearFaults();
@@ -189,13 +209,16 @@ export function controlRoutes(core: EmulatorOperations): RouteDefinition[] {
     }),
     route("POST", "/subscriptions/:id/lifecycle", async (ctx) => {
       const body = await parse(ctx, schemas.lifecycle);
-      if (!core.sendLifecycle(param(ctx, "id"), body.event, { pauseDelivery: body.pauseDelivery })) throw new ControlError(404, "No live subscription with that id");
+      if (!core.sendLifecycle(param(ctx, "id"), body.event, { pauseDelivery: body.pauseDelivery }))
+        throw new ControlError(404, "No live subscription with that id");
     }),
-    route("GET", "/deliveries", (ctx) => core.services.deliverer.log.list().filter((record) => {
-      const kind = ctx.query("kind");
-      const url = ctx.query("url");
-      return (!kind || record.kind === kind) && (!url || record.url.startsWith(url));
-    })),
+    route("GET", "/deliveries", (ctx) =>
+      core.services.deliverer.log.list().filter((record) => {
+        const kind = ctx.query("kind");
+        const url = ctx.query("url");
+        return (!kind || record.kind === kind) && (!url || record.url.startsWith(url));
+      }),
+    ),
     route("DELETE", "/deliveries", () => {
       core.services.deliverer.log.clear();
     }),

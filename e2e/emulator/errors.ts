@@ -38,7 +38,8 @@ export const googleErrors = {
   notFound: () => googleApiError(404, "Not Found", { reason: "notFound" }),
   badRequest: (message: string, location?: string) =>
     googleApiError(400, message, { reason: location ? "invalidParameter" : "badRequest", ...(location ? { locationType: "parameter", location } : {}) }),
-  required: (message: string, location?: string) => googleApiError(400, message, { reason: "required", ...(location ? { locationType: "parameter", location } : {}) }),
+  required: (message: string, location?: string) =>
+    googleApiError(400, message, { reason: "required", ...(location ? { locationType: "parameter", location } : {}) }),
   invalid: (message: string) => googleApiError(400, message, { reason: "invalid" }),
   /** The exact body Google sends when a sync token is dead. */
   fullSyncRequired: () =>
@@ -69,7 +70,12 @@ export const googleErrors = {
       ),
     ),
   insufficientScopes: () =>
-    googleApiError(403, "Request had insufficient authentication scopes.", { reason: "insufficientPermissions", message: "Insufficient Permission" }, "PERMISSION_DENIED"),
+    googleApiError(
+      403,
+      "Request had insufficient authentication scopes.",
+      { reason: "insufficientPermissions", message: "Insufficient Permission" },
+      "PERMISSION_DENIED",
+    ),
   /** Answers of the endpoint fault injector. */
   fault: (status: number): HttpError => {
     switch (status) {
@@ -98,7 +104,10 @@ export function googleOAuthError(status: number, error: string, description: str
 export function microsoftIdentityError(status: number, error: string, aadsts: number, text: string): HttpError {
   const traceId = randomUUID();
   const correlationId = randomUUID();
-  const timestamp = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+  const timestamp = new Date()
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, "Z");
   return new HttpError(status, {
     error,
     error_description: `AADSTS${aadsts}: ${text} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
@@ -121,13 +130,18 @@ export function graphError(status: number, code: string, message: string, header
   const requestId = randomUUID();
   return new HttpError(
     status,
-    { error: { code, message, innerError: { date: new Date().toISOString().replace(/\.\d+Z$/, ""), "request-id": requestId, "client-request-id": requestId } } },
+    {
+      error: { code, message, innerError: { date: new Date().toISOString().replace(/\.\d+Z$/, ""), "request-id": requestId, "client-request-id": requestId } },
+    },
     { "request-id": requestId, ...headers },
   );
 }
 
 export const graphErrors = {
-  invalidToken: (message = "Access token is empty.") => graphError(401, "InvalidAuthenticationToken", message, { "www-authenticate": 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"' }),
+  invalidToken: (message = "Access token is empty.") =>
+    graphError(401, "InvalidAuthenticationToken", message, {
+      "www-authenticate": 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"',
+    }),
   accessDenied: () => graphError(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."),
   itemNotFound: () => graphError(404, "ErrorItemNotFound", "The specified object was not found in the store."),
   subscriptionNotFound: (id: string) => graphError(404, "ResourceNotFound", `The object was not found. Subscription '${id}' does not exist.`),

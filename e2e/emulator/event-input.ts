@@ -4,16 +4,7 @@
 
 import { RecurrenceError, parseRecurrence } from "./recurrence";
 import { InvalidInputError, type Calendar, type EventFields, type StoredEvent } from "./state";
-import {
-  type EventTime,
-  formatIsoUtc,
-  formatRfc3339InZone,
-  instantOfWallTime,
-  isDate,
-  isValidTimeZone,
-  parseLocalDateTime,
-  parseRfc3339,
-} from "./time";
+import { type EventTime, formatIsoUtc, formatRfc3339InZone, instantOfWallTime, isDate, isValidTimeZone, parseLocalDateTime, parseRfc3339 } from "./time";
 import type { EventInput, EventPatch, EventTimeView, EventView, Provider } from "./types";
 
 function parseTime(text: string, allDay: boolean, timeZone: string, field: string): EventTime {
@@ -84,12 +75,15 @@ const EVENT_TYPES = new Set(["default", "focusTime", "outOfOffice", "workingLoca
 function richFields(input: EventPatch): Partial<EventFields> {
   const fields: Partial<EventFields> = {};
   if (input.showAs !== undefined && !SHOW_AS.has(input.showAs)) throw new InvalidInputError(`showAs must be one of ${[...SHOW_AS].join(", ")}`);
-  if (input.visibility !== undefined && !VISIBILITY.has(input.visibility)) throw new InvalidInputError(`visibility must be one of ${[...VISIBILITY].join(", ")}`);
-  if (input.eventType !== undefined && !EVENT_TYPES.has(input.eventType)) throw new InvalidInputError(`eventType must be one of ${[...EVENT_TYPES].join(", ")}`);
+  if (input.visibility !== undefined && !VISIBILITY.has(input.visibility))
+    throw new InvalidInputError(`visibility must be one of ${[...VISIBILITY].join(", ")}`);
+  if (input.eventType !== undefined && !EVENT_TYPES.has(input.eventType))
+    throw new InvalidInputError(`eventType must be one of ${[...EVENT_TYPES].join(", ")}`);
   if (input.locationAddress !== undefined) fields.locationAddress = input.locationAddress;
   if (input.locationCoordinates !== undefined) {
     const { latitude, longitude } = input.locationCoordinates;
-    if (!Number.isFinite(latitude) || !Number.isFinite(longitude) || Math.abs(latitude) > 90 || Math.abs(longitude) > 180) throw new InvalidInputError("locationCoordinates must be a latitude and longitude");
+    if (!Number.isFinite(latitude) || !Number.isFinite(longitude) || Math.abs(latitude) > 90 || Math.abs(longitude) > 180)
+      throw new InvalidInputError("locationCoordinates must be a latitude and longitude");
     fields.locationCoordinates = { latitude, longitude };
   }
   if (input.organizer !== undefined) {
@@ -97,7 +91,8 @@ function richFields(input: EventPatch): Partial<EventFields> {
     fields.organizer = { email: input.organizer.email.toLowerCase(), ...(input.organizer.name ? { name: input.organizer.name } : {}) };
   }
   if (input.conference !== undefined) {
-    if (!["meet", "teams", "zoom"].includes(input.conference.type) || !/^https:\/\//.test(input.conference.joinUrl ?? "")) throw new InvalidInputError("conference needs a type (meet, teams, zoom) and an https joinUrl");
+    if (!["meet", "teams", "zoom"].includes(input.conference.type) || !/^https:\/\//.test(input.conference.joinUrl ?? ""))
+      throw new InvalidInputError("conference needs a type (meet, teams, zoom) and an https joinUrl");
     fields.conference = { ...input.conference };
   }
   return fields;

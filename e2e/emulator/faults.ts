@@ -73,9 +73,7 @@ export class FaultInjector {
   takeEndpointFault(endpoint: string, accountEmail: string | undefined): { status: number; retryAfterSeconds?: number } | undefined {
     const fault = this.endpointFaults.find(
       (candidate) =>
-        candidate.remaining > 0 &&
-        matchesEndpoint(candidate.endpoint, endpoint) &&
-        (!candidate.accountEmail || candidate.accountEmail === accountEmail),
+        candidate.remaining > 0 && matchesEndpoint(candidate.endpoint, endpoint) && (!candidate.accountEmail || candidate.accountEmail === accountEmail),
     );
     if (!fault) return undefined;
     fault.remaining -= 1;

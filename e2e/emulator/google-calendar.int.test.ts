@@ -24,8 +24,17 @@ beforeEach(async () => {
   calendar = googleCalendarApi(emu, client);
 });
 
-async function failure(promise: Promise<unknown>): Promise<{ status: number; body: { error: { code: number; message: string; errors: Array<{ reason: string; domain: string }> } }; headers: Headers | Record<string, string> }> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
+async function failure(
+  promise: Promise<unknown>,
+): Promise<{
+  status: number;
+  body: { error: { code: number; message: string; errors: Array<{ reason: string; domain: string }> } };
+  headers: Headers | Record<string, string>;
+}> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(GaxiosError);
   const response = (error as GaxiosError).response!;
   return { status: response.status, body: response.data as never, headers: response.headers as never };
@@ -59,7 +68,8 @@ describe("calendarList", () => {
 
 describe("events.list", () => {
   it("pages with maxResults; nextSyncToken only on the last page and never with nextPageToken", async () => {
-    for (let i = 0; i < 5; i += 1) await emu.control.createEvent("alice@example.com", { summary: `bulk ${i}`, start: "2030-01-01T10:00:00Z", end: "2030-01-01T11:00:00Z" });
+    for (let i = 0; i < 5; i += 1)
+      await emu.control.createEvent("alice@example.com", { summary: `bulk ${i}`, start: "2030-01-01T10:00:00Z", end: "2030-01-01T11:00:00Z" });
     const { pages, items } = await listAll({ calendarId: "primary", maxResults: 2 });
     expect(pages.length).toBeGreaterThan(2);
     for (const page of pages.slice(0, -1)) {
@@ -132,14 +142,21 @@ describe("events.list", () => {
     expect(byId.get(created.id)?.status).toBe("cancelled");
     expect(delta.items).toHaveLength(3);
 
-    for (const params of [{ timeMin: "2030-01-01T00:00:00Z" }, { q: "x" }, { orderBy: "updated" }, { showDeleted: false }, { updatedMin: "2030-01-01T00:00:00Z" }]) {
+    for (const params of [
+      { timeMin: "2030-01-01T00:00:00Z" },
+      { q: "x" },
+      { orderBy: "updated" },
+      { showDeleted: false },
+      { updatedMin: "2030-01-01T00:00:00Z" },
+    ]) {
       const forbidden = await failure(calendar.events.list({ calendarId: "primary", syncToken, ...params }));
       expect(forbidden.status).toBe(400);
     }
   });
 
   it("keeps changes made during paging for the next sync (snapshot)", async () => {
-    for (let i = 0; i < 4; i += 1) await emu.control.createEvent("alice@example.com", { summary: `p${i}`, start: "2030-01-01T10:00:00Z", end: "2030-01-01T11:00:00Z" });
+    for (let i = 0; i < 4; i += 1)
+      await emu.control.createEvent("alice@example.com", { summary: `p${i}`, start: "2030-01-01T10:00:00Z", end: "2030-01-01T11:00:00Z" });
     const first = await calendar.events.list({ calendarId: "primary", maxResults: 3 });
     const late = await emu.control.createEvent("alice@example.com", { summary: "late", start: "2030-01-02T10:00:00Z", end: "2030-01-02T11:00:00Z" });
     let pageToken = first.data.nextPageToken ?? undefined;
@@ -165,7 +182,15 @@ describe("events.list", () => {
       error: {
         code: 410,
         message: "Sync token is no longer valid, a full sync is required.",
-        errors: [{ domain: "calendar", reason: "fullSyncRequired", message: "Sync token is no longer valid, a full sync is required.", locationType: "parameter", location: "syncToken" }],
+        errors: [
+          {
+            domain: "calendar",
+            reason: "fullSyncRequired",
+            message: "Sync token is no longer valid, a full sync is required.",
+            locationType: "parameter",
+            location: "syncToken",
+          },
+        ],
       },
     });
     const fresh = await listAll({ calendarId: "primary" });
@@ -189,7 +214,11 @@ describe("events write methods", () => {
   it("inserts, gets, patches, updates and deletes; deleting twice answers 410 deleted", async () => {
     const inserted = await calendar.events.insert({
       calendarId: "primary",
-      requestBody: { summary: "Via API", start: { dateTime: "2030-03-01T09:00:00", timeZone: "Europe/Berlin" }, end: { dateTime: "2030-03-01T10:00:00", timeZone: "Europe/Berlin" } },
+      requestBody: {
+        summary: "Via API",
+        start: { dateTime: "2030-03-01T09:00:00", timeZone: "Europe/Berlin" },
+        end: { dateTime: "2030-03-01T10:00:00", timeZone: "Europe/Berlin" },
+      },
     });
     expect(inserted.data.start).toEqual({ dateTime: "2030-03-01T09:00:00+01:00", timeZone: "Europe/Berlin" });
     const id = inserted.data.id!;
@@ -197,7 +226,11 @@ describe("events write methods", () => {
     expect(got.data.summary).toBe("Via API");
     const patched = await calendar.events.patch({ calendarId: "primary", eventId: id, requestBody: { summary: "Patched" } });
     expect(patched.data).toMatchObject({ summary: "Patched", start: { dateTime: "2030-03-01T09:00:00+01:00" } });
-    const updated = await calendar.events.update({ calendarId: "primary", eventId: id, requestBody: { summary: "Updated", start: { date: "2030-03-02" }, end: { date: "2030-03-03" } } });
+    const updated = await calendar.events.update({
+      calendarId: "primary",
+      eventId: id,
+      requestBody: { summary: "Updated", start: { date: "2030-03-02" }, end: { date: "2030-03-03" } },
+    });
     expect(updated.data).toMatchObject({ summary: "Updated", start: { date: "2030-03-02" } });
     const deleted = await calendar.events.delete({ calendarId: "primary", eventId: id });
     expect(deleted.status).toBe(204);
@@ -211,10 +244,19 @@ describe("events write methods", () => {
   it("patching an instance creates an exception with the same id; deleting one cancels just that instance", async () => {
     const series = await calendar.events.insert({
       calendarId: "primary",
-      requestBody: { summary: "Weekly", recurrence: ["RRULE:FREQ=WEEKLY;COUNT=3"], start: { dateTime: "2030-04-01T08:00:00Z" }, end: { dateTime: "2030-04-01T09:00:00Z" } },
+      requestBody: {
+        summary: "Weekly",
+        recurrence: ["RRULE:FREQ=WEEKLY;COUNT=3"],
+        start: { dateTime: "2030-04-01T08:00:00Z" },
+        end: { dateTime: "2030-04-01T09:00:00Z" },
+      },
     });
     const instances = (await listAll({ calendarId: "primary", singleEvents: true, timeMin: "2030-03-31T00:00:00Z", timeMax: "2030-05-01T00:00:00Z" })).items;
-    expect(instances.map((item) => item.id)).toEqual([`${series.data.id}_20300401T080000Z`, `${series.data.id}_20300408T080000Z`, `${series.data.id}_20300415T080000Z`]);
+    expect(instances.map((item) => item.id)).toEqual([
+      `${series.data.id}_20300401T080000Z`,
+      `${series.data.id}_20300408T080000Z`,
+      `${series.data.id}_20300415T080000Z`,
+    ]);
     const patched = await calendar.events.patch({ calendarId: "primary", eventId: instances[1]!.id!, requestBody: { summary: "Moved one" } });
     expect(patched.data).toMatchObject({ id: instances[1]!.id, recurringEventId: series.data.id, summary: "Moved one" });
     await calendar.events.delete({ calendarId: "primary", eventId: instances[2]!.id! });
@@ -223,18 +265,38 @@ describe("events write methods", () => {
   });
 
   it("rejects malformed bodies with Google's reasons", async () => {
-    const missingEnd = await failure(calendar.events.insert({ calendarId: "primary", requestBody: { summary: "x", start: { dateTime: "2030-03-01T09:00:00Z" } } }));
+    const missingEnd = await failure(
+      calendar.events.insert({ calendarId: "primary", requestBody: { summary: "x", start: { dateTime: "2030-03-01T09:00:00Z" } } }),
+    );
     expect(missingEnd.status).toBe(400);
     expect(missingEnd.body.error).toMatchObject({ message: "Missing end time.", errors: [{ reason: "required" }] });
-    const noZone = await failure(calendar.events.insert({ calendarId: "primary", requestBody: { summary: "x", start: { dateTime: "2030-03-01T09:00:00" }, end: { dateTime: "2030-03-01T10:00:00" } } }));
+    const noZone = await failure(
+      calendar.events.insert({
+        calendarId: "primary",
+        requestBody: { summary: "x", start: { dateTime: "2030-03-01T09:00:00" }, end: { dateTime: "2030-03-01T10:00:00" } },
+      }),
+    );
     expect(noZone.body.error.message).toBe("Missing time zone definition for start time.");
-    const backwards = await failure(calendar.events.insert({ calendarId: "primary", requestBody: { summary: "x", start: { dateTime: "2030-03-01T09:00:00Z" }, end: { dateTime: "2030-03-01T08:00:00Z" } } }));
+    const backwards = await failure(
+      calendar.events.insert({
+        calendarId: "primary",
+        requestBody: { summary: "x", start: { dateTime: "2030-03-01T09:00:00Z" }, end: { dateTime: "2030-03-01T08:00:00Z" } },
+      }),
+    );
     expect(backwards.body.error.errors[0]?.reason).toBe("timeRangeEmpty");
-    const badRule = await failure(calendar.events.insert({ calendarId: "primary", requestBody: { summary: "x", recurrence: ["RRULE:FREQ=SOMETIMES"], start: { date: "2030-03-01" }, end: { date: "2030-03-02" } } }));
+    const badRule = await failure(
+      calendar.events.insert({
+        calendarId: "primary",
+        requestBody: { summary: "x", recurrence: ["RRULE:FREQ=SOMETIMES"], start: { date: "2030-03-01" }, end: { date: "2030-03-02" } },
+      }),
+    );
     expect(badRule.status).toBe(400);
     const raw = await fetch(`${emu.google.origin}/calendar/v3/calendars/primary/events`, {
       method: "POST",
-      headers: { authorization: `Bearer ${(await calendar.context._options.auth as { credentials: { access_token: string } }).credentials.access_token}`, "content-type": "application/json" },
+      headers: {
+        authorization: `Bearer ${((await calendar.context._options.auth) as { credentials: { access_token: string } }).credentials.access_token}`,
+        "content-type": "application/json",
+      },
       body: "{not json",
     });
     expect(raw.status).toBe(400);
@@ -313,7 +375,12 @@ describe("the Events resource's rich fields", () => {
     expect(data.attendees?.[0]?.self).toBeUndefined();
     // An update through the API keeps what a get returned (the conference, the organizer).
     const { data: patched } = await calendar.events.patch({ calendarId: primary, eventId: created.id, requestBody: { summary: "Roadmap v2" } });
-    expect(patched).toMatchObject({ summary: "Roadmap v2", conferenceData: { entryPoints: [{ uri: "https://meet.google.com/abc-defg-hij" }, { pin: "4242" }] }, organizer: { email: "carol@example.com" }, visibility: "private" });
+    expect(patched).toMatchObject({
+      summary: "Roadmap v2",
+      conferenceData: { entryPoints: [{ uri: "https://meet.google.com/abc-defg-hij" }, { pin: "4242" }] },
+      organizer: { email: "carol@example.com" },
+      visibility: "private",
+    });
   });
 
   it("rejects a bad transparency, visibility or eventType with Google's 400", async () => {

@@ -64,7 +64,13 @@ describe("Google authorization code flow", () => {
   it("shows the seeded accounts, returns state and a code, and checks PKCE at the token endpoint", async () => {
     const client = googleOAuthClient(emu);
     const { codeVerifier, codeChallenge } = await client.generateCodeVerifierAsync();
-    const authUrl = client.generateAuthUrl({ scope: GOOGLE_SCOPES, access_type: "offline", state: "xyz", code_challenge: codeChallenge, code_challenge_method: CodeChallengeMethod.S256 });
+    const authUrl = client.generateAuthUrl({
+      scope: GOOGLE_SCOPES,
+      access_type: "offline",
+      state: "xyz",
+      code_challenge: codeChallenge,
+      code_challenge_method: CodeChallengeMethod.S256,
+    });
     const page = await (await fetch(authUrl)).text();
     expect(page).toContain("alice@example.com");
     expect(page).toContain(`data-testid="scope-${CALENDAR_READONLY}"`);
@@ -130,7 +136,10 @@ describe("Google authorization code flow", () => {
   it("rejects a wrong client secret with invalid_client and an unknown client on its error page", async () => {
     const client = googleOAuthClient(emu);
     const { codeVerifier, codeChallenge } = await client.generateCodeVerifierAsync();
-    const back = await consent(client.generateAuthUrl({ scope: GOOGLE_SCOPES, code_challenge: codeChallenge, code_challenge_method: CodeChallengeMethod.S256 }), { email: "alice@example.com" });
+    const back = await consent(
+      client.generateAuthUrl({ scope: GOOGLE_SCOPES, code_challenge: codeChallenge, code_challenge_method: CodeChallengeMethod.S256 }),
+      { email: "alice@example.com" },
+    );
     const wrong = googleOAuthClient(emu, { clientSecret: "nope" });
     const error = await tokenError(wrong.getToken({ code: back.searchParams.get("code")!, codeVerifier }));
     expect(error).toEqual({ status: 401, data: { error: "invalid_client", error_description: "Unauthorized" } });

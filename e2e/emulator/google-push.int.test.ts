@@ -38,7 +38,10 @@ async function watch(extra: Partial<calendar_v3.Schema$Channel> = {}, calendarId
 }
 
 async function status(promise: Promise<unknown>): Promise<{ status: number; reason?: string }> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(GaxiosError);
   const response = (error as GaxiosError).response!;
   return { status: response.status, reason: (response.data as { error?: { errors?: Array<{ reason: string }> } }).error?.errors?.[0]?.reason };
@@ -90,16 +93,29 @@ describe("events.watch", () => {
     await createEvent("three");
     await receiver.waitFor((all) => all.filter((r) => r.headers["x-goog-resource-state"] === "exists").length === 2);
     await emu.control.waitForIdle();
-    expect(new Set(receiver.requests.filter((r) => r.headers["x-goog-resource-state"] === "exists").map((r) => r.headers["x-goog-channel-id"]))).toEqual(new Set([channel.id, second.id]));
+    expect(new Set(receiver.requests.filter((r) => r.headers["x-goog-resource-state"] === "exists").map((r) => r.headers["x-goog-channel-id"]))).toEqual(
+      new Set([channel.id, second.id]),
+    );
   });
 
   it("validates the request: channelIdNotUnique, id over 64 chars, token over 256, bad type, missing address", async () => {
     const channel = await watch();
-    await expect(status(calendar.events.watch({ calendarId: "primary", requestBody: { id: channel.id, type: "web_hook", address: receiver.url } }))).resolves.toEqual({ status: 400, reason: "channelIdNotUnique" });
-    await expect(status(calendar.events.watch({ calendarId: "primary", requestBody: { id: "x".repeat(65), type: "web_hook", address: receiver.url } }))).resolves.toMatchObject({ status: 400 });
-    await expect(status(calendar.events.watch({ calendarId: "primary", requestBody: { id: "ok-id", type: "web_hook", address: receiver.url, token: "t".repeat(257) } }))).resolves.toMatchObject({ status: 400 });
-    await expect(status(calendar.events.watch({ calendarId: "primary", requestBody: { id: "ok-id", type: "carrier_pigeon", address: receiver.url } }))).resolves.toMatchObject({ status: 400 });
-    await expect(status(calendar.events.watch({ calendarId: "primary", requestBody: { id: "ok-id", type: "web_hook" } }))).resolves.toEqual({ status: 400, reason: "required" });
+    await expect(
+      status(calendar.events.watch({ calendarId: "primary", requestBody: { id: channel.id, type: "web_hook", address: receiver.url } })),
+    ).resolves.toEqual({ status: 400, reason: "channelIdNotUnique" });
+    await expect(
+      status(calendar.events.watch({ calendarId: "primary", requestBody: { id: "x".repeat(65), type: "web_hook", address: receiver.url } })),
+    ).resolves.toMatchObject({ status: 400 });
+    await expect(
+      status(calendar.events.watch({ calendarId: "primary", requestBody: { id: "ok-id", type: "web_hook", address: receiver.url, token: "t".repeat(257) } })),
+    ).resolves.toMatchObject({ status: 400 });
+    await expect(
+      status(calendar.events.watch({ calendarId: "primary", requestBody: { id: "ok-id", type: "carrier_pigeon", address: receiver.url } })),
+    ).resolves.toMatchObject({ status: 400 });
+    await expect(status(calendar.events.watch({ calendarId: "primary", requestBody: { id: "ok-id", type: "web_hook" } }))).resolves.toEqual({
+      status: 400,
+      reason: "required",
+    });
   });
 
   it("clamps the lifetime: params.ttl in seconds, expiration in ms, capped at the maximum", async () => {

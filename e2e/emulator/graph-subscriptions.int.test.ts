@@ -47,7 +47,10 @@ function subscribe(overrides: Record<string, unknown> = {}): Promise<Subscriptio
 }
 
 async function graphFailure(promise: Promise<unknown>): Promise<GraphError> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(GraphError);
   return error as GraphError;
 }
@@ -106,9 +109,17 @@ describe("POST /subscriptions", () => {
 describe("subscription lifecycle through the SDK", () => {
   it("renews with PATCH, 404s unknown ids, reauthorizes with 204, deletes with 204 and then stays silent", async () => {
     const subscription = await subscribe();
-    const renewed = (await graph.api(`/subscriptions/${subscription.id}`).patch({ expirationDateTime: new Date(Date.now() + 2 * 86_400_000).toISOString() })) as Subscription;
+    const renewed = (await graph
+      .api(`/subscriptions/${subscription.id}`)
+      .patch({ expirationDateTime: new Date(Date.now() + 2 * 86_400_000).toISOString() })) as Subscription;
     expect(Date.parse(renewed.expirationDateTime)).toBeLessThan(Date.parse(subscription.expirationDateTime));
-    expect((await graphFailure(graph.api("/subscriptions/00000000-0000-0000-0000-000000000000").patch({ expirationDateTime: new Date(Date.now() + 86_400_000).toISOString() }))).statusCode).toBe(404);
+    expect(
+      (
+        await graphFailure(
+          graph.api("/subscriptions/00000000-0000-0000-0000-000000000000").patch({ expirationDateTime: new Date(Date.now() + 86_400_000).toISOString() }),
+        )
+      ).statusCode,
+    ).toBe(404);
     await graph.api(`/subscriptions/${subscription.id}/reauthorize`).post({});
     await graph.api(`/subscriptions/${subscription.id}`).delete();
     expect((await graphFailure(graph.api(`/subscriptions/${subscription.id}`).delete())).statusCode).toBe(404);
@@ -146,7 +157,12 @@ describe("change notifications", () => {
       subscriptionExpirationDateTime: subscription.expirationDateTime,
       changeType: "created",
       resource: `Users/${bob.subject}/Events/${created.id}`,
-      resourceData: { "@odata.type": "#Microsoft.Graph.Event", "@odata.id": `Users/${bob.subject}/Events/${created.id}`, "@odata.etag": expect.stringMatching(/^W\//), id: created.id },
+      resourceData: {
+        "@odata.type": "#Microsoft.Graph.Event",
+        "@odata.id": `Users/${bob.subject}/Events/${created.id}`,
+        "@odata.etag": expect.stringMatching(/^W\//),
+        id: created.id,
+      },
       clientState: "secret-state",
       tenantId: bob.tenantId,
     });
@@ -176,9 +192,19 @@ describe("change notifications", () => {
   it("withholds notifications after reauthorizationRequired with pauseDelivery, until the app reauthorizes", async () => {
     const subscription = await subscribe();
     await emu.control.sendLifecycleEvent(subscription.id, "reauthorizationRequired", { pauseDelivery: true });
-    const [lifecycle] = await receiver.waitFor(() => receiver.requests.some((r) => r.path === "/lifecycle" && !r.query.has("validationToken"))).then((all) => all.filter((r) => r.path === "/lifecycle" && !r.query.has("validationToken")));
+    const [lifecycle] = await receiver
+      .waitFor(() => receiver.requests.some((r) => r.path === "/lifecycle" && !r.query.has("validationToken")))
+      .then((all) => all.filter((r) => r.path === "/lifecycle" && !r.query.has("validationToken")));
     expect(JSON.parse(lifecycle!.body)).toEqual({
-      value: [{ subscriptionId: subscription.id, subscriptionExpirationDateTime: subscription.expirationDateTime, tenantId: expect.any(String), clientState: "secret-state", lifecycleEvent: "reauthorizationRequired" }],
+      value: [
+        {
+          subscriptionId: subscription.id,
+          subscriptionExpirationDateTime: subscription.expirationDateTime,
+          tenantId: expect.any(String),
+          clientState: "secret-state",
+          lifecycleEvent: "reauthorizationRequired",
+        },
+      ],
     });
     await createEvent("while paused");
     await emu.control.waitForIdle();
@@ -195,7 +221,10 @@ describe("change notifications", () => {
     await emu.control.sendLifecycleEvent(subscription.id, "missed");
     await emu.control.sendLifecycleEvent(subscription.id, "subscriptionRemoved");
     await emu.control.waitForIdle();
-    const events = receiver.notifications().filter((r) => r.path === "/lifecycle").map((r) => (JSON.parse(r.body) as { value: Array<{ lifecycleEvent: string }> }).value[0]!.lifecycleEvent);
+    const events = receiver
+      .notifications()
+      .filter((r) => r.path === "/lifecycle")
+      .map((r) => (JSON.parse(r.body) as { value: Array<{ lifecycleEvent: string }> }).value[0]!.lifecycleEvent);
     expect(events).toEqual(["missed", "subscriptionRemoved"]);
     expect((await emu.control.subscriptions())[0]?.state).toBe("removed");
     await createEvent("after removal");

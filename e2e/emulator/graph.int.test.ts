@@ -55,7 +55,10 @@ const windowPath = () => {
 };
 
 async function graphFailure(promise: Promise<unknown>): Promise<GraphError> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(GraphError);
   return error as GraphError;
 }
@@ -72,7 +75,10 @@ describe("Graph basics", () => {
   it("answers 401 InvalidAuthenticationToken for missing and expired tokens, 403 without Calendars.Read", async () => {
     const missing = await fetchTrustingCa(emu.caCertPem)(`${emu.microsoft.graphBaseUrl}/v1.0/me`);
     expect(missing.status).toBe(401);
-    expect(((await missing.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "InvalidAuthenticationToken", message: "Access token is empty." });
+    expect(((await missing.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "InvalidAuthenticationToken",
+      message: "Access token is empty.",
+    });
     const forged = graphClient(emu, () => "not-a-token");
     expect((await graphFailure(forged.api("/me").get())).code).toBe("InvalidAuthenticationToken");
     await emu.control.expireAccessTokens("bob@contoso.example");
@@ -80,7 +86,11 @@ describe("Graph basics", () => {
     expect(expired.statusCode).toBe(401);
     expect(expired.code).toBe("InvalidAuthenticationToken");
     const narrow = await microsoftSignIn(emu, { untick: ["https://graph.microsoft.com/Calendars.Read"] });
-    const denied = await graphFailure(graphClient(emu, () => narrow.access_token).api("/me/calendars").get());
+    const denied = await graphFailure(
+      graphClient(emu, () => narrow.access_token)
+        .api("/me/calendars")
+        .get(),
+    );
     expect(denied.statusCode).toBe(403);
     expect(denied.code).toBe("ErrorAccessDenied");
   });
@@ -107,7 +117,14 @@ describe("calendarView delta", () => {
     expect(new Set(occurrences.map((item) => item.seriesMasterId)).size).toBe(1);
     expect(items.some((item) => item.type === "seriesMaster")).toBe(false);
     const single = items.find((item) => item.subject === "Customer call")!;
-    expect(single).toMatchObject({ type: "singleInstance", isAllDay: false, isCancelled: false, originalStartTimeZone: "Eastern Standard Time", start: { timeZone: "UTC" }, organizer: { emailAddress: { address: "bob@contoso.example" } } });
+    expect(single).toMatchObject({
+      type: "singleInstance",
+      isAllDay: false,
+      isCancelled: false,
+      originalStartTimeZone: "Eastern Standard Time",
+      start: { timeZone: "UTC" },
+      organizer: { emailAddress: { address: "bob@contoso.example" } },
+    });
     expect(single.start).toMatchObject({ dateTime: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:00:00\.0000000$/) });
     for (const field of ["id", "iCalUId", "subject", "end", "attendees", "lastModifiedDateTime"]) expect(single).toHaveProperty(field);
     const allDay = items.find((item) => item.subject === "Public holiday")!;
@@ -121,7 +138,10 @@ describe("calendarView delta", () => {
     const inWindow = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
     const created = await emu.control.createEvent(bobCalendarId, { summary: "New meeting", start: `${inWindow}T10:00:00`, end: `${inWindow}T11:00:00` });
     await emu.control.updateEvent(bobCalendarId, call.id as string, { summary: "Customer call (moved)" });
-    await emu.control.changeInstance(bobCalendarId, occurrence.seriesMasterId as string, { originalStart: (occurrence.originalStart as string), summary: "Review (special)" });
+    await emu.control.changeInstance(bobCalendarId, occurrence.seriesMasterId as string, {
+      originalStart: occurrence.originalStart as string,
+      summary: "Review (special)",
+    });
     const holiday = first.items.find((item) => item.subject === "Public holiday")!;
     await emu.control.deleteEvent(bobCalendarId, holiday.id as string);
 
@@ -184,7 +204,14 @@ describe("Client.init in a separate process trusting the CA with NODE_EXTRA_CA_C
     );
     // Async: the emulator lives in this process and must keep serving while the child runs.
     const result = await promisify(execFile)(process.execPath, [script], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: emu.caCertPath, TOKEN: tokens.access_token, BASE: emu.microsoft.graphBaseUrl, HOST: emu.microsoft.graphHost, DELTA: windowPath() },
+      env: {
+        ...process.env,
+        NODE_EXTRA_CA_CERTS: emu.caCertPath,
+        TOKEN: tokens.access_token,
+        BASE: emu.microsoft.graphBaseUrl,
+        HOST: emu.microsoft.graphHost,
+        DELTA: windowPath(),
+      },
       encoding: "utf8",
       timeout: 20_000,
     });
@@ -227,7 +254,11 @@ describe("the event resource's rich fields", () => {
       onlineMeetingProvider: "teamsForBusiness",
       onlineMeeting: { joinUrl: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0", conferenceId: "987654", tollNumber: "+1 555-0199" },
       body: { contentType: "html", content: expect.stringContaining("<p>Plan</p>") },
-      location: { displayName: "Rainier", address: { street: "1 Microsoft Way", city: "Redmond", state: "WA", countryOrRegion: "US", postalCode: "98052" }, coordinates: { latitude: 47.64, longitude: -122.13 } },
+      location: {
+        displayName: "Rainier",
+        address: { street: "1 Microsoft Way", city: "Redmond", state: "WA", countryOrRegion: "US", postalCode: "98052" },
+        coordinates: { latitude: 47.64, longitude: -122.13 },
+      },
       attendees: [
         { type: "required", status: { response: "tentativelyAccepted" }, emailAddress: { address: "bob@contoso.example" } },
         { type: "resource", status: { response: "accepted" }, emailAddress: { name: "Rainier", address: "rainier@contoso.example" } },
@@ -238,7 +269,12 @@ describe("the event resource's rich fields", () => {
 
   it("puts a Zoom link in the body (Graph's onlineMeeting is Teams only)", async () => {
     const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
-    const created = await emu.control.createEvent(bobCalendarId, { summary: "Vendor", start: `${day}T12:00:00`, end: `${day}T13:00:00`, conference: { type: "zoom", joinUrl: "https://example.zoom.us/j/123456789" } });
+    const created = await emu.control.createEvent(bobCalendarId, {
+      summary: "Vendor",
+      start: `${day}T12:00:00`,
+      end: `${day}T13:00:00`,
+      conference: { type: "zoom", joinUrl: "https://example.zoom.us/j/123456789" },
+    });
     const event = (await graph.api(`/me/events/${created.id}`).get()) as { onlineMeeting: unknown; isOnlineMeeting: boolean; body: { content: string } };
     expect(event.onlineMeeting).toBeNull();
     expect(event.isOnlineMeeting).toBe(false);
@@ -247,7 +283,9 @@ describe("the event resource's rich fields", () => {
 
   it("answers /me/mailboxSettings with the mailbox's Windows zone, and 403 without MailboxSettings.Read", async () => {
     const withScope = await microsoftSignIn(emu, { scopes: `${MICROSOFT_SCOPES} MailboxSettings.Read` });
-    const settings = (await graphClient(emu, () => withScope.access_token).api("/me/mailboxSettings").get()) as { timeZone: string; workingHours: { timeZone: { name: string } } };
+    const settings = (await graphClient(emu, () => withScope.access_token)
+      .api("/me/mailboxSettings")
+      .get()) as { timeZone: string; workingHours: { timeZone: { name: string } } };
     // Bob's primary calendar is in America/New_York.
     expect(settings.timeZone).toBe("Eastern Standard Time");
     expect(settings.workingHours.timeZone.name).toBe("Eastern Standard Time");

@@ -43,7 +43,10 @@ async function main(): Promise<void> {
     },
   });
   const certDir = values["cert-dir"] ?? process.env.EMULATOR_CERT_DIR;
-  const keptIn = values["state-file"] ?? process.env.EMULATOR_STATE_FILE ?? path.join(certDir ?? path.join(process.env.CALSYNC_DATA_DIR ?? ".data", "emulator"), "state.json");
+  const keptIn =
+    values["state-file"] ??
+    process.env.EMULATOR_STATE_FILE ??
+    path.join(certDir ?? path.join(process.env.CALSYNC_DATA_DIR ?? ".data", "emulator"), "state.json");
   const statePath = path.resolve(keptIn);
   if (values.reset) rmSync(statePath, { force: true });
   const port = portFrom(values.port ?? process.env.EMULATOR_PORT, DEFAULT_HTTP_PORT);
@@ -59,7 +62,10 @@ async function main(): Promise<void> {
     settings: retryBase ? { retryBaseDelayMs: Number(retryBase) } : {},
   });
   const { google, microsoft } = emulator;
-  const [googleClient, microsoftClient] = [emulator.info.clients.find((c) => c.provider === "google"), emulator.info.clients.find((c) => c.provider === "microsoft")];
+  const [googleClient, microsoftClient] = [
+    emulator.info.clients.find((c) => c.provider === "google"),
+    emulator.info.clients.find((c) => c.provider === "microsoft"),
+  ];
   console.log(`calsync provider emulator ready in ${Math.round(performance.now() - started)} ms
   web page             ${emulator.info.webUrl}
   control API          ${emulator.info.controlUrl}

@@ -21,7 +21,13 @@ const client = () => emu.info.clients.find((candidate) => candidate.provider ===
 async function refresh(refreshToken: string, scope = "Calendars.Read offline_access") {
   const response = await trustedFetch(emu.microsoft.tokenUrl, {
     method: "POST",
-    body: new URLSearchParams({ client_id: client().clientId, client_secret: client().clientSecret, grant_type: "refresh_token", refresh_token: refreshToken, scope }),
+    body: new URLSearchParams({
+      client_id: client().clientId,
+      client_secret: client().clientSecret,
+      grant_type: "refresh_token",
+      refresh_token: refreshToken,
+      scope,
+    }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
@@ -109,7 +115,14 @@ describe("Microsoft authorization code flow", () => {
     const exchange = (codeVerifier: string) =>
       trustedFetch(emu.microsoft.tokenUrl, {
         method: "POST",
-        body: new URLSearchParams({ client_id: client().clientId, client_secret: client().clientSecret, grant_type: "authorization_code", code: back.searchParams.get("code")!, redirect_uri: REDIRECT_URI, code_verifier: codeVerifier }),
+        body: new URLSearchParams({
+          client_id: client().clientId,
+          client_secret: client().clientSecret,
+          grant_type: "authorization_code",
+          code: back.searchParams.get("code")!,
+          redirect_uri: REDIRECT_URI,
+          code_verifier: codeVerifier,
+        }),
       }).then(async (response) => ({ status: response.status, body: (await response.json()) as { error: string; error_codes?: number[] } }));
     await expect(exchange("b".repeat(50))).resolves.toMatchObject({ status: 400, body: { error: "invalid_grant", error_codes: [501481] } });
     await expect(exchange(verifier)).resolves.toMatchObject({ status: 200 });

@@ -243,12 +243,28 @@ export class OAuthServer {
     const scopes = request.includeGrantedScopes && grant ? union(grant.scopes, grantedScopes) : grantedScopes;
     const issueRefreshToken = request.offline && (!grant || !grant.refreshTokenIssued || request.forceConsent || request.provider === "microsoft");
     if (!grant) {
-      grant = { id: randomToken("grant-", 16), provider: request.provider, accountId: account.id, clientId: request.clientId, scopes, revoked: false, refreshTokenIssued: false };
+      grant = {
+        id: randomToken("grant-", 16),
+        provider: request.provider,
+        accountId: account.id,
+        clientId: request.clientId,
+        scopes,
+        revoked: false,
+        refreshTokenIssued: false,
+      };
       this.grants.push(grant);
     }
     grant.scopes = union(grant.scopes, scopes);
     const code = randomToken(TOKEN_PREFIXES[request.provider].code, 60);
-    this.codes.set(code, { code, request, grant, scopes, issueRefreshToken, expiresAt: this.clock.now() + this.settings.authCodeTtlSeconds * 1000, redeemed: false });
+    this.codes.set(code, {
+      code,
+      request,
+      grant,
+      scopes,
+      issueRefreshToken,
+      expiresAt: this.clock.now() + this.settings.authCodeTtlSeconds * 1000,
+      redeemed: false,
+    });
     return code;
   }
 

@@ -47,7 +47,10 @@ describe("emulator state across a restart", () => {
     const organizationId = person.viewer.organizationId;
     const db = await database.db();
     const ids: Record<string, string> = {};
-    for (const [provider, email] of [["google", "alice@example.com"], ["microsoft", "bob@contoso.example"]] as const) {
+    for (const [provider, email] of [
+      ["google", "alice@example.com"],
+      ["microsoft", "bob@contoso.example"],
+    ] as const) {
       const connectionId = await connectAccount(emu, person, provider, email);
       ids[provider] = connectionId;
       const calendar = await db.calendar.findFirstOrThrow({ where: { connectionId, isPrimary: true } });
@@ -68,7 +71,9 @@ describe("emulator state across a restart", () => {
     expect(after.events).toEqual(before.events);
     expect(after.channels.map((channel) => [channel.id, channel.state])).toEqual(before.channels.map((channel) => [channel.id, channel.state]));
     expect(after.channels.some((channel) => channel.state === "live")).toBe(true);
-    expect(after.subscriptions.map((subscription) => [subscription.id, subscription.state])).toEqual(before.subscriptions.map((subscription) => [subscription.id, subscription.state]));
+    expect(after.subscriptions.map((subscription) => [subscription.id, subscription.state])).toEqual(
+      before.subscriptions.map((subscription) => [subscription.id, subscription.state]),
+    );
     expect(after.subscriptions.length).toBeGreaterThan(0);
     const kept = emu.core.services.store.getStoredEvent(googleCalendar.id, stored.id) as unknown as Record<string, unknown>;
     expect(kept.conferenceData).toEqual({ entryPoints: [{ uri: "https://meet.example/abc" }], at: new Map([["x", 1]]) });
@@ -78,7 +83,11 @@ describe("emulator state across a restart", () => {
       const calendar = await db.calendar.findFirstOrThrow({ where: { connectionId: ids[provider], isPrimary: true } });
       const providerCalendar = after.calendars.find((candidate) => candidate.id === calendar.providerCalendarId)!;
       const start = new Date(Date.now() + 86_400_000);
-      await emu.control.createEvent(providerCalendar.id, { summary: `after restart ${provider}`, start: start.toISOString(), end: new Date(start.getTime() + 3_600_000).toISOString() });
+      await emu.control.createEvent(providerCalendar.id, {
+        summary: `after restart ${provider}`,
+        start: start.toISOString(),
+        end: new Date(start.getTime() + 3_600_000).toISOString(),
+      });
       // Access tokens survive too; expire them so the refresh token is exercised as well.
       await emu.control.expireAccessTokens(undefined, provider);
       const outcome = await syncCalendar({ organizationId, calendarId: calendar.id, trigger: "manual" });
@@ -99,7 +108,12 @@ describe("emulator state across a restart", () => {
     expect(fresh.channels).toEqual([]);
     expect(fresh.subscriptions).toEqual([]);
     // New accounts (new ids) from the seed.
-    expect(fresh.accounts.map((account) => account.email).sort()).toEqual(accountsBefore.map((account) => account.email).filter((email) => ["alice@example.com", "bob@contoso.example"].includes(email)).sort());
+    expect(fresh.accounts.map((account) => account.email).sort()).toEqual(
+      accountsBefore
+        .map((account) => account.email)
+        .filter((email) => ["alice@example.com", "bob@contoso.example"].includes(email))
+        .sort(),
+    );
     expect(fresh.accounts.map((account) => account.id)).not.toEqual(expect.arrayContaining(accountsBefore.map((account) => account.id)));
     await restart();
     expect((await emu.control.state()).accounts).toEqual(fresh.accounts);

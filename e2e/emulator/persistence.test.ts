@@ -17,7 +17,12 @@ class Holder {
 describe("emulator state serialization", () => {
   it("round-trips Maps, Sets, Buffers and every property of a record, known or not", () => {
     const source = new Holder();
-    source.add("e1", { summary: "Planning", start: { kind: "date", date: "2026-01-05" }, attendees: [{ email: "a@x", responseStatus: "accepted" }], brandNew: { nested: new Map([["k", new Set([1, 2])]]) } });
+    source.add("e1", {
+      summary: "Planning",
+      start: { kind: "date", date: "2026-01-05" },
+      attendees: [{ email: "a@x", responseStatus: "accepted" }],
+      brandNew: { nested: new Map([["k", new Set([1, 2])]]) },
+    });
     source.tags.add("x");
     source.count = 7;
     const parts = (holder: Holder) => ({ holder: { target: holder, fields: ["events", "tags", "secret", "count"] } });

@@ -4,17 +4,7 @@
 // 09:00 Europe/Berlin weekly meeting stays at 09:00 across DST, as both
 // providers do.
 
-import {
-  addDays,
-  dateToDayNumber,
-  type EventTime,
-  instantOfWallTime,
-  isoWeekday,
-  parseLocalDateTime,
-  wallDate,
-  wallTimeAt,
-  withDate,
-} from "./time";
+import { addDays, dateToDayNumber, type EventTime, instantOfWallTime, isoWeekday, parseLocalDateTime, wallDate, wallTimeAt, withDate } from "./time";
 
 export class RecurrenceError extends Error {}
 
@@ -200,8 +190,6 @@ function isAfterUntil(occurrence: EventTime, until: NonNullable<RecurrenceRule["
 
 function isExcluded(occurrence: EventTime, excluded: RecurrenceRule["excluded"]): boolean {
   return excluded.some((entry) =>
-    occurrence.kind === "date"
-      ? entry.kind === "date" && entry.date === occurrence.date
-      : entry.kind === "instant" && entry.instant === occurrence.instant,
+    occurrence.kind === "date" ? entry.kind === "date" && entry.date === occurrence.date : entry.kind === "instant" && entry.instant === occurrence.instant,
   );
 }

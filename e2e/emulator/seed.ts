@@ -43,7 +43,13 @@ export function defaultSeed(now: number): Seed {
             primary: true,
             timeZone: "Europe/Berlin",
             events: [
-              { summary: "Planning", start: `${day(1)}T09:00:00`, end: `${day(1)}T10:00:00`, location: "Room 1", attendees: [{ email: "bob@contoso.example", name: "Bob Contoso" }] },
+              {
+                summary: "Planning",
+                start: `${day(1)}T09:00:00`,
+                end: `${day(1)}T10:00:00`,
+                location: "Room 1",
+                attendees: [{ email: "bob@contoso.example", name: "Bob Contoso" }],
+              },
               { summary: "Offsite", start: day(2), end: day(3) },
               {
                 summary: "Daily standup",

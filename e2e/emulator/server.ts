@@ -233,7 +233,8 @@ export class EmulatorCore implements EmulatorOperations {
       return work();
     } catch (error) {
       if (error instanceof NotFoundError) throw new ControlError(404, error.message);
-      if (error instanceof InvalidInputError || error instanceof RecurrenceError || error instanceof LifecycleUnavailableError) throw new ControlError(400, error.message);
+      if (error instanceof InvalidInputError || error instanceof RecurrenceError || error instanceof LifecycleUnavailableError)
+        throw new ControlError(400, error.message);
       throw error;
     }
   }
@@ -284,7 +285,15 @@ export class EmulatorCore implements EmulatorOperations {
 
   private calendarView(calendar: Calendar): CalendarView {
     const account = this.services.store.accountOf(calendar);
-    return { id: calendar.id, accountId: account.id, accountEmail: account.email, provider: account.provider, name: calendar.name, timeZone: calendar.timeZone, primary: calendar.primary };
+    return {
+      id: calendar.id,
+      accountId: account.id,
+      accountEmail: account.email,
+      provider: account.provider,
+      name: calendar.name,
+      timeZone: calendar.timeZone,
+      primary: calendar.primary,
+    };
   }
 
   snapshot(): StateSnapshot {
@@ -300,7 +309,9 @@ export class EmulatorCore implements EmulatorOperations {
   }
 
   seed(seed: Seed): AccountView[] {
-    return this.guard(() => applySeed(seed, this.services.store, this.services.oauth, this.services.settings.defaultTenantId)).map((account) => this.accountView(account.id));
+    return this.guard(() => applySeed(seed, this.services.store, this.services.oauth, this.services.settings.defaultTenantId)).map((account) =>
+      this.accountView(account.id),
+    );
   }
 
   addAccount(input: SeedAccount): AccountView {
@@ -382,9 +393,14 @@ export class EmulatorCore implements EmulatorOperations {
       const store = this.services.store;
       const calendars = [...store.calendars.values()].filter((calendar) => {
         const account = store.accountOf(calendar);
-        return account.provider === request.provider && (!request.accountEmail || account.email === request.accountEmail.toLowerCase()) && (!request.calendarId || calendar.id === request.calendarId);
+        return (
+          account.provider === request.provider &&
+          (!request.accountEmail || account.email === request.accountEmail.toLowerCase()) &&
+          (!request.calendarId || calendar.id === request.calendarId)
+        );
       });
-      for (const calendar of calendars) store.invalidateTokens(calendar, request.provider === "microsoft" ? (request.reason ?? "syncStateNotFound") : undefined);
+      for (const calendar of calendars)
+        store.invalidateTokens(calendar, request.provider === "microsoft" ? (request.reason ?? "syncStateNotFound") : undefined);
       return calendars.length;
     });
   }

@@ -296,7 +296,9 @@ export class CalendarStore {
       ...fields,
       id,
       calendarId: calendar.id,
-      iCalUID: options.iCalUID ?? (provider === "google" ? `${id}@google.com` : `040000008200E00074C5B7101A82E008${Buffer.from(id).toString("hex").slice(0, 56).toUpperCase()}`),
+      iCalUID:
+        options.iCalUID ??
+        (provider === "google" ? `${id}@google.com` : `040000008200E00074C5B7101A82E008${Buffer.from(id).toString("hex").slice(0, 56).toUpperCase()}`),
       ordinal: ++this.ordinal,
       deleted: false,
       createdAt: now,
@@ -313,7 +315,9 @@ export class CalendarStore {
 
   updateEvent(calendar: Calendar, event: StoredEvent, fields: Partial<EventFields>): StoredEvent {
     if (event.synthetic) return this.upsertException(calendar, event.seriesMasterId!, event.originalStart!, fields);
-    const timeChanged = (fields.start && JSON.stringify(fields.start) !== JSON.stringify(event.start)) || (fields.end && JSON.stringify(fields.end) !== JSON.stringify(event.end));
+    const timeChanged =
+      (fields.start && JSON.stringify(fields.start) !== JSON.stringify(event.start)) ||
+      (fields.end && JSON.stringify(fields.end) !== JSON.stringify(event.end));
     Object.assign(event, fields);
     if ("recurrence" in fields) event.rule = fields.recurrence ? parseRecurrence(fields.recurrence) : undefined;
     const wasDeleted = event.deleted;

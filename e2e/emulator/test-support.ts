@@ -65,7 +65,15 @@ export class WebhookReceiver {
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
       req.on("end", () => {
         const url = new URL(req.url ?? "/", "http://receiver");
-        const request: ReceivedRequest = { method: req.method ?? "", url: req.url ?? "", path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), receivedAt: Date.now() };
+        const request: ReceivedRequest = {
+          method: req.method ?? "",
+          url: req.url ?? "",
+          path: url.pathname,
+          query: url.searchParams,
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+          receivedAt: Date.now(),
+        };
         this.requests.push(request);
         const answer = this.responder(request);
         const send = () => {
@@ -178,7 +186,10 @@ export interface MicrosoftTokens {
 }
 
 /** Microsoft sign-in with PKCE through the consent page (raw fetch: the Graph SDK does not do OAuth). */
-export async function microsoftSignIn(emu: Emulator, options: { email?: string; scopes?: string; untick?: string[]; nonce?: string; tenant?: string } = {}): Promise<MicrosoftTokens> {
+export async function microsoftSignIn(
+  emu: Emulator,
+  options: { email?: string; scopes?: string; untick?: string[]; nonce?: string; tenant?: string } = {},
+): Promise<MicrosoftTokens> {
   const trustingFetch = fetchTrustingCa(emu.caCertPem);
   const client = emu.info.clients.find((candidate) => candidate.provider === "microsoft")!;
   const verifier = "v".repeat(20) + Math.random().toString(36).slice(2).padEnd(30, "x");
@@ -203,7 +214,15 @@ export async function microsoftSignIn(emu: Emulator, options: { email?: string; 
   if (!code) throw new Error(`No code: ${back}`);
   const response = await trustingFetch(`${emu.microsoft.loginBaseUrl}/${tenant}/oauth2/v2.0/token`, {
     method: "POST",
-    body: new URLSearchParams({ client_id: client.clientId, client_secret: client.clientSecret, grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI, code_verifier: verifier, scope: options.scopes ?? MICROSOFT_SCOPES }),
+    body: new URLSearchParams({
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: REDIRECT_URI,
+      code_verifier: verifier,
+      scope: options.scopes ?? MICROSOFT_SCOPES,
+    }),
   });
   if (response.status !== 200) throw new Error(`Token exchange failed: ${await response.text()}`);
   return (await response.json()) as MicrosoftTokens;

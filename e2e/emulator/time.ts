@@ -16,9 +16,7 @@ export interface WallTime {
  * date is exclusive); timed events are an instant plus the zone they were
  * written in, which decides how recurrences step across DST changes.
  */
-export type EventTime =
-  | { kind: "date"; date: string }
-  | { kind: "dateTime"; instant: number; timeZone: string };
+export type EventTime = { kind: "date"; date: string } | { kind: "dateTime"; instant: number; timeZone: string };
 
 const DAY_MS = 86_400_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -136,7 +134,10 @@ export function formatRfc1123(instant: number): string {
 
 /** `20260105T090000Z`: the instance-id suffix Google uses for timed instances. */
 export function formatCompactUtc(instant: number): string {
-  return new Date(instant).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return new Date(instant)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;

@@ -26,7 +26,13 @@ export interface EventInput {
   recurrence?: string[];
   /** `cancelled` on Google means deleted; on Microsoft it sets `isCancelled` (organizer cancelled the meeting). */
   status?: "confirmed" | "tentative" | "cancelled";
-  attendees?: Array<{ email: string; name?: string; responseStatus?: "needsAction" | "accepted" | "declined" | "tentative"; optional?: boolean; resource?: boolean }>;
+  attendees?: Array<{
+    email: string;
+    name?: string;
+    responseStatus?: "needsAction" | "accepted" | "declined" | "tentative";
+    optional?: boolean;
+    resource?: boolean;
+  }>;
   /** Graph `location.address` (Google keeps only the `location` line). */
   locationAddress?: { street?: string; city?: string; state?: string; countryOrRegion?: string; postalCode?: string };
   /** Graph `location.coordinates`. */

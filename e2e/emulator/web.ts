@@ -51,16 +51,25 @@ function page(core: EmulatorOperations): string {
     })
     .join("\n");
   const channels = snapshot.channels
-    .map((channel) => `<tr><td>${h(channel.id)}</td><td>${h(channel.accountEmail)}</td><td>${h(channel.address)}</td><td>${h(channel.state)}</td><td>${new Date(channel.expiration).toISOString()}</td><td>${channel.lastMessageNumber}</td></tr>`)
+    .map(
+      (channel) =>
+        `<tr><td>${h(channel.id)}</td><td>${h(channel.accountEmail)}</td><td>${h(channel.address)}</td><td>${h(channel.state)}</td><td>${new Date(channel.expiration).toISOString()}</td><td>${channel.lastMessageNumber}</td></tr>`,
+    )
     .join("");
   const subscriptions = snapshot.subscriptions
-    .map((subscription) => `<tr><td>${h(subscription.id)}</td><td>${h(subscription.accountEmail)}</td><td>${h(subscription.notificationUrl)}</td><td>${h(subscription.state)}${subscription.needsReauthorization ? " (reauthorization required)" : ""}</td><td>${h(subscription.expirationDateTime)}</td></tr>`)
+    .map(
+      (subscription) =>
+        `<tr><td>${h(subscription.id)}</td><td>${h(subscription.accountEmail)}</td><td>${h(subscription.notificationUrl)}</td><td>${h(subscription.state)}${subscription.needsReauthorization ? " (reauthorization required)" : ""}</td><td>${h(subscription.expirationDateTime)}</td></tr>`,
+    )
     .join("");
   const deliveries = core.services.deliverer.log
     .list()
     .slice(-RECENT_DELIVERIES)
     .reverse()
-    .map((record) => `<tr><td>${record.id}</td><td>${h(record.kind)}</td><td>${h(record.url)}</td><td>${record.attempt}</td><td>${h(record.outcome)}</td><td>${record.status ?? ""}</td><td>${record.latencyMs} ms</td><td>${record.okWithin3s ? "yes" : "no"}</td></tr>`)
+    .map(
+      (record) =>
+        `<tr><td>${record.id}</td><td>${h(record.kind)}</td><td>${h(record.url)}</td><td>${record.attempt}</td><td>${h(record.outcome)}</td><td>${record.status ?? ""}</td><td>${record.latencyMs} ms</td><td>${record.okWithin3s ? "yes" : "no"}</td></tr>`,
+    )
     .join("");
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>calsync provider emulator</title>
@@ -128,7 +137,11 @@ export function webRoutes(core: EmulatorOperations): RouteDefinition[] {
       family: "emulator",
       handler: (ctx) =>
         formAction(ctx, (form) => {
-          core.updateEvent(value(form, "calendarId"), value(form, "eventId"), { summary: value(form, "summary"), start: value(form, "start"), end: value(form, "end") });
+          core.updateEvent(value(form, "calendarId"), value(form, "eventId"), {
+            summary: value(form, "summary"),
+            start: value(form, "start"),
+            end: value(form, "end"),
+          });
         }),
     },
     {

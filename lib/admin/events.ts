@@ -5,7 +5,6 @@ import { iso } from "@/lib/format";
 // How a stored notification reads in the console; shared by the events log and the
 // subscriptions list (each subscription shows its latest few).
 
-
 export interface StoredEventRow {
   id: string;
   provider: ProviderName;

@@ -62,7 +62,10 @@ describe("hourly buckets", () => {
   it("fills the hours the database had no rows for", () => {
     const window = hourlyWindow(now, 4);
     const filled = fillBuckets(
-      [{ bucket: 1, count: 5 }, { bucket: 3, count: 2 }],
+      [
+        { bucket: 1, count: 5 },
+        { bucket: 3, count: 2 },
+      ],
       window,
       (row, start) => ({ start: start.toISOString(), count: row.count }),
       (start) => ({ start: start.toISOString(), count: 0 }),

@@ -17,7 +17,12 @@ export function searchParamsOf(request: Request): Record<string, string> {
 export function statusSet<const T extends readonly [string, ...string[]]>(statuses: T) {
   return z
     .string()
-    .transform((value) => value.split(",").map((part) => part.trim()).filter((part) => part !== ""))
+    .transform((value) =>
+      value
+        .split(",")
+        .map((part) => part.trim())
+        .filter((part) => part !== ""),
+    )
     .pipe(z.array(z.enum(statuses)).max(statuses.length));
 }
 

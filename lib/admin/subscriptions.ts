@@ -94,7 +94,8 @@ export async function oneSubscription(organizationId: string, id: string, now = 
 export async function refreshSubscription(organizationId: string, id: string, options: { recreate: boolean }): Promise<AdminSubscriptionActionResponse> {
   const before = await oneSubscription(organizationId, id);
   if (before.status === "stopped" && !options.recreate) throw conflict("the subscription was deleted; re-register it to start push again");
-  if (before.connectionStatus !== "active") throw conflict(`the account must be reconnected first (the connection is ${before.connectionStatus.replace("_", " ")})`);
+  if (before.connectionStatus !== "active")
+    throw conflict(`the account must be reconnected first (the connection is ${before.connectionStatus.replace("_", " ")})`);
   const outcome = await renewSubscription(id, { organizationId, recreate: options.recreate });
   if (outcome.action === "failed") {
     // Recorded on the subscription (renewal failures, last error); the hourly renewal tries again.

@@ -32,11 +32,21 @@ const summary = (row: KeyRow): ApiKeySummary => ({
 const SUMMARY_FIELDS = { id: true, name: true, prefix: true, scopes: true, createdAt: true, lastUsedAt: true, revokedAt: true } as const;
 
 /** A new key; `key` is the only time the secret exists outside the caller's hands. */
-export async function createApiKey(organizationId: string, input: { name: string; scopes: ApiKeyScope[]; createdById?: string | null }): Promise<{ key: string; apiKey: ApiKeySummary }> {
+export async function createApiKey(
+  organizationId: string,
+  input: { name: string; scopes: ApiKeyScope[]; createdById?: string | null },
+): Promise<{ key: string; apiKey: ApiKeySummary }> {
   const key = KEY_PREFIX + randomBytes(32).toString("base64url");
   const database = await db();
   const row = await database.apiKey.create({
-    data: { organizationId, name: input.name, prefix: key.slice(0, DISPLAY_PREFIX_LENGTH), keyHash: hashApiKey(key), scopes: [...new Set(input.scopes)], createdById: input.createdById ?? null },
+    data: {
+      organizationId,
+      name: input.name,
+      prefix: key.slice(0, DISPLAY_PREFIX_LENGTH),
+      keyHash: hashApiKey(key),
+      scopes: [...new Set(input.scopes)],
+      createdById: input.createdById ?? null,
+    },
     select: SUMMARY_FIELDS,
   });
   return { key, apiKey: summary(row) };
@@ -65,7 +75,10 @@ export interface KeyCaller {
 
 /** Requests per key per window (API_RATE_LIMIT per API_RATE_WINDOW_SECONDS, default 600 per 60 s). */
 export function apiRateLimit(env = process.env): { limit: number; windowMs: number } {
-  return { limit: envNumber(env, "API_RATE_LIMIT", 600, { min: 1, integer: true }), windowMs: envNumber(env, "API_RATE_WINDOW_SECONDS", 60, { min: 1 }) * 1000 };
+  return {
+    limit: envNumber(env, "API_RATE_LIMIT", 600, { min: 1, integer: true }),
+    windowMs: envNumber(env, "API_RATE_WINDOW_SECONDS", 60, { min: 1 }) * 1000,
+  };
 }
 
 const shared = globalThis as unknown as { __calsyncApiRates?: WindowStore };
@@ -94,11 +107,19 @@ export async function authorizeKey(request: Request, scope: ApiKeyScope, rate?: 
   const key = bearer(request);
   if (!key || !key.startsWith(KEY_PREFIX) || key.length > 200) throw unauthorized("send an API key: Authorization: Bearer csk_...");
   const database = await db();
-  const row = await database.apiKey.findUnique({ where: { keyHash: hashApiKey(key) }, select: { id: true, organizationId: true, scopes: true, revokedAt: true, lastUsedAt: true } });
+  const row = await database.apiKey.findUnique({
+    where: { keyHash: hashApiKey(key) },
+    select: { id: true, organizationId: true, scopes: true, revokedAt: true, lastUsedAt: true },
+  });
   if (!row || row.revokedAt) throw unauthorized("the API key is unknown or revoked");
   const { limit, windowMs } = apiRateLimit();
   const window = await rates().increment(row.id);
-  const state: RateState = { limit, remaining: Math.max(0, limit - window.count), resetSeconds: Math.ceil(window.resetInMs / 1000), windowSeconds: Math.round(windowMs / 1000) };
+  const state: RateState = {
+    limit,
+    remaining: Math.max(0, limit - window.count),
+    resetSeconds: Math.ceil(window.resetInMs / 1000),
+    windowSeconds: Math.round(windowMs / 1000),
+  };
   if (rate) rate.state = state;
   if (window.count > limit) throw rateLimited(state.resetSeconds);
   if (!row.scopes.includes(scope)) throw forbidden(`this API key lacks the ${scope} scope`);

@@ -8,14 +8,19 @@ describe("declinedSignInLocation", () => {
   it("sends a declined consent to the sign-in page with its own code and the page the person was going to", () => {
     expect(declinedSignInLocation(callback("error=access_denied&state=s"), ["callback", "google"], {}, origin)).toBe("/signin?error=Declined");
     expect(
-      declinedSignInLocation(callback("error=access_denied&error_subcode=cancel"), ["callback", "microsoft"], { "next-auth.callback-url": `${origin}/onboarding/connect-calendar` }, origin),
+      declinedSignInLocation(
+        callback("error=access_denied&error_subcode=cancel"),
+        ["callback", "microsoft"],
+        { "next-auth.callback-url": `${origin}/onboarding/connect-calendar` },
+        origin,
+      ),
     ).toBe("/signin?error=Declined&callbackUrl=%2Fonboarding%2Fconnect-calendar");
   });
 
   it("never carries another site's address along", () => {
-    expect(declinedSignInLocation(callback("error=access_denied"), ["callback", "google"], { "__Secure-next-auth.callback-url": "https://evil.example/x" }, origin)).toBe(
-      "/signin?error=Declined&callbackUrl=%2Fdashboard",
-    );
+    expect(
+      declinedSignInLocation(callback("error=access_denied"), ["callback", "google"], { "__Secure-next-auth.callback-url": "https://evil.example/x" }, origin),
+    ).toBe("/signin?error=Declined&callbackUrl=%2Fdashboard");
   });
 
   it("leaves every other request to next-auth", () => {

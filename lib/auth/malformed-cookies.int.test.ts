@@ -55,7 +55,9 @@ describe("malformed cookies", () => {
     const malformedState = `${stateCookieName("google")}=%ED%A0%80`;
     const first = await googleStart(request("/api/oauth/google/start", { cookie: alice.cookie }));
     const back = await consent(first.headers.get("location")!, { email: "alice@example.com" });
-    const rejected = await googleCallback(request(`/api/oauth/google/callback${back.search}`, { cookie: `theme=%E0%A4%A; ${alice.cookie}; ${malformedState}` }));
+    const rejected = await googleCallback(
+      request(`/api/oauth/google/callback${back.search}`, { cookie: `theme=%E0%A4%A; ${alice.cookie}; ${malformedState}` }),
+    );
     expect(rejected.status).toBe(303);
     expect(new URL(rejected.headers.get("location")!).searchParams.get("result")).toBe("state_mismatch");
 

@@ -15,7 +15,15 @@ describe("next-auth redirect callback", () => {
   });
 
   it("sends anything else to the default page, without throwing on what next-auth's own check cannot parse", async () => {
-    for (const url of ["/\t/evil.example/x", "/\n/evil.example", "//evil.example", "/\\evil.example", "https://evil.example/", "http://[::1", `/${"a".repeat(5000)}`]) {
+    for (const url of [
+      "/\t/evil.example/x",
+      "/\n/evil.example",
+      "//evil.example",
+      "/\\evil.example",
+      "https://evil.example/",
+      "http://[::1",
+      `/${"a".repeat(5000)}`,
+    ]) {
       const target = await redirect({ url, baseUrl });
       expect(target, JSON.stringify(url)).toBe(`${baseUrl}${DEFAULT_AFTER_SIGN_IN}`);
       expect(new URL(target).origin).toBe(baseUrl);

@@ -103,12 +103,20 @@ export function signInProviders(settings: ProviderSettings): OAuthConfig<OidcPro
   const providers: OAuthConfig<OidcProfile>[] = [];
   if (settings.google) {
     const google = settings.google;
-    providers.push(oidcProvider("google", PROVIDER_LABELS.google.shortName, `${google.issuer}/.well-known/openid-configuration`, google.clientId, google.clientSecret));
+    providers.push(
+      oidcProvider("google", PROVIDER_LABELS.google.shortName, `${google.issuer}/.well-known/openid-configuration`, google.clientId, google.clientSecret),
+    );
   }
   if (settings.microsoft) {
     const microsoft = settings.microsoft;
     providers.push(
-      oidcProvider("microsoft", PROVIDER_LABELS.microsoft.shortName, `${microsoft.loginBaseUrl}/${microsoft.tenant}/v2.0/.well-known/openid-configuration`, microsoft.clientId, microsoft.clientSecret),
+      oidcProvider(
+        "microsoft",
+        PROVIDER_LABELS.microsoft.shortName,
+        `${microsoft.loginBaseUrl}/${microsoft.tenant}/v2.0/.well-known/openid-configuration`,
+        microsoft.clientId,
+        microsoft.clientSecret,
+      ),
     );
   }
   return providers;

@@ -25,7 +25,12 @@ export interface SignInIdentity {
 }
 
 function slugFor(email: string): string {
-  const base = (email.split("@")[0] ?? "org").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 32) || "org";
+  const base =
+    (email.split("@")[0] ?? "org")
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "")
+      .slice(0, 32) || "org";
   return `${base}-${randomBytes(3).toString("hex")}`;
 }
 
@@ -50,9 +55,14 @@ export async function recordSignIn(database: Database, identity: SignInIdentity)
       if (known) await tx.account.update({ where: { id: known.id }, data: { providerAccountId: identity.providerAccountId } });
     }
     if (known) {
-      const user = await tx.user.update({ where: { id: known.userId }, data: { name: identity.name ?? undefined, image: identity.image ?? undefined }, select: { email: true } });
+      const user = await tx.user.update({
+        where: { id: known.userId },
+        data: { name: identity.name ?? undefined, image: identity.image ?? undefined },
+        select: { email: true },
+      });
       // Removed from (or left) every organization: they start over with one of their own.
-      if ((await tx.membership.count({ where: { userId: known.userId } })) === 0) await createPersonalOrganization(tx, known.userId, identity.name, user.email ?? email);
+      if ((await tx.membership.count({ where: { userId: known.userId } })) === 0)
+        await createPersonalOrganization(tx, known.userId, identity.name, user.email ?? email);
       return { userId: known.userId, created: false };
     }
     const sameVerifiedEmail = identity.emailVerified ? await tx.user.findUnique({ where: { verifiedEmail: email }, select: { id: true } }) : null;
@@ -102,9 +112,10 @@ export const CURRENT_ORGANIZATION_COOKIE = "calsync_org";
  */
 export async function loadViewer(database: Database, userId: string, preferredOrganizationId?: string | null): Promise<Viewer | null> {
   const select = { role: true, organization: { select: { id: true, name: true } }, user: { select: { id: true, email: true, name: true } } } as const;
-  const preferred = preferredOrganizationId && UUID.test(preferredOrganizationId)
-    ? await database.membership.findUnique({ where: { organizationId_userId: { organizationId: preferredOrganizationId, userId } }, select })
-    : null;
+  const preferred =
+    preferredOrganizationId && UUID.test(preferredOrganizationId)
+      ? await database.membership.findUnique({ where: { organizationId_userId: { organizationId: preferredOrganizationId, userId } }, select })
+      : null;
   const membership = preferred ?? (await database.membership.findFirst({ where: { userId }, orderBy: { createdAt: "asc" }, select }));
   if (!membership) return null;
   return {

@@ -58,7 +58,13 @@ describe("sameOriginPath", () => {
     "/.//evil.example",
     "/..//evil.example",
     "/%2e//evil.example",
-    "/%09/evil.example/x", "/%0A/x", "/%0d%0aSet-Cookie:x=1", "/a\u0001b", "/\u00e9v\u00e9nements?q=<x>#\"f\"", "/x?next=//evil.example", "/%5Cevil.example",
+    "/%09/evil.example/x",
+    "/%0A/x",
+    "/%0d%0aSet-Cookie:x=1",
+    "/a\u0001b",
+    '/\u00e9v\u00e9nements?q=<x>#"f"',
+    "/x?next=//evil.example",
+    "/%5Cevil.example",
   ];
 
   it.each(strange)("keeps %j on our origin with only safe characters", (raw) => {

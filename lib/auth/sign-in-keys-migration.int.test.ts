@@ -14,7 +14,6 @@ import { queryOnce, withDatabase } from "@/scripts/test/postgres";
 const serverUrl = testDatabaseUrl();
 const name = `calsync_signin_keys_${process.pid}`;
 
-
 // A database with no migrations yet (PostgreSQL when configured, else PGlite), as lib/db/migrations.int.test.ts makes them.
 async function emptyDatabase(): Promise<{ target: DatabaseTarget; query(sql: string): Promise<Record<string, unknown>[]> }> {
   if (!serverUrl) {

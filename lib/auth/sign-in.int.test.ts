@@ -71,9 +71,18 @@ describe("sign-in identities", () => {
     // Signing in again lands each on their own user; the Microsoft identity is keyed by tenant and object id.
     expect((await signInWith("microsoft", microsoftClaims)).viewer.userId).toBe(attacker.viewer.userId);
     expect((await signInWith("google", googleClaims)).viewer.userId).toBe(victim.viewer.userId);
-    const accounts = await (await db()).account.findMany({ where: { userId: { in: [attacker.viewer.userId, victim.viewer.userId] } }, select: { userId: true, provider: true, providerAccountId: true } });
+    const accounts = await (
+      await db()
+    ).account.findMany({
+      where: { userId: { in: [attacker.viewer.userId, victim.viewer.userId] } },
+      select: { userId: true, provider: true, providerAccountId: true },
+    });
     expect(accounts).toHaveLength(2);
-    expect(accounts.find((row) => row.provider === "microsoft")).toEqual({ userId: attacker.viewer.userId, provider: "microsoft", providerAccountId: `${microsoftClaims.tid}:${microsoftClaims.oid}` });
+    expect(accounts.find((row) => row.provider === "microsoft")).toEqual({
+      userId: attacker.viewer.userId,
+      provider: "microsoft",
+      providerAccountId: `${microsoftClaims.tid}:${microsoftClaims.oid}`,
+    });
   });
 
   it("a Microsoft sign-in with the address of an existing Google user gets a user of its own", async () => {
@@ -116,14 +125,49 @@ describe("sign-in identities", () => {
   });
 
   it("two identities whose provider verified the same address, the first one verified too, are one user", async () => {
-    const first = await recordSignIn(await db(), { provider: "google", providerAccountId: "g-1", email: "both@example.com", name: null, image: null, emailVerified: true });
-    const second = await recordSignIn(await db(), { provider: "google", providerAccountId: "g-2", email: "Both@Example.com", name: null, image: null, emailVerified: true });
+    const first = await recordSignIn(await db(), {
+      provider: "google",
+      providerAccountId: "g-1",
+      email: "both@example.com",
+      name: null,
+      image: null,
+      emailVerified: true,
+    });
+    const second = await recordSignIn(await db(), {
+      provider: "google",
+      providerAccountId: "g-2",
+      email: "Both@Example.com",
+      name: null,
+      image: null,
+      emailVerified: true,
+    });
     expect(second).toEqual({ userId: first.userId, created: false });
-    const unverified = await recordSignIn(await db(), { provider: "google", providerAccountId: "g-3", email: "both@example.com", name: null, image: null, emailVerified: false });
+    const unverified = await recordSignIn(await db(), {
+      provider: "google",
+      providerAccountId: "g-3",
+      email: "both@example.com",
+      name: null,
+      image: null,
+      emailVerified: false,
+    });
     expect(unverified.userId).not.toBe(first.userId);
     // An unverified first user is never joined, even by a verified identity.
-    const claimed = await recordSignIn(await db(), { provider: "microsoft", providerAccountId: "t:o", email: "late@example.com", name: null, image: null, emailVerified: false });
-    const real = await recordSignIn(await db(), { provider: "google", providerAccountId: "g-4", email: "late@example.com", name: null, image: null, emailVerified: true });
+    const claimed = await recordSignIn(await db(), {
+      provider: "microsoft",
+      providerAccountId: "t:o",
+      email: "late@example.com",
+      name: null,
+      image: null,
+      emailVerified: false,
+    });
+    const real = await recordSignIn(await db(), {
+      provider: "google",
+      providerAccountId: "g-4",
+      email: "late@example.com",
+      name: null,
+      image: null,
+      emailVerified: true,
+    });
     expect(real.userId).not.toBe(claimed.userId);
     expect(real.created).toBe(true);
   });

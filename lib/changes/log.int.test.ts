@@ -40,7 +40,11 @@ function record(id: string, title: string, startHours = 24): EventRecord {
 }
 
 const ctx = { params: Promise.resolve({}) };
-async function changes(after: string, extra = "", bearer = key): Promise<{ status: number; body: ChangesPage & { error?: { kind: string } }; headers: Headers }> {
+async function changes(
+  after: string,
+  extra = "",
+  bearer = key,
+): Promise<{ status: number; body: ChangesPage & { error?: { kind: string } }; headers: Headers }> {
   const response = await listChanges(request(`/api/v1/changes?after=${after}${extra}`, { headers: { authorization: `Bearer ${bearer}` } }), ctx);
   return { status: response.status, body: (await response.json()) as never, headers: response.headers };
 }
@@ -57,9 +61,18 @@ describe("the change log", () => {
   let start: string;
 
   it("appends one change per created, updated and deleted event, in order, with the changed fields", async () => {
-    start = (await (await latestCursor(request("/api/v1/changes/latest", { headers: { authorization: `Bearer ${key}` } }), ctx)).json() as { cursor: string }).cursor;
+    start = ((await (await latestCursor(request("/api/v1/changes/latest", { headers: { authorization: `Bearer ${key}` } }), ctx)).json()) as { cursor: string })
+      .cursor;
     const db = await database.db();
-    await applyPage(db, scope(), [{ type: "upsert", event: record("e1", "one") }, { type: "upsert", event: record("e2", "two") }], window);
+    await applyPage(
+      db,
+      scope(),
+      [
+        { type: "upsert", event: record("e1", "one") },
+        { type: "upsert", event: record("e2", "two") },
+      ],
+      window,
+    );
     await applyPage(db, scope(), [{ type: "upsert", event: record("e1", "one, renamed") }], window);
     await applyPage(db, scope(), [{ type: "delete", providerEventId: "e2" }], window);
     const { status, body } = await changes(start);
@@ -95,7 +108,9 @@ describe("the change log", () => {
     const updated = first.body.changes.length + second.body.changes.findIndex((change) => change.type === "event.updated");
     expect(updated).toBeGreaterThan(0);
     expect(second.body.changes.find((change) => change.type === "event.updated")!.event).toEqual(events.events[0]);
-    const calendars = (await (await listCalendarsRoute(request("/api/v1/calendars", { headers: { authorization: `Bearer ${key}` } }), ctx)).json()) as { calendars: Array<{ id: string }> };
+    const calendars = (await (await listCalendarsRoute(request("/api/v1/calendars", { headers: { authorization: `Bearer ${key}` } }), ctx)).json()) as {
+      calendars: Array<{ id: string }>;
+    };
     expect(calendars.calendars.map((calendar) => calendar.id)).toContain(fixture.google.calendarId);
   });
 
@@ -117,7 +132,9 @@ describe("the change log", () => {
     const behind = await changes("0");
     expect(behind.status).toBe(410);
     expect(behind.body.error?.kind).toBe("gone");
-    const latest = (await (await latestCursor(request("/api/v1/changes/latest", { headers: { authorization: `Bearer ${key}` } }), ctx)).json()) as { cursor: string };
+    const latest = (await (await latestCursor(request("/api/v1/changes/latest", { headers: { authorization: `Bearer ${key}` } }), ctx)).json()) as {
+      cursor: string;
+    };
     expect((await changes(latest.cursor)).status).toBe(200);
   });
 });
@@ -193,7 +210,10 @@ describe("column names", () => {
       ["events", Object.values(Prisma.EventScalarFieldEnum)],
       ["calendars", Object.values(Prisma.CalendarScalarFieldEnum)],
     ] as const) {
-      const columns = await db.$queryRawUnsafe<Array<{ column_name: string }>>(`SELECT column_name FROM information_schema.columns WHERE table_name = $1`, table);
+      const columns = await db.$queryRawUnsafe<Array<{ column_name: string }>>(
+        `SELECT column_name FROM information_schema.columns WHERE table_name = $1`,
+        table,
+      );
       expect(columns.length).toBeGreaterThan(5);
       for (const { column_name } of columns) expect(fields as readonly string[], `${table}.${column_name}`).toContain(fieldName(column_name));
     }
@@ -203,8 +223,15 @@ describe("column names", () => {
 describe("calendar and connection changes", () => {
   it("turning a calendar's sync off removes it and deletes its events; a connection's status changes are logged without its tokens", async () => {
     const db = await database.db();
-    const after = ((await (await latestCursor(request("/api/v1/changes/latest", { headers: { authorization: `Bearer ${key}` } }), ctx)).json()) as { cursor: string }).cursor;
-    await applyPage(db, { organizationId: owner.viewer.organizationId, calendarId: fixture.google.otherCalendarId }, [{ type: "upsert", event: record("t1", "team one") }], window);
+    const after = (
+      (await (await latestCursor(request("/api/v1/changes/latest", { headers: { authorization: `Bearer ${key}` } }), ctx)).json()) as { cursor: string }
+    ).cursor;
+    await applyPage(
+      db,
+      { organizationId: owner.viewer.organizationId, calendarId: fixture.google.otherCalendarId },
+      [{ type: "upsert", event: record("t1", "team one") }],
+      window,
+    );
     await db.calendar.update({ where: { id: fixture.google.otherCalendarId }, data: { syncEnabled: false, syncCursor: "secret-cursor" } });
     await db.calendar.deleteMany({ where: { id: fixture.google.otherCalendarId, organizationId: owner.viewer.organizationId } });
     await db.calendarConnection.update({ where: { id: fixture.google.connectionId }, data: { status: "needs_reconnect", accessToken: "plain-access-token" } });

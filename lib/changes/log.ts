@@ -79,7 +79,9 @@ export async function readChanges(organizationId: string, request: ReadChanges):
   const database = await db();
   const { prunedThrough } = await sequenceOf(database, organizationId);
   if (request.after < prunedThrough) {
-    throw gone(`changes up to ${prunedThrough} are past retention: re-read the current state (GET /api/v1/events) and continue from GET /api/v1/changes/latest`);
+    throw gone(
+      `changes up to ${prunedThrough} are past retention: re-read the current state (GET /api/v1/events) and continue from GET /api/v1/changes/latest`,
+    );
   }
   const deadline = Date.now() + (request.waitSeconds ?? 0) * 1000;
   for (;;) {

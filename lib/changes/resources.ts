@@ -33,7 +33,8 @@ export const fieldNames = (columns: string[]): string[] => columns.map(fieldName
 
 function decodeCursor(cursor: string): { startAt: string; id: string } {
   const [startAt, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  if (!startAt || !id || Number.isNaN(Date.parse(startAt)) || !/^[0-9a-f-]{36}$/.test(id)) throw invalid("the cursor is not one this API gave", { cursor: "unknown cursor" });
+  if (!startAt || !id || Number.isNaN(Date.parse(startAt)) || !/^[0-9a-f-]{36}$/.test(id))
+    throw invalid("the cursor is not one this API gave", { cursor: "unknown cursor" });
   return { startAt, id };
 }
 

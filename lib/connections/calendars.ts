@@ -30,7 +30,10 @@ export async function setCalendarSync(organizationId: string, calendarId: string
     }
     return;
   }
-  const own = await database.webhookSubscription.findMany({ where: { calendarId, organizationId, status: { in: ["pending", "active"] } }, select: { id: true } });
+  const own = await database.webhookSubscription.findMany({
+    where: { calendarId, organizationId, status: { in: ["pending", "active"] } },
+    select: { id: true },
+  });
   for (const subscription of own) await stopSubscription(subscription.id, { organizationId });
   await database.$transaction([
     database.event.deleteMany({ where: { calendarId, organizationId } }),

@@ -42,7 +42,11 @@ export async function completeConnection(input: ConnectInput): Promise<ConnectOu
   try {
     exchanged = await provider.exchangeCode({ code: input.code, codeVerifier: input.codeVerifier, redirectUri: input.redirectUri });
   } catch (err) {
-    logger.warn("connect.exchange_failed", { provider: input.provider, kind: isProviderError(err) ? err.kind : "unknown", message: err instanceof Error ? err.message : undefined });
+    logger.warn("connect.exchange_failed", {
+      provider: input.provider,
+      kind: isProviderError(err) ? err.kind : "unknown",
+      message: err instanceof Error ? err.message : undefined,
+    });
     return { result: "exchange_failed" };
   }
   const { tokens, identity } = exchanged;
@@ -150,7 +154,10 @@ export async function discoverCalendars(connectionId: string, organizationId: st
     if (id) {
       // A new zone moves every all-day instant: the next sync is a full one.
       const zoneChanged = await database.calendar.count({ where: { id, timeZone: { not: calendar.timeZone } } });
-      await database.calendar.update({ where: { id }, data: { name: calendar.name, isPrimary: calendar.isPrimary, timeZone: calendar.timeZone, ...(zoneChanged > 0 ? { syncCursor: null } : {}) } });
+      await database.calendar.update({
+        where: { id },
+        data: { name: calendar.name, isPrimary: calendar.isPrimary, timeZone: calendar.timeZone, ...(zoneChanged > 0 ? { syncCursor: null } : {}) },
+      });
     } else {
       added += 1;
       await database.calendar.create({

@@ -44,7 +44,11 @@ describe("disconnect", () => {
     await expect(google.refreshTokens(refreshToken!)).rejects.toMatchObject({ kind: "reauthorization_required" });
     expect(await storedTokens(connectionId)).toMatchObject({ accessToken: null, refreshToken: null, status: "revoked" });
     // Google answers 400 invalid_token for a token already revoked; that is still "revoked".
-    const again = await fetch(emu.google.revokeUrl, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ token: refreshToken! }) });
+    const again = await fetch(emu.google.revokeUrl, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: refreshToken! }),
+    });
     expect(again.status).toBe(400);
     expect(await again.json()).toMatchObject({ error: "invalid_token" });
     expect(await google.revokeGrant(refreshToken!)).toBe("revoked");

@@ -30,11 +30,17 @@ export async function disconnectConnection(
   organizationId: string,
 ): Promise<{ stoppedSubscriptions: number; deletedEvents: number; grant: GrantOutcome }> {
   const database = await db();
-  const connection = await database.calendarConnection.findFirst({ where: { id: connectionId, organizationId }, select: { id: true, status: true, provider: true } });
+  const connection = await database.calendarConnection.findFirst({
+    where: { id: connectionId, organizationId },
+    select: { id: true, status: true, provider: true },
+  });
   if (!connection || connection.status === "revoked") throw notFound("no such connection");
   const stoppedSubscriptions = await stopAllForConnection(connectionId, { organizationId, reachProvider: connection.status === "active" });
   // Read after stopping push: a stop may have refreshed (and so replaced) the tokens.
-  const tokens = await database.calendarConnection.findFirst({ where: { id: connectionId, organizationId }, select: { accessToken: true, refreshToken: true } });
+  const tokens = await database.calendarConnection.findFirst({
+    where: { id: connectionId, organizationId },
+    select: { accessToken: true, refreshToken: true },
+  });
   const grant = await revokeGrant(connectionId, connection.provider, tokens?.refreshToken ?? tokens?.accessToken ?? null);
   const [deleted] = await database.$transaction([
     database.event.deleteMany({ where: { organizationId, calendar: { connectionId } } }),
@@ -67,7 +73,11 @@ async function revokeGrant(connectionId: string, providerName: ProviderName, tok
   try {
     return (await provider.revokeGrant(token)) === "revoked" ? "revoked" : "self_service";
   } catch (err) {
-    logger.warn("connection.revoke_failed", { connectionId, kind: isProviderError(err) ? err.kind : "unknown", message: err instanceof Error ? err.message : undefined });
+    logger.warn("connection.revoke_failed", {
+      connectionId,
+      kind: isProviderError(err) ? err.kind : "unknown",
+      message: err instanceof Error ? err.message : undefined,
+    });
     return "failed";
   }
 }

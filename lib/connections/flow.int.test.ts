@@ -125,7 +125,9 @@ describe.each(["google", "microsoft"] as const)("%s connect callback", (provider
     let flow = await start(first, provider);
     expect(await callback(first, provider, await consent(flow.authUrl, { email: account.email }, consentFetch(provider)), flow.stateCookie)).toBe("connected");
     flow = await start(second, provider);
-    expect(await callback(second, provider, await consent(flow.authUrl, { email: account.email }, consentFetch(provider)), flow.stateCookie)).toBe("already_connected_elsewhere");
+    expect(await callback(second, provider, await consent(flow.authUrl, { email: account.email }, consentFetch(provider)), flow.stateCookie)).toBe(
+      "already_connected_elsewhere",
+    );
     expect(await db.calendarConnection.count({ where: { organizationId: second.viewer.organizationId } })).toBe(0);
   });
 
@@ -142,10 +144,26 @@ describe.each(["google", "microsoft"] as const)("%s connect callback", (provider
     const calendarId = calendarsA[0]!.id;
     const run = await db.syncRun.create({ data: { organizationId: organizationA, calendarId, trigger: "initial", mode: "full", status: "succeeded" } });
     const subscription = await db.webhookSubscription.create({
-      data: { organizationId: organizationA, connectionId: connectionA.id, calendarId, provider, externalId: `history-${provider}-${connectionA.id}`, secretHash: "x", status: "stopped" },
+      data: {
+        organizationId: organizationA,
+        connectionId: connectionA.id,
+        calendarId,
+        provider,
+        externalId: `history-${provider}-${connectionA.id}`,
+        secretHash: "x",
+        status: "stopped",
+      },
     });
     const event = await db.webhookEvent.create({
-      data: { organizationId: organizationA, subscriptionId: subscription.id, calendarId, provider, externalId: subscription.externalId, headers: {}, status: "processed" },
+      data: {
+        organizationId: organizationA,
+        subscriptionId: subscription.id,
+        calendarId,
+        provider,
+        externalId: subscription.externalId,
+        headers: {},
+        status: "processed",
+      },
     });
     await disconnectConnection(connectionA.id, organizationA);
 
@@ -156,15 +174,29 @@ describe.each(["google", "microsoft"] as const)("%s connect callback", (provider
     const connectionB = await db.calendarConnection.findFirstOrThrow({ where: { organizationId: second.viewer.organizationId, provider } });
     expect(connectionB.id).not.toBe(connectionA.id);
     expect(connectionB.status).toBe("active");
-    expect(await db.calendarConnection.findUniqueOrThrow({ where: { id: connectionA.id } })).toMatchObject({ organizationId: organizationA, status: "revoked" });
-    expect(await db.calendar.findMany({ where: { connectionId: connectionA.id, organizationId: organizationA }, select: { id: true }, orderBy: { id: "asc" } })).toEqual(calendarsA);
+    expect(await db.calendarConnection.findUniqueOrThrow({ where: { id: connectionA.id } })).toMatchObject({
+      organizationId: organizationA,
+      status: "revoked",
+    });
+    expect(
+      await db.calendar.findMany({ where: { connectionId: connectionA.id, organizationId: organizationA }, select: { id: true }, orderBy: { id: "asc" } }),
+    ).toEqual(calendarsA);
     expect(await db.syncRun.findUniqueOrThrow({ where: { id: run.id } })).toMatchObject({ organizationId: organizationA, calendarId });
-    expect(await db.webhookSubscription.findUniqueOrThrow({ where: { id: subscription.id } })).toMatchObject({ organizationId: organizationA, connectionId: connectionA.id });
-    expect(await db.webhookEvent.findUniqueOrThrow({ where: { id: event.id } })).toMatchObject({ organizationId: organizationA, subscriptionId: subscription.id, calendarId });
+    expect(await db.webhookSubscription.findUniqueOrThrow({ where: { id: subscription.id } })).toMatchObject({
+      organizationId: organizationA,
+      connectionId: connectionA.id,
+    });
+    expect(await db.webhookEvent.findUniqueOrThrow({ where: { id: event.id } })).toMatchObject({
+      organizationId: organizationA,
+      subscriptionId: subscription.id,
+      calendarId,
+    });
 
     // Live in B now: A cannot take it back while B has it.
     flow = await start(first, provider);
-    expect(await callback(first, provider, await consent(flow.authUrl, { email: account.email }, consentFetch(provider)), flow.stateCookie)).toBe("already_connected_elsewhere");
+    expect(await callback(first, provider, await consent(flow.authUrl, { email: account.email }, consentFetch(provider)), flow.stateCookie)).toBe(
+      "already_connected_elsewhere",
+    );
     expect((await db.calendarConnection.findUniqueOrThrow({ where: { id: connectionA.id } })).status).toBe("revoked");
   });
 

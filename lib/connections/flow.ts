@@ -61,7 +61,10 @@ export async function startConnect(request: Request, providerName: ProviderName)
   const query = startQuery.safeParse(Object.fromEntries(new URL(request.url).searchParams));
   const { connection: reconnect, login_hint: hint } = query.success ? query.data : {};
   const previous = reconnect
-    ? await database.calendarConnection.findFirst({ where: { id: reconnect, organizationId: viewer.organizationId, provider: providerName }, select: { id: true, accountEmail: true } })
+    ? await database.calendarConnection.findFirst({
+        where: { id: reconnect, organizationId: viewer.organizationId, provider: providerName },
+        select: { id: true, accountEmail: true },
+      })
     : null;
   const redirectUri = redirectUriFor(providerName);
   const { state, codeChallenge } = await beginAuthorization(database, {

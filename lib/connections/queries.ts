@@ -10,14 +10,21 @@ import { iso } from "@/lib/format";
 // Read models for the onboarding page and the dashboard. Every query takes the
 // caller's organization id; nothing here reads a tenant row without it.
 
-
-function pushSummary(subscriptions: Array<{ status: string; expiresAt: Date | null; lastNotificationAt: Date | null; suspect: boolean; updatedAt: Date }>): PushSummary {
+function pushSummary(
+  subscriptions: Array<{ status: string; expiresAt: Date | null; lastNotificationAt: Date | null; suspect: boolean; updatedAt: Date }>,
+): PushSummary {
   if (subscriptions.length === 0) return { status: "none", expiresAt: null, lastNotificationAt: null, suspect: false };
   const rank = ["active", "pending", "failed", "expired", "stopped"];
   const best = [...subscriptions].sort((a, b) => rank.indexOf(a.status) - rank.indexOf(b.status) || b.updatedAt.getTime() - a.updatedAt.getTime())[0]!;
   const live = subscriptions.filter((subscription) => subscription.status === "active");
-  const soonest = live.map((subscription) => subscription.expiresAt).filter((date): date is Date => date !== null).sort((a, b) => a.getTime() - b.getTime())[0];
-  const lastNotification = subscriptions.map((s) => s.lastNotificationAt).filter((date): date is Date => date !== null).sort((a, b) => b.getTime() - a.getTime())[0];
+  const soonest = live
+    .map((subscription) => subscription.expiresAt)
+    .filter((date): date is Date => date !== null)
+    .sort((a, b) => a.getTime() - b.getTime())[0];
+  const lastNotification = subscriptions
+    .map((s) => s.lastNotificationAt)
+    .filter((date): date is Date => date !== null)
+    .sort((a, b) => b.getTime() - a.getTime())[0];
   return {
     status: best.status as PushSummary["status"],
     expiresAt: iso(soonest ?? best.expiresAt),
@@ -35,7 +42,10 @@ export async function connectionSummaries(organizationId: string): Promise<Provi
     include: {
       user: { select: { name: true, email: true } },
       calendars: { select: { id: true, syncEnabled: true, lastSyncedAt: true } },
-      subscriptions: { where: { status: { not: "stopped" } }, select: { status: true, expiresAt: true, lastNotificationAt: true, suspect: true, updatedAt: true } },
+      subscriptions: {
+        where: { status: { not: "stopped" } },
+        select: { status: true, expiresAt: true, lastNotificationAt: true, suspect: true, updatedAt: true },
+      },
     },
   });
   const running = await database.syncRun.findMany({
@@ -67,7 +77,13 @@ export async function connectionSummaries(organizationId: string): Promise<Provi
         };
       });
     const configured = settings[provider] !== null;
-    return { provider, displayName: PROVIDER_LABELS[provider].shortName, configured, revocation: configured ? providerFor(provider, settings).revocation : null, connections: summaries };
+    return {
+      provider,
+      displayName: PROVIDER_LABELS[provider].shortName,
+      configured,
+      revocation: configured ? providerFor(provider, settings).revocation : null,
+      connections: summaries,
+    };
   });
 }
 

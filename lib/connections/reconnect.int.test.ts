@@ -42,18 +42,31 @@ afterAll(async () => {
 /** One connect as `person` (optionally a card's reconnect), consenting as `email`: the callback's result and detail. */
 async function connectAs(person: SignedIn, provider: ProviderName, email: string, options: { reconnect?: string; cookie?: string } = {}) {
   const cookie = options.cookie ?? person.cookie;
-  const started = await startConnect(request(`/api/oauth/${provider}/start${options.reconnect ? `?connection=${options.reconnect}` : ""}`, { cookie }), provider);
+  const started = await startConnect(
+    request(`/api/oauth/${provider}/start${options.reconnect ? `?connection=${options.reconnect}` : ""}`, { cookie }),
+    provider,
+  );
   const authUrl = started.headers.get("location")!;
   const stateCookie = new RegExp(`${stateCookieName(provider)}=([^;]+)`).exec(started.headers.get("set-cookie") ?? "")?.[1];
   const back = await consent(authUrl, { email }, provider === "microsoft" ? fetchTrustingCa(emu.caCertPem) : fetch);
-  const finished = await finishConnect(request(`/api/oauth/${provider}/callback${back.search}`, { cookie: `${cookie}; ${stateCookieName(provider)}=${stateCookie}` }), provider);
+  const finished = await finishConnect(
+    request(`/api/oauth/${provider}/callback${back.search}`, { cookie: `${cookie}; ${stateCookieName(provider)}=${stateCookie}` }),
+    provider,
+  );
   const location = new URL(finished.headers.get("location")!);
-  return { result: location.searchParams.get("result"), detail: location.searchParams.get("detail"), loginHint: new URL(authUrl).searchParams.get("login_hint") };
+  return {
+    result: location.searchParams.get("result"),
+    detail: location.searchParams.get("detail"),
+    loginHint: new URL(authUrl).searchParams.get("login_hint"),
+  };
 }
 
 async function liveConnections(person: SignedIn, provider: ProviderName) {
   const db = await database.db();
-  return db.calendarConnection.findMany({ where: { organizationId: person.viewer.organizationId, provider, status: { not: "revoked" } }, orderBy: { createdAt: "asc" } });
+  return db.calendarConnection.findMany({
+    where: { organizationId: person.viewer.organizationId, provider, status: { not: "revoked" } },
+    orderBy: { createdAt: "asc" },
+  });
 }
 
 describe.each(["google", "microsoft"] as const)("%s reconnect", (provider) => {
@@ -125,7 +138,12 @@ describe.each(["google", "microsoft"] as const)("%s reconnect", (provider) => {
     const again = await liveConnections(owner, provider);
     expect(again.map((connection) => connection.id)).toEqual([connectionId]);
     const choices = await db.calendar.findMany({ where: { connectionId }, select: { id: true, syncEnabled: true } });
-    expect(choices).toEqual(expect.arrayContaining([{ id: secondary.id, syncEnabled: true }, { id: primary.id, syncEnabled: false }]));
+    expect(choices).toEqual(
+      expect.arrayContaining([
+        { id: secondary.id, syncEnabled: true },
+        { id: primary.id, syncEnabled: false },
+      ]),
+    );
   });
 
   it("'already connected elsewhere' names the organization to its members only", async () => {

@@ -39,10 +39,7 @@ async function embedded<T>(load: () => Promise<T>, name: string): Promise<T> {
 }
 
 async function openPglite(dataDir: string): Promise<PGlite> {
-  const { PGlite } = await embedded(
-    () => import(/* webpackIgnore: true */ /* turbopackIgnore: true */ "@electric-sql/pglite"),
-    "@electric-sql/pglite",
-  );
+  const { PGlite } = await embedded(() => import(/* webpackIgnore: true */ /* turbopackIgnore: true */ "@electric-sql/pglite"), "@electric-sql/pglite");
   if (!isInMemory(dataDir)) fs.mkdirSync(dataDir, { recursive: true });
   const db = new PGlite(isInMemory(dataDir) ? undefined : dataDir);
   await db.waitReady;
@@ -82,15 +79,17 @@ export async function openAdapter(target: DatabaseTarget, options: { poolSize?: 
     pool.on("error", () => {});
     // One simple query per script (pg sends it as is), not the adapter's split on ";",
     // which cuts a function body (the change log's triggers) apart.
-    const factory = wholeScripts(new PrismaPg(pool), (adapter, script) => (adapter as unknown as { client: { query(sql: string): Promise<unknown> } }).client.query(script));
+    const factory = wholeScripts(new PrismaPg(pool), (adapter, script) =>
+      (adapter as unknown as { client: { query(sql: string): Promise<unknown> } }).client.query(script),
+    );
     return { factory, close: () => pool.end() };
   }
-  const { PrismaPGlite } = await embedded(
-    () => import(/* webpackIgnore: true */ /* turbopackIgnore: true */ "pglite-prisma-adapter"),
-    "pglite-prisma-adapter",
-  );
+  const { PrismaPGlite } = await embedded(() => import(/* webpackIgnore: true */ /* turbopackIgnore: true */ "pglite-prisma-adapter"), "pglite-prisma-adapter");
   const db = await sharedPglite(target.dataDir);
-  return { factory: wholeScripts(new PrismaPGlite(db), (adapter, script) => (adapter as unknown as { client: PGlite }).client.exec(script)), close: async () => {} };
+  return {
+    factory: wholeScripts(new PrismaPGlite(db), (adapter, script) => (adapter as unknown as { client: PGlite }).client.exec(script)),
+    close: async () => {},
+  };
 }
 
 type ScriptAdapter = SqlDriverAdapter & { onError?(error: unknown): never };
@@ -102,7 +101,10 @@ type ScriptAdapter = SqlDriverAdapter & { onError?(error: unknown): never };
  * rejection), and @prisma/adapter-pg splits it on every ";". So each adapter handed
  * out runs the whole script with `run`, waits, and rethrows.
  */
-function wholeScripts(factory: SqlMigrationAwareDriverAdapterFactory, run: (adapter: SqlDriverAdapter, script: string) => Promise<unknown>): SqlMigrationAwareDriverAdapterFactory {
+function wholeScripts(
+  factory: SqlMigrationAwareDriverAdapterFactory,
+  run: (adapter: SqlDriverAdapter, script: string) => Promise<unknown>,
+): SqlMigrationAwareDriverAdapterFactory {
   const fix = (adapter: SqlDriverAdapter): SqlDriverAdapter => {
     const scriptAdapter = adapter as ScriptAdapter;
     scriptAdapter.executeScript = async (script: string) => {

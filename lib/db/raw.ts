@@ -43,7 +43,13 @@ function poolFor(url: string): Promise<pg.Pool> {
   // the old pool's connections would go to the wrong place.
   if (current) void current.pool.then((old) => old.end()).catch(() => {});
   const pool = import("pg").then(({ default: driver }) => {
-    const created = new driver.Pool({ connectionString: url, max: POOL_SIZE, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000, allowExitOnIdle: true });
+    const created = new driver.Pool({
+      connectionString: url,
+      max: POOL_SIZE,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      allowExitOnIdle: true,
+    });
     // An idle client that errors (server restart) must not crash the process.
     created.on("error", () => {});
     return created;
@@ -55,7 +61,9 @@ function poolFor(url: string): Promise<pg.Pool> {
 async function onTarget<Row>(target: DatabaseTarget, statement: RawStatement): Promise<Row[]> {
   if (target.kind === "postgres") {
     const pool = await poolFor(target.url);
-    const result = await pool.query(statement.name ? { name: statement.name, text: statement.text, values: statement.values } : { text: statement.text, values: statement.values });
+    const result = await pool.query(
+      statement.name ? { name: statement.name, text: statement.text, values: statement.values } : { text: statement.text, values: statement.values },
+    );
     return result.rows as Row[];
   }
   // The embedded database is one instance per process, shared with Prisma; its

@@ -17,7 +17,15 @@ async function seedCalendar() {
     },
   });
   const calendar = await client.calendar.create({
-    data: { organizationId: organization.id, connectionId: connection.id, providerCalendarId: "primary", name: "Alice", isPrimary: true, timeZone: "Europe/Berlin", syncEnabled: true },
+    data: {
+      organizationId: organization.id,
+      connectionId: connection.id,
+      providerCalendarId: "primary",
+      name: "Alice",
+      isPrimary: true,
+      timeZone: "Europe/Berlin",
+      syncEnabled: true,
+    },
   });
   return { client, organization, connection, calendar };
 }
@@ -60,14 +68,28 @@ describe("the data model", () => {
   it("routes a channel id, current or replaced, to exactly one subscription", async () => {
     const { client, organization, connection, calendar } = await seedCalendar();
     const subscription = await client.webhookSubscription.create({
-      data: { organizationId: organization.id, connectionId: connection.id, calendarId: calendar.id, provider: "google", externalId: `chan-new-${calendar.id}`, secretHash: "a".repeat(64), status: "active" },
+      data: {
+        organizationId: organization.id,
+        connectionId: connection.id,
+        calendarId: calendar.id,
+        provider: "google",
+        externalId: `chan-new-${calendar.id}`,
+        secretHash: "a".repeat(64),
+        status: "active",
+      },
     });
     await client.replacedSubscriptionId.create({
       data: { organizationId: organization.id, subscriptionId: subscription.id, externalId: `chan-old-${calendar.id}`, secretHash: "b".repeat(64) },
     });
     await expect(
       client.webhookSubscription.create({
-        data: { organizationId: organization.id, connectionId: connection.id, provider: "google", externalId: `chan-new-${calendar.id}`, secretHash: "c".repeat(64) },
+        data: {
+          organizationId: organization.id,
+          connectionId: connection.id,
+          provider: "google",
+          externalId: `chan-new-${calendar.id}`,
+          secretHash: "c".repeat(64),
+        },
       }),
     ).rejects.toMatchObject({ code: "P2002" });
     const old = await client.replacedSubscriptionId.findUniqueOrThrow({ where: { externalId: `chan-old-${calendar.id}` }, include: { subscription: true } });
@@ -77,10 +99,26 @@ describe("the data model", () => {
   it("keeps webhook logs when their subscription is deleted, and drops everything with the organization", async () => {
     const { client, organization, connection, calendar } = await seedCalendar();
     const subscription = await client.webhookSubscription.create({
-      data: { organizationId: organization.id, connectionId: connection.id, calendarId: calendar.id, provider: "google", externalId: `chan-${calendar.id}`, secretHash: "d".repeat(64) },
+      data: {
+        organizationId: organization.id,
+        connectionId: connection.id,
+        calendarId: calendar.id,
+        provider: "google",
+        externalId: `chan-${calendar.id}`,
+        secretHash: "d".repeat(64),
+      },
     });
     const event = await client.webhookEvent.create({
-      data: { organizationId: organization.id, subscriptionId: subscription.id, calendarId: calendar.id, provider: "google", externalId: subscription.externalId, messageNumber: 2n, changeType: "exists", headers: { "x-goog-channel-token": "[redacted]" } },
+      data: {
+        organizationId: organization.id,
+        subscriptionId: subscription.id,
+        calendarId: calendar.id,
+        provider: "google",
+        externalId: subscription.externalId,
+        messageNumber: 2n,
+        changeType: "exists",
+        headers: { "x-goog-channel-token": "[redacted]" },
+      },
     });
     await client.syncRun.create({ data: { organizationId: organization.id, calendarId: calendar.id, trigger: "webhook", mode: "incremental" } });
     await client.webhookSubscription.delete({ where: { id: subscription.id } });
@@ -110,7 +148,14 @@ describe("token columns", () => {
     const client = await database.db();
     const organization = await client.organization.create({ data: { name: "Sealed", slug: `sealed-${Date.now()}` } });
     const connection = await client.calendarConnection.create({
-      data: { organizationId: organization.id, provider: "microsoft", providerAccountId: `oid-${organization.id}`, accountEmail: "bob@contoso.example", accessToken: "access-plain-1", refreshToken: "refresh-plain-1" },
+      data: {
+        organizationId: organization.id,
+        provider: "microsoft",
+        providerAccountId: `oid-${organization.id}`,
+        accountEmail: "bob@contoso.example",
+        accessToken: "access-plain-1",
+        refreshToken: "refresh-plain-1",
+      },
     });
     expect(connection.accessToken).toBe("access-plain-1");
     await client.calendarConnection.update({ where: { id: connection.id }, data: { refreshToken: { set: "refresh-plain-2" } } });

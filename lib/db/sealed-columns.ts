@@ -19,7 +19,8 @@ export const SEALED_STORAGE = {
   webhookEndpoint: { table: "webhook_endpoints", columns: { secret: "secret", previousSecret: "previous_secret" } },
 } as const;
 
-const fieldsOf = <T extends keyof typeof SEALED_STORAGE>(model: T) => Object.keys(SEALED_STORAGE[model].columns) as Array<keyof (typeof SEALED_STORAGE)[T]["columns"]>;
+const fieldsOf = <T extends keyof typeof SEALED_STORAGE>(model: T) =>
+  Object.keys(SEALED_STORAGE[model].columns) as Array<keyof (typeof SEALED_STORAGE)[T]["columns"]>;
 export const SEALED_CONNECTION_COLUMNS: readonly string[] = fieldsOf("calendarConnection");
 export const SEALED_SUBSCRIPTION_COLUMNS: readonly string[] = fieldsOf("webhookSubscription");
 export const SEALED_ENDPOINT_COLUMNS: readonly string[] = fieldsOf("webhookEndpoint");

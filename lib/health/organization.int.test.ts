@@ -29,8 +29,20 @@ describe("figures", () => {
 
   beforeAll(async () => {
     fixture = await organization("figures@health.test");
-    const google = { organizationId: fixture.organizationId, provider: "google" as const, subscriptionId: fixture.google.subscriptionId, calendarId: fixture.google.calendarId, externalId: fixture.google.channelId };
-    const graph = { organizationId: fixture.organizationId, provider: "microsoft" as const, subscriptionId: fixture.microsoft.subscriptionId, calendarId: null, externalId: fixture.microsoft.externalId };
+    const google = {
+      organizationId: fixture.organizationId,
+      provider: "google" as const,
+      subscriptionId: fixture.google.subscriptionId,
+      calendarId: fixture.google.calendarId,
+      externalId: fixture.google.channelId,
+    };
+    const graph = {
+      organizationId: fixture.organizationId,
+      provider: "microsoft" as const,
+      subscriptionId: fixture.microsoft.subscriptionId,
+      calendarId: null,
+      externalId: fixture.microsoft.externalId,
+    };
     // Spread over the day, several to an hour, so buckets and per-hour percentiles have something to do.
     googleLatencies.forEach((latencyMs, index) => seeds.push({ ...google, status: "processed", receivedAt: ago(5 + index * 170), latencyMs }));
     graphLatencies.forEach((latencyMs, index) => seeds.push({ ...graph, status: "processed", receivedAt: ago(7 + index * 20), latencyMs }));
@@ -48,10 +60,42 @@ describe("figures", () => {
     // The Team calendar's last run failed; Alice's failed once and then succeeded.
     await db.syncRun.createMany({
       data: [
-        { organizationId: fixture.organizationId, calendarId: fixture.google.otherCalendarId, trigger: "poll", mode: "incremental", status: "failed", error: "HTTP 500 from provider", startedAt: ago(30) },
-        { organizationId: fixture.organizationId, calendarId: fixture.google.calendarId, trigger: "poll", mode: "incremental", status: "failed", error: "timeout", startedAt: ago(90) },
-        { organizationId: fixture.organizationId, calendarId: fixture.google.calendarId, trigger: "webhook", mode: "incremental", status: "succeeded", startedAt: ago(20), finishedAt: ago(19) },
-        { organizationId: fixture.organizationId, calendarId: fixture.google.calendarId, trigger: "poll", mode: "incremental", status: "failed", error: "ancient", startedAt: ago(3 * 24 * 60) },
+        {
+          organizationId: fixture.organizationId,
+          calendarId: fixture.google.otherCalendarId,
+          trigger: "poll",
+          mode: "incremental",
+          status: "failed",
+          error: "HTTP 500 from provider",
+          startedAt: ago(30),
+        },
+        {
+          organizationId: fixture.organizationId,
+          calendarId: fixture.google.calendarId,
+          trigger: "poll",
+          mode: "incremental",
+          status: "failed",
+          error: "timeout",
+          startedAt: ago(90),
+        },
+        {
+          organizationId: fixture.organizationId,
+          calendarId: fixture.google.calendarId,
+          trigger: "webhook",
+          mode: "incremental",
+          status: "succeeded",
+          startedAt: ago(20),
+          finishedAt: ago(19),
+        },
+        {
+          organizationId: fixture.organizationId,
+          calendarId: fixture.google.calendarId,
+          trigger: "poll",
+          mode: "incremental",
+          status: "failed",
+          error: "ancient",
+          startedAt: ago(3 * 24 * 60),
+        },
       ],
     });
   });
@@ -132,7 +176,16 @@ describe("status", () => {
   it("is ok when push is live, fresh and nothing failed", async () => {
     const fixture = await organization("ok@health.test");
     await insertEvents(await database.db(), [
-      { organizationId: fixture.organizationId, provider: "google", subscriptionId: fixture.google.subscriptionId, calendarId: fixture.google.calendarId, externalId: fixture.google.channelId, status: "processed", receivedAt: ago(3), latencyMs: 400 },
+      {
+        organizationId: fixture.organizationId,
+        provider: "google",
+        subscriptionId: fixture.google.subscriptionId,
+        calendarId: fixture.google.calendarId,
+        externalId: fixture.google.channelId,
+        status: "processed",
+        receivedAt: ago(3),
+        latencyMs: 400,
+      },
     ]);
     const report = await healthReport({ organizationId: fixture.organizationId, now });
     expect(report).toMatchObject({ status: "ok", attention: false, problems: [], cards: { expiringSoon: [], suspect: [], failing: [], needsReconnect: [] } });
@@ -146,7 +199,9 @@ describe("status", () => {
     const report = await healthReport({ organizationId: fixture.organizationId, now });
     expect(report.status).toBe("degraded");
     expect(report.attention).toBe(true);
-    expect(report.cards.expiringSoon).toEqual([expect.objectContaining({ id: fixture.microsoft.subscriptionId, title: "All calendars", at: expiresAt.toISOString() })]);
+    expect(report.cards.expiringSoon).toEqual([
+      expect.objectContaining({ id: fixture.microsoft.subscriptionId, title: "All calendars", at: expiresAt.toISOString() }),
+    ]);
     expect(report.problems.join("\n")).toMatch(/expires in 3 hours/);
     expect(report.expiryHorizon).toBe(expiresAt.toISOString());
   });
@@ -178,7 +233,15 @@ describe("status", () => {
     await db.calendarConnection.update({ where: { id: fixture.google.connectionId }, data: { status: "needs_reconnect", lastError: "access was revoked" } });
     await db.webhookSubscription.update({ where: { id: fixture.google.subscriptionId }, data: { status: "expired", expiresAt: ago(60) } });
     await db.syncRun.create({
-      data: { organizationId: fixture.organizationId, calendarId: fixture.google.calendarId, trigger: "poll", mode: "incremental", status: "failed", error: "invalid_grant", startedAt: ago(5) },
+      data: {
+        organizationId: fixture.organizationId,
+        calendarId: fixture.google.calendarId,
+        trigger: "poll",
+        mode: "incremental",
+        status: "failed",
+        error: "invalid_grant",
+        startedAt: ago(5),
+      },
     });
     const report = await healthReport({ organizationId: fixture.organizationId, now });
     expect(report.status).toBe("unhealthy");
@@ -192,7 +255,16 @@ describe("status", () => {
     const fixture = await organization("dead@health.test");
     const db = await database.db();
     const [dead] = await insertEvents(db, [
-      { organizationId: fixture.organizationId, provider: "microsoft", subscriptionId: fixture.microsoft.subscriptionId, calendarId: null, externalId: fixture.microsoft.externalId, status: "dead", receivedAt: ago(90), attempts: 6 },
+      {
+        organizationId: fixture.organizationId,
+        provider: "microsoft",
+        subscriptionId: fixture.microsoft.subscriptionId,
+        calendarId: null,
+        externalId: fixture.microsoft.externalId,
+        status: "dead",
+        receivedAt: ago(90),
+        attempts: 6,
+      },
     ]);
     const report = await healthReport({ organizationId: fixture.organizationId, now });
     expect(report.status).toBe("unhealthy");

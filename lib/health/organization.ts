@@ -199,7 +199,12 @@ function hasExpired(subscription: SubscriptionRow, now: Date): boolean {
 }
 
 function expiresSoon(subscription: SubscriptionRow, now: Date): boolean {
-  return isLive(subscription) && subscription.expiresAt !== null && subscription.expiresAt > now && subscription.expiresAt.getTime() - now.getTime() < EXPIRING_SOON_MS;
+  return (
+    isLive(subscription) &&
+    subscription.expiresAt !== null &&
+    subscription.expiresAt > now &&
+    subscription.expiresAt.getTime() - now.getTime() < EXPIRING_SOON_MS
+  );
 }
 
 function hoursUntil(date: Date, now: Date): string {
@@ -218,7 +223,16 @@ export async function healthReport(options: { organizationId?: string; now?: Dat
     database.calendarConnection.findMany({
       where: { ...scope, status: { not: "revoked" } },
       orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-      select: { id: true, organizationId: true, provider: true, accountEmail: true, status: true, lastError: true, lastSyncedAt: true, user: { select: { name: true, email: true } } },
+      select: {
+        id: true,
+        organizationId: true,
+        provider: true,
+        accountEmail: true,
+        status: true,
+        lastError: true,
+        lastSyncedAt: true,
+        user: { select: { name: true, email: true } },
+      },
     }),
     database.webhookSubscription.findMany({
       where: { ...scope, status: { in: ["pending", "active", "expired", "failed"] }, connection: { status: { not: "revoked" } } },
@@ -251,7 +265,9 @@ export async function healthReport(options: { organizationId?: string; now?: Dat
   const windowOf = new Map(windowRows.filter((row) => row.total === 0).map((row) => [row.connection_id, row]));
   const totals = windowRows.find((row) => row.total === 1);
   const backlogOf = (connectionId: string | null, status: BacklogRow["status"]) =>
-    backlogRows.filter((row) => (connectionId === null || row.connection_id === connectionId) && row.status === status).reduce((sum, row) => sum + row.count, 0);
+    backlogRows
+      .filter((row) => (connectionId === null || row.connection_id === connectionId) && row.status === status)
+      .reduce((sum, row) => sum + row.count, 0);
 
   const figures = (input: {
     window: EventWindowRow | undefined;
@@ -380,7 +396,9 @@ function assess(input: {
       cards.suspect.push(item(`polls found unannounced changes ${plural(subscription.suspectCount, "time")}`, null));
     }
     if (subscription.renewalFailures > 0) {
-      degraded.push(`Renewing push for ${label} failed ${plural(subscription.renewalFailures, "time")}${subscription.lastError ? `: ${subscription.lastError}` : ""}`);
+      degraded.push(
+        `Renewing push for ${label} failed ${plural(subscription.renewalFailures, "time")}${subscription.lastError ? `: ${subscription.lastError}` : ""}`,
+      );
       cards.failing.push(item(`renewal failed ${plural(subscription.renewalFailures, "time")}`, null));
     }
   }
@@ -389,7 +407,9 @@ function assess(input: {
   for (const calendar of input.failingCalendars) {
     // Its account must be reconnected: that is the problem, already reported above.
     if (reconnecting.has(calendar.connection_id)) continue;
-    degraded.push(`The last sync of ${calendar.calendar_name} (${emailOf.get(calendar.connection_id) ?? "unknown account"}) failed${calendar.error ? `: ${calendar.error}` : ""}`);
+    degraded.push(
+      `The last sync of ${calendar.calendar_name} (${emailOf.get(calendar.connection_id) ?? "unknown account"}) failed${calendar.error ? `: ${calendar.error}` : ""}`,
+    );
     cards.failing.push({
       id: calendar.calendar_id,
       title: calendar.calendar_name,
@@ -401,17 +421,33 @@ function assess(input: {
 
   const { deadEvents, failedEvents } = overall.failures;
   if (deadEvents > 0) {
-    unhealthy.push(`${plural(deadEvents, "webhook event")} exhausted ${deadEvents === 1 ? "its" : "their"} retries; replay ${deadEvents === 1 ? "it" : "them"} from Webhook events`);
-    cards.failing.push({ id: "dead-events", title: plural(deadEvents, "dead event"), detail: "retries exhausted; replay to sync again", href: "/admin/webhook-events?status=dead", at: null });
+    unhealthy.push(
+      `${plural(deadEvents, "webhook event")} exhausted ${deadEvents === 1 ? "its" : "their"} retries; replay ${deadEvents === 1 ? "it" : "them"} from Webhook events`,
+    );
+    cards.failing.push({
+      id: "dead-events",
+      title: plural(deadEvents, "dead event"),
+      detail: "retries exhausted; replay to sync again",
+      href: "/admin/webhook-events?status=dead",
+      at: null,
+    });
   }
   if (failedEvents > 0) {
     degraded.push(`${plural(failedEvents, "webhook event")} failed and ${failedEvents === 1 ? "waits" : "wait"} for a retry`);
-    cards.failing.push({ id: "failed-events", title: plural(failedEvents, "failed event"), detail: "waiting for an automatic retry", href: "/admin/webhook-events?status=failed", at: null });
+    cards.failing.push({
+      id: "failed-events",
+      title: plural(failedEvents, "failed event"),
+      detail: "waiting for an automatic retry",
+      href: "/admin/webhook-events?status=failed",
+      at: null,
+    });
   }
 
   for (const connection of input.connectionReports) {
     if (connection.breaker && connection.breaker.state !== "closed") {
-      degraded.push(`Calls to ${PROVIDER_LABELS[connection.provider].shortName} for ${connection.accountEmail} are paused after ${plural(connection.breaker.failures, "failure")} (circuit ${connection.breaker.state.replace("_", "-")})`);
+      degraded.push(
+        `Calls to ${PROVIDER_LABELS[connection.provider].shortName} for ${connection.accountEmail} are paused after ${plural(connection.breaker.failures, "failure")} (circuit ${connection.breaker.state.replace("_", "-")})`,
+      );
       cards.failing.push({
         id: connection.id,
         title: connection.accountEmail,

@@ -78,7 +78,8 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (isDatabaseUnavailable(err)) return unavailable("database unavailable", 5);
   if (err instanceof ProviderError) {
-    if (err.transient) return unavailable("the calendar provider is unavailable; try again shortly", err.retryAfterMs ? Math.ceil(err.retryAfterMs / 1000) : 30);
+    if (err.transient)
+      return unavailable("the calendar provider is unavailable; try again shortly", err.retryAfterMs ? Math.ceil(err.retryAfterMs / 1000) : 30);
     if (err.kind === "reauthorization_required") return conflict("the account must be reconnected first");
     if (err.kind === "not_found") return notFound("the provider no longer has it");
     return new AppError("failed", "the calendar provider refused the request");

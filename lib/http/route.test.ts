@@ -34,10 +34,14 @@ describe("apiRoute", () => {
   it("refuses a foreign Origin (403) and a cross-site Sec-Fetch-Site (403) before the handler runs", async () => {
     for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
       const route = recordingRoute();
-      const foreign = await route.handler(new Request(`${OWN}/api/x`, { method, headers: { origin: "https://evil.example.com", "content-type": "application/json" }, body: "{}" }));
+      const foreign = await route.handler(
+        new Request(`${OWN}/api/x`, { method, headers: { origin: "https://evil.example.com", "content-type": "application/json" }, body: "{}" }),
+      );
       expect(foreign.status, method).toBe(403);
       expect((await foreign.json()).error.kind).toBe("forbidden");
-      const crossSite = await route.handler(new Request(`${OWN}/api/x`, { method, headers: { "sec-fetch-site": "cross-site", "content-type": "application/json" }, body: "{}" }));
+      const crossSite = await route.handler(
+        new Request(`${OWN}/api/x`, { method, headers: { "sec-fetch-site": "cross-site", "content-type": "application/json" }, body: "{}" }),
+      );
       expect(crossSite.status, method).toBe(403);
       expect(route.calls).toEqual([]);
     }

@@ -133,7 +133,13 @@ export const CRON_JOBS = {
   /** Renews whatever expires within the renewal margin (lib/subscriptions). */
   renew: { kind: "cron", id: "renew-subscriptions", cron: "0 * * * *", everyMs: 60 * 60_000, retry: { retries: 2, baseDelayMs: 5_000, maxDelayMs: 60_000 } },
   /** Asks again for the syncs of notifications whose scheduled retry is due (lib/webhooks/processing). */
-  retryWebhookEvents: { kind: "cron", id: "retry-webhook-events", cron: "* * * * *", everyMs: 60_000, retry: { retries: 1, baseDelayMs: 5_000, maxDelayMs: 30_000 } },
+  retryWebhookEvents: {
+    kind: "cron",
+    id: "retry-webhook-events",
+    cron: "* * * * *",
+    everyMs: 60_000,
+    retry: { retries: 1, baseDelayMs: 5_000, maxDelayMs: 30_000 },
+  },
   /** Deletes webhook events past WEBHOOK_RETENTION_DAYS (lib/webhooks/retention), off-peak in UTC. */
   cleanupWebhookEvents: {
     kind: "cron",
@@ -143,9 +149,21 @@ export const CRON_JOBS = {
     retry: { retries: 2, baseDelayMs: 60_000, maxDelayMs: 10 * 60_000 },
   },
   /** Webhook endpoints whose backoff ended, or with changes no sync announced (lib/outbound). */
-  sweepDeliveries: { kind: "cron", id: "sweep-webhook-deliveries", cron: "* * * * *", everyMs: 60_000, retry: { retries: 1, baseDelayMs: 5_000, maxDelayMs: 30_000 } },
+  sweepDeliveries: {
+    kind: "cron",
+    id: "sweep-webhook-deliveries",
+    cron: "* * * * *",
+    everyMs: 60_000,
+    retry: { retries: 1, baseDelayMs: 5_000, maxDelayMs: 30_000 },
+  },
   /** Deletes changes past CHANGE_RETENTION_DAYS (lib/changes), off-peak in UTC. */
-  pruneChanges: { kind: "cron", id: "prune-changes", cron: "37 3 * * *", everyMs: 24 * 60 * 60_000, retry: { retries: 2, baseDelayMs: 60_000, maxDelayMs: 10 * 60_000 } },
+  pruneChanges: {
+    kind: "cron",
+    id: "prune-changes",
+    cron: "37 3 * * *",
+    everyMs: 24 * 60 * 60_000,
+    retry: { retries: 2, baseDelayMs: 60_000, maxDelayMs: 10 * 60_000 },
+  },
 } as const satisfies Record<string, CronJob>;
 
 /** Every event name, in catalog order. */

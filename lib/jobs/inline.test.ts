@@ -14,8 +14,19 @@ function sync(calendarId: string, extra: Partial<SyncRequest> = {}): SyncRequest
 }
 
 /** Handlers that record their calls; each test overrides what it exercises. */
-function recordingHandlers(overrides: { sync?: (data: SyncRequest) => Promise<HandlerResult> } & Partial<JobHandlers["crons"]> & Partial<Omit<JobHandlers["events"], "calendar/sync.requested">> = {}) {
-  const calls = { sync: [] as Array<{ at: number; data: SyncRequest }>, connected: 0, lifecycle: 0, poll: 0, renew: 0, retryWebhookEvents: 0, cleanupWebhookEvents: 0 };
+function recordingHandlers(
+  overrides: { sync?: (data: SyncRequest) => Promise<HandlerResult> } & Partial<JobHandlers["crons"]> &
+    Partial<Omit<JobHandlers["events"], "calendar/sync.requested">> = {},
+) {
+  const calls = {
+    sync: [] as Array<{ at: number; data: SyncRequest }>,
+    connected: 0,
+    lifecycle: 0,
+    poll: 0,
+    renew: 0,
+    retryWebhookEvents: 0,
+    cleanupWebhookEvents: 0,
+  };
   const handlers: JobHandlers = {
     events: {
       "calendar/sync.requested": async (data) => {

@@ -52,7 +52,6 @@ export interface InlineDriver {
 
 export const DEFAULT_MAX_CONCURRENT_RUNS = 5;
 
-
 interface Run {
   label: string;
   /** Runs sharing this key count against one `limit`. */
@@ -164,7 +163,7 @@ export function createInlineDriver(options: InlineDriverOptions): InlineDriver {
   }
 
   function pump(): void {
-    for (let index = 0; index < queue.length && running < maxConcurrentRuns; ) {
+    for (let index = 0; index < queue.length && running < maxConcurrentRuns;) {
       const run = queue[index]!;
       const inLane = runningByLane.get(run.laneKey) ?? 0;
       if (inLane >= run.limit) {

@@ -29,7 +29,11 @@ async function seedOrganization(client: Client, options: { provider?: "google" |
   return { organization, connection };
 }
 
-async function seedCalendar(client: Client, owner: { organization: { id: string }; connection: { id: string } }, options: { syncEnabled?: boolean; lastPolledAt?: Date | null } = {}) {
+async function seedCalendar(
+  client: Client,
+  owner: { organization: { id: string }; connection: { id: string } },
+  options: { syncEnabled?: boolean; lastPolledAt?: Date | null } = {},
+) {
   return client.calendar.create({
     data: {
       organizationId: owner.organization.id,
@@ -42,7 +46,10 @@ async function seedCalendar(client: Client, owner: { organization: { id: string 
   });
 }
 
-async function seedEvent(client: Client, data: { organizationId: string; calendarId?: string; subscriptionId?: string; status?: "pending" | "processed" | "ignored" }) {
+async function seedEvent(
+  client: Client,
+  data: { organizationId: string; calendarId?: string; subscriptionId?: string; status?: "pending" | "processed" | "ignored" },
+) {
   await client.webhookEvent.create({
     data: {
       organizationId: data.organizationId,
@@ -104,14 +111,28 @@ describe("recoverPendingWork", () => {
     const mailboxCalendar2 = await seedCalendar(client, b);
     await seedCalendar(client, b, { syncEnabled: false });
     const subscription = await client.webhookSubscription.create({
-      data: { organizationId: b.organization.id, connectionId: b.connection.id, provider: "microsoft", externalId: `sub-${randomUUID()}`, secretHash: "a".repeat(64), status: "active" },
+      data: {
+        organizationId: b.organization.id,
+        connectionId: b.connection.id,
+        provider: "microsoft",
+        externalId: `sub-${randomUUID()}`,
+        secretHash: "a".repeat(64),
+        status: "active",
+      },
     });
     await seedEvent(client, { organizationId: b.organization.id, subscriptionId: subscription.id });
     // A subscription whose only notifications were handled: nothing to redo.
     const c = await seedOrganization(client, { provider: "microsoft" });
     await seedCalendar(client, c);
     const handled = await client.webhookSubscription.create({
-      data: { organizationId: c.organization.id, connectionId: c.connection.id, provider: "microsoft", externalId: `sub-${randomUUID()}`, secretHash: "b".repeat(64), status: "active" },
+      data: {
+        organizationId: c.organization.id,
+        connectionId: c.connection.id,
+        provider: "microsoft",
+        externalId: `sub-${randomUUID()}`,
+        secretHash: "b".repeat(64),
+        status: "active",
+      },
     });
     await seedEvent(client, { organizationId: c.organization.id, subscriptionId: handled.id, status: "processed" });
 

@@ -55,10 +55,7 @@ export async function recoverPendingWork(options: RecoveryOptions = {}): Promise
     })
   ).filter((calendar) => !notifiedIds.has(calendar.id));
 
-  const requests: FollowUp[] = [
-    ...notified.map((calendar) => syncRequest(calendar, "webhook")),
-    ...overdue.map((calendar) => syncRequest(calendar, "poll")),
-  ];
+  const requests: FollowUp[] = [...notified.map((calendar) => syncRequest(calendar, "webhook")), ...overdue.map((calendar) => syncRequest(calendar, "poll"))];
   await dispatchMany(requests);
   return { webhook: notified.length, poll: overdue.length };
 }

@@ -17,7 +17,10 @@ let emu: Emulator;
 let restoreJobs: () => void;
 let organizationId: string;
 let otherOrganizationId: string;
-const calendars: Record<"google" | "microsoft", { id: string; providerId: string }> = { google: { id: "", providerId: "" }, microsoft: { id: "", providerId: "" } };
+const calendars: Record<"google" | "microsoft", { id: string; providerId: string }> = {
+  google: { id: "", providerId: "" },
+  microsoft: { id: "", providerId: "" },
+};
 
 // Monday noon UTC two weeks ahead: inside the mirrored window and the same week in any zone near UTC.
 function mondayAhead(hour: number): string {
@@ -57,7 +60,10 @@ beforeAll(async () => {
   const person = await signIn("meetings@calsync.test");
   organizationId = person.viewer.organizationId;
   otherOrganizationId = (await signIn("elsewhere@calsync.test")).viewer.organizationId;
-  for (const [provider, email] of [["google", "alice@example.com"], ["microsoft", "bob@contoso.example"]] as const) {
+  for (const [provider, email] of [
+    ["google", "alice@example.com"],
+    ["microsoft", "bob@contoso.example"],
+  ] as const) {
     const connectionId = await connectAccount(emu, person, provider, email);
     const calendar = await (await database.db()).calendar.findFirstOrThrow({ where: { connectionId, isPrimary: true } });
     calendars[provider] = { id: calendar.id, providerId: calendar.providerCalendarId };
@@ -71,7 +77,8 @@ afterAll(async () => {
 const syncBoth = async () => {
   for (const provider of ["google", "microsoft"] as const) await syncCalendar({ organizationId, calendarId: calendars[provider].id, trigger: "webhook" });
 };
-const meetingsKeyed = async (iCalUid: string) => (await database.db()).meeting.findMany({ where: { organizationId, iCalUid }, include: { copies: true }, orderBy: { occurrenceKey: "asc" } });
+const meetingsKeyed = async (iCalUid: string) =>
+  (await database.db()).meeting.findMany({ where: { organizationId, iCalUid }, include: { copies: true }, orderBy: { occurrenceKey: "asc" } });
 
 describe("one meeting per organization", () => {
   let aliceCopy: string;
@@ -112,13 +119,23 @@ describe("one meeting per organization", () => {
   });
 
   it("keys instances of a series by their original start: one meeting per occurrence, each with both copies", async () => {
-    const series = (self: "alice" | "bob") => copy(self, { iCalUID: "weekly-1on1@example.com", summary: "1:1", start: mondayAhead(15), end: mondayAhead(16), recurrence: ["RRULE:FREQ=WEEKLY;COUNT=2"] });
+    const series = (self: "alice" | "bob") =>
+      copy(self, {
+        iCalUID: "weekly-1on1@example.com",
+        summary: "1:1",
+        start: mondayAhead(15),
+        end: mondayAhead(16),
+        recurrence: ["RRULE:FREQ=WEEKLY;COUNT=2"],
+      });
     await emu.control.createEvent(calendars.google.providerId, series("alice"));
     await emu.control.createEvent(calendars.microsoft.providerId, series("bob"));
     await syncBoth();
     const meetings = await meetingsKeyed("weekly-1on1@example.com");
     expect(meetings).toHaveLength(2);
-    expect(meetings.map((meeting) => meeting.occurrenceKey)).toEqual([new Date(mondayAhead(15)).toISOString(), new Date(Date.parse(mondayAhead(15)) + 7 * 86_400_000).toISOString()]);
+    expect(meetings.map((meeting) => meeting.occurrenceKey)).toEqual([
+      new Date(mondayAhead(15)).toISOString(),
+      new Date(Date.parse(mondayAhead(15)) + 7 * 86_400_000).toISOString(),
+    ]);
     for (const meeting of meetings) expect(meeting.copies).toHaveLength(2);
   });
 

@@ -65,7 +65,12 @@ export async function meetingOf(organizationId: string, meetingId: string): Prom
     endAt: (lead?.end_at ?? new Date(0)).toISOString(),
     organizerEmail: lead?.organizer_email ?? null,
     attendees,
-    copies: meeting.copies.map((copy) => ({ eventId: copy.id, calendarId: copy.calendarId, calendarName: copy.calendar.name, accountEmail: copy.calendar.connection.accountEmail })),
+    copies: meeting.copies.map((copy) => ({
+      eventId: copy.id,
+      calendarId: copy.calendarId,
+      calendarName: copy.calendar.name,
+      accountEmail: copy.calendar.connection.accountEmail,
+    })),
   };
 }
 

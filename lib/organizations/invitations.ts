@@ -62,7 +62,14 @@ export async function createInvitation(viewer: Viewer, input: { email: string; r
   const invitation = await database.$transaction(async (tx) => {
     await tx.invitation.updateMany({ where: { organizationId: viewer.organizationId, email, acceptedAt: null, revokedAt: null }, data: { revokedAt: now } });
     return tx.invitation.create({
-      data: { organizationId: viewer.organizationId, email, role: input.role, tokenHash: hashToken(token), invitedById: viewer.userId, expiresAt: new Date(now.getTime() + INVITATION_TTL_MS) },
+      data: {
+        organizationId: viewer.organizationId,
+        email,
+        role: input.role,
+        tokenHash: hashToken(token),
+        invitedById: viewer.userId,
+        expiresAt: new Date(now.getTime() + INVITATION_TTL_MS),
+      },
       select: { id: true },
     });
   });
@@ -111,11 +118,25 @@ export async function invitationByToken(token: string, now = new Date()): Promis
   const database = await db();
   const row = await database.invitation.findUnique({
     where: { tokenHash: hashToken(token) },
-    select: { email: true, role: true, acceptedAt: true, revokedAt: true, expiresAt: true, organization: { select: { name: true } }, invitedBy: { select: { name: true, email: true } } },
+    select: {
+      email: true,
+      role: true,
+      acceptedAt: true,
+      revokedAt: true,
+      expiresAt: true,
+      organization: { select: { name: true } },
+      invitedBy: { select: { name: true, email: true } },
+    },
   });
   if (!row) return null;
   const state: InvitationState = row.acceptedAt ? "accepted" : row.revokedAt ? "revoked" : row.expiresAt <= now ? "expired" : "pending";
-  return { state, organizationName: row.organization.name, email: row.email, role: row.role, invitedBy: row.invitedBy ? (row.invitedBy.name ?? row.invitedBy.email) : null };
+  return {
+    state,
+    organizationName: row.organization.name,
+    email: row.email,
+    role: row.role,
+    invitedBy: row.invitedBy ? (row.invitedBy.name ?? row.invitedBy.email) : null,
+  };
 }
 
 /** The addresses an invitation may be bound to for this person: the one their sign-in gave, and the verified one. */
@@ -136,7 +157,11 @@ const STATE_MESSAGES: Record<Exclude<InvitationState, "pending">, string> = {
  * an address of theirs. Claiming it and adding the membership is one transaction,
  * so a link works once even when two tabs race.
  */
-export async function acceptInvitation(userId: string, token: string, now = new Date()): Promise<{ organizationId: string; organizationName: string; role: Role }> {
+export async function acceptInvitation(
+  userId: string,
+  token: string,
+  now = new Date(),
+): Promise<{ organizationId: string; organizationName: string; role: Role }> {
   const database = await db();
   const tokenHash = hashToken(token);
   // Read before the transaction: the embedded database has one connection, and the transaction holds it.
@@ -144,13 +169,25 @@ export async function acceptInvitation(userId: string, token: string, now = new 
   return database.$transaction(async (tx) => {
     const row = await tx.invitation.findUnique({
       where: { tokenHash },
-      select: { id: true, organizationId: true, email: true, role: true, acceptedAt: true, revokedAt: true, expiresAt: true, organization: { select: { name: true } } },
+      select: {
+        id: true,
+        organizationId: true,
+        email: true,
+        role: true,
+        acceptedAt: true,
+        revokedAt: true,
+        expiresAt: true,
+        organization: { select: { name: true } },
+      },
     });
     if (!row) throw notFound("no such invitation");
     const state: InvitationState = row.acceptedAt ? "accepted" : row.revokedAt ? "revoked" : row.expiresAt <= now ? "expired" : "pending";
     if (state !== "pending") throw conflict(STATE_MESSAGES[state]);
     if (!addresses.includes(row.email)) throw forbidden(`this invitation is for ${row.email}: sign in with that address to accept it`);
-    const claimed = await tx.invitation.updateMany({ where: { id: row.id, acceptedAt: null, revokedAt: null }, data: { acceptedAt: now, acceptedById: userId } });
+    const claimed = await tx.invitation.updateMany({
+      where: { id: row.id, acceptedAt: null, revokedAt: null },
+      data: { acceptedAt: now, acceptedById: userId },
+    });
     if (claimed.count === 0) throw conflict(STATE_MESSAGES.accepted);
     const member = await tx.membership.findUnique({ where: { organizationId_userId: { organizationId: row.organizationId, userId } }, select: { role: true } });
     if (!member) await tx.membership.create({ data: { organizationId: row.organizationId, userId, role: row.role } });

@@ -22,7 +22,8 @@ import { logger } from "@/lib/log";
  */
 export function allowedActions(actor: Role, target: { role: Role; self: boolean }): { assignableRoles: Role[]; removable: boolean } {
   const ownerBusiness = target.role === "owner";
-  const assignableRoles: Role[] = !hasRole(actor, "admin") || (ownerBusiness && actor !== "owner") ? [] : actor === "owner" ? ["owner", "admin", "member"] : ["admin", "member"];
+  const assignableRoles: Role[] =
+    !hasRole(actor, "admin") || (ownerBusiness && actor !== "owner") ? [] : actor === "owner" ? ["owner", "admin", "member"] : ["admin", "member"];
   const removable = target.self || (hasRole(actor, "admin") && (!ownerBusiness || actor === "owner"));
   return { assignableRoles, removable };
 }
@@ -62,13 +63,18 @@ export async function listMembers(viewer: Viewer): Promise<MemberSummary[]> {
 type Transaction = Parameters<Parameters<Database["$transaction"]>[0]>[0];
 
 async function lockOwners(tx: Transaction, organizationId: string): Promise<number> {
-  const rows = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM memberships WHERE organization_id = ${organizationId}::uuid AND role = 'owner' FOR UPDATE`;
+  const rows = await tx.$queryRaw<
+    Array<{ id: string }>
+  >`SELECT id FROM memberships WHERE organization_id = ${organizationId}::uuid AND role = 'owner' FOR UPDATE`;
   return rows.length;
 }
 
 /** The actor's role as of now, under the lock: a role changed a moment ago (by a racing request) counts. */
 async function actorRole(tx: Transaction, viewer: Viewer): Promise<Role> {
-  const actor = await tx.membership.findUnique({ where: { organizationId_userId: { organizationId: viewer.organizationId, userId: viewer.userId } }, select: { role: true } });
+  const actor = await tx.membership.findUnique({
+    where: { organizationId_userId: { organizationId: viewer.organizationId, userId: viewer.userId } },
+    select: { role: true },
+  });
   if (!actor) throw forbidden("you are no longer a member of this organization");
   return actor.role;
 }

@@ -68,14 +68,21 @@ export async function send(url: string, headers: Record<string, string>, body: s
       outgoing.end(body);
     });
     const ok = status >= 200 && status < 300;
-    return { ok, status, latencyMs: latency(), error: ok ? null : status >= 300 && status < 400 ? `answered ${status} (redirects are not followed)` : `answered ${status}` };
+    return {
+      ok,
+      status,
+      latencyMs: latency(),
+      error: ok ? null : status >= 300 && status < 400 ? `answered ${status} (redirects are not followed)` : `answered ${status}`,
+    };
   } catch (err) {
     return { ok: false, status: null, latencyMs: latency(), error: errorMessage(err).slice(0, MAX_RECORDED_ERROR) };
   }
 }
 
 function secretsOf(endpoint: Pick<WebhookEndpoint, "secret" | "previousSecret" | "previousSecretUntil">, now: Date): string[] {
-  return endpoint.previousSecret && endpoint.previousSecretUntil && endpoint.previousSecretUntil > now ? [endpoint.secret, endpoint.previousSecret] : [endpoint.secret];
+  return endpoint.previousSecret && endpoint.previousSecretUntil && endpoint.previousSecretUntil > now
+    ? [endpoint.secret, endpoint.previousSecret]
+    : [endpoint.secret];
 }
 
 export function payloadFor(change: ApiChange, now: Date): string {
@@ -137,7 +144,11 @@ export interface DeliverOptions {
  * The delivery job of one endpoint: sends what follows its cursor, in order, until
  * a failure (then backs off, or disables after the last step) or the end.
  */
-export async function deliverEndpoint(organizationId: string, endpointId: string, options: DeliverOptions = {}): Promise<{ sent: number; failed: boolean; disabled: boolean; more: boolean }> {
+export async function deliverEndpoint(
+  organizationId: string,
+  endpointId: string,
+  options: DeliverOptions = {},
+): Promise<{ sent: number; failed: boolean; disabled: boolean; more: boolean }> {
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
   const database = await db();
@@ -159,7 +170,11 @@ export async function deliverEndpoint(organizationId: string, endpointId: string
   }
 }
 
-async function deliverClaimed(claimed: Endpoint, now: () => Date, random: () => number): Promise<{ sent: number; failed: boolean; disabled: boolean; more: boolean }> {
+async function deliverClaimed(
+  claimed: Endpoint,
+  now: () => Date,
+  random: () => number,
+): Promise<{ sent: number; failed: boolean; disabled: boolean; more: boolean }> {
   const database = await db();
   const organizationId = claimed.organizationId;
   let endpoint = claimed;
@@ -186,14 +201,23 @@ async function deliverClaimed(claimed: Endpoint, now: () => Date, random: () => 
             consecutiveFailures: failures,
             failingSince: endpoint.failingSince ?? at,
             nextAttemptAt: disabled ? null : new Date(at.getTime() + Math.round(wait * (0.8 + 0.4 * random()))),
-            ...(disabled ? { enabled: false, disabledAt: at, disabledReason: `disabled after ${failures} failed attempts: ${result.error ?? "failed"}`.slice(0, MAX_RECORDED_ERROR) } : {}),
+            ...(disabled
+              ? {
+                  enabled: false,
+                  disabledAt: at,
+                  disabledReason: `disabled after ${failures} failed attempts: ${result.error ?? "failed"}`.slice(0, MAX_RECORDED_ERROR),
+                }
+              : {}),
           },
         });
         if (disabled) logger.warn("outbound.endpoint_disabled", { endpointId: endpoint.id, failures });
         return { sent, failed: true, disabled, more: false };
       }
       sent += 1;
-      endpoint = await database.webhookEndpoint.update({ where: { id: endpoint.id }, data: { deliveredThrough: row.seq, consecutiveFailures: 0, failingSince: null, nextAttemptAt: null, leasedUntil: lease() } });
+      endpoint = await database.webhookEndpoint.update({
+        where: { id: endpoint.id },
+        data: { deliveredThrough: row.seq, consecutiveFailures: 0, failingSince: null, nextAttemptAt: null, leasedUntil: lease() },
+      });
     }
   }
   return { sent, failed: false, disabled: false, more: true };
@@ -202,7 +226,9 @@ async function deliverClaimed(claimed: Endpoint, now: () => Date, random: () => 
 /** The job: one endpoint's pass; a long backlog continues in a follow-up job. */
 export async function deliverEndpointJob(data: JobPayloads["outbound/deliver.requested"]): Promise<HandlerResult> {
   const outcome = await deliverEndpoint(data.organizationId, data.endpointId);
-  const followUps: FollowUp[] = outcome.more ? [{ name: "outbound/deliver.requested", data: { organizationId: data.organizationId, endpointId: data.endpointId } }] : [];
+  const followUps: FollowUp[] = outcome.more
+    ? [{ name: "outbound/deliver.requested", data: { organizationId: data.organizationId, endpointId: data.endpointId } }]
+    : [];
   return { followUps, summary: { ...outcome } };
 }
 
@@ -210,14 +236,19 @@ export async function deliverEndpointJob(data: JobPayloads["outbound/deliver.req
 export async function dueDeliveries(filter: { organizationId?: string } = {}, now = new Date()): Promise<FollowUp[]> {
   const database = await db();
   const endpoints = await database.webhookEndpoint.findMany({
-    where: { enabled: true, ...(filter.organizationId ? { organizationId: filter.organizationId } : {}), OR: [{ nextAttemptAt: null }, { nextAttemptAt: { lte: now } }] },
+    where: {
+      enabled: true,
+      ...(filter.organizationId ? { organizationId: filter.organizationId } : {}),
+      OR: [{ nextAttemptAt: null }, { nextAttemptAt: { lte: now } }],
+    },
     select: { id: true, organizationId: true, deliveredThrough: true },
   });
   const latest = new Map<string, bigint>();
   const jobs: FollowUp[] = [];
   for (const endpoint of endpoints) {
     if (!latest.has(endpoint.organizationId)) latest.set(endpoint.organizationId, (await sequenceOf(database, endpoint.organizationId)).lastSeq);
-    if (latest.get(endpoint.organizationId)! > endpoint.deliveredThrough) jobs.push({ name: "outbound/deliver.requested", data: { organizationId: endpoint.organizationId, endpointId: endpoint.id } });
+    if (latest.get(endpoint.organizationId)! > endpoint.deliveredThrough)
+      jobs.push({ name: "outbound/deliver.requested", data: { organizationId: endpoint.organizationId, endpointId: endpoint.id } });
   }
   return jobs;
 }
@@ -238,7 +269,10 @@ export async function sendTestEvent(organizationId: string, endpointId: string, 
   const endpoint = await findEndpoint(organizationId, endpointId);
   const database = await db();
   const messageId = `msg_test_${crypto.randomUUID().replaceAll("-", "")}`;
-  const delivery = await database.webhookDelivery.create({ data: { organizationId, endpointId, messageId, eventType: "webhook.test" }, select: { id: true, messageId: true } });
+  const delivery = await database.webhookDelivery.create({
+    data: { organizationId, endpointId, messageId, eventType: "webhook.test" },
+    select: { id: true, messageId: true },
+  });
   await attempt(endpoint, delivery, JSON.stringify({ type: "webhook.test", timestamp: now.toISOString(), data: { test: true } }), now);
   return deliverySummary(await database.webhookDelivery.findUniqueOrThrow({ where: { id: delivery.id } }));
 }
@@ -255,12 +289,20 @@ export async function replayDeliveries(organizationId: string, endpointId: strin
     const delivery = await database.webhookDelivery.findFirst({ where: { id: deliveryId, endpointId, organizationId } });
     if (!delivery) throw notFound("no such delivery");
     const change = delivery.changeSeq === null ? null : (await changesAfter(database, organizationId, delivery.changeSeq - 1n, 1))[0];
-    const body = change && change.seq === delivery.changeSeq ? payloadFor(toApiChange(change), now) : JSON.stringify({ type: delivery.eventType, timestamp: now.toISOString(), data: { test: true } });
+    const body =
+      change && change.seq === delivery.changeSeq
+        ? payloadFor(toApiChange(change), now)
+        : JSON.stringify({ type: delivery.eventType, timestamp: now.toISOString(), data: { test: true } });
     await attempt(endpoint, delivery, body, now);
     return { replayed: 1 };
   }
-  const failed = await database.webhookDelivery.count({ where: { organizationId, endpointId, status: "failed", changeSeq: { gt: endpoint.deliveredThrough } } });
-  await database.webhookEndpoint.update({ where: { id: endpoint.id }, data: { enabled: true, disabledAt: null, disabledReason: null, consecutiveFailures: 0, failingSince: null, nextAttemptAt: null } });
+  const failed = await database.webhookDelivery.count({
+    where: { organizationId, endpointId, status: "failed", changeSeq: { gt: endpoint.deliveredThrough } },
+  });
+  await database.webhookEndpoint.update({
+    where: { id: endpoint.id },
+    data: { enabled: true, disabledAt: null, disabledReason: null, consecutiveFailures: 0, failingSince: null, nextAttemptAt: null },
+  });
   await dispatch("outbound/deliver.requested", { organizationId, endpointId });
   return { replayed: failed };
 }

@@ -24,7 +24,17 @@ type EndpointRow = {
   createdAt: Date;
 };
 
-const ENDPOINT_FIELDS = { id: true, url: true, description: true, eventTypes: true, enabled: true, disabledReason: true, consecutiveFailures: true, deliveredThrough: true, createdAt: true } as const;
+const ENDPOINT_FIELDS = {
+  id: true,
+  url: true,
+  description: true,
+  eventTypes: true,
+  enabled: true,
+  disabledReason: true,
+  consecutiveFailures: true,
+  deliveredThrough: true,
+  createdAt: true,
+} as const;
 
 export const endpointSummary = (row: EndpointRow): ApiEndpoint => ({
   id: row.id,
@@ -78,12 +88,22 @@ function validUrl(url: string): string {
 }
 
 /** A new endpoint; it receives the changes from now on. The secret is shown once. */
-export async function createEndpoint(organizationId: string, input: { url: string; description: string; eventTypes: ChangeType[] }): Promise<{ endpoint: ApiEndpoint; secret: string }> {
+export async function createEndpoint(
+  organizationId: string,
+  input: { url: string; description: string; eventTypes: ChangeType[] },
+): Promise<{ endpoint: ApiEndpoint; secret: string }> {
   const database = await db();
   const secret = newWebhookSecret();
   const { lastSeq } = await sequenceOf(database, organizationId);
   const row = await database.webhookEndpoint.create({
-    data: { organizationId, url: validUrl(input.url), description: input.description, eventTypes: [...new Set(input.eventTypes)], secret, deliveredThrough: lastSeq },
+    data: {
+      organizationId,
+      url: validUrl(input.url),
+      description: input.description,
+      eventTypes: [...new Set(input.eventTypes)],
+      secret,
+      deliveredThrough: lastSeq,
+    },
     select: ENDPOINT_FIELDS,
   });
   return { endpoint: endpointSummary(row), secret };
@@ -102,7 +122,11 @@ export async function findEndpoint(organizationId: string, id: string) {
 }
 
 /** Changes what is given; enabling an endpoint clears its failure state, so delivery resumes where it stopped. */
-export async function updateEndpoint(organizationId: string, id: string, patch: { url?: string; description?: string; eventTypes?: ChangeType[]; enabled?: boolean }): Promise<ApiEndpoint> {
+export async function updateEndpoint(
+  organizationId: string,
+  id: string,
+  patch: { url?: string; description?: string; eventTypes?: ChangeType[]; enabled?: boolean },
+): Promise<ApiEndpoint> {
   await findEndpoint(organizationId, id);
   const database = await db();
   await database.webhookEndpoint.updateMany({
@@ -111,7 +135,9 @@ export async function updateEndpoint(organizationId: string, id: string, patch: 
       ...(patch.url !== undefined ? { url: validUrl(patch.url) } : {}),
       ...(patch.description !== undefined ? { description: patch.description } : {}),
       ...(patch.eventTypes !== undefined ? { eventTypes: [...new Set(patch.eventTypes)] } : {}),
-      ...(patch.enabled === true ? { enabled: true, disabledAt: null, disabledReason: null, consecutiveFailures: 0, failingSince: null, nextAttemptAt: null } : {}),
+      ...(patch.enabled === true
+        ? { enabled: true, disabledAt: null, disabledReason: null, consecutiveFailures: 0, failingSince: null, nextAttemptAt: null }
+        : {}),
       ...(patch.enabled === false ? { enabled: false } : {}),
     },
   });
@@ -129,11 +155,18 @@ export async function rotateEndpointSecret(organizationId: string, id: string, n
   const endpoint = await findEndpoint(organizationId, id);
   const database = await db();
   const secret = newWebhookSecret();
-  await database.webhookEndpoint.updateMany({ where: { id: endpoint.id, organizationId }, data: { secret, previousSecret: endpoint.secret, previousSecretUntil: new Date(now.getTime() + SECRET_OVERLAP_MS) } });
+  await database.webhookEndpoint.updateMany({
+    where: { id: endpoint.id, organizationId },
+    data: { secret, previousSecret: endpoint.secret, previousSecretUntil: new Date(now.getTime() + SECRET_OVERLAP_MS) },
+  });
   return { secret };
 }
 
-export async function listDeliveries(organizationId: string, endpointId: string, filter: { status?: "pending" | "succeeded" | "failed" } = {}): Promise<ApiDelivery[]> {
+export async function listDeliveries(
+  organizationId: string,
+  endpointId: string,
+  filter: { status?: "pending" | "succeeded" | "failed" } = {},
+): Promise<ApiDelivery[]> {
   await findEndpoint(organizationId, endpointId);
   const database = await db();
   const rows = await database.webhookDelivery.findMany({

@@ -86,8 +86,14 @@ describe("outbound webhooks", () => {
   });
 
   it("keeps endpoint secrets sealed at rest", async () => {
-    const { endpoint, secret } = await createEndpoint(owner.viewer.organizationId, { url: receiver.url, description: "sealed", eventTypes: ["calendar.added"] });
-    const [row] = await (await database.db()).$queryRawUnsafe<Array<{ secret: string }>>(`SELECT secret FROM webhook_endpoints WHERE id = $1::uuid`, endpoint.id);
+    const { endpoint, secret } = await createEndpoint(owner.viewer.organizationId, {
+      url: receiver.url,
+      description: "sealed",
+      eventTypes: ["calendar.added"],
+    });
+    const [row] = await (
+      await database.db()
+    ).$queryRawUnsafe<Array<{ secret: string }>>(`SELECT secret FROM webhook_endpoints WHERE id = $1::uuid`, endpoint.id);
     expect(row!.secret).not.toContain(secret.slice(6));
     expect(row!.secret.startsWith("whsec_")).toBe(false);
   });
@@ -130,7 +136,15 @@ describe("outbound webhooks", () => {
     receiver.respond = () => 503;
     const { endpoint } = await createEndpoint(owner.viewer.organizationId, { url: receiver.url, description: "down", eventTypes: [] });
     const db = await database.db();
-    await applyPage(db, scope(), [{ type: "upsert", event: record("d1", "down 1") }, { type: "upsert", event: record("d2", "down 2") }], window);
+    await applyPage(
+      db,
+      scope(),
+      [
+        { type: "upsert", event: record("d1", "down 1") },
+        { type: "upsert", event: record("d2", "down 2") },
+      ],
+      window,
+    );
     const outcome = await deliverUntilSettled(endpoint.id);
     expect(outcome.disabled).toBe(true);
     expect(receiver.received).toHaveLength(BACKOFF_MS.length + 1);
@@ -138,7 +152,11 @@ describe("outbound webhooks", () => {
     expect(row.enabled).toBe(false);
     expect(row.disabledReason).toMatch(/disabled after 8 failed attempts: answered 503/);
     // The sweep leaves a disabled endpoint alone.
-    expect((await sweepDeliveriesJob()).followUps?.some((job) => job.data.organizationId === owner.viewer.organizationId && "endpointId" in job.data && job.data.endpointId === endpoint.id)).toBe(false);
+    expect(
+      (await sweepDeliveriesJob()).followUps?.some(
+        (job) => job.data.organizationId === owner.viewer.organizationId && "endpointId" in job.data && job.data.endpointId === endpoint.id,
+      ),
+    ).toBe(false);
     expect((await listDeliveries(owner.viewer.organizationId, endpoint.id, { status: "failed" })).length).toBe(1);
 
     receiver.received.length = 0;
@@ -161,7 +179,11 @@ describe("two delivery jobs for one endpoint at once", () => {
     const { endpoint } = await createEndpoint(owner.viewer.organizationId, { url: receiver.url, description: "raced", eventTypes: [] });
     const db = await database.db();
     for (let index = 0; index < 10; index += 1) await applyPage(db, scope(), [{ type: "upsert", event: record(`r${index}`, `raced ${index}`) }], window);
-    const outcomes = await Promise.all([deliverEndpoint(owner.viewer.organizationId, endpoint.id), deliverEndpoint(owner.viewer.organizationId, endpoint.id), deliverEndpoint(owner.viewer.organizationId, endpoint.id)]);
+    const outcomes = await Promise.all([
+      deliverEndpoint(owner.viewer.organizationId, endpoint.id),
+      deliverEndpoint(owner.viewer.organizationId, endpoint.id),
+      deliverEndpoint(owner.viewer.organizationId, endpoint.id),
+    ]);
     expect(outcomes.reduce((sum, outcome) => sum + outcome.sent, 0)).toBe(10);
     const ids = receiver.received.map((webhook) => webhook.headers["webhook-id"]);
     expect(new Set(ids).size).toBe(ids.length);
@@ -175,15 +197,19 @@ describe("two delivery jobs for one endpoint at once", () => {
 describe("the SSRF guard in production", () => {
   const headers = { "webhook-id": "msg_x", "webhook-timestamp": "0", "webhook-signature": "v1,x" };
 
-  it.each(["https://127.0.0.1/hook", "https://10.0.0.1/hook", "https://169.254.169.254/latest/meta-data", "https://[::1]/hook", "https://[::ffff:10.0.0.1]/hook", "http://example.com/hook"])(
-    "refuses %s before connecting",
-    async (url) => {
-      expect(() => checkUrl(url, true)).toThrow(DestinationRefused);
-      const result = await send(url, headers, "{}", true);
-      expect(result.ok).toBe(false);
-      expect(result.status).toBeNull();
-    },
-  );
+  it.each([
+    "https://127.0.0.1/hook",
+    "https://10.0.0.1/hook",
+    "https://169.254.169.254/latest/meta-data",
+    "https://[::1]/hook",
+    "https://[::ffff:10.0.0.1]/hook",
+    "http://example.com/hook",
+  ])("refuses %s before connecting", async (url) => {
+    expect(() => checkUrl(url, true)).toThrow(DestinationRefused);
+    const result = await send(url, headers, "{}", true);
+    expect(result.ok).toBe(false);
+    expect(result.status).toBeNull();
+  });
 
   it("refuses a name that resolves to loopback (checked after DNS), and lets development reach it", async () => {
     receiver.received.length = 0;
@@ -206,7 +232,20 @@ describe("the SSRF guard in production", () => {
   });
 
   it("classifies addresses", () => {
-    for (const address of ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1"]) expect(isBlockedAddress(address), address).toBe(true);
+    for (const address of [
+      "127.0.0.1",
+      "10.1.2.3",
+      "172.16.0.1",
+      "192.168.1.1",
+      "169.254.169.254",
+      "100.64.0.1",
+      "0.0.0.0",
+      "::1",
+      "fe80::1",
+      "fd00::1",
+      "::ffff:127.0.0.1",
+    ])
+      expect(isBlockedAddress(address), address).toBe(true);
     for (const address of ["93.184.216.34", "8.8.8.8", "2606:4700::1111"]) expect(isBlockedAddress(address), address).toBe(false);
   });
 });

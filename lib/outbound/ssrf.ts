@@ -30,7 +30,8 @@ for (const [address, prefix] of [
   ["198.18.0.0", 15],
   ["224.0.0.0", 4],
   ["240.0.0.0", 4],
-] as const) BLOCKED.addSubnet(address, prefix, "ipv4");
+] as const)
+  BLOCKED.addSubnet(address, prefix, "ipv4");
 for (const [address, prefix] of [
   ["::", 128],
   ["::1", 128],
@@ -38,7 +39,8 @@ for (const [address, prefix] of [
   ["fe80::", 10],
   ["ff00::", 8],
   ["64:ff9b::", 96],
-] as const) BLOCKED.addSubnet(address, prefix, "ipv6");
+] as const)
+  BLOCKED.addSubnet(address, prefix, "ipv6");
 
 /** Whether an IP address is one a webhook must never reach in production. */
 export function isBlockedAddress(address: string): boolean {
@@ -61,7 +63,8 @@ export function checkUrl(raw: string, strict = strictDestinations()): URL {
   } catch {
     throw new DestinationRefused("not a URL");
   }
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && !strict)) throw new DestinationRefused(strict ? "endpoint URLs must be https" : "endpoint URLs must be http or https");
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && !strict))
+    throw new DestinationRefused(strict ? "endpoint URLs must be https" : "endpoint URLs must be http or https");
   if (url.username || url.password) throw new DestinationRefused("endpoint URLs must not carry credentials");
   const host = url.hostname.replace(/^\[|\]$/g, "");
   if (strict && net.isIP(host) && isBlockedAddress(host)) throw new DestinationRefused(`${host} is not a public address`);
@@ -77,7 +80,11 @@ export function guardedLookup(strict = strictDestinations()) {
       if (err) return callback(err, []);
       const list = addresses as dns.LookupAddress[];
       const refused = strict ? list.find((entry) => isBlockedAddress(entry.address)) : undefined;
-      if (refused) return callback(Object.assign(new DestinationRefused(`${hostname} resolves to ${refused.address}, not a public address`), { code: "EREFUSED_DESTINATION" }), []);
+      if (refused)
+        return callback(
+          Object.assign(new DestinationRefused(`${hostname} resolves to ${refused.address}, not a public address`), { code: "EREFUSED_DESTINATION" }),
+          [],
+        );
       if (options.all) return callback(null, list);
       const first = list[0];
       if (!first) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: "ENOTFOUND" }), []);

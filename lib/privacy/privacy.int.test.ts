@@ -47,7 +47,9 @@ async function everyTableText(organizationId: string): Promise<string> {
     `SELECT t.table_name, EXISTS (SELECT 1 FROM information_schema.columns c WHERE c.table_schema = 'public' AND c.table_name = t.table_name AND c.column_name = 'organization_id') AS tenant
      FROM information_schema.tables t WHERE t.table_schema = 'public' AND t.table_type = 'BASE TABLE' AND t.table_name <> '_prisma_migrations'`,
   );
-  expect(tables.map((table) => table.table_name)).toEqual(expect.arrayContaining(["events", "event_attendees", "event_series", "meetings", "sync_runs", "webhook_events", "users"]));
+  expect(tables.map((table) => table.table_name)).toEqual(
+    expect.arrayContaining(["events", "event_attendees", "event_series", "meetings", "sync_runs", "webhook_events", "users"]),
+  );
   let text = "";
   for (const { table_name, tenant } of tables) {
     const rows = tenant
@@ -95,7 +97,10 @@ describe.each(["google", "microsoft"] as const)("%s: private events under each s
     start: soon(26),
     end: soon(27),
     visibility: "private" as const,
-    attendees: [{ email: SECRETS[3], responseStatus: "accepted" as const }, { email: "colleague@example.com", responseStatus: "accepted" as const }],
+    attendees: [
+      { email: SECRETS[3], responseStatus: "accepted" as const },
+      { email: "colleague@example.com", responseStatus: "accepted" as const },
+    ],
     conference: { type: "zoom" as const, joinUrl: `https://acme.zoom.us/j/123?pwd=${SECRETS[4]}` },
   });
 
@@ -126,15 +131,43 @@ describe.each(["google", "microsoft"] as const)("%s: private events under each s
 
   it("busy-only: the change scrubs every table at once, and the resync it asks for writes the same", async () => {
     const response = await patchPrivacy(
-      request("/api/admin/privacy", { method: "PATCH", cookie: owner.cookie, headers: { "content-type": "application/json" }, body: JSON.stringify({ privateEvents: "busy_only", keepDeclined: true }) }),
+      request("/api/admin/privacy", {
+        method: "PATCH",
+        cookie: owner.cookie,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ privateEvents: "busy_only", keepDeclined: true }),
+      }),
       undefined as never,
     );
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ settings: { privateEvents: "busy_only" }, rewritten: 1, resynced: 1 });
     expectNoSecret(await everyTableText(organizationId));
-    const columns = { title: true, descriptionText: true, descriptionHtml: true, location: true, webLink: true, organizerEmail: true, attendeeCount: true, conferenceUrl: true, raw: true, startAt: true, endAt: true, busyStatus: true, visibility: true };
+    const columns = {
+      title: true,
+      descriptionText: true,
+      descriptionHtml: true,
+      location: true,
+      webLink: true,
+      organizerEmail: true,
+      attendeeCount: true,
+      conferenceUrl: true,
+      raw: true,
+      startAt: true,
+      endAt: true,
+      busyStatus: true,
+      visibility: true,
+    };
     const scrubbed = await (await database.db()).event.findFirstOrThrow({ where: { calendarId, visibility: "private" }, select: columns });
-    expect(scrubbed).toMatchObject({ title: BUSY_TITLE, descriptionText: null, location: null, attendeeCount: 0, raw: null, conferenceUrl: null, visibility: "private", busyStatus: "busy" });
+    expect(scrubbed).toMatchObject({
+      title: BUSY_TITLE,
+      descriptionText: null,
+      location: null,
+      attendeeCount: 0,
+      raw: null,
+      conferenceUrl: null,
+      visibility: "private",
+      busyStatus: "busy",
+    });
 
     const logs = await logsOf(runRequestedSyncs);
     expectNoSecret(logs);
@@ -157,7 +190,13 @@ describe.each(["google", "microsoft"] as const)("%s: private events under each s
   });
 
   it("nothing: private events go at once; declined ones go when they are to be skipped", async () => {
-    await emu.control.createEvent(providerCalendarId, { summary: "Declined offsite", start: soon(30), end: soon(31), organizer: { email: "boss@example.com" }, attendees: [{ email: ACCOUNTS[provider], responseStatus: "declined" }] });
+    await emu.control.createEvent(providerCalendarId, {
+      summary: "Declined offsite",
+      start: soon(30),
+      end: soon(31),
+      organizer: { email: "boss@example.com" },
+      attendees: [{ email: ACCOUNTS[provider], responseStatus: "declined" }],
+    });
     await sync();
     expect(await (await database.db()).event.count({ where: { calendarId, title: "Declined offsite", selfResponse: "declined" } })).toBe(1);
 

@@ -37,7 +37,10 @@ const BUSY_ONLY_CLEARED = [
 const PRIVATE_VALUES_SQL = [...PRIVATE_VISIBILITIES].map((visibility) => `'${visibility}'`).join(", ");
 const PRIVATE_SQL = `visibility IN (${PRIVATE_VALUES_SQL})`;
 
-export async function updatePrivacySettings(organizationId: string, settings: PrivacySettings): Promise<{ settings: PrivacySettings; rewritten: number; resynced: number }> {
+export async function updatePrivacySettings(
+  organizationId: string,
+  settings: PrivacySettings,
+): Promise<{ settings: PrivacySettings; rewritten: number; resynced: number }> {
   const database = await db();
   const previous = await privacySettings(organizationId);
   let rewritten = 0;

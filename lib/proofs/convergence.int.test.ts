@@ -77,7 +77,16 @@ type Op =
   | { kind: "allDay"; day: number; days: number; title: string }
   | { kind: "series"; allDay: boolean; day: number; minuteOfDay: number; count: number; stepDays: number; title: string }
   | { kind: "update"; pick: number; title: string | null; shiftHours: number; shiftDays: number }
-  | { kind: "details"; pick: number; responses: Array<"needsAction" | "accepted" | "declined" | "tentative">; room: boolean; visibility: "default" | "private" | "confidential"; showAs: "free" | "busy" | "tentative" | "oof"; link: "meet" | "teams" | "zoom" | null; location: string | null }
+  | {
+      kind: "details";
+      pick: number;
+      responses: Array<"needsAction" | "accepted" | "declined" | "tentative">;
+      room: boolean;
+      visibility: "default" | "private" | "confidential";
+      showAs: "free" | "busy" | "tentative" | "oof";
+      link: "meet" | "teams" | "zoom" | null;
+      location: string | null;
+    }
   | { kind: "delete"; pick: number }
   | { kind: "instance"; pick: number; index: number; cancel: boolean; title: string | null; shiftHours: number }
   | { kind: "throttle"; target: "changes" | "push"; status: 429 | 503; count: number; retryAfterSeconds: 0 | 1 }
@@ -91,7 +100,17 @@ type Op =
 const minuteOfDay = fc.integer({ min: 0, max: 95 }).map((quarter) => quarter * 15);
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("timed" as const), day, minuteOfDay, minutes: fc.constantFrom(15, 30, 60, 90, 240, 25 * 60), zone: fc.option(fc.constantFrom(...ZONES)), title }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("timed" as const),
+      day,
+      minuteOfDay,
+      minutes: fc.constantFrom(15, 30, 60, 90, 240, 25 * 60),
+      zone: fc.option(fc.constantFrom(...ZONES)),
+      title,
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("allDay" as const), day, days: fc.integer({ min: 1, max: 3 }), title }) },
   {
     weight: 3,
@@ -133,22 +152,54 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("delete" as const), pick: fc.nat() }) },
   {
     weight: 3,
-    arbitrary: fc.record({ kind: fc.constant("instance" as const), pick: fc.nat(), index: fc.nat(), cancel: fc.boolean(), title: fc.option(title), shiftHours: fc.constantFrom(0, 1, -3) }),
+    arbitrary: fc.record({
+      kind: fc.constant("instance" as const),
+      pick: fc.nat(),
+      index: fc.nat(),
+      cancel: fc.boolean(),
+      title: fc.option(title),
+      shiftHours: fc.constantFrom(0, 1, -3),
+    }),
   },
   {
     weight: 1,
     // Retry-After stays at 0 s mostly: a run waits every second of it.
     arbitrary: fc.oneof(
-      { weight: 4, arbitrary: fc.record({ kind: fc.constant("throttle" as const), target: fc.constantFrom("changes" as const, "push" as const), status: fc.constantFrom(429 as const, 503 as const), count: fc.integer({ min: 1, max: 3 }), retryAfterSeconds: fc.constant(0 as const) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant("throttle" as const), target: fc.constant("changes" as const), status: fc.constantFrom(429 as const, 503 as const), count: fc.constant(1), retryAfterSeconds: fc.constant(1 as const) }) },
+      {
+        weight: 4,
+        arbitrary: fc.record({
+          kind: fc.constant("throttle" as const),
+          target: fc.constantFrom("changes" as const, "push" as const),
+          status: fc.constantFrom(429 as const, 503 as const),
+          count: fc.integer({ min: 1, max: 3 }),
+          retryAfterSeconds: fc.constant(0 as const),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant("throttle" as const),
+          target: fc.constant("changes" as const),
+          status: fc.constantFrom(429 as const, 503 as const),
+          count: fc.constant(1),
+          retryAfterSeconds: fc.constant(1 as const),
+        }),
+      },
     ),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("invalidate" as const), reason: fc.constantFrom("syncStateNotFound" as const, "resyncRequired" as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("invalidate" as const), reason: fc.constantFrom("syncStateNotFound" as const, "resyncRequired" as const) }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: "expirePush" as const }) },
   {
     weight: 1,
     // Graph only (Google has no lifecycle notifications: there it renews instead).
-    arbitrary: fc.record({ kind: fc.constant("lifecycle" as const), event: fc.constantFrom("reauthorizationRequired" as const, "subscriptionRemoved" as const, "missed" as const), pause: fc.boolean() }),
+    arbitrary: fc.record({
+      kind: fc.constant("lifecycle" as const),
+      event: fc.constantFrom("reauthorizationRequired" as const, "subscriptionRemoved" as const, "missed" as const),
+      pause: fc.boolean(),
+    }),
   },
   // The renewal job in the middle of things: Google channels are replaced while notifications are in flight.
   { weight: 1, arbitrary: fc.constant({ kind: "renew" as const }) },
@@ -195,7 +246,9 @@ const instant = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z")
 const date = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 function timesOf(event: Pick<LiveEvent, "allDay" | "start" | "length">): { start: string; end: string } {
-  return event.allDay ? { start: date(event.start), end: date(event.start + event.length * DAY_MS) } : { start: instant(event.start), end: instant(event.start + event.length) };
+  return event.allDay
+    ? { start: date(event.start), end: date(event.start + event.length * DAY_MS) }
+    : { start: instant(event.start), end: instant(event.start + event.length) };
 }
 
 // ---- the runs ----------------------------------------------------------------------
@@ -227,7 +280,8 @@ describe.each(["google", "microsoft"] as const)("%s: the mirror converges", (pro
     // Only the calendars under test sync: a Graph notification names the mailbox,
     // so every synced calendar of the account would be synced for each one.
     const db = await database.db();
-    for (const calendar of await db.calendar.findMany({ where: { connectionId, syncEnabled: true } })) await setCalendarSync(organizationId, calendar.id, false);
+    for (const calendar of await db.calendar.findMany({ where: { connectionId, syncEnabled: true } }))
+      await setCalendarSync(organizationId, calendar.id, false);
     await settle();
     consumers = await startConsumers(organizationId);
   });
@@ -266,7 +320,12 @@ describe.each(["google", "microsoft"] as const)("%s: the mirror converges", (pro
           : { allDay: false, start: midnightUtc(op.day) + op.minuteOfDay * 60_000, length: 45 * 60_000 };
         const rule = op.stepDays === 7 ? `RRULE:FREQ=WEEKLY;COUNT=${op.count}` : `RRULE:FREQ=DAILY;INTERVAL=${op.stepDays};COUNT=${op.count}`;
         // UTC, so that instance k starts exactly k steps later (no DST shift).
-        const created = await control.createEvent(providerCalendarId, { summary: op.title, ...timesOf(event), ...(op.allDay ? {} : { timeZone: "UTC" }), recurrence: [rule] });
+        const created = await control.createEvent(providerCalendarId, {
+          summary: op.title,
+          ...timesOf(event),
+          ...(op.allDay ? {} : { timeZone: "UTC" }),
+          recurrence: [rule],
+        });
         live.push({ ...event, id: created.id, series: { count: op.count, stepDays: op.stepDays, cancelled: new Set(), moved: new Set() } });
         return;
       }
@@ -294,9 +353,19 @@ describe.each(["google", "microsoft"] as const)("%s: the mirror converges", (pro
       case "details": {
         const event = pick(op.pick);
         if (!event) return;
-        const links = { meet: "https://meet.google.com/abc-defg-hij", teams: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_p%40thread.v2/0", zoom: "https://example.zoom.us/j/123456789" };
+        const links = {
+          meet: "https://meet.google.com/abc-defg-hij",
+          teams: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_p%40thread.v2/0",
+          zoom: "https://example.zoom.us/j/123456789",
+        };
         await control.updateEvent(providerCalendarId, event.id, {
-          attendees: op.responses.map((responseStatus, index) => ({ email: `guest${index}@example.com`, name: `Guest ${index}`, responseStatus, ...(op.room && index === 0 ? { resource: true } : {}), ...(index === 2 ? { optional: true } : {}) })),
+          attendees: op.responses.map((responseStatus, index) => ({
+            email: `guest${index}@example.com`,
+            name: `Guest ${index}`,
+            responseStatus,
+            ...(op.room && index === 0 ? { resource: true } : {}),
+            ...(index === 2 ? { optional: true } : {}),
+          })),
           visibility: op.visibility,
           showAs: op.showAs,
           ...(op.link ? { conference: { type: op.link, joinUrl: links[op.link], phone: "+1 555-0100", pin: "1234" } } : {}),
@@ -344,7 +413,12 @@ describe.each(["google", "microsoft"] as const)("%s: the mirror converges", (pro
         return;
       }
       case "invalidate":
-        await control.invalidateSyncTokens({ provider, accountEmail: email, calendarId: providerCalendarId, ...(provider === "microsoft" ? { reason: op.reason } : {}) });
+        await control.invalidateSyncTokens({
+          provider,
+          accountEmail: email,
+          calendarId: providerCalendarId,
+          ...(provider === "microsoft" ? { reason: op.reason } : {}),
+        });
         return;
       case "expirePush": {
         const push = await livePush(calendarId);
@@ -389,8 +463,12 @@ describe.each(["google", "microsoft"] as const)("%s: the mirror converges", (pro
     await setCalendarSync(organizationId, calendar.id, true);
     try {
       // Push registration runs in the background of setCalendarSync; the run starts once it has answered.
-      await waitUntil("push registration", async () =>
-        (await db.webhookSubscription.count({ where: { connectionId, status: { in: ["active", "failed"] }, ...(provider === "google" ? { calendarId: calendar.id } : {}) } })) > 0,
+      await waitUntil(
+        "push registration",
+        async () =>
+          (await db.webhookSubscription.count({
+            where: { connectionId, status: { in: ["active", "failed"] }, ...(provider === "google" ? { calendarId: calendar.id } : {}) },
+          })) > 0,
       );
       await settle();
       await emu.control.setNotificationFaults({ dropRate: 0.3, ...scenario.faults });

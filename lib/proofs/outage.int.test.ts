@@ -185,7 +185,11 @@ describe(`the database stops during a burst of notifications (${database.kind ==
       for (const calendar of calendars) {
         const title = `burst ${calendar.provider} ${index}`;
         const start = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 + (2 + index) * 24 * 3_600_000);
-        await emu.control.createEvent(calendar.providerCalendarId, { summary: title, start: start.toISOString(), end: new Date(start.getTime() + 3_600_000).toISOString() });
+        await emu.control.createEvent(calendar.providerCalendarId, {
+          summary: title,
+          start: start.toISOString(),
+          end: new Date(start.getTime() + 3_600_000).toISOString(),
+        });
         titles.push(title);
       }
       if (index === 6) {
@@ -204,7 +208,10 @@ describe(`the database stops during a burst of notifications (${database.kind ==
     const whileDown = answered.filter((answer) => answer.startedAt >= downFrom && answer.finishedAt <= downUntil);
     expect(whileDown.length, "the outage saw no notifications").toBeGreaterThan(0);
     expect(whileDown.filter((answer) => answer.status < 500).map((answer) => `${answer.path} ${answer.status}`)).toEqual([]);
-    expect(answered.some((answer) => answer.startedAt > downUntil && answer.status >= 200 && answer.status < 300), "nothing was acknowledged after the outage").toBe(true);
+    expect(
+      answered.some((answer) => answer.startedAt > downUntil && answer.status >= 200 && answer.status < 300),
+      "nothing was acknowledged after the outage",
+    ).toBe(true);
 
     // Back: start-up recovery, then whatever it and the routes handed off.
     await recoverPendingWork();
@@ -212,7 +219,10 @@ describe(`the database stops during a burst of notifications (${database.kind ==
     expect(pump.failures).toEqual([]);
 
     const db = await database.db();
-    const rows = await db.webhookEvent.findMany({ where: { organizationId }, select: { externalId: true, messageNumber: true, resource: true, changeType: true, status: true } });
+    const rows = await db.webhookEvent.findMany({
+      where: { organizationId },
+      select: { externalId: true, messageNumber: true, resource: true, changeType: true, status: true },
+    });
     // Every acknowledged notification is stored and accounted for.
     const missing: string[] = [];
     for (const answer of answered.filter((candidate) => candidate.status >= 200 && candidate.status < 300)) {
@@ -222,8 +232,13 @@ describe(`the database stops during a burst of notifications (${database.kind ==
         const stored = rows.filter((row) => row.externalId === channelId && String(row.messageNumber) === messageNumber);
         if (stored.length === 0) missing.push(`google ${channelId} #${messageNumber}`);
       } else {
-        for (const item of (JSON.parse(answer.body) as { value: Array<{ subscriptionId: string; resource?: string; changeType?: string; lifecycleEvent?: string }> }).value) {
-          const stored = rows.filter((row) => row.externalId === item.subscriptionId && row.resource === (item.resource ?? null) && row.changeType === (item.changeType ?? item.lifecycleEvent));
+        for (const item of (
+          JSON.parse(answer.body) as { value: Array<{ subscriptionId: string; resource?: string; changeType?: string; lifecycleEvent?: string }> }
+        ).value) {
+          const stored = rows.filter(
+            (row) =>
+              row.externalId === item.subscriptionId && row.resource === (item.resource ?? null) && row.changeType === (item.changeType ?? item.lifecycleEvent),
+          );
           if (stored.length === 0) missing.push(`graph ${item.subscriptionId} ${item.changeType ?? item.lifecycleEvent} ${item.resource}`);
         }
       }
@@ -233,7 +248,9 @@ describe(`the database stops during a burst of notifications (${database.kind ==
 
     // And the changes themselves arrived.
     for (const calendar of calendars) expect(await mirrorDiff(calendar.calendarId), calendar.provider).toEqual({ missing: [], extra: [], different: [] });
-    const stored = new Set((await db.event.findMany({ where: { organizationId, title: { startsWith: "burst " } }, select: { title: true } })).map((event) => event.title));
+    const stored = new Set(
+      (await db.event.findMany({ where: { organizationId, title: { startsWith: "burst " } }, select: { title: true } })).map((event) => event.title),
+    );
     expect(titles.filter((title) => !stored.has(title))).toEqual([]);
   }, 120_000);
 });

@@ -88,7 +88,11 @@ describe("a subscription stopped here while the provider keeps it", () => {
     // 2xx: the provider has nothing to retry, and the sender's failure budget is not spent.
     expect(deliveries.every((delivery) => delivery.status !== null && delivery.status >= 200 && delivery.status < 300)).toBe(true);
     expect(await db.webhookEvent.count({ where: { subscriptionId } })).toBe(before);
-    expect(pump.dispatched.slice(handedOff).filter((job) => job.name === "calendar/sync.requested" && job.data.calendarId === calendar.id && job.data.trigger === "webhook")).toEqual([]);
+    expect(
+      pump.dispatched
+        .slice(handedOff)
+        .filter((job) => job.name === "calendar/sync.requested" && job.data.calendarId === calendar.id && job.data.trigger === "webhook"),
+    ).toEqual([]);
   });
 });
 

@@ -84,11 +84,15 @@ async function seed(): Promise<Seeded> {
   const googleConnection = await db.calendarConnection.create({
     data: { organizationId, provider: "google", providerAccountId: `fuzz-g-${tag}`, accountEmail: `g-${tag}@example.com`, scopes: [] },
   });
-  const calendar = await db.calendar.create({ data: { organizationId, connectionId: googleConnection.id, providerCalendarId: `cal-${tag}`, name: "Fuzz", syncEnabled: true } });
+  const calendar = await db.calendar.create({
+    data: { organizationId, connectionId: googleConnection.id, providerCalendarId: `cal-${tag}`, name: "Fuzz", syncEnabled: true },
+  });
   const msConnection = await db.calendarConnection.create({
     data: { organizationId, provider: "microsoft", providerAccountId: `fuzz-m-${tag}`, accountEmail: `m-${tag}@contoso.example`, scopes: [] },
   });
-  const msCalendar = await db.calendar.create({ data: { organizationId, connectionId: msConnection.id, providerCalendarId: `ms-${tag}`, name: "Fuzz", syncEnabled: true } });
+  const msCalendar = await db.calendar.create({
+    data: { organizationId, connectionId: msConnection.id, providerCalendarId: `ms-${tag}`, name: "Fuzz", syncEnabled: true },
+  });
 
   const google: GoogleChannel[] = [
     { channelId: `chan-${tag}`, resourceId: `res-${tag}`, token: secret("g-live"), live: true },
@@ -122,7 +126,14 @@ async function seed(): Promise<Seeded> {
     data: [
       { organizationId, subscriptionId: first, externalId: replaced.channelId, resourceId: replaced.resourceId, secretHash: sha256(replaced.token) },
       // Stopped an hour ago: past the grace period in which late deliveries still route.
-      { organizationId, subscriptionId: first, externalId: ancient.channelId, resourceId: ancient.resourceId, secretHash: sha256(ancient.token), stoppedAt: new Date(Date.now() - 60 * 60_000) },
+      {
+        organizationId,
+        subscriptionId: first,
+        externalId: ancient.channelId,
+        resourceId: ancient.resourceId,
+        secretHash: sha256(ancient.token),
+        stoppedAt: new Date(Date.now() - 60 * 60_000),
+      },
     ],
   });
   google.push(replaced, ancient);
@@ -185,14 +196,23 @@ const headerValue = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 1_000, max: 40_000 }).map((length) => "x".repeat(length)) },
 );
 
-const GOOGLE_HEADERS = ["X-Goog-Channel-ID", "X-Goog-Message-Number", "X-Goog-Resource-ID", "X-Goog-Resource-State", "X-Goog-Resource-URI", "X-Goog-Channel-Token", "X-Goog-Channel-Expiration"];
+const GOOGLE_HEADERS = [
+  "X-Goog-Channel-ID",
+  "X-Goog-Message-Number",
+  "X-Goog-Resource-ID",
+  "X-Goog-Resource-State",
+  "X-Goog-Resource-URI",
+  "X-Goog-Channel-Token",
+  "X-Goog-Channel-Expiration",
+];
 const headerName = fc.oneof(
   fc.constantFrom(...GOOGLE_HEADERS, "Content-Type", "User-Agent", "Authorization", "Cookie", "X-Forwarded-For", "X-Real-IP", "Client-State", "X-Api-Key"),
   fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,20}$/),
 );
 
 /** The same name in another case: HTTP header names are case-insensitive. */
-const recase = (name: string, pattern: number) => [...name].map((char, index) => ((pattern >> index % 30) & 1 ? char.toUpperCase() : char.toLowerCase())).join("");
+const recase = (name: string, pattern: number) =>
+  [...name].map((char, index) => ((pattern >> (index % 30)) & 1 ? char.toUpperCase() : char.toLowerCase())).join("");
 
 type HeaderList = Array<[string, string]>;
 
@@ -214,9 +234,15 @@ function sometimes<T>(arbitrary: fc.Arbitrary<T>, oneIn: number): fc.Arbitrary<T
   return fc.oneof({ weight: oneIn - 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary });
 }
 
-const method = fc.oneof({ weight: 8, arbitrary: fc.constant("POST") }, { weight: 1, arbitrary: fc.constantFrom("GET", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD") });
+const method = fc.oneof(
+  { weight: 8, arbitrary: fc.constant("POST") },
+  { weight: 1, arbitrary: fc.constantFrom("GET", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD") },
+);
 
-function googleHeaders(channel: GoogleChannel, overrides: { messageNumber: string; state: string; token: string | null; resourceId: string | null }): HeaderList {
+function googleHeaders(
+  channel: GoogleChannel,
+  overrides: { messageNumber: string; state: string; token: string | null; resourceId: string | null },
+): HeaderList {
   const list: HeaderList = [
     ["X-Goog-Channel-ID", channel.channelId],
     ["X-Goog-Message-Number", overrides.messageNumber],
@@ -297,11 +323,18 @@ const googleCase: fc.Arbitrary<Case> = fc
       draw.mutations,
     );
     const bodyless = draw.method === "GET" || draw.method === "HEAD";
-    return { route: "google" as const, method: draw.method, query: "", headers, body: bodyless ? null : draw.body, chunked: draw.chunked, validationToken: null };
+    return {
+      route: "google" as const,
+      method: draw.method,
+      query: "",
+      headers,
+      body: bodyless ? null : draw.body,
+      chunked: draw.chunked,
+      validationToken: null,
+    };
   });
 
 // ---- Graph ------------------------------------------------------------------------
-
 
 /** One item of a Graph batch, from well-formed and verifiable to nonsense. */
 const graphItem = (route: "graph" | "lifecycle") =>
@@ -336,7 +369,12 @@ const graphItem = (route: "graph" | "lifecycle") =>
       if (route === "graph") {
         item.changeType = draw.changeType;
         item.resource = draw.resource;
-        item.resourceData = { "@odata.type": "#Microsoft.Graph.Event", "@odata.id": draw.resource, ...(draw.etag === null ? {} : { "@odata.etag": draw.etag }), id: "e" };
+        item.resourceData = {
+          "@odata.type": "#Microsoft.Graph.Event",
+          "@odata.id": draw.resource,
+          ...(draw.etag === null ? {} : { "@odata.etag": draw.etag }),
+          id: "e",
+        };
       } else {
         item.lifecycleEvent = draw.lifecycleEvent;
       }
@@ -354,7 +392,12 @@ const graphBody = (route: "graph" | "lifecycle") =>
     { weight: 1, arbitrary: deepJson.map(utf8) },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((value) => utf8(JSON.stringify(value) ?? "null")) },
     // More items than any Graph batch holds.
-    { weight: 1, arbitrary: fc.integer({ min: 1_001, max: 3_000 }).map((count) => utf8(JSON.stringify({ value: Array.from({ length: count }, () => ({ subscriptionId: "s", clientState: "c" })) }))) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .integer({ min: 1_001, max: 3_000 })
+        .map((count) => utf8(JSON.stringify({ value: Array.from({ length: count }, () => ({ subscriptionId: "s", clientState: "c" })) }))),
+    },
     // Around the body limit: a valid envelope padded with whitespace to the byte.
     {
       weight: 1,
@@ -397,7 +440,15 @@ const graphCase = (route: "graph" | "lifecycle"): fc.Arbitrary<Case> =>
       const headers = mutateHeaders(draw.contentType ? [["Content-Type", draw.contentType]] : [], draw.mutations);
       const query = draw.handshake ? `?${draw.handshake.before}validationToken=${encodeToken(draw.handshake.token, draw.handshake.encoding)}` : "";
       const bodyless = draw.method === "GET" || draw.method === "HEAD";
-      return { route, method: draw.method, query, headers, body: bodyless ? null : draw.body, chunked: draw.chunked, validationToken: draw.handshake?.token ?? null };
+      return {
+        route,
+        method: draw.method,
+        query,
+        headers,
+        body: bodyless ? null : draw.body,
+        chunked: draw.chunked,
+        validationToken: draw.handshake?.token ?? null,
+      };
     });
 
 // ---- sending ------------------------------------------------------------------------
@@ -418,7 +469,9 @@ let sequence = 0;
  */
 function withSource(list: HeaderList): HeaderList {
   sequence += 1;
-  return list.some(([name]) => name.toLowerCase() === "x-forwarded-for") ? list : [...list, ["X-Forwarded-For", `198.51.100.${sequence % 250}, fuzz-${sequence}`]];
+  return list.some(([name]) => name.toLowerCase() === "x-forwarded-for")
+    ? list
+    : [...list, ["X-Forwarded-For", `198.51.100.${sequence % 250}, fuzz-${sequence}`]];
 }
 
 /**
@@ -477,7 +530,13 @@ async function sendHttp(testCase: Case, list: HeaderList): Promise<Answer> {
     const request = http.request(`${server.url}${route.path}${testCase.query}`, { method: testCase.method, headers: grouped, agent: false }, (response) => {
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, contentType: String(response.headers["content-type"] ?? ""), body: Buffer.concat(chunks).toString("utf8") }));
+      response.on("end", () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          contentType: String(response.headers["content-type"] ?? ""),
+          body: Buffer.concat(chunks).toString("utf8"),
+        }),
+      );
       response.on("error", reject);
     });
     request.on("error", reject);
@@ -539,7 +598,9 @@ function accountHandOffs(context: string): void {
     const target = job.name === "calendar/sync.requested" ? job.data.calendarId : job.name === "subscription/lifecycle" ? job.data.subscriptionId : job.name;
     handedOffTo.set(target, (handedOffTo.get(target) ?? 0) + 1);
     expect(job.data.organizationId, context).toBe(seeded.organizationId);
-    expect(handedOffTo.get(target), `${context}: handed off to ${target} without a verified notification for it`).toBeLessThanOrEqual(entitled.get(target) ?? 0);
+    expect(handedOffTo.get(target), `${context}: handed off to ${target} without a verified notification for it`).toBeLessThanOrEqual(
+      entitled.get(target) ?? 0,
+    );
   }
   accounted = handOffs.length;
 }
@@ -585,7 +646,9 @@ async function settleHandOffs(): Promise<void> {
 }
 
 async function assertNoPlaintextSecrets(): Promise<void> {
-  const rows = await (await database.db()).$queryRawUnsafe<Array<{ stored: string }>>(`SELECT headers::text || coalesce(body::text, '') AS stored FROM webhook_events`);
+  const rows = await (
+    await database.db()
+  ).$queryRawUnsafe<Array<{ stored: string }>>(`SELECT headers::text || coalesce(body::text, '') AS stored FROM webhook_events`);
   for (const { stored } of rows) for (const value of seeded.secrets) expect(stored.includes(value), "a secret was stored in plaintext").toBe(false);
 }
 
@@ -626,14 +689,20 @@ describe("text PostgreSQL cannot store", () => {
   // retries a 5xx for hours, and a 5xx spends no failure budget), whoever sent it.
   const batch = (...items: unknown[]) => utf8(JSON.stringify({ value: items }));
   const post = (route: "graph" | "lifecycle", body: Uint8Array) =>
-    sendDirect({ route, method: "POST", query: "", headers: [], body, chunked: false, validationToken: null }, withSource([["Content-Type", "application/json"]]));
+    sendDirect(
+      { route, method: "POST", query: "", headers: [], body, chunked: false, validationToken: null },
+      withSource([["Content-Type", "application/json"]]),
+    );
 
   it.each(["\u0000", "\ud800", "\udfff"])("an item carrying %j is malformed (400), not a server error", async (bad) => {
     const subscription = seeded.graph[0]!;
     const forged = { subscriptionId: randomUUID(), clientState: "guess", changeType: "updated", resource: `Users/u/Events/${bad}` };
     const answer = await post("graph", batch(forged));
     expect(answer.status).toBe(400);
-    const lifecycle = await post("lifecycle", batch({ subscriptionId: subscription.subscriptionId, clientState: subscription.clientState, lifecycleEvent: "missed", note: bad }));
+    const lifecycle = await post(
+      "lifecycle",
+      batch({ subscriptionId: subscription.subscriptionId, clientState: subscription.clientState, lifecycleEvent: "missed", note: bad }),
+    );
     expect(lifecycle.status).toBe(400);
   });
 
@@ -641,7 +710,12 @@ describe("text PostgreSQL cannot store", () => {
     const subscription = seeded.graph[0]!;
     const db = await database.db();
     const before = await db.webhookEvent.count();
-    const good = { subscriptionId: subscription.subscriptionId, clientState: subscription.clientState, changeType: "updated", resource: `Users/u/Events/${randomUUID()}` };
+    const good = {
+      subscriptionId: subscription.subscriptionId,
+      clientState: subscription.clientState,
+      changeType: "updated",
+      resource: `Users/u/Events/${randomUUID()}`,
+    };
     const bad = { ...good, resource: `Users/u/Events/${randomUUID()}`, resourceData: { id: "x\u0000y" } };
     const answer = await post("graph", batch(bad, good));
     expect(answer.status).toBe(202);

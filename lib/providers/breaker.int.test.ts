@@ -59,7 +59,8 @@ describe("circuit breaker per connection, against the emulator", () => {
     };
     alice = await connected("google", ALICE);
     bob = await connected("microsoft", BOB);
-    for (const account of [alice, bob]) expect(await syncCalendar({ organizationId, calendarId: account.calendarId, trigger: "initial" })).toMatchObject({ status: "succeeded" });
+    for (const account of [alice, bob])
+      expect(await syncCalendar({ organizationId, calendarId: account.calendarId, trigger: "initial" })).toMatchObject({ status: "succeeded" });
   });
 
   const aliceCalls = async () => (await emu.control.calls()).byAccount[ALICE]?.["google.events.list"] ?? 0;

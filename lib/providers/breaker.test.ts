@@ -165,7 +165,9 @@ describe("provider circuit breaker", () => {
 
   it("reads its settings from the environment, with defaults", () => {
     expect(breakerOptionsFromEnv({})).toEqual({ failureThreshold: 5, cooldownMs: 30_000, maxCooldownMs: 600_000 });
-    expect(breakerOptionsFromEnv({ PROVIDER_BREAKER_FAILURES: "3", PROVIDER_BREAKER_COOLDOWN_SECONDS: "2", PROVIDER_BREAKER_MAX_COOLDOWN_SECONDS: "1" })).toEqual({
+    expect(
+      breakerOptionsFromEnv({ PROVIDER_BREAKER_FAILURES: "3", PROVIDER_BREAKER_COOLDOWN_SECONDS: "2", PROVIDER_BREAKER_MAX_COOLDOWN_SECONDS: "1" }),
+    ).toEqual({
       failureThreshold: 3,
       cooldownMs: 2_000,
       maxCooldownMs: 2_000,

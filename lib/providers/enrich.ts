@@ -12,7 +12,13 @@ export function looksLikeHtml(text: string): boolean {
 
 // Compiled once: html-to-text's one-shot convert() rebuilds its options per call
 // (1.1 ms per body against 0.08 ms compiled), which a 100,000-event sync feels.
-const convertHtml = compile({ wordwrap: false, selectors: [{ selector: "img", format: "skip" }, { selector: "a", options: { hideLinkHrefIfSameAsText: true } }] });
+const convertHtml = compile({
+  wordwrap: false,
+  selectors: [
+    { selector: "img", format: "skip" },
+    { selector: "a", options: { hideLinkHrefIfSameAsText: true } },
+  ],
+});
 
 // The instances of a series carry the same body: convert it once.
 const RECENT_LIMIT = 500;
@@ -59,7 +65,16 @@ export function conferenceProviderOf(url: string): ConferenceProvider {
  * so the stored raw JSON never holds them. Dial-in PINs are not ours: they are
  * the invitation's content and stay.
  */
-export const RAW_SECRET_KEYS: ReadonlySet<string> = new Set(["access_token", "accessToken", "refresh_token", "refreshToken", "id_token", "client_secret", "clientState", "token"]);
+export const RAW_SECRET_KEYS: ReadonlySet<string> = new Set([
+  "access_token",
+  "accessToken",
+  "refresh_token",
+  "refreshToken",
+  "id_token",
+  "client_secret",
+  "clientState",
+  "token",
+]);
 
 export function redactRaw(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactRaw);

@@ -11,7 +11,16 @@ import type { CalendarProvider, ProviderName } from "./port";
 // stay free of telemetry.
 
 /** The port's methods that reach the provider; the others are local (URLs, scope checks). */
-const REMOTE_OPERATIONS = ["exchangeCode", "refreshTokens", "listCalendars", "fetchChanges", "fetchSeries", "createPush", "extendPush", "stopPush"] as const satisfies ReadonlyArray<keyof CalendarProvider>;
+const REMOTE_OPERATIONS = [
+  "exchangeCode",
+  "refreshTokens",
+  "listCalendars",
+  "fetchChanges",
+  "fetchSeries",
+  "createPush",
+  "extendPush",
+  "stopPush",
+] as const satisfies ReadonlyArray<keyof CalendarProvider>;
 type RemoteOperation = (typeof REMOTE_OPERATIONS)[number];
 
 /** "ok", or the ProviderError kind, or "error" for anything unclassified. */

@@ -23,7 +23,12 @@ export async function checkDatabase(env: Env): Promise<SetupCheck> {
     // Not opened: an embedded database belongs to one process (the app's), and it
     // applies its own migrations when the app starts.
     return isProduction(env)
-      ? warning("database", "Database", `${where}: one process only, on this machine's disk`, "set DATABASE_URL to a PostgreSQL server and run npm run db:migrate")
+      ? warning(
+          "database",
+          "Database",
+          `${where}: one process only, on this machine's disk`,
+          "set DATABASE_URL to a PostgreSQL server and run npm run db:migrate",
+        )
       : ok("database", "Database", `${where} (migrates itself when the app starts)`);
   }
   const { default: pg } = await import("pg");
@@ -35,12 +40,22 @@ export async function checkDatabase(env: Env): Promise<SetupCheck> {
     await client.connect();
     const pending = await pendingMigrations(async (sql) => (await client.query<{ migration_name: string }>(sql)).rows);
     if (pending.length > 0) {
-      return failure("database", "Database", `${where}: not migrated, ${pending.length} pending (${pending.join(", ")})`, "run npm run db:migrate against this DATABASE_URL");
+      return failure(
+        "database",
+        "Database",
+        `${where}: not migrated, ${pending.length} pending (${pending.join(", ")})`,
+        "run npm run db:migrate against this DATABASE_URL",
+      );
     }
     return ok("database", "Database", `${where}: reachable, migrated (${elapsed(started)})`);
   } catch (err) {
     // "Cannot reach PostgreSQL at host:port/db: cause": never the password.
-    return failure("database", "Database", explainDatabaseError(err, target).message, "start PostgreSQL or correct DATABASE_URL (host, port, database, credentials)");
+    return failure(
+      "database",
+      "Database",
+      explainDatabaseError(err, target).message,
+      "start PostgreSQL or correct DATABASE_URL (host, port, database, credentials)",
+    );
   } finally {
     await client.end().catch(() => {});
   }
@@ -88,20 +103,35 @@ export async function checkInngestReachable(env: Env): Promise<SetupCheck | null
     await response.body?.cancel();
   } catch (err) {
     const reason = err instanceof Error && err.name === "TimeoutError" ? `no answer within ${PROBE_TIMEOUT_MS / 1000} s` : errorCause(err);
-    return failure("inngest-api", "Inngest API", `${url.origin} unreachable: ${reason}`, "check INNGEST_BASE_URL and that this machine can reach Inngest over HTTPS");
+    return failure(
+      "inngest-api",
+      "Inngest API",
+      `${url.origin} unreachable: ${reason}`,
+      "check INNGEST_BASE_URL and that this machine can reach Inngest over HTTPS",
+    );
   }
   if (signing && (response.status === 401 || response.status === 403)) {
-    return failure("inngest-api", "Inngest API", `${url.origin} rejected INNGEST_SIGNING_KEY (HTTP ${response.status})`, "copy the signing key of this Inngest environment again (Manage → Signing key)");
+    return failure(
+      "inngest-api",
+      "Inngest API",
+      `${url.origin} rejected INNGEST_SIGNING_KEY (HTTP ${response.status})`,
+      "copy the signing key of this Inngest environment again (Manage → Signing key)",
+    );
   }
   if (!response.ok && signing) {
-    return warning("inngest-api", "Inngest API", `${url.origin} reachable but answered HTTP ${response.status}`, "check INNGEST_BASE_URL points at Inngest's API");
+    return warning(
+      "inngest-api",
+      "Inngest API",
+      `${url.origin} reachable but answered HTTP ${response.status}`,
+      "check INNGEST_BASE_URL points at Inngest's API",
+    );
   }
   return ok("inngest-api", "Inngest API", `${url.origin} reachable${signing ? ", signing key accepted" : ""} (${elapsed(started)})`);
 }
 
 function errorCause(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (errorMessage(err));
+  return cause?.code ?? cause?.message ?? errorMessage(err);
 }
 
 /** Redis when REDIS_URL is set: a PING. Unreachable is a warning (rate limits fall back to memory). */
@@ -135,8 +165,13 @@ export async function checkRedis(env: Env): Promise<SetupCheck | null> {
     if (answer !== "PONG") return warning("redis", "Redis", `${where} answered ${answer} to PING`, "check REDIS_URL points at a Redis server");
     return ok("redis", "Redis", `${where}: reachable (${elapsed(started)})`);
   } catch (err) {
-    const reason = lastError ?? (errorMessage(err));
-    return warning("redis", "Redis", `${where} unreachable: ${reason}; webhook rate limits fall back to per-instance memory`, "start Redis or correct REDIS_URL (or unset it)");
+    const reason = lastError ?? errorMessage(err);
+    return warning(
+      "redis",
+      "Redis",
+      `${where} unreachable: ${reason}; webhook rate limits fall back to per-instance memory`,
+      "start Redis or correct REDIS_URL (or unset it)",
+    );
   } finally {
     client.disconnect();
   }

@@ -16,8 +16,12 @@ describe("settings production cannot start without", () => {
   it("says what to do, without any value", () => {
     const key = secret();
     const message = missingSettingsMessage(missingRequiredSettings({ NODE_ENV: "production", NEXTAUTH_SECRET: key }));
-    expect(message).toBe("calsync cannot start in production: ENCRYPTION_KEY is not set. Set it to the output of `openssl rand -base64 32` (npm run calsync -- doctor checks every setting).");
+    expect(message).toBe(
+      "calsync cannot start in production: ENCRYPTION_KEY is not set. Set it to the output of `openssl rand -base64 32` (npm run calsync -- doctor checks every setting).",
+    );
     expect(message).not.toContain(key);
-    expect(missingSettingsMessage(["ENCRYPTION_KEY", "NEXTAUTH_SECRET"])).toMatch(/^calsync cannot start in production: ENCRYPTION_KEY and NEXTAUTH_SECRET are not set\. Set each/);
+    expect(missingSettingsMessage(["ENCRYPTION_KEY", "NEXTAUTH_SECRET"])).toMatch(
+      /^calsync cannot start in production: ENCRYPTION_KEY and NEXTAUTH_SECRET are not set\. Set each/,
+    );
   });
 });

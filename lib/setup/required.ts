@@ -8,7 +8,9 @@ import { checkEncryptionKeys, checkSessionSecret } from "./settings";
 
 /** Names of the variables production requires and this environment lacks. */
 export function missingRequiredSettings(env: Env): string[] {
-  return [...checkEncryptionKeys(env), ...checkSessionSecret(env)].filter((check) => check.status === "failure" && check.detail.startsWith("missing")).map((check) => check.label);
+  return [...checkEncryptionKeys(env), ...checkSessionSecret(env)]
+    .filter((check) => check.status === "failure" && check.detail.startsWith("missing"))
+    .map((check) => check.label);
 }
 
 /** One line for the log and the page: what is missing and how to make it. */

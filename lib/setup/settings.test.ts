@@ -9,7 +9,10 @@ describe("setup checks of the environment alone", () => {
   it("encryption key: missing is a failure in production, a warning elsewhere; malformed always fails", () => {
     expect(checkEncryptionKeys({ NODE_ENV: "production" })[0]).toMatchObject({ status: "failure", detail: expect.stringMatching(/^missing/) });
     expect(checkEncryptionKeys({})[0]).toMatchObject({ status: "warning" });
-    expect(checkEncryptionKeys({ ENCRYPTION_KEY: randomBytes(16).toString("base64") })[0]).toMatchObject({ status: "failure", detail: "malformed: expected base64 of 32 bytes" });
+    expect(checkEncryptionKeys({ ENCRYPTION_KEY: randomBytes(16).toString("base64") })[0]).toMatchObject({
+      status: "failure",
+      detail: "malformed: expected base64 of 32 bytes",
+    });
     expect(checkEncryptionKeys({ ENCRYPTION_KEY: KEY })[0]).toMatchObject({ status: "ok", detail: "set, 32 bytes" });
   });
 
@@ -22,9 +25,15 @@ describe("setup checks of the environment alone", () => {
   it("public URL: https and public in production, origin only", () => {
     const production = { NODE_ENV: "production", GOOGLE_CLIENT_ID: "x.apps.googleusercontent.com", GOOGLE_CLIENT_SECRET: "s" };
     expect(checkPublicUrls({ ...production, NEXTAUTH_URL: "http://calsync.example.com" })[0]).toMatchObject({ status: "failure" });
-    expect(checkPublicUrls({ ...production, NEXTAUTH_URL: "https://localhost" })[0]).toMatchObject({ status: "failure", detail: expect.stringContaining("not reachable from the internet") });
+    expect(checkPublicUrls({ ...production, NEXTAUTH_URL: "https://localhost" })[0]).toMatchObject({
+      status: "failure",
+      detail: expect.stringContaining("not reachable from the internet"),
+    });
     expect(checkPublicUrls({ ...production, NEXTAUTH_URL: "https://calsync.example.com/app" })[0]).toMatchObject({ status: "failure" });
-    expect(checkPublicUrls({ ...production, NEXTAUTH_URL: "https://calsync.example.com/" })[0]).toMatchObject({ status: "ok", detail: "https://calsync.example.com" });
+    expect(checkPublicUrls({ ...production, NEXTAUTH_URL: "https://calsync.example.com/" })[0]).toMatchObject({
+      status: "ok",
+      detail: "https://calsync.example.com",
+    });
     expect(checkPublicUrls({ ...production, CALSYNC_PUBLIC_URL: "https://hooks.example.com" }).map((check) => [check.label, check.status])).toEqual([
       ["CALSYNC_PUBLIC_URL", "ok"],
       ["NEXTAUTH_URL", "failure"],
@@ -33,10 +42,16 @@ describe("setup checks of the environment alone", () => {
   });
 
   it("OAuth clients: half a client fails, none at all in production fails, sandbox in production fails", () => {
-    expect(checkOAuthClients({ NODE_ENV: "production", GOOGLE_CLIENT_ID: "x.apps.googleusercontent.com" }).map((check) => check.id)).toEqual(["google-client", "microsoft-client", "providers"]);
+    expect(checkOAuthClients({ NODE_ENV: "production", GOOGLE_CLIENT_ID: "x.apps.googleusercontent.com" }).map((check) => check.id)).toEqual([
+      "google-client",
+      "microsoft-client",
+      "providers",
+    ]);
     expect(overallStatus(checkOAuthClients({ NODE_ENV: "production", CALSYNC_SANDBOX: "1" }))).toBe("failure");
     expect(overallStatus(checkOAuthClients({}))).toBe("ok");
-    expect(checkOAuthClients({ MICROSOFT_CLIENT_ID: "not-a-guid", MICROSOFT_CLIENT_SECRET: "s" }).find((check) => check.id === "microsoft-client")).toMatchObject({ status: "warning" });
+    expect(
+      checkOAuthClients({ MICROSOFT_CLIENT_ID: "not-a-guid", MICROSOFT_CLIENT_SECRET: "s" }).find((check) => check.id === "microsoft-client"),
+    ).toMatchObject({ status: "warning" });
   });
 
   it("Inngest: inline when unconfigured, both keys needed otherwise, no dev server in production", () => {
@@ -44,7 +59,10 @@ describe("setup checks of the environment alone", () => {
     expect(checkInngestKeys({ INNGEST_EVENT_KEY: "k" })[0]).toMatchObject({ status: "warning" });
     expect(checkInngestKeys({ NODE_ENV: "production", INNGEST_DEV: "1" })[0]).toMatchObject({ status: "failure" });
     expect(checkInngestKeys({ INNGEST_SIGNING_KEY: "signkey-prod-abc" }).map((check) => check.status)).toEqual(["failure", "failure"]);
-    expect(checkInngestKeys({ INNGEST_SIGNING_KEY: `signkey-prod-${"ab".repeat(32)}`, INNGEST_EVENT_KEY: "k" }).map((check) => check.detail)).toEqual(["set, 32 bytes", "set, 1 byte"]);
+    expect(checkInngestKeys({ INNGEST_SIGNING_KEY: `signkey-prod-${"ab".repeat(32)}`, INNGEST_EVENT_KEY: "k" }).map((check) => check.detail)).toEqual([
+      "set, 32 bytes",
+      "set, 1 byte",
+    ]);
   });
 });
 

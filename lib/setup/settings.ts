@@ -20,7 +20,12 @@ export function checkEncryptionKeys(env: Env): SetupCheck[] {
     checks.push(
       isProduction(env)
         ? failure(id, label, "missing (required in production: OAuth tokens are sealed with it)", `set ENCRYPTION_KEY to the output of \`${GENERATE}\``)
-        : warning(id, label, "missing: a key generated into the data directory is used (development only)", `set ENCRYPTION_KEY to the output of \`${GENERATE}\` before deploying`),
+        : warning(
+            id,
+            label,
+            "missing: a key generated into the data directory is used (development only)",
+            `set ENCRYPTION_KEY to the output of \`${GENERATE}\` before deploying`,
+          ),
     );
   } else {
     checks.push(keyCheck(id, label, env.ENCRYPTION_KEY, `set ENCRYPTION_KEY to the output of \`${GENERATE}\``));
@@ -94,7 +99,12 @@ export function checkPublicUrls(env: Env): SetupCheck[] {
   const urlCheck = (id: string, name: string, value: string | undefined, usedFor: string): SetupCheck => {
     if (!isSet(value)) {
       return production
-        ? failure(id, name, `missing: ${usedFor} would go to http://localhost:3000`, `set ${name} to this deployment's public https origin, e.g. https://calsync.example.com`)
+        ? failure(
+            id,
+            name,
+            `missing: ${usedFor} would go to http://localhost:3000`,
+            `set ${name} to this deployment's public https origin, e.g. https://calsync.example.com`,
+          )
         : ok(id, name, "unset: http://localhost:3000 (fine outside production)");
     }
     let url: URL;
@@ -104,14 +114,32 @@ export function checkPublicUrls(env: Env): SetupCheck[] {
       return failure(id, name, `malformed: "${value.trim()}" is not a URL`, `set ${name} to an origin such as https://calsync.example.com`);
     }
     const shown = url.origin;
-    if (url.protocol !== "https:" && url.protocol !== "http:") return failure(id, name, `${shown}: expected an http(s) origin`, `set ${name} to an https origin`);
+    if (url.protocol !== "https:" && url.protocol !== "http:")
+      return failure(id, name, `${shown}: expected an http(s) origin`, `set ${name} to an https origin`);
     if (url.pathname.replace(/\/+$/, "") !== "" || url.search || url.hash) {
-      return failure(id, name, `${value.trim()}: has a path, query or fragment; calsync serves from the origin's root`, `set ${name} to the origin only (${shown})`);
+      return failure(
+        id,
+        name,
+        `${value.trim()}: has a path, query or fragment; calsync serves from the origin's root`,
+        `set ${name} to the origin only (${shown})`,
+      );
     }
-    if (production && url.protocol !== "https:") return failure(id, name, `${shown} is http: providers redirect and deliver webhooks only to https`, `set ${name} to the https origin this deployment is served at`);
-    if (production && LOCAL_HOSTS.has(url.hostname)) return failure(id, name, `${shown} is not reachable from the internet`, `set ${name} to this deployment's public https origin`);
+    if (production && url.protocol !== "https:")
+      return failure(
+        id,
+        name,
+        `${shown} is http: providers redirect and deliver webhooks only to https`,
+        `set ${name} to the https origin this deployment is served at`,
+      );
+    if (production && LOCAL_HOSTS.has(url.hostname))
+      return failure(id, name, `${shown} is not reachable from the internet`, `set ${name} to this deployment's public https origin`);
     if (!production && realProviders && url.protocol !== "https:") {
-      return warning(id, name, `${shown} is http: Google and Microsoft will not deliver webhooks to it (calendars sync by polling only)`, `use an https origin (a tunnel works for development) for push`);
+      return warning(
+        id,
+        name,
+        `${shown} is http: Google and Microsoft will not deliver webhooks to it (calendars sync by polling only)`,
+        `use an https origin (a tunnel works for development) for push`,
+      );
     }
     return ok(id, name, shown);
   };
@@ -163,18 +191,47 @@ export function checkOAuthClients(env: Env): SetupCheck[] {
     }
     const clientId = env[idVar]!.trim();
     const secret = describeSecret(Buffer.byteLength(env[secretVar]!.trim(), "utf8"));
-    if (!looksRight(clientId)) return warning(id, label, `${idVar} "${clientId}" does not look like ${expected}; secret ${secret}`, `copy ${idVar} from the client's overview page`);
+    if (!looksRight(clientId))
+      return warning(id, label, `${idVar} "${clientId}" does not look like ${expected}; secret ${secret}`, `copy ${idVar} from the client's overview page`);
     return extra() ?? ok(id, label, `${idVar} ${clientId}, ${secretVar} ${secret}${settings.sandbox ? " (ignored: sandbox is forced)" : ""}`);
   };
-  const google = client("google-client", PROVIDER_LABELS.google.shortName, "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", (value) => value.endsWith(".apps.googleusercontent.com"), "a Google client id (…apps.googleusercontent.com)", () => null);
-  const microsoft = client("microsoft-client", PROVIDER_LABELS.microsoft.shortName, "MICROSOFT_CLIENT_ID", "MICROSOFT_CLIENT_SECRET", (value) => GUID.test(value), "an application (client) id (a GUID)", () => {
-    const tenant = env.MICROSOFT_TENANT_ID?.trim();
-    if (!tenant || TENANT_ALIASES.has(tenant) || GUID.test(tenant) || /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(tenant)) return null;
-    return warning("microsoft-client", "Microsoft OAuth client", `MICROSOFT_TENANT_ID "${tenant}" is neither common, organizations, a tenant id nor a domain`, "set MICROSOFT_TENANT_ID to the directory (tenant) id, or unset it for common");
-  });
+  const google = client(
+    "google-client",
+    PROVIDER_LABELS.google.shortName,
+    "GOOGLE_CLIENT_ID",
+    "GOOGLE_CLIENT_SECRET",
+    (value) => value.endsWith(".apps.googleusercontent.com"),
+    "a Google client id (…apps.googleusercontent.com)",
+    () => null,
+  );
+  const microsoft = client(
+    "microsoft-client",
+    PROVIDER_LABELS.microsoft.shortName,
+    "MICROSOFT_CLIENT_ID",
+    "MICROSOFT_CLIENT_SECRET",
+    (value) => GUID.test(value),
+    "an application (client) id (a GUID)",
+    () => {
+      const tenant = env.MICROSOFT_TENANT_ID?.trim();
+      if (!tenant || TENANT_ALIASES.has(tenant) || GUID.test(tenant) || /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(tenant)) return null;
+      return warning(
+        "microsoft-client",
+        "Microsoft OAuth client",
+        `MICROSOFT_TENANT_ID "${tenant}" is neither common, organizations, a tenant id nor a domain`,
+        "set MICROSOFT_TENANT_ID to the directory (tenant) id, or unset it for common",
+      );
+    },
+  );
   for (const check of [google, microsoft]) if (check) checks.push(check);
   if (!settings.sandbox && settings.google === null && settings.microsoft === null) {
-    checks.push(failure("providers", "Providers", "neither Google nor Microsoft is configured: nobody can sign in", "set GOOGLE_CLIENT_ID/GOOGLE_CLIENT_SECRET or MICROSOFT_CLIENT_ID/MICROSOFT_CLIENT_SECRET"));
+    checks.push(
+      failure(
+        "providers",
+        "Providers",
+        "neither Google nor Microsoft is configured: nobody can sign in",
+        "set GOOGLE_CLIENT_ID/GOOGLE_CLIENT_SECRET or MICROSOFT_CLIENT_ID/MICROSOFT_CLIENT_SECRET",
+      ),
+    );
   }
   return checks;
 }
@@ -187,33 +244,62 @@ export function checkInngestKeys(env: Env): SetupCheck[] {
   const label = "Inngest";
   if (jobDriverName(env) === "inline") {
     if (isSet(env.INNGEST_EVENT_KEY)) {
-      return [warning("inngest", label, "INNGEST_EVENT_KEY is set but jobs run inline: without INNGEST_SIGNING_KEY (or INNGEST_BASE_URL) Inngest is not used", "set INNGEST_SIGNING_KEY too, or unset INNGEST_EVENT_KEY")];
+      return [
+        warning(
+          "inngest",
+          label,
+          "INNGEST_EVENT_KEY is set but jobs run inline: without INNGEST_SIGNING_KEY (or INNGEST_BASE_URL) Inngest is not used",
+          "set INNGEST_SIGNING_KEY too, or unset INNGEST_EVENT_KEY",
+        ),
+      ];
     }
     return [ok("inngest", label, "not configured: background jobs run inline, in the app process")];
   }
   if (truthy(env.INNGEST_DEV)) {
     return [
       isProduction(env)
-        ? failure("inngest", label, "INNGEST_DEV is set in production: jobs go to a local dev server, unsigned", "unset INNGEST_DEV and set INNGEST_SIGNING_KEY and INNGEST_EVENT_KEY")
+        ? failure(
+            "inngest",
+            label,
+            "INNGEST_DEV is set in production: jobs go to a local dev server, unsigned",
+            "unset INNGEST_DEV and set INNGEST_SIGNING_KEY and INNGEST_EVENT_KEY",
+          )
         : ok("inngest", label, "dev server mode (INNGEST_DEV)"),
     ];
   }
   const checks: SetupCheck[] = [];
   const signing = env.INNGEST_SIGNING_KEY?.trim();
   if (!signing) {
-    checks.push(failure("inngest-signing-key", "INNGEST_SIGNING_KEY", "missing: Inngest's calls to /api/inngest cannot be verified", "set INNGEST_SIGNING_KEY from the Inngest dashboard (Manage → Signing key)"));
+    checks.push(
+      failure(
+        "inngest-signing-key",
+        "INNGEST_SIGNING_KEY",
+        "missing: Inngest's calls to /api/inngest cannot be verified",
+        "set INNGEST_SIGNING_KEY from the Inngest dashboard (Manage → Signing key)",
+      ),
+    );
   } else {
     const hex = SIGNING_KEY.exec(signing)?.[1];
     checks.push(
       hex && hex.length % 2 === 0
         ? ok("inngest-signing-key", "INNGEST_SIGNING_KEY", describeSecret(hex.length / 2))
-        : failure("inngest-signing-key", "INNGEST_SIGNING_KEY", "malformed: expected signkey-<environment>-<hex>", "copy INNGEST_SIGNING_KEY from the Inngest dashboard (Manage → Signing key)"),
+        : failure(
+            "inngest-signing-key",
+            "INNGEST_SIGNING_KEY",
+            "malformed: expected signkey-<environment>-<hex>",
+            "copy INNGEST_SIGNING_KEY from the Inngest dashboard (Manage → Signing key)",
+          ),
     );
   }
   checks.push(
     isSet(env.INNGEST_EVENT_KEY)
       ? ok("inngest-event-key", "INNGEST_EVENT_KEY", describeSecret(Buffer.byteLength(env.INNGEST_EVENT_KEY.trim(), "utf8")))
-      : failure("inngest-event-key", "INNGEST_EVENT_KEY", "missing: calsync cannot send jobs to Inngest", "create an event key in the Inngest dashboard (Manage → Event keys) and set INNGEST_EVENT_KEY"),
+      : failure(
+          "inngest-event-key",
+          "INNGEST_EVENT_KEY",
+          "missing: calsync cannot send jobs to Inngest",
+          "create an event key in the Inngest dashboard (Manage → Event keys) and set INNGEST_EVENT_KEY",
+        ),
   );
   return checks;
 }

@@ -148,10 +148,7 @@ export async function registerPush(connectionId: string, organizationId: string,
   return outcomes;
 }
 
-async function recordCreation(
-  created: Awaited<ReturnType<typeof createOne>>,
-  calendarId: string | null,
-): Promise<RegisterOutcome> {
+async function recordCreation(created: Awaited<ReturnType<typeof createOne>>, calendarId: string | null): Promise<RegisterOutcome> {
   const database = await db();
   if (created.channel) {
     await database.webhookSubscription.update({
@@ -185,7 +182,10 @@ export interface RenewOutcome {
  * channel, then switch the row over (the old id goes to the history, still
  * routable), then stop the old channel: there is never a moment without a channel.
  */
-export async function renewSubscription(subscriptionId: string, options: { organizationId?: string; now?: Date; recreate?: boolean } = {}): Promise<RenewOutcome> {
+export async function renewSubscription(
+  subscriptionId: string,
+  options: { organizationId?: string; now?: Date; recreate?: boolean } = {},
+): Promise<RenewOutcome> {
   const now = options.now ?? new Date();
   const database = await db();
   const subscription = await loadSubscription(subscriptionId, options.organizationId);
@@ -224,7 +224,12 @@ async function replaceSubscription(subscription: Subscription, expiresAt: Date, 
     return recordRenewalFailure(subscription, created.error);
   }
   const channel = created.channel;
-  const previous = { externalId: subscription.externalId, resourceId: subscription.resourceId, secretHash: subscription.secretHash, expiresAt: subscription.expiresAt };
+  const previous = {
+    externalId: subscription.externalId,
+    resourceId: subscription.resourceId,
+    secretHash: subscription.secretHash,
+    expiresAt: subscription.expiresAt,
+  };
   const wasLive = subscription.status === "active" || subscription.status === "pending";
   // The forward entry becomes the subscription's current id, and the old id joins
   // the history, in one step: the row keeps its id, history and event log. Two
@@ -285,7 +290,10 @@ async function recordRenewalFailure(subscription: Subscription, err: unknown): P
   return { subscriptionId: subscription.id, action: "failed", error: message };
 }
 
-async function stopAtProvider(connection: { id: string; provider: "google" | "microsoft" }, handle: { externalId: string; resourceId: string | null }): Promise<void> {
+async function stopAtProvider(
+  connection: { id: string; provider: "google" | "microsoft" },
+  handle: { externalId: string; resourceId: string | null },
+): Promise<void> {
   try {
     await withAccessToken(connection, (token, provider) => provider.stopPush(token, handle));
   } catch (err) {
@@ -300,7 +308,11 @@ export async function stopSubscription(subscriptionId: string, options: { organi
   const database = await db();
   const subscription = await loadSubscription(subscriptionId, options.organizationId);
   if (!subscription) return false;
-  if (options.reachProvider !== false && subscription.connection.status === "active" && (subscription.status === "active" || subscription.status === "pending")) {
+  if (
+    options.reachProvider !== false &&
+    subscription.connection.status === "active" &&
+    (subscription.status === "active" || subscription.status === "pending")
+  ) {
     await stopAtProvider(subscription.connection, subscription);
   }
   await database.webhookSubscription.update({ where: { id: subscription.id }, data: { status: "stopped" } });
@@ -309,7 +321,10 @@ export async function stopSubscription(subscriptionId: string, options: { organi
 }
 
 /** Every live subscription of a connection (disconnect, lost access). */
-export async function stopAllForConnection(connectionId: string, options: { organizationId: string; reachProvider: boolean; reason?: string }): Promise<number> {
+export async function stopAllForConnection(
+  connectionId: string,
+  options: { organizationId: string; reachProvider: boolean; reason?: string },
+): Promise<number> {
   const database = await db();
   const live = await database.webhookSubscription.findMany({
     where: { connectionId, organizationId: options.organizationId, status: { in: ["pending", "active", "failed", "expired"] } },
@@ -392,11 +407,7 @@ export async function renewalPlan(options: { now?: Date; marginMs?: number; orga
     where: {
       ...(options.organizationId ? { organizationId: options.organizationId } : {}),
       connection: { status: "active" },
-      OR: [
-        { status: "active", expiresAt: { lt: horizon } },
-        { status: "active", suspect: true },
-        { status: { in: ["expired", "failed"] } },
-      ],
+      OR: [{ status: "active", expiresAt: { lt: horizon } }, { status: "active", suspect: true }, { status: { in: ["expired", "failed"] } }],
     },
     select: { id: true, organizationId: true, provider: true, externalId: true, expiresAt: true, status: true, suspect: true },
     orderBy: { expiresAt: "asc" },

@@ -26,7 +26,6 @@ const MAX_INLINE_WAIT_MS = 30_000;
 const MAX_INLINE_RETRIES = 3;
 const PAGE_SIZE = 250;
 
-
 export interface SyncOutcome {
   status: "succeeded" | "skipped";
   reason?: string;
@@ -86,7 +85,11 @@ export function syncCalendar(input: SyncInput): Promise<SyncOutcome> {
       try {
         const outcome = await runSync(input);
         record(outcome.status);
-        span.setAttributes({ [ATTR.pages]: outcome.pages, [ATTR.providerCalls]: outcome.providerCalls, ...(outcome.mode ? { [ATTR.mode]: outcome.mode } : {}) });
+        span.setAttributes({
+          [ATTR.pages]: outcome.pages,
+          [ATTR.providerCalls]: outcome.providerCalls,
+          ...(outcome.mode ? { [ATTR.mode]: outcome.mode } : {}),
+        });
         return outcome;
       } catch (err) {
         record("failed");
@@ -105,7 +108,16 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
     where: { id: input.calendarId, organizationId: input.organizationId },
     include: { connection: { select: { id: true, provider: true, status: true, accountEmail: true } } },
   });
-  const skipped = (reason: string): SyncOutcome => ({ status: "skipped", reason, created: 0, updated: 0, deleted: 0, pages: 0, providerCalls: 0, durationMs: Date.now() - started });
+  const skipped = (reason: string): SyncOutcome => ({
+    status: "skipped",
+    reason,
+    created: 0,
+    updated: 0,
+    deleted: 0,
+    pages: 0,
+    providerCalls: 0,
+    durationMs: Date.now() - started,
+  });
   if (!calendar) return skipped("calendar not found");
   if (!calendar.syncEnabled) return skipped("sync is off for this calendar");
   if (calendar.connection.status !== "active") return skipped(`connection is ${calendar.connection.status}`);
@@ -137,7 +149,9 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
     for (const id of wanted) seriesFetched.add(id);
     return withProviderRetry(() => {
       counters.providerCalls += 1;
-      return withAccessToken(calendar.connection, (token, provider) => provider.fetchSeries(token, { providerCalendarId: calendar.providerCalendarId, providerSeriesIds: wanted }));
+      return withAccessToken(calendar.connection, (token, provider) =>
+        provider.fetchSeries(token, { providerCalendarId: calendar.providerCalendarId, providerSeriesIds: wanted }),
+      );
     });
   };
 
@@ -214,13 +228,19 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
   } catch (err) {
     const message = errorMessage(err);
     await database.syncRun
-      .update({ where: { id: run.id }, data: { ...counters, mode, status: "failed", error: message.slice(0, 1000), durationMs: Date.now() - started, finishedAt: now() } })
+      .update({
+        where: { id: run.id },
+        data: { ...counters, mode, status: "failed", error: message.slice(0, 1000), durationMs: Date.now() - started, finishedAt: now() },
+      })
       .catch(() => {});
     if (input.trigger === "poll") await database.calendar.update({ where: { id: calendar.id }, data: { lastPolledAt: now() } }).catch(() => {});
     // Losing this bookkeeping must not hide the failure itself: the events stay
     // pending, and recovery or the next covering run takes them up.
     await markCoveredFailed({ ...coverage, error: err, now: now() }).catch((markingError: unknown) =>
-      logger.error("webhook_events.mark_failed_failed", { calendarId: calendar.id, error: markingError instanceof Error ? markingError : String(markingError) }),
+      logger.error("webhook_events.mark_failed_failed", {
+        calendarId: calendar.id,
+        error: markingError instanceof Error ? markingError : String(markingError),
+      }),
     );
     throw err;
   }

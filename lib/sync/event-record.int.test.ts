@@ -78,7 +78,11 @@ describe.each(["google", "microsoft"] as const)("%s: the full event record", (pr
 
   const sync = () => syncCalendar({ organizationId, calendarId, trigger: "webhook" });
   const rowsTitled = async (title: string) =>
-    (await database.db()).event.findMany({ where: { calendarId, title }, include: { attendees: { orderBy: { position: "asc" } } }, orderBy: { startAt: "asc" } });
+    (await database.db()).event.findMany({
+      where: { calendarId, title },
+      include: { attendees: { orderBy: { position: "asc" } } },
+      orderBy: { startAt: "asc" },
+    });
 
   async function expectFullRecord(title: string, seriesId: string) {
     const rows = await rowsTitled(title);
@@ -103,7 +107,9 @@ describe.each(["google", "microsoft"] as const)("%s: the full event record", (pr
       expect(row.providerCreatedAt).toBeInstanceOf(Date);
       expect(row.originalStartAt?.toISOString()).toBe(row.startAt.toISOString());
       expect(row.eventType).toBe(provider === "google" ? "default" : "occurrence");
-      expect(row.attendees.map(({ email, name, response, optional, organizer, resource, self }) => ({ email, name, response, optional, organizer, resource, self }))).toEqual([
+      expect(
+        row.attendees.map(({ email, name, response, optional, organizer, resource, self }) => ({ email, name, response, optional, organizer, resource, self })),
+      ).toEqual([
         { email: "carol@example.com", name: "Carol", response: "accepted", optional: false, organizer: false, resource: false, self: false },
         { email: "dave@example.com", name: "Dave", response: "declined", optional: true, organizer: false, resource: false, self: false },
         { email: "rainier@rooms.example.com", name: "Rainier", response: "accepted", optional: false, organizer: false, resource: true, self: false },
@@ -137,7 +143,9 @@ describe.each(["google", "microsoft"] as const)("%s: the full event record", (pr
     await expectFullRecord("Design review", master.id);
     // One row per series however many instances: every series row belongs to some instance, and no series twice.
     const series = await (await database.db()).eventSeries.findMany({ where: { calendarId } });
-    const instancesOf = new Set((await (await database.db()).event.findMany({ where: { calendarId }, select: { recurringSeriesId: true } })).map((row) => row.recurringSeriesId));
+    const instancesOf = new Set(
+      (await (await database.db()).event.findMany({ where: { calendarId }, select: { recurringSeriesId: true } })).map((row) => row.recurringSeriesId),
+    );
     expect(new Set(series.map((row) => row.providerSeriesId)).size).toBe(series.length);
     expect(series.every((row) => instancesOf.has(row.providerSeriesId))).toBe(true);
     expect(series.length).toBe([...instancesOf].filter((id) => id !== null).length);
@@ -146,7 +154,9 @@ describe.each(["google", "microsoft"] as const)("%s: the full event record", (pr
   it("picks up an attendee's new response incrementally, rewriting only that meeting's rows", async () => {
     const [master] = (await emu.control.listEvents(providerCalendarId)).filter((event) => event.summary === "Design review" && event.recurrence);
     const untouched = (await rowsTitled("Quarterly planning")).map((row) => row.updatedAt.toISOString());
-    const attendees = meeting(provider, "", 8).attendees!.map((attendee) => (attendee.email === "dave@example.com" ? { ...attendee, responseStatus: "accepted" as const } : attendee));
+    const attendees = meeting(provider, "", 8).attendees!.map((attendee) =>
+      attendee.email === "dave@example.com" ? { ...attendee, responseStatus: "accepted" as const } : attendee,
+    );
     await emu.control.updateEvent(providerCalendarId, master!.id, { attendees });
     const outcome = await sync();
     expect(outcome).toMatchObject({ status: "succeeded", mode: "incremental", created: 0, updated: 3, deleted: 0 });

@@ -63,7 +63,8 @@ describe.each(["google", "microsoft"] as const)("%s: change → notification →
     providerCalendarId = calendar.providerCalendarId;
   });
 
-  const runs = async (trigger?: "webhook" | "poll" | "lifecycle") => (await database.db()).syncRun.count({ where: { calendarId, ...(trigger ? { trigger } : {}) } });
+  const runs = async (trigger?: "webhook" | "poll" | "lifecycle") =>
+    (await database.db()).syncRun.count({ where: { calendarId, ...(trigger ? { trigger } : {}) } });
   const subscription = async () =>
     (await database.db()).webhookSubscription.findFirstOrThrow({ where: { organizationId, status: "active" }, orderBy: { createdAt: "desc" } });
 
@@ -76,14 +77,21 @@ describe.each(["google", "microsoft"] as const)("%s: change → notification →
     expect(await mirrorDiff(calendarId)).toEqual({ missing: [], extra: [], different: [] });
     // The push secret is kept sealed; only its hash is compared on the hot path.
     expect(live.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const [raw] = await (await database.db()).$queryRawUnsafe<Array<{ secret: string }>>("SELECT secret FROM webhook_subscriptions WHERE id = $1::uuid", live.id);
+    const [raw] = await (
+      await database.db()
+    ).$queryRawUnsafe<Array<{ secret: string }>>("SELECT secret FROM webhook_subscriptions WHERE id = $1::uuid", live.id);
     expect(raw!.secret).toMatch(/^v1:/);
     expect(raw!.secret).not.toContain(live.secret!);
   });
 
   it("a change at the provider reaches the database through its notification", async () => {
     const before = await runs("webhook");
-    const event = await emu.control.createEvent(providerCalendarId, { summary: "Board meeting", start: at(3, 13), end: at(3, 14), timeZone: "America/New_York" });
+    const event = await emu.control.createEvent(providerCalendarId, {
+      summary: "Board meeting",
+      start: at(3, 13),
+      end: at(3, 14),
+      timeZone: "America/New_York",
+    });
     await settle();
     const db = await database.db();
     const stored = await db.event.findFirstOrThrow({ where: { calendarId, title: "Board meeting" } });
@@ -98,7 +106,9 @@ describe.each(["google", "microsoft"] as const)("%s: change → notification →
 
   it("50 changes within a second become one sync run", async () => {
     const before = await runs("webhook");
-    await Promise.all(Array.from({ length: 50 }, (_, index) => emu.control.createEvent(providerCalendarId, { summary: `Burst ${index}`, start: at(4, 8), end: at(4, 9) })));
+    await Promise.all(
+      Array.from({ length: 50 }, (_, index) => emu.control.createEvent(providerCalendarId, { summary: `Burst ${index}`, start: at(4, 8), end: at(4, 9) })),
+    );
     await settle();
     expect(await runs("webhook")).toBe(before + 1);
     expect(await (await database.db()).event.count({ where: { calendarId, title: { startsWith: "Burst " } } })).toBe(50);

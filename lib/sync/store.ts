@@ -205,21 +205,38 @@ function columnValues(events: EventRecord[]): Array<Array<string | null>> {
   return [...COLUMNS.map((column) => events.map(VALUES[column])), events.map((event) => meetingKeyOf(event)?.occurrenceKey ?? null)];
 }
 
-export async function upsertEvents(tx: Executor, scope: { organizationId: string; calendarId: string }, events: EventRecord[]): Promise<{ created: number; updated: number }> {
+export async function upsertEvents(
+  tx: Executor,
+  scope: { organizationId: string; calendarId: string },
+  events: EventRecord[],
+): Promise<{ created: number; updated: number }> {
   if (events.length === 0) return { created: 0, updated: 0 };
   const keys = events.map(meetingKeyOf).filter((key): key is NonNullable<typeof key> => key !== null);
-  if (keys.length > 0) await tx.$executeRawUnsafe(CREATE_MEETINGS_SQL, scope.organizationId, keys.map((key) => key.iCalUid), keys.map((key) => key.occurrenceKey));
-  const rows = await tx.$queryRawUnsafe<Array<{ id: string; provider_event_id: string; inserted: boolean; previous_meeting_id: string | null; meeting_id: string | null }>>(
-    UPSERT_SQL,
-    scope.organizationId,
-    scope.calendarId,
-    ...columnValues(events),
-  );
+  if (keys.length > 0)
+    await tx.$executeRawUnsafe(
+      CREATE_MEETINGS_SQL,
+      scope.organizationId,
+      keys.map((key) => key.iCalUid),
+      keys.map((key) => key.occurrenceKey),
+    );
+  const rows = await tx.$queryRawUnsafe<
+    Array<{ id: string; provider_event_id: string; inserted: boolean; previous_meeting_id: string | null; meeting_id: string | null }>
+  >(UPSERT_SQL, scope.organizationId, scope.calendarId, ...columnValues(events));
   if (rows.length > 0) {
     const byId = new Map(events.map((event) => [event.providerEventId, event]));
     const updatedIds = rows.filter((row) => !row.inserted).map((row) => row.id);
     if (updatedIds.length > 0) await tx.$executeRawUnsafe(CLEAR_ATTENDEES_SQL, updatedIds);
-    const columns: [string[], number[], string[], Array<string | null>, string[], boolean[], boolean[], boolean[], boolean[]] = [[], [], [], [], [], [], [], [], []];
+    const columns: [string[], number[], string[], Array<string | null>, string[], boolean[], boolean[], boolean[], boolean[]] = [
+      [],
+      [],
+      [],
+      [],
+      [],
+      [],
+      [],
+      [],
+      [],
+    ];
     for (const row of rows) {
       byId.get(row.provider_event_id)?.attendees.forEach((attendee, position) => {
         columns[0].push(row.id);
@@ -234,7 +251,10 @@ export async function upsertEvents(tx: Executor, scope: { organizationId: string
       });
     }
     if (columns[0].length > 0) await tx.$executeRawUnsafe(INSERT_ATTENDEES_SQL, scope.organizationId, ...columns);
-    await deleteOrphanMeetings(tx, rows.filter((row) => row.previous_meeting_id !== row.meeting_id).map((row) => row.previous_meeting_id));
+    await deleteOrphanMeetings(
+      tx,
+      rows.filter((row) => row.previous_meeting_id !== row.meeting_id).map((row) => row.previous_meeting_id),
+    );
   }
   const created = rows.filter((row) => row.inserted).length;
   return { created, updated: rows.length - created };
@@ -274,7 +294,10 @@ export async function deleteEvents(tx: Executor, calendarId: string, providerEve
     calendarId,
     providerEventIds,
   );
-  await deleteOrphanMeetings(tx, rows.map((row) => row.meeting_id));
+  await deleteOrphanMeetings(
+    tx,
+    rows.map((row) => row.meeting_id),
+  );
   return rows.length;
 }
 
@@ -285,7 +308,10 @@ export async function deleteEventsNotIn(tx: Executor, calendarId: string, keep: 
     calendarId,
     keep,
   );
-  await deleteOrphanMeetings(tx, rows.map((row) => row.meeting_id));
+  await deleteOrphanMeetings(
+    tx,
+    rows.map((row) => row.meeting_id),
+  );
   return rows.length;
 }
 

@@ -21,8 +21,19 @@ describe("authorizeScrape", () => {
   });
 
   it("refuses a missing, wrong, longer, shorter or differently framed token with 401", () => {
-    for (const header of [undefined, "Bearer wrong", "Bearer s3cret-metrics-token-and-more", "Bearer s3cret", "Basic s3cret-metrics-token", "s3cret-metrics-token", "Bearer "]) {
-      expect(kindOf(() => authorizeScrape(scrape(header), env)), String(header)).toBe("unauthorized");
+    for (const header of [
+      undefined,
+      "Bearer wrong",
+      "Bearer s3cret-metrics-token-and-more",
+      "Bearer s3cret",
+      "Basic s3cret-metrics-token",
+      "s3cret-metrics-token",
+      "Bearer ",
+    ]) {
+      expect(
+        kindOf(() => authorizeScrape(scrape(header), env)),
+        String(header),
+      ).toBe("unauthorized");
     }
   });
 

@@ -40,10 +40,16 @@ describe("tracing started from the environment", () => {
     expect(exported.url).toBe("/v1/traces");
     expect(exported.headers["x-collector-key"]).toBe("test-key");
     const body = JSON.parse(exported.body) as {
-      resourceSpans: Array<{ resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> }; scopeSpans: Array<{ scope: { name: string }; spans: Array<{ name: string }> }> }>;
+      resourceSpans: Array<{
+        resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> };
+        scopeSpans: Array<{ scope: { name: string }; spans: Array<{ name: string }> }>;
+      }>;
     };
     const [resourceSpans] = body.resourceSpans;
     expect(resourceSpans!.resource.attributes).toContainEqual({ key: "service.name", value: { stringValue: "calsync-test" } });
-    expect(resourceSpans!.scopeSpans.flatMap((scope) => scope.spans.map((span) => `${scope.scope.name}:${span.name}`)).sort()).toEqual(["calsync:provider.fetchChanges", "calsync:sync.run"]);
+    expect(resourceSpans!.scopeSpans.flatMap((scope) => scope.spans.map((span) => `${scope.scope.name}:${span.name}`)).sort()).toEqual([
+      "calsync:provider.fetchChanges",
+      "calsync:sync.run",
+    ]);
   });
 });

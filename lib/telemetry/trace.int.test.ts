@@ -90,7 +90,13 @@ describe("a Google notification's trace", () => {
     exporter.reset();
     const response = await fetch(`${app.url}/api/webhooks/google`, {
       method: "POST",
-      headers: { "x-goog-channel-id": "no-such-channel", "x-goog-resource-id": "r", "x-goog-resource-state": "exists", "x-goog-message-number": "2", "x-goog-resource-uri": "https://www.googleapis.com/calendar/v3/calendars/primary/events" },
+      headers: {
+        "x-goog-channel-id": "no-such-channel",
+        "x-goog-resource-id": "r",
+        "x-goog-resource-state": "exists",
+        "x-goog-message-number": "2",
+        "x-goog-resource-uri": "https://www.googleapis.com/calendar/v3/calendars/primary/events",
+      },
     });
     expect(response.status).toBe(404);
     await tracing.flush();

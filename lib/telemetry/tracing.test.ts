@@ -41,7 +41,12 @@ describe("trace context through dispatch", () => {
 
   it("continues the trace a payload names", async () => {
     const carried = `00-${"3".repeat(32)}-${"4".repeat(16)}-01`;
-    const inner = await inSpan("sync.run", {}, async (span) => ({ context: span.spanContext(), traceparent: currentTraceparent() }), contextFromTraceparent(carried));
+    const inner = await inSpan(
+      "sync.run",
+      {},
+      async (span) => ({ context: span.spanContext(), traceparent: currentTraceparent() }),
+      contextFromTraceparent(carried),
+    );
     expect(inner.context.traceId).toBe("3".repeat(32));
     expect(exporter.getFinishedSpans()[0]!.parentSpanContext?.spanId).toBe("4".repeat(16));
     expect(inner.traceparent).toBe(`00-${"3".repeat(32)}-${inner.context.spanId}-01`);
@@ -54,9 +59,17 @@ describe("a trailing webhook hand-off", () => {
     try {
       resetHandOffThrottle();
       const intake = { requestId: "r", provider: "google" as const, count: () => {} };
-      const first = await inSpan("webhook.ingest", {}, async (span) => (await handOff(intake, [{ name: "calendar/sync.requested", data: job }]), span.spanContext()));
+      const first = await inSpan(
+        "webhook.ingest",
+        {},
+        async (span) => (await handOff(intake, [{ name: "calendar/sync.requested", data: job }]), span.spanContext()),
+      );
       await inSpan("webhook.ingest", {}, () => handOff(intake, [{ name: "calendar/sync.requested", data: job }]));
-      const last = await inSpan("webhook.ingest", {}, async (span) => (await handOff(intake, [{ name: "calendar/sync.requested", data: job }]), span.spanContext()));
+      const last = await inSpan(
+        "webhook.ingest",
+        {},
+        async (span) => (await handOff(intake, [{ name: "calendar/sync.requested", data: job }]), span.spanContext()),
+      );
       expect(sent).toHaveLength(1);
       await vi.advanceTimersByTimeAsync(HANDOFF_WINDOW_MS);
       expect(sent).toHaveLength(2);

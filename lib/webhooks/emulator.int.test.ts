@@ -107,15 +107,24 @@ describe("deliveries from the provider emulator", () => {
     });
     await db.webhookSubscription.update({ where: { id: subscription.id }, data: { resourceId: channel.resourceId, status: "active" } });
 
-    const [sync] = await until(() => eventsFor(channelId), (rows) => rows.length >= 1);
+    const [sync] = await until(
+      () => eventsFor(channelId),
+      (rows) => rows.length >= 1,
+    );
     expect(sync).toMatchObject({ changeType: "sync", status: "ignored", messageNumber: 1n, subscriptionId: subscription.id });
 
     await emu.control.createEvent("alice@example.com", { summary: "From the emulator", start: "2030-01-01T10:00:00Z", end: "2030-01-01T11:00:00Z" });
-    const rows = await until(() => eventsFor(channelId), (all) => all.length >= 2);
+    const rows = await until(
+      () => eventsFor(channelId),
+      (all) => all.length >= 2,
+    );
     expect(rows[1]).toMatchObject({ changeType: "exists", status: "pending", calendarId: fixture.google.calendarId });
     expect(rows[1]!.messageNumber! > 1n).toBe(true);
     expect(JSON.stringify(rows.map((row) => row.headers))).not.toContain(token);
-    expect(dispatched).toContainEqual({ name: "calendar/sync.requested", data: { organizationId: fixture.organizationId, calendarId: fixture.google.calendarId, trigger: "webhook" } });
+    expect(dispatched).toContainEqual({
+      name: "calendar/sync.requested",
+      data: { organizationId: fixture.organizationId, calendarId: fixture.google.calendarId, trigger: "webhook" },
+    });
 
     // A wrong resource id is refused now that the real one is known.
     await db.webhookSubscription.update({ where: { id: subscription.id }, data: { resourceId: "another-resource" } });
@@ -158,24 +167,38 @@ describe("deliveries from the provider emulator", () => {
     const calendarId = await emu.control.primaryCalendarId("bob@contoso.example");
     await emu.control.createEvent(calendarId, { summary: "One", start: "2030-01-01T10:00:00Z", end: "2030-01-01T11:00:00Z" });
     await emu.control.createEvent(calendarId, { summary: "Two", start: "2030-01-02T10:00:00Z", end: "2030-01-02T11:00:00Z" });
-    const rows = await until(() => eventsFor(created.id), (all) => all.length >= 2);
+    const rows = await until(
+      () => eventsFor(created.id),
+      (all) => all.length >= 2,
+    );
     expect(rows.map((row) => [row.changeType, row.status])).toEqual([
       ["created", "pending"],
       ["created", "pending"],
     ]);
     expect(JSON.stringify(rows.map((row) => [row.headers, row.body]))).not.toContain(clientState);
     for (const calendar of fixture.microsoft.calendarIds) {
-      expect(dispatched).toContainEqual({ name: "calendar/sync.requested", data: { organizationId: fixture.organizationId, calendarId: calendar, trigger: "webhook" } });
+      expect(dispatched).toContainEqual({
+        name: "calendar/sync.requested",
+        data: { organizationId: fixture.organizationId, calendarId: calendar, trigger: "webhook" },
+      });
     }
 
     await emu.control.sendLifecycleEvent(created.id, "missed");
-    const withLifecycle = await until(() => eventsFor(created.id), (all) => all.length >= 3);
+    const withLifecycle = await until(
+      () => eventsFor(created.id),
+      (all) => all.length >= 3,
+    );
     expect(withLifecycle[2]).toMatchObject({ changeType: "missed", status: "pending", subscriptionId: subscription.id });
-    expect(dispatched).toContainEqual({ name: "subscription/lifecycle", data: { organizationId: fixture.organizationId, subscriptionId: subscription.id, lifecycleEvent: "missed" } });
+    expect(dispatched).toContainEqual({
+      name: "subscription/lifecycle",
+      data: { organizationId: fixture.organizationId, subscriptionId: subscription.id, lifecycleEvent: "missed" },
+    });
 
     const deliveries = await emu.control.deliveries();
     const ours = deliveries.filter((delivery) => delivery.kind.startsWith("graph.") && delivery.url.startsWith(appUrl));
-    expect(ours.map((delivery) => delivery.kind).sort()).toEqual(expect.arrayContaining(["graph.lifecycle", "graph.notification", "graph.validation", "graph.validation"]));
+    expect(ours.map((delivery) => delivery.kind).sort()).toEqual(
+      expect.arrayContaining(["graph.lifecycle", "graph.notification", "graph.validation", "graph.validation"]),
+    );
     expect(ours.every((delivery) => delivery.okWithin3s)).toBe(true);
   });
 });

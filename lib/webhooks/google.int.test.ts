@@ -87,8 +87,14 @@ describe("POST /api/webhooks/google", () => {
       requestId,
       body: null,
     });
-    expect(rows[0]!.headers).toMatchObject({ "x-goog-channel-id": fixture.google.channelId, "x-goog-resource-state": "exists", "x-goog-channel-token": "[redacted]" });
-    expect(dispatched).toEqual([{ name: "calendar/sync.requested", data: { organizationId: fixture.organizationId, calendarId: fixture.google.calendarId, trigger: "webhook" } }]);
+    expect(rows[0]!.headers).toMatchObject({
+      "x-goog-channel-id": fixture.google.channelId,
+      "x-goog-resource-state": "exists",
+      "x-goog-channel-token": "[redacted]",
+    });
+    expect(dispatched).toEqual([
+      { name: "calendar/sync.requested", data: { organizationId: fixture.organizationId, calendarId: fixture.google.calendarId, trigger: "webhook" } },
+    ]);
     expect(webhookMetrics().google.accepted).toBe(1);
 
     const subscription = await (await database.db()).webhookSubscription.findUniqueOrThrow({ where: { id: fixture.google.subscriptionId } });
@@ -137,7 +143,13 @@ describe("POST /api/webhooks/google", () => {
   });
 
   it("records a notification for a calendar whose sync is off as ignored, with the reason", async () => {
-    const response = await POST(delivery({ channelId: fixture.google.disabledChannelId, token: fixture.google.disabledToken, resourceId: `res-off-${fixture.google.channelId.slice(5)}` }));
+    const response = await POST(
+      delivery({
+        channelId: fixture.google.disabledChannelId,
+        token: fixture.google.disabledToken,
+        resourceId: `res-off-${fixture.google.channelId.slice(5)}`,
+      }),
+    );
     expect(response.status).toBe(200);
     const [row] = await events();
     expect(row).toMatchObject({ calendarId: fixture.google.disabledCalendarId, status: "ignored", error: expect.stringContaining("not handed off") });
@@ -174,21 +186,37 @@ describe("POST /api/webhooks/google", () => {
   });
 
   it("routes a replaced channel id, verified with its own token and resource id, to its subscription", async () => {
-    const response = await POST(delivery({ channelId: fixture.google.replacedChannelId, token: fixture.google.replacedToken, resourceId: fixture.google.replacedResourceId }));
+    const response = await POST(
+      delivery({ channelId: fixture.google.replacedChannelId, token: fixture.google.replacedToken, resourceId: fixture.google.replacedResourceId }),
+    );
     expect(response.status).toBe(200);
     const [row] = await events();
-    expect(row).toMatchObject({ subscriptionId: fixture.google.subscriptionId, calendarId: fixture.google.calendarId, externalId: fixture.google.replacedChannelId, status: "pending" });
+    expect(row).toMatchObject({
+      subscriptionId: fixture.google.subscriptionId,
+      calendarId: fixture.google.calendarId,
+      externalId: fixture.google.replacedChannelId,
+      status: "pending",
+    });
     expect(dispatched).toHaveLength(1);
   });
 
   it("does not accept the current token on a replaced channel id, nor the replaced token on the current id", async () => {
-    expect((await POST(delivery({ channelId: fixture.google.replacedChannelId, token: fixture.google.token, resourceId: fixture.google.replacedResourceId }))).status).toBe(401);
+    expect(
+      (await POST(delivery({ channelId: fixture.google.replacedChannelId, token: fixture.google.token, resourceId: fixture.google.replacedResourceId })))
+        .status,
+    ).toBe(401);
     expect((await POST(delivery({ token: fixture.google.replacedToken }))).status).toBe(401);
     expect(await events()).toEqual([]);
   });
 
   it("acknowledges a replaced channel id stopped longer ago than the grace period as retired: 200, nothing stored or synced", async () => {
-    const response = await POST(delivery({ channelId: fixture.google.stoppedChannelId, token: fixture.google.stoppedToken, resourceId: `res-ancient-${fixture.google.channelId.slice(5)}` }));
+    const response = await POST(
+      delivery({
+        channelId: fixture.google.stoppedChannelId,
+        token: fixture.google.stoppedToken,
+        resourceId: `res-ancient-${fixture.google.channelId.slice(5)}`,
+      }),
+    );
     expect(response.status).toBe(200);
     expect(await events()).toEqual([]);
     expect(dispatched).toEqual([]);

@@ -78,19 +78,28 @@ function traced(job: HandOff<"calendar/sync.requested">): HandOff<"calendar/sync
 
 function scheduleTrailing(key: string, slot: Slot, delayMs: number): void {
   const sent = new Promise<void>((resolve) => {
-    const timer = setTimeout(() => {
-      const job = slot.trailing;
-      slot.trailing = null;
-      slot.sentAt = Date.now();
-      if (!job) return resolve();
-      // The job names its request's trace; the timer's context is some earlier request's.
-      withTimeout(detachedFromTrace(() => dispatchMany([job])), HANDOFF_TIMEOUT_MS)
-        .catch((err: unknown) => {
-          // The notifications it carried stay pending; the poll covers them.
-          logger.error("trailing webhook hand-off failed; the events stay pending for recovery", { calendarId: key, error: err instanceof Error ? err : String(err) });
-        })
-        .finally(resolve);
-    }, Math.max(0, delayMs));
+    const timer = setTimeout(
+      () => {
+        const job = slot.trailing;
+        slot.trailing = null;
+        slot.sentAt = Date.now();
+        if (!job) return resolve();
+        // The job names its request's trace; the timer's context is some earlier request's.
+        withTimeout(
+          detachedFromTrace(() => dispatchMany([job])),
+          HANDOFF_TIMEOUT_MS,
+        )
+          .catch((err: unknown) => {
+            // The notifications it carried stay pending; the poll covers them.
+            logger.error("trailing webhook hand-off failed; the events stay pending for recovery", {
+              calendarId: key,
+              error: err instanceof Error ? err : String(err),
+            });
+          })
+          .finally(resolve);
+      },
+      Math.max(0, delayMs),
+    );
     timer.unref?.();
   });
   try {

@@ -63,10 +63,19 @@ const SPENDS_BUDGET: ReadonlySet<ErrorKind> = new Set(["invalid", "unauthorized"
  */
 export function intake(request: Request, provider: WebhookProvider, route: string, work: (intake: Intake) => Promise<IntakeAnswer>): Promise<Response> {
   const requestId = randomUUID();
-  return inSpan(SPAN.webhookIngest, { [ATTR.provider]: provider, [ATTR.requestId]: requestId }, (span) => ingest(request, provider, route, work, requestId, span));
+  return inSpan(SPAN.webhookIngest, { [ATTR.provider]: provider, [ATTR.requestId]: requestId }, (span) =>
+    ingest(request, provider, route, work, requestId, span),
+  );
 }
 
-async function ingest(request: Request, provider: WebhookProvider, route: string, work: (intake: Intake) => Promise<IntakeAnswer>, requestId: string, span: Span): Promise<Response> {
+async function ingest(
+  request: Request,
+  provider: WebhookProvider,
+  route: string,
+  work: (intake: Intake) => Promise<IntakeAnswer>,
+  requestId: string,
+  span: Span,
+): Promise<Response> {
   const startedAt = performance.now();
   const fields: Record<string, unknown> = {};
   let counted = false;
@@ -145,4 +154,3 @@ function isOutcome(value: string): value is WebhookOutcome {
 function elapsed(startedAt: number): number {
   return Math.round((performance.now() - startedAt) * 10) / 10;
 }
-

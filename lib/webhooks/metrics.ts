@@ -36,7 +36,21 @@ export type WebhookOutcome =
 
 export type WebhookCounters = Record<WebhookOutcome, number>;
 
-export const WEBHOOK_OUTCOMES: readonly WebhookOutcome[] = ["accepted", "duplicate", "ignored", "forged", "unknown", "retired", "throttled", "disallowed", "malformed", "tooLarge", "validation", "failed", "handoffFailed"];
+export const WEBHOOK_OUTCOMES: readonly WebhookOutcome[] = [
+  "accepted",
+  "duplicate",
+  "ignored",
+  "forged",
+  "unknown",
+  "retired",
+  "throttled",
+  "disallowed",
+  "malformed",
+  "tooLarge",
+  "validation",
+  "failed",
+  "handoffFailed",
+];
 
 function zero(): WebhookCounters {
   return Object.fromEntries(WEBHOOK_OUTCOMES.map((outcome) => [outcome, 0])) as WebhookCounters;

@@ -76,7 +76,10 @@ async function events() {
   return (await database.db()).webhookEvent.findMany({ orderBy: { receivedAt: "asc" } });
 }
 
-const syncOf = (calendarId: string): FollowUp => ({ name: "calendar/sync.requested", data: { organizationId: fixture.organizationId, calendarId, trigger: "webhook" } });
+const syncOf = (calendarId: string): FollowUp => ({
+  name: "calendar/sync.requested",
+  data: { organizationId: fixture.organizationId, calendarId, trigger: "webhook" },
+});
 
 describe("POST /api/webhooks/microsoft", () => {
   it("answers the validation handshake with the decoded token as text/plain, storing nothing", async () => {
@@ -235,7 +238,10 @@ describe("POST /api/webhooks/microsoft/lifecycle", () => {
     for (const row of rows) expect(row).toMatchObject({ subscriptionId: fixture.microsoft.subscriptionId, resource: null, provider: "microsoft" });
     expect(dispatched).toHaveLength(3);
     for (const lifecycleEvent of ["reauthorizationRequired", "missed", "subscriptionRemoved"]) {
-      expect(dispatched).toContainEqual({ name: "subscription/lifecycle", data: { organizationId: fixture.organizationId, subscriptionId: fixture.microsoft.subscriptionId, lifecycleEvent } });
+      expect(dispatched).toContainEqual({
+        name: "subscription/lifecycle",
+        data: { organizationId: fixture.organizationId, subscriptionId: fixture.microsoft.subscriptionId, lifecycleEvent },
+      });
     }
   });
 

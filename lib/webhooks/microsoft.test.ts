@@ -132,7 +132,9 @@ describe("parseGraphBatch", () => {
   });
 
   it("parses lifecycle events, and only the three Graph defines", () => {
-    const { items } = parse("lifecycle", { value: [lifecycle(), lifecycle({ lifecycleEvent: "subscriptionRemoved" }), lifecycle({ lifecycleEvent: "missed" })] });
+    const { items } = parse("lifecycle", {
+      value: [lifecycle(), lifecycle({ lifecycleEvent: "subscriptionRemoved" }), lifecycle({ lifecycleEvent: "missed" })],
+    });
     expect(items.map((item) => item.changeType)).toEqual(["reauthorizationRequired", "subscriptionRemoved", "missed"]);
     expect(items.every((item) => item.resource === null)).toBe(true);
     expect(failure("lifecycle", { value: [lifecycle({ lifecycleEvent: "somethingElse" })] }).kind).toBe("invalid");

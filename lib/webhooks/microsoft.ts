@@ -47,7 +47,6 @@ export const changeNotificationSchema = z.looseObject({
   subscriptionExpirationDateTime: z.string().max(64).optional(),
 });
 
-
 export const lifecycleNotificationSchema = z.looseObject({
   subscriptionId: text(256),
   clientState,
@@ -366,7 +365,17 @@ export async function recordGraphBatch(
     else unknown += 1;
   }
 
-  const recorded: GraphRecorded = { accepted: 0, duplicate: 0, ignored: 0, retired: 0, forged, unknown, throttled: cheaply ? failedItems : 0, verified: rows.length > 0, handOffs: [] };
+  const recorded: GraphRecorded = {
+    accepted: 0,
+    duplicate: 0,
+    ignored: 0,
+    retired: 0,
+    forged,
+    unknown,
+    throttled: cheaply ? failedItems : 0,
+    verified: rows.length > 0,
+    handOffs: [],
+  };
   const planned = new Set<string>();
   for (const row of rows) {
     if (row.status === "pending") recorded.accepted += 1;

@@ -39,7 +39,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await inlineDriver().idle();
   inlineDriver().stop();
-  for (const [name, value] of [["CALSYNC_PUBLIC_URL", saved.publicUrl], ["WEBHOOK_MAX_ATTEMPTS", saved.maxAttempts]] as const) {
+  for (const [name, value] of [
+    ["CALSYNC_PUBLIC_URL", saved.publicUrl],
+    ["WEBHOOK_MAX_ATTEMPTS", saved.maxAttempts],
+  ] as const) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
@@ -175,7 +178,9 @@ describe("the processing state machine", () => {
 
   async function seed(event: Seed): Promise<string> {
     const provider = event.provider ?? "google";
-    const created = await (await database.db()).webhookEvent.create({
+    const created = await (
+      await database.db()
+    ).webhookEvent.create({
       data: {
         organizationId: fixture.organizationId,
         provider,
@@ -279,7 +284,9 @@ describe("the processing state machine", () => {
     expect(plan.deadLettered).toBe(0);
 
     const job = await retryWebhookEventsJob({ now: NOW });
-    expect(job.followUps).toEqual(expect.arrayContaining(mine.map((calendar) => ({ name: "calendar/sync.requested", data: { ...calendar, trigger: "webhook" } }))));
+    expect(job.followUps).toEqual(
+      expect.arrayContaining(mine.map((calendar) => ({ name: "calendar/sync.requested", data: { ...calendar, trigger: "webhook" } }))),
+    );
   });
 
   it("the retry cron gives up on due events nothing could sync any more", async () => {
@@ -296,7 +303,8 @@ describe("the processing state machine", () => {
     } finally {
       await db.calendarConnection.update({ where: { id: fixture.microsoft.connectionId }, data: { status: "active" } });
     }
-    for (const id of [disabled, orphan, mailbox]) expect(await load(id)).toMatchObject({ status: "dead", nextAttemptAt: null, error: expect.stringContaining("no synced calendar") });
+    for (const id of [disabled, orphan, mailbox])
+      expect(await load(id)).toMatchObject({ status: "dead", nextAttemptAt: null, error: expect.stringContaining("no synced calendar") });
     expect((await load(notDueYet)).status).toBe("failed");
   });
 
@@ -317,10 +325,14 @@ describe("the processing state machine", () => {
       const processed = await seed({ status: "processed" });
 
       expect(await replayWebhookEvents(fixture.organizationId, { status: "dead" })).toEqual({ replayed: 3 });
-      for (const id of [googleDead, googleDead2, graphDead]) expect(await load(id)).toMatchObject({ status: "pending", attempts: 0, error: null, nextAttemptAt: null, processedAt: null });
+      for (const id of [googleDead, googleDead2, graphDead])
+        expect(await load(id)).toMatchObject({ status: "pending", attempts: 0, error: null, nextAttemptAt: null, processedAt: null });
       expect((await load(failed)).status).toBe("failed");
       expect((await load(processed)).status).toBe("processed");
-      const syncOf = (calendarId: string) => ({ name: "calendar/sync.requested", data: { organizationId: fixture.organizationId, calendarId, trigger: "webhook" } });
+      const syncOf = (calendarId: string) => ({
+        name: "calendar/sync.requested",
+        data: { organizationId: fixture.organizationId, calendarId, trigger: "webhook" },
+      });
       expect(sent).toHaveLength(3);
       expect(sent).toEqual(expect.arrayContaining([fixture.google.calendarId, ...fixture.microsoft.calendarIds].map(syncOf)));
     });
@@ -335,16 +347,23 @@ describe("the processing state machine", () => {
       expect((await load(failed)).status).toBe("pending");
       expect((await load(processed)).status).toBe("processed");
       expect((await load(untouched)).status).toBe("dead");
-      expect(sent).toEqual([{ name: "calendar/sync.requested", data: { organizationId: fixture.organizationId, calendarId: fixture.google.calendarId, trigger: "webhook" } }]);
+      expect(sent).toEqual([
+        { name: "calendar/sync.requested", data: { organizationId: fixture.organizationId, calendarId: fixture.google.calendarId, trigger: "webhook" } },
+      ]);
 
       expect(await replayWebhookEvents(fixture.organizationId, { ids: [untouched], status: "failed" })).toEqual({ replayed: 0 });
       expect(await replayWebhookEvents(fixture.organizationId, { ids: [] })).toEqual({ replayed: 0 });
     });
 
     it("refuses a malformed selection with a 400", async () => {
-      await expect(replayWebhookEvents(fixture.organizationId, { ids: ["1; DROP TABLE webhook_events"] })).rejects.toMatchObject({ kind: "invalid", status: 400 });
+      await expect(replayWebhookEvents(fixture.organizationId, { ids: ["1; DROP TABLE webhook_events"] })).rejects.toMatchObject({
+        kind: "invalid",
+        status: 400,
+      });
       await expect(replayWebhookEvents(fixture.organizationId, { status: "processed" as "dead" })).rejects.toBeInstanceOf(AppError);
-      await expect(replayWebhookEvents(fixture.organizationId, { ids: Array.from({ length: 1_001 }, () => randomUUID()) })).rejects.toMatchObject({ kind: "invalid" });
+      await expect(replayWebhookEvents(fixture.organizationId, { ids: Array.from({ length: 1_001 }, () => randomUUID()) })).rejects.toMatchObject({
+        kind: "invalid",
+      });
       expect(sent).toEqual([]);
     });
   });

@@ -165,7 +165,9 @@ describe.each([
     expect(verified).toHaveLength(1_000);
     expect(forged.slice(0, 20)).toEqual(Array.from({ length: 20 }, () => 401));
     expect(forged.slice(20)).toEqual(Array.from({ length: 10 }, () => 429));
-    expect(await (await database.db()).webhookEvent.count({ where: { organizationId: fixture.organizationId, status: "pending" } })).toBeGreaterThanOrEqual(1_000);
+    expect(await (await database.db()).webhookEvent.count({ where: { organizationId: fixture.organizationId, status: "pending" } })).toBeGreaterThanOrEqual(
+      1_000,
+    );
 
     // Told when to come back; the provider's address still gets through.
     const refused = await GOOGLE(google(forger, { token: "guessed" }));
@@ -182,10 +184,14 @@ describe.each([
     const statuses: number[] = [];
     for (let i = 0; i < 7; i += 1) statuses.push((await GOOGLE(google(source, { channelId: `no-such-channel-${i}` }))).status);
     for (let i = 0; i < 7; i += 1) {
-      statuses.push((await GOOGLE(new Request("https://app.example/api/webhooks/google", { method: "POST", headers: { ...source, "X-Goog-Channel-ID": "x" } }))).status);
+      statuses.push(
+        (await GOOGLE(new Request("https://app.example/api/webhooks/google", { method: "POST", headers: { ...source, "X-Goog-Channel-ID": "x" } }))).status,
+      );
     }
     for (let i = 0; i < 6; i += 1) {
-      const body = JSON.stringify({ value: [{ subscriptionId: fixture.microsoft.externalId, clientState: "wrong", changeType: "updated", resource: "me/events/1" }] });
+      const body = JSON.stringify({
+        value: [{ subscriptionId: fixture.microsoft.externalId, clientState: "wrong", changeType: "updated", resource: "me/events/1" }],
+      });
       statuses.push((await MICROSOFT(new Request("https://app.example/api/webhooks/microsoft", { method: "POST", headers: source, body }))).status);
     }
     // Graph batches that verify nothing are 202 like any other, and still spend budget.
@@ -194,7 +200,9 @@ describe.each([
     expect((await GOOGLE(google(source, { token: "guessed" }))).status).toBe(429);
     // The budget is spent, yet what verifies is answered as it always is.
     expect((await GOOGLE(google(source))).status).toBe(200);
-    const validation = await MICROSOFT(new Request("https://app.example/api/webhooks/microsoft?validationToken=abc%2Bdef", { method: "POST", headers: source }));
+    const validation = await MICROSOFT(
+      new Request("https://app.example/api/webhooks/microsoft?validationToken=abc%2Bdef", { method: "POST", headers: source }),
+    );
     expect(validation.status).toBe(200);
     expect(await validation.text()).toBe("abc+def");
     // Another address is unaffected.
@@ -246,7 +254,9 @@ describe("over a real socket, with no proxy configured", () => {
     "X-Goog-Channel-Token": token,
   });
   const graphBody = (subscriptionId: string, clientState: string) =>
-    JSON.stringify({ value: [{ subscriptionId, clientState, changeType: "updated", resource: `me/events/${randomUUID()}`, resourceData: { id: randomUUID() } }] });
+    JSON.stringify({
+      value: [{ subscriptionId, clientState, changeType: "updated", resource: `me/events/${randomUUID()}`, resourceData: { id: randomUUID() } }],
+    });
 
   async function stored(externalId: string): Promise<number> {
     return (await database.db()).webhookEvent.count({ where: { externalId } });
@@ -258,27 +268,44 @@ describe("over a real socket, with no proxy configured", () => {
     for (let i = 0; i < 40; i += 1) {
       // Half of them claim to be the provider, half rotate through made-up addresses.
       const forwardedFor = i % 2 === 0 ? provider : `203.0.113.${i}`;
-      const google = await fetch(`${served.url}/api/webhooks/google`, { method: "POST", headers: googleHeaders(fixture.google.channelId, "guessed", fixture.google.resourceId, forwardedFor) });
+      const google = await fetch(`${served.url}/api/webhooks/google`, {
+        method: "POST",
+        headers: googleHeaders(fixture.google.channelId, "guessed", fixture.google.resourceId, forwardedFor),
+      });
       statuses.push(google.status);
     }
     // One source, the socket: rotating the header escaped nothing.
     expect(statuses.slice(0, 20)).toEqual(Array.from({ length: 20 }, () => 401));
     expect(statuses.slice(20)).toEqual(Array.from({ length: 20 }, () => 429));
-    const forgedGraph = await fetch(`${served.url}/api/webhooks/microsoft`, { method: "POST", headers: { "X-Forwarded-For": provider }, body: graphBody(fixture.microsoft.externalId, "wrong") });
+    const forgedGraph = await fetch(`${served.url}/api/webhooks/microsoft`, {
+      method: "POST",
+      headers: { "X-Forwarded-For": provider },
+      body: graphBody(fixture.microsoft.externalId, "wrong"),
+    });
     expect(forgedGraph.status).toBe(202);
     expect(await stored(fixture.microsoft.externalId)).toBe(0);
     expect(await limiter.retryAfterMs("127.0.0.1")).toBeGreaterThan(0);
 
     // The genuine ones, from the very address the forger claimed and spent: stored and answered.
     const before = await stored(fixture.google.channelId);
-    const genuine = await fetch(`${served.url}/api/webhooks/google`, { method: "POST", headers: googleHeaders(fixture.google.channelId, fixture.google.token, fixture.google.resourceId, provider) });
+    const genuine = await fetch(`${served.url}/api/webhooks/google`, {
+      method: "POST",
+      headers: googleHeaders(fixture.google.channelId, fixture.google.token, fixture.google.resourceId, provider),
+    });
     expect(genuine.status).toBe(200);
     expect(await stored(fixture.google.channelId)).toBe(before + 1);
-    const graph = await fetch(`${served.url}/api/webhooks/microsoft`, { method: "POST", headers: { "X-Forwarded-For": provider }, body: graphBody(fixture.microsoft.externalId, fixture.microsoft.clientState) });
+    const graph = await fetch(`${served.url}/api/webhooks/microsoft`, {
+      method: "POST",
+      headers: { "X-Forwarded-For": provider },
+      body: graphBody(fixture.microsoft.externalId, fixture.microsoft.clientState),
+    });
     expect(graph.status).toBe(202);
     expect(await stored(fixture.microsoft.externalId)).toBe(1);
     for (const path of ["/api/webhooks/microsoft", "/api/webhooks/microsoft/lifecycle"]) {
-      const validation = await fetch(`${served.url}${path}?validationToken=${encodeURIComponent("Validation: Token+1")}`, { method: "POST", headers: { "X-Forwarded-For": provider } });
+      const validation = await fetch(`${served.url}${path}?validationToken=${encodeURIComponent("Validation: Token+1")}`, {
+        method: "POST",
+        headers: { "X-Forwarded-For": provider },
+      });
       expect(validation.status).toBe(200);
       expect(validation.headers.get("content-type")).toMatch(/^text\/plain/);
       expect(await validation.text()).toBe("Validation: Token+1");
@@ -290,23 +317,55 @@ describe("over a real socket, with no proxy configured", () => {
     const tag = randomUUID().slice(0, 8);
     // A Google channel we stopped and a Graph subscription we deleted, an hour ago: past the grace period.
     const stoppedGoogle = await client.webhookSubscription.create({
-      data: { organizationId: fixture.organizationId, connectionId: fixture.google.connectionId, calendarId: fixture.google.calendarId, provider: "google", externalId: `chan-stopped-${tag}`, resourceId: `res-stopped-${tag}`, secretHash: secretHash(`tok-stopped-${tag}`), status: "stopped" },
+      data: {
+        organizationId: fixture.organizationId,
+        connectionId: fixture.google.connectionId,
+        calendarId: fixture.google.calendarId,
+        provider: "google",
+        externalId: `chan-stopped-${tag}`,
+        resourceId: `res-stopped-${tag}`,
+        secretHash: secretHash(`tok-stopped-${tag}`),
+        status: "stopped",
+      },
     });
     const deletedGraph = await client.webhookSubscription.create({
-      data: { organizationId: fixture.organizationId, connectionId: fixture.microsoft.connectionId, provider: "microsoft", externalId: randomUUID(), resource: "me/events", secretHash: secretHash(`cs-deleted-${tag}`), status: "stopped" },
+      data: {
+        organizationId: fixture.organizationId,
+        connectionId: fixture.microsoft.connectionId,
+        provider: "microsoft",
+        externalId: randomUUID(),
+        resource: "me/events",
+        secretHash: secretHash(`cs-deleted-${tag}`),
+        status: "stopped",
+      },
     });
-    await client.$executeRawUnsafe(`UPDATE webhook_subscriptions SET updated_at = now() - interval '1 hour' WHERE id = ANY($1::uuid[])`, [stoppedGoogle.id, deletedGraph.id]);
+    await client.$executeRawUnsafe(`UPDATE webhook_subscriptions SET updated_at = now() - interval '1 hour' WHERE id = ANY($1::uuid[])`, [
+      stoppedGoogle.id,
+      deletedGraph.id,
+    ]);
     // And a Graph subscription id a renewal replaced, stopped an hour ago.
     const replacedGraphId = randomUUID();
     await client.replacedSubscriptionId.create({
-      data: { organizationId: fixture.organizationId, subscriptionId: fixture.microsoft.subscriptionId, externalId: replacedGraphId, secretHash: secretHash(`cs-replaced-${tag}`), stoppedAt: new Date(Date.now() - 60 * 60_000) },
+      data: {
+        organizationId: fixture.organizationId,
+        subscriptionId: fixture.microsoft.subscriptionId,
+        externalId: replacedGraphId,
+        secretHash: secretHash(`cs-replaced-${tag}`),
+        stoppedAt: new Date(Date.now() - 60 * 60_000),
+      },
     });
     const rowsBefore = await client.webhookEvent.count();
 
     const answers: number[] = [];
     for (let i = 0; i < 15; i += 1) {
-      const stopped = await fetch(`${served.url}/api/webhooks/google`, { method: "POST", headers: googleHeaders(stoppedGoogle.externalId, `tok-stopped-${tag}`, `res-stopped-${tag}`, "x") });
-      const replaced = await fetch(`${served.url}/api/webhooks/google`, { method: "POST", headers: googleHeaders(fixture.google.stoppedChannelId, fixture.google.stoppedToken, "res-any", "x") });
+      const stopped = await fetch(`${served.url}/api/webhooks/google`, {
+        method: "POST",
+        headers: googleHeaders(stoppedGoogle.externalId, `tok-stopped-${tag}`, `res-stopped-${tag}`, "x"),
+      });
+      const replaced = await fetch(`${served.url}/api/webhooks/google`, {
+        method: "POST",
+        headers: googleHeaders(fixture.google.stoppedChannelId, fixture.google.stoppedToken, "res-any", "x"),
+      });
       const deleted = await fetch(`${served.url}/api/webhooks/microsoft`, { method: "POST", body: graphBody(deletedGraph.externalId, `cs-deleted-${tag}`) });
       const renewed = await fetch(`${served.url}/api/webhooks/microsoft/lifecycle`, {
         method: "POST",
@@ -319,7 +378,10 @@ describe("over a real socket, with no proxy configured", () => {
     expect(await client.webhookEvent.count()).toBe(rowsBefore);
     // Sixty of them, and the budget is untouched.
     expect(await limiter.retryAfterMs("127.0.0.1")).toBeNull();
-    const forged = await fetch(`${served.url}/api/webhooks/google`, { method: "POST", headers: googleHeaders(stoppedGoogle.externalId, "guessed", `res-stopped-${tag}`, "x") });
+    const forged = await fetch(`${served.url}/api/webhooks/google`, {
+      method: "POST",
+      headers: googleHeaders(stoppedGoogle.externalId, "guessed", `res-stopped-${tag}`, "x"),
+    });
     expect(forged.status).toBe(404);
   });
 });

@@ -104,6 +104,10 @@ describe("settings", () => {
       windowMs: 2_500,
       redisUrl: "redis://cache:6379/2",
     });
-    expect(rateLimitSettings({ WEBHOOK_FAILURE_LIMIT: "lots", WEBHOOK_FAILURE_WINDOW_SECONDS: "-1", REDIS_URL: "" })).toEqual({ limit: 20, windowMs: 10_000, redisUrl: null });
+    expect(rateLimitSettings({ WEBHOOK_FAILURE_LIMIT: "lots", WEBHOOK_FAILURE_WINDOW_SECONDS: "-1", REDIS_URL: "" })).toEqual({
+      limit: 20,
+      windowMs: 10_000,
+      redisUrl: null,
+    });
   });
 });

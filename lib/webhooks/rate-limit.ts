@@ -136,7 +136,10 @@ export function withFallback(primary: WindowStore, fallback: WindowStore, what =
     } catch (err) {
       if (!failing) {
         failing = true;
-        logger.warn("webhook rate limit: shared counters unavailable; counting in this process", { store: what, error: err instanceof Error ? err : String(err) });
+        logger.warn("webhook rate limit: shared counters unavailable; counting in this process", {
+          store: what,
+          error: err instanceof Error ? err : String(err),
+        });
       }
       return operation(fallback);
     }
@@ -216,7 +219,10 @@ async function limiterFromSettings(settings: RateLimitSettings): Promise<Failure
     });
     // ioredis also reports connection errors as events; the fallback logs the outage once.
     redis.on("error", () => {});
-    return createFailureLimiter({ limit: settings.limit, store: withFallback(createRedisStore({ redis, windowMs: settings.windowMs, prefix: REDIS_KEY_PREFIX }), memory) });
+    return createFailureLimiter({
+      limit: settings.limit,
+      store: withFallback(createRedisStore({ redis, windowMs: settings.windowMs, prefix: REDIS_KEY_PREFIX }), memory),
+    });
   } catch (err) {
     logger.error("webhook rate limit: cannot set up Redis; counting in this process", { error: err instanceof Error ? err : String(err) });
     return inMemory;

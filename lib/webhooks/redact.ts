@@ -1,4 +1,3 @@
-
 export const REDACTED = "[redacted]";
 
 // Header and field names whose values are credentials: Google's channel token,

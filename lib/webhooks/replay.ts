@@ -97,7 +97,10 @@ export async function replayWebhookEvents(organizationId: string, selection: Rep
     select: { id: true },
     orderBy: { id: "asc" },
   });
-  const requests: FollowUp[] = calendars.map((calendar) => ({ name: "calendar/sync.requested", data: { organizationId, calendarId: calendar.id, trigger: "webhook" } }));
+  const requests: FollowUp[] = calendars.map((calendar) => ({
+    name: "calendar/sync.requested",
+    data: { organizationId, calendarId: calendar.id, trigger: "webhook" },
+  }));
   await dispatchMany(requests);
   logger.info("webhook_events.replayed", { organizationId, replayed: reset.length, calendars: calendars.length });
   return { replayed: reset.length };

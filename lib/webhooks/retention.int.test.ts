@@ -30,7 +30,9 @@ afterEach(() => {
 type Status = "pending" | "processed" | "ignored" | "duplicate" | "failed" | "dead";
 
 async function seed(fixture: WebhookFixture, rows: Array<{ status: Status; receivedAt: Date; attempts?: number }>): Promise<void> {
-  await (await database.db()).webhookEvent.createMany({
+  await (
+    await database.db()
+  ).webhookEvent.createMany({
     data: rows.map((row) => ({
       organizationId: fixture.organizationId,
       subscriptionId: fixture.google.subscriptionId,
@@ -46,7 +48,9 @@ async function seed(fixture: WebhookFixture, rows: Array<{ status: Status; recei
 }
 
 async function remaining(fixture?: WebhookFixture) {
-  const rows = await (await database.db()).webhookEvent.findMany({
+  const rows = await (
+    await database.db()
+  ).webhookEvent.findMany({
     where: fixture ? { organizationId: fixture.organizationId } : {},
     select: { status: true, receivedAt: true, attempts: true },
     orderBy: [{ receivedAt: "asc" }, { status: "asc" }],

@@ -101,7 +101,10 @@ describe("buildNotification: Microsoft Graph", () => {
   });
 
   it("defaults to `updated`, and every notification is a new change (not a redelivery to dedup)", () => {
-    const items = Array.from({ length: 20 }, () => parseGraphBatch("change", new TextEncoder().encode(buildNotification(microsoft, { secret: "s" }).body!), counts())[0]!);
+    const items = Array.from(
+      { length: 20 },
+      () => parseGraphBatch("change", new TextEncoder().encode(buildNotification(microsoft, { secret: "s" }).body!), counts())[0]!,
+    );
     expect(new Set(items.map((item) => item.changeType))).toEqual(new Set(["updated"]));
     expect(new Set(items.map((item) => item.dedupKey)).size).toBe(20);
   });
@@ -179,7 +182,9 @@ describe("deliver", () => {
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     try {
       const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/x`;
-      await expect(deliver(url, buildNotification(google, { secret: "s" }), { timeoutMs: 200 })).rejects.toThrow(/no answer from http:\/\/127\.0\.0\.1:\d+ within 0\.2 s/);
+      await expect(deliver(url, buildNotification(google, { secret: "s" }), { timeoutMs: 200 })).rejects.toThrow(
+        /no answer from http:\/\/127\.0\.0\.1:\d+ within 0\.2 s/,
+      );
     } finally {
       silent.closeAllConnections();
       await new Promise((resolve) => silent.close(resolve));

@@ -211,7 +211,8 @@ export async function deliver(url: string, request: SimulatedRequest, options: {
     };
   } catch (err) {
     const origin = new URL(url).origin;
-    if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) throw new DeliveryError(`no answer from ${origin} within ${timeoutMs / 1000} s`);
+    if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError"))
+      throw new DeliveryError(`no answer from ${origin} within ${timeoutMs / 1000} s`);
     throw new DeliveryError(`cannot reach ${origin}: ${networkCause(err)}`);
   }
 }

@@ -51,7 +51,10 @@ describe("allowlists", () => {
   });
 
   it("admit IPv4 and IPv6 ranges and single addresses, per provider, and nothing unknown", () => {
-    const settings = sourceSettings({ WEBHOOK_ALLOWED_SOURCES_GOOGLE: "66.102.0.0/20, 2001:4860::/32 192.0.2.10", WEBHOOK_ALLOWED_SOURCES_MICROSOFT: "52.96.0.0/14" });
+    const settings = sourceSettings({
+      WEBHOOK_ALLOWED_SOURCES_GOOGLE: "66.102.0.0/20, 2001:4860::/32 192.0.2.10",
+      WEBHOOK_ALLOWED_SOURCES_MICROSOFT: "52.96.0.0/14",
+    });
     expect(sourceAllowed("google", "66.102.15.255", settings)).toBe(true);
     expect(sourceAllowed("google", "66.102.16.0", settings)).toBe(false);
     expect(sourceAllowed("google", "2001:4860:4801::5", settings)).toBe(true);

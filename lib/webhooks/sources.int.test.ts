@@ -52,7 +52,9 @@ const graphBody = JSON.stringify({ value: [{ subscriptionId: "sub-1", clientStat
 describe("source allowlists", () => {
   it("answer 403 to a source outside the provider's list, before any database work, and let a listed one through", async () => {
     // The socket (127.0.0.1) is the source; a spoofed X-Forwarded-For from the list changes nothing.
-    replaceWebhookSourceSettings(sourceSettings({ WEBHOOK_ALLOWED_SOURCES_GOOGLE: "66.102.0.0/20, 2001:4860::/32", WEBHOOK_ALLOWED_SOURCES_MICROSOFT: "52.96.0.0/14" }));
+    replaceWebhookSourceSettings(
+      sourceSettings({ WEBHOOK_ALLOWED_SOURCES_GOOGLE: "66.102.0.0/20, 2001:4860::/32", WEBHOOK_ALLOWED_SOURCES_MICROSOFT: "52.96.0.0/14" }),
+    );
     const spoofed = { "X-Forwarded-For": "66.102.0.1" };
     const google = await fetch(`${served.url}/api/webhooks/google`, { method: "POST", headers: { ...googleHeaders, ...spoofed } });
     expect(google.status).toBe(403);
@@ -78,7 +80,10 @@ describe("source allowlists", () => {
     replaceWebhookSourceSettings(sourceSettings({ WEBHOOK_CLIENT_IP_HEADER: "x-vercel-forwarded-for", WEBHOOK_ALLOWED_SOURCES_GOOGLE: "66.102.0.0/20" }));
     const listed = await fetch(`${served.url}/api/webhooks/google`, { method: "POST", headers: { ...googleHeaders, "X-Vercel-Forwarded-For": "66.102.3.4" } });
     expect(listed.status).toBe(503);
-    const elsewhere = await fetch(`${served.url}/api/webhooks/google`, { method: "POST", headers: { ...googleHeaders, "X-Vercel-Forwarded-For": "203.0.113.5", "X-Forwarded-For": "66.102.3.4" } });
+    const elsewhere = await fetch(`${served.url}/api/webhooks/google`, {
+      method: "POST",
+      headers: { ...googleHeaders, "X-Vercel-Forwarded-For": "203.0.113.5", "X-Forwarded-For": "66.102.3.4" },
+    });
     expect(elsewhere.status).toBe(403);
     const without = await fetch(`${served.url}/api/webhooks/google`, { method: "POST", headers: { ...googleHeaders, "X-Forwarded-For": "66.102.3.4" } });
     expect(without.status).toBe(403);

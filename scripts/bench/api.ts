@@ -36,7 +36,18 @@ const PAGE = 250;
 const START = Date.UTC(2026, 11, 15, 9);
 const window = { start: new Date(START - 30 * 86_400_000), end: new Date(START + 365 * 86_400_000) };
 const record = (id: string): EventRecord =>
-  eventRecord({ providerEventId: id, iCalUid: `${id}@bench`, title: `bench ${id}`, startAt: new Date(START), endAt: new Date(START + 3_600_000), startTimeZone: "UTC", endTimeZone: "UTC", organizerEmail: "bench@example.com", organizerName: "Bench", attendeeCount: 3 });
+  eventRecord({
+    providerEventId: id,
+    iCalUid: `${id}@bench`,
+    title: `bench ${id}`,
+    startAt: new Date(START),
+    endAt: new Date(START + 3_600_000),
+    startTimeZone: "UTC",
+    endTimeZone: "UTC",
+    organizerEmail: "bench@example.com",
+    organizerName: "Bench",
+    attendeeCount: 3,
+  });
 
 export async function runApiBench(options: ApiBenchOptions): Promise<ApiBenchResult> {
   const log = options.log ?? (() => {});
@@ -46,14 +57,20 @@ export async function runApiBench(options: ApiBenchOptions): Promise<ApiBenchRes
   try {
     const database = await db();
     const organization = await database.organization.create({ data: { name: "Bench", slug: `bench-${Date.now()}` } });
-    const connection = await database.calendarConnection.create({ data: { organizationId: organization.id, provider: "google", providerAccountId: "bench", accountEmail: "bench@example.com", scopes: [] } });
-    const calendar = (name: string) => database.calendar.create({ data: { organizationId: organization.id, connectionId: connection.id, providerCalendarId: name, name, syncEnabled: true } });
+    const connection = await database.calendarConnection.create({
+      data: { organizationId: organization.id, provider: "google", providerAccountId: "bench", accountEmail: "bench@example.com", scopes: [] },
+    });
+    const calendar = (name: string) =>
+      database.calendar.create({ data: { organizationId: organization.id, connectionId: connection.id, providerCalendarId: name, name, syncEnabled: true } });
     const [withLog, withoutLog] = [await calendar("with log"), await calendar("without log")];
 
     const write = async (calendarId: string, prefix: string): Promise<number> => {
       const started = performance.now();
       for (let offset = 0; offset < options.changes; offset += PAGE) {
-        const page = Array.from({ length: Math.min(PAGE, options.changes - offset) }, (_, index) => ({ type: "upsert" as const, event: record(`${prefix}-${offset + index}`) }));
+        const page = Array.from({ length: Math.min(PAGE, options.changes - offset) }, (_, index) => ({
+          type: "upsert" as const,
+          event: record(`${prefix}-${offset + index}`),
+        }));
         await applyPage(database, { organizationId: organization.id, calendarId }, page, window);
       }
       return performance.now() - started;
@@ -109,7 +126,11 @@ export async function runApiBench(options: ApiBenchOptions): Promise<ApiBenchRes
     });
     servers.push(receiver);
     await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-    const { endpoint } = await createEndpoint(organization.id, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`, description: "bench", eventTypes: [] });
+    const { endpoint } = await createEndpoint(organization.id, {
+      url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
+      description: "bench",
+      eventTypes: [],
+    });
     // The endpoint starts at the newest cursor; give it the last `deliveries` changes to send.
     await database.webhookEndpoint.update({ where: { id: endpoint.id }, data: { deliveredThrough: BigInt(cursor) - BigInt(options.deliveries) } });
     log(`outbound: ${options.deliveries} deliveries to a local receiver…`);
@@ -127,7 +148,13 @@ export async function runApiBench(options: ApiBenchOptions): Promise<ApiBenchRes
       database: bench.description,
       rows: [
         ["sync write, change log off", format.int(options.changes), format.ms(withoutMs), `${perSecond(options.changes, withoutMs)} events/s`, "1.00"],
-        ["sync write, change log on", format.int(options.changes), format.ms(withMs), `${perSecond(options.changes, withMs)} events/s`, format.ratio(withMs / withoutMs)],
+        [
+          "sync write, change log on",
+          format.int(options.changes),
+          format.ms(withMs),
+          `${perSecond(options.changes, withMs)} events/s`,
+          format.ratio(withMs / withoutMs),
+        ],
         [`read GET /api/v1/changes (${requests} pages)`, format.int(read), format.ms(readMs), `${perSecond(read, readMs)} changes/s`, ""],
         ["outbound deliveries, one endpoint", format.int(received.count), format.ms(deliverMs), `${perSecond(received.count, deliverMs)} deliveries/s`, ""],
       ],
@@ -146,6 +173,10 @@ export function apiBenchReport(result: ApiBenchResult): string {
 if (isEntryPoint(import.meta.url)) {
   const { values } = parseArgs({ options: { changes: { type: "string", default: "20000" }, deliveries: { type: "string", default: "2000" } } });
   prepareBenchEnvironment();
-  const result = await runApiBench({ changes: Number(values.changes), deliveries: Number(values.deliveries), log: (line) => process.stderr.write(`${line}\n`) });
+  const result = await runApiBench({
+    changes: Number(values.changes),
+    deliveries: Number(values.deliveries),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
   console.log(apiBenchReport(result));
 }

@@ -31,17 +31,45 @@ describe("figures", () => {
   });
 
   it("calls growth linear only while the cost per event stays within 1.5x", () => {
-    expect(growth([{ size: 10_000, ms: 12_000 }, { size: 1_000, ms: 1_000 }])).toMatchObject({ verdict: "linear", spread: 1.2, marginal: [{ from: 1_000, to: 10_000, ms: 11_000 / 9 }] });
-    const superlinear = growth([{ size: 1_000, ms: 500 }, { size: 100_000, ms: 100_000 }]);
+    expect(
+      growth([
+        { size: 10_000, ms: 12_000 },
+        { size: 1_000, ms: 1_000 },
+      ]),
+    ).toMatchObject({ verdict: "linear", spread: 1.2, marginal: [{ from: 1_000, to: 10_000, ms: 11_000 / 9 }] });
+    const superlinear = growth([
+      { size: 1_000, ms: 500 },
+      { size: 100_000, ms: 100_000 },
+    ]);
     expect(superlinear.verdict).toBe("superlinear");
-    expect(superlinear.perThousand).toEqual([{ size: 1_000, ms: 500 }, { size: 100_000, ms: 1_000 }]);
-    expect(growth([{ size: 1_000, ms: 1_000 }, { size: 100_000, ms: 30_000 }]).verdict).toBe("sublinear");
+    expect(superlinear.perThousand).toEqual([
+      { size: 1_000, ms: 500 },
+      { size: 100_000, ms: 1_000 },
+    ]);
+    expect(
+      growth([
+        { size: 1_000, ms: 1_000 },
+        { size: 100_000, ms: 30_000 },
+      ]).verdict,
+    ).toBe("sublinear");
     // Fixed costs hide a rise that starts past the smallest size.
-    expect(growth([{ size: 1_000, ms: 600 }, { size: 10_000, ms: 3_000 }, { size: 100_000, ms: 48_000 }]).verdict).toBe("superlinear");
+    expect(
+      growth([
+        { size: 1_000, ms: 600 },
+        { size: 10_000, ms: 3_000 },
+        { size: 100_000, ms: 48_000 },
+      ]).verdict,
+    ).toBe("superlinear");
   });
 
   it("lays out tables with aligned columns", () => {
-    const table = formatTable(["name", "value"], [["a", "1"], ["longer", "1,000"]]).split("\n");
+    const table = formatTable(
+      ["name", "value"],
+      [
+        ["a", "1"],
+        ["longer", "1,000"],
+      ],
+    ).split("\n");
     expect(table).toEqual(["name    value", "------  -----", "a           1", "longer  1,000"]);
     expect(numberList("1000, 10k,1e5", "sizes")).toEqual([1_000, 10_000, 100_000]);
     expect(() => numberList("10,-1", "sizes")).toThrow(/--sizes/);
@@ -79,7 +107,16 @@ describe("run.ts", () => {
   });
 
   it("picks the table out of the webhook benchmark's output", () => {
-    const output = ["server: next start on http://127.0.0.1:1 (pid 1)", "  bare     10 conn: 900 req/s", "", "case    conn  req/s", "------  ----  -----", "bare      10    900", "", "stored vs acknowledged:"].join("\n");
+    const output = [
+      "server: next start on http://127.0.0.1:1 (pid 1)",
+      "  bare     10 conn: 900 req/s",
+      "",
+      "case    conn  req/s",
+      "------  ----  -----",
+      "bare      10    900",
+      "",
+      "stored vs acknowledged:",
+    ].join("\n");
     expect(webhooksTable(output).split("\n")[0]).toBe("case    conn  req/s");
     expect(webhooksTable("no table here")).toBe("");
   });
@@ -154,7 +191,12 @@ describe("freshness, 5 s on one calendar", () => {
 describe("the API benchmark at a toy size", () => {
   it("writes, reads and delivers every change, and prints four rows", async () => {
     const result = await runApiBench({ changes: 300, deliveries: 40 });
-    expect(result.rows.map((row) => row[0])).toEqual(["sync write, change log off", "sync write, change log on", expect.stringMatching(/^read GET \/api\/v1\/changes/), "outbound deliveries, one endpoint"]);
+    expect(result.rows.map((row) => row[0])).toEqual([
+      "sync write, change log off",
+      "sync write, change log on",
+      expect.stringMatching(/^read GET \/api\/v1\/changes/),
+      "outbound deliveries, one endpoint",
+    ]);
     expect(result.rows[3]![1]).toBe("40");
   }, 120_000);
 });

@@ -94,7 +94,7 @@ const DRAIN_MS = DEBOUNCE.maxWaitMs + 30_000;
 export function debounceWindows(times: readonly number[], policy: { periodMs: number; maxWaitMs: number } = DEBOUNCE): number {
   const sorted = [...times].sort((a, b) => a - b);
   let windows = 0;
-  for (let index = 0; index < sorted.length; ) {
+  for (let index = 0; index < sorted.length;) {
     const first = sorted[index]!;
     let last = first;
     windows += 1;
@@ -127,7 +127,8 @@ export async function runFreshness(options: FreshnessOptions): Promise<Freshness
   const pollMs = options.pollMs ?? 50;
   const settings = { calendars: options.calendars, ratePerSecond: options.ratePerSecond, durationS: options.durationS, provider: options.provider, pollMs };
   const label = options.label ?? `${options.calendars} cal x ${options.ratePerSecond}/s x ${options.durationS} s (${options.provider})`;
-  if (!(options.calendars >= 1 && options.ratePerSecond > 0 && options.durationS > 0)) throw new Error("freshness needs at least one calendar, a positive rate and a positive duration");
+  if (!(options.calendars >= 1 && options.ratePerSecond > 0 && options.durationS > 0))
+    throw new Error("freshness needs at least one calendar, a positive rate and a positive duration");
 
   const bench = await createBenchDatabase();
   const releaseDatabase = await attachBenchDatabase(bench.env);
@@ -188,7 +189,10 @@ export async function runFreshness(options: FreshnessOptions): Promise<Freshness
     const calendars = await Promise.all(
       emails.map(async (email, index) => {
         const providerCalendarId = state.calendars.find((calendar) => calendar.accountEmail === email && calendar.primary)?.id;
-        const row = await database.calendar.findFirst({ where: { organizationId: person.viewer.organizationId, providerCalendarId }, select: { id: true, connectionId: true } });
+        const row = await database.calendar.findFirst({
+          where: { organizationId: person.viewer.organizationId, providerCalendarId },
+          select: { id: true, connectionId: true },
+        });
         if (!providerCalendarId || !row) throw new Error(`calendar of ${email} was not connected`);
         const live = await database.webhookSubscription.count({ where: { connectionId: row.connectionId, status: "active" } });
         if (live === 0) throw new Error(`no active push subscription for ${email}: notifications would never come`);
@@ -204,7 +208,12 @@ export async function runFreshness(options: FreshnessOptions): Promise<Freshness
     const changes: Change[] = [];
     for (const calendar of calendars) {
       for (let sequence = 0; sequence < perCalendar; sequence += 1) {
-        changes.push({ calendar: calendar.index, sequence, probe: probeId(calendar.index, sequence % PROBES), dueAt: (sequence + calendar.index / calendars.length) * gapMs });
+        changes.push({
+          calendar: calendar.index,
+          sequence,
+          probe: probeId(calendar.index, sequence % PROBES),
+          dueAt: (sequence + calendar.index / calendars.length) * gapMs,
+        });
       }
     }
     changes.sort((a, b) => a.dueAt - b.dueAt);
@@ -266,9 +275,15 @@ export async function runFreshness(options: FreshnessOptions): Promise<Freshness
     await poller;
     await settle();
 
-    const runs = await database.syncRun.groupBy({ by: ["calendarId"], where: { calendarId: { in: calendarIds }, startedAt: { gte: startedWall } }, _count: { _all: true } });
+    const runs = await database.syncRun.groupBy({
+      by: ["calendarId"],
+      where: { calendarId: { in: calendarIds }, startedAt: { gte: startedWall } },
+      _count: { _all: true },
+    });
     const calls = await emu.control.calls();
-    const notifications = (await emu.control.deliveries()).filter((delivery) => (delivery.kind === "google.push" || delivery.kind === "graph.notification") && delivery.outcome === "ok").length;
+    const notifications = (await emu.control.deliveries()).filter(
+      (delivery) => (delivery.kind === "google.push" || delivery.kind === "graph.notification") && delivery.outcome === "ok",
+    ).length;
     const perCalendarFigures: CalendarFreshness[] = calendars.map((calendar) => {
       const mine = changes.filter((change) => change.calendar === calendar.index);
       const seen = mine.filter((change) => change.observedAt !== undefined);
@@ -335,7 +350,8 @@ export function freshnessReport(results: readonly FreshnessResult[]): string {
   ]);
   const lines = [`Freshness: ${results[0]!.database}`, "", formatTable(header, rows), ""];
   lines.push(
-    "latency: change at the emulator -> changed title visible in our database (polled every " + `${results[0]!.options.pollMs} ms); syncs: sync runs started during the stream;`,
+    "latency: change at the emulator -> changed title visible in our database (polled every " +
+      `${results[0]!.options.pollMs} ms); syncs: sync runs started during the stream;`,
     `windows: debounce windows the change times make (${DEBOUNCE.periodMs / 1000} s quiet period, ${DEBOUNCE.maxWaitMs / 1000} s max wait), i.e. the ideal number of syncs.`,
   );
   for (const result of results) {
@@ -343,7 +359,9 @@ export function freshnessReport(results: readonly FreshnessResult[]): string {
     const bound = quiet ? FRESHNESS_TARGET_MS : DEBOUNCE.maxWaitMs + 2_000;
     lines.push(
       `${result.label}: p95 ${format.seconds(result.latency.p95)} vs target ${format.seconds(FRESHNESS_TARGET_MS)} (period + 2 s) ${result.latency.p95 <= FRESHNESS_TARGET_MS ? "MET" : "MISSED"}` +
-        (quiet ? "" : `; changes ${format.ratio(1 / result.options.ratePerSecond, 1)} s apart never leave the period quiet, so the max wait bounds it: vs ${format.seconds(bound)} (max wait + 2 s) ${result.latency.p95 <= bound ? "MET" : "MISSED"}`) +
+        (quiet
+          ? ""
+          : `; changes ${format.ratio(1 / result.options.ratePerSecond, 1)} s apart never leave the period quiet, so the max wait bounds it: vs ${format.seconds(bound)} (max wait + 2 s) ${result.latency.p95 <= bound ? "MET" : "MISSED"}`) +
         `; syncs per window ${format.ratio(result.runsPerWindow)} (target exactly 1.00) ${Math.abs(result.runsPerWindow - 1) < 0.005 ? "MET" : "MISSED"}`,
     );
     if (result.observed < result.changes) lines.push(`PROBLEM ${result.label}: ${result.changes - result.observed} change(s) never reached the database`);

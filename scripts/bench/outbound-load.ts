@@ -30,7 +30,11 @@ const receiver = http.createServer((request, response) => {
 await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
 const database = await db();
 const calendar = await database.calendar.findFirstOrThrow({ where: { syncEnabled: true }, orderBy: { createdAt: "asc" } });
-const { endpoint } = await createEndpoint(calendar.organizationId, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`, description: "bench", eventTypes: [] });
+const { endpoint } = await createEndpoint(calendar.organizationId, {
+  url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
+  description: "bench",
+  eventTypes: [],
+});
 const scope = { organizationId: calendar.organizationId, calendarId: calendar.id };
 const start = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1, 9));
 const window = { start: new Date(start.getTime() - 86_400_000), end: new Date(start.getTime() + 30 * 86_400_000) };
@@ -43,7 +47,12 @@ let round = 0;
 const writer = (async () => {
   while (!stopping) {
     round += 1;
-    await applyPage(database, scope, Array.from({ length: PAGE }, (_, index) => ({ type: "upsert" as const, event: record(index, round) })), window);
+    await applyPage(
+      database,
+      scope,
+      Array.from({ length: PAGE }, (_, index) => ({ type: "upsert" as const, event: record(index, round) })),
+      window,
+    );
     written += PAGE;
     await new Promise((resolve) => setTimeout(resolve, EVERY_MS));
   }
@@ -59,7 +68,9 @@ process.once("SIGTERM", () => {
   stopping = true;
   void Promise.all([writer, deliverer]).finally(() => {
     const seconds = (Date.now() - started) / 1000;
-    console.log(`outbound load: ${written} changes written, ${received.count} webhooks delivered in ${seconds.toFixed(0)} s (${(received.count / seconds).toFixed(0)}/s)`);
+    console.log(
+      `outbound load: ${written} changes written, ${received.count} webhooks delivered in ${seconds.toFixed(0)} s (${(received.count / seconds).toFixed(0)}/s)`,
+    );
     process.exit(0);
   });
 });

@@ -63,7 +63,10 @@ export function plan(quick: boolean, webhooksFlags: string[] = []): Plan {
 /** `--only webhooks,sync` as a list; every benchmark when absent. */
 export function selected(only: string | undefined): BenchName[] {
   if (!only) return [...BENCHES];
-  const names = only.split(",").map((name) => name.trim()).filter(Boolean);
+  const names = only
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
   for (const name of names) if (!BENCHES.includes(name as BenchName)) throw new Error(`--only takes ${BENCHES.join(", ")}; got "${name}"`);
   return BENCHES.filter((name) => names.includes(name));
 }
@@ -155,7 +158,9 @@ Database: PostgreSQL when DATABASE_URL or TEST_DATABASE_URL is set, else in-memo
         if (code !== null && code !== 0) failures.push(`webhooks exited with ${code}`);
       } else if (name === "proofs") {
         const code = await runProofs(settings.proofRuns, log);
-        sections.push(`Convergence proof with ${settings.proofRuns} runs per provider (lib/proofs/convergence.int.test.ts): ${code === 0 ? "passed" : "FAILED"}`);
+        sections.push(
+          `Convergence proof with ${settings.proofRuns} runs per provider (lib/proofs/convergence.int.test.ts): ${code === 0 ? "passed" : "FAILED"}`,
+        );
         if (code !== 0) failures.push(`proofs exited with ${code}`);
       } else if (name === "api") {
         sections.push(apiBenchReport(await runApiBench({ ...settings.api, log })));
@@ -178,7 +183,9 @@ Database: PostgreSQL when DATABASE_URL or TEST_DATABASE_URL is set, else in-memo
   }
 
   console.log(`\n${sections.join("\n\n")}\n`);
-  console.log(`benchmarks: ${chosen.join(", ")} in ${((performance.now() - started) / 1000).toFixed(0)} s${failures.length ? `; FAILED: ${failures.join("; ")}` : ""}`);
+  console.log(
+    `benchmarks: ${chosen.join(", ")} in ${((performance.now() - started) / 1000).toFixed(0)} s${failures.length ? `; FAILED: ${failures.join("; ")}` : ""}`,
+  );
   if (failures.length > 0) process.exitCode = 1;
 }
 

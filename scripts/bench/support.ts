@@ -342,7 +342,8 @@ export function numberList(text: string, flag: string): number[] {
     .map((part) => part.trim())
     .filter(Boolean)
     .map((part) => (/^\d+(\.\d+)?k$/i.test(part) ? Number(part.slice(0, -1)) * 1000 : Number(part)));
-  if (values.length === 0 || values.some((value) => !Number.isFinite(value) || value <= 0)) throw new Error(`--${flag} takes positive numbers separated by commas, got "${text}"`);
+  if (values.length === 0 || values.some((value) => !Number.isFinite(value) || value <= 0))
+    throw new Error(`--${flag} takes positive numbers separated by commas, got "${text}"`);
   return values;
 }
 

@@ -157,7 +157,9 @@ function benchEvent(today: number, index: number, id: string, summary: string): 
       { email: `person${(index + 1) % 97}@example.com`, responseStatus: index % 3 === 0 ? "declined" : "tentative" },
       { email: `room${index % 40}@rooms.example.com`, name: `Room ${index % 40}`, responseStatus: "accepted", resource: true },
     ],
-    ...(index % 2 === 0 ? { conference: { type: "meet" as const, joinUrl: "https://meet.google.com/abc-defg-hij", phone: "+1 555-0100", pin: String(100000 + index) } } : {}),
+    ...(index % 2 === 0
+      ? { conference: { type: "meet" as const, joinUrl: "https://meet.google.com/abc-defg-hij", phone: "+1 555-0100", pin: String(100000 + index) } }
+      : {}),
   };
 }
 
@@ -165,7 +167,17 @@ export function benchSeed(provider: BenchProvider, size: number, now = Date.now(
   const today = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate());
   const events = Array.from({ length: size }, (_, index) => benchEvent(today, index, eventId(index), `Event ${index}`));
   const email = ACCOUNTS[provider];
-  return { accounts: [{ provider, email, name: "Scale Bench", timeZone: TIME_ZONE, calendars: [{ name: provider === "google" ? email : "Calendar", primary: true, timeZone: TIME_ZONE, events }] }] };
+  return {
+    accounts: [
+      {
+        provider,
+        email,
+        name: "Scale Bench",
+        timeZone: TIME_ZONE,
+        calendars: [{ name: provider === "google" ? email : "Calendar", primary: true, timeZone: TIME_ZONE, events }],
+      },
+    ],
+  };
 }
 
 /** Which events a round of changes touches: a stride through the calendar that never hits one twice. */
@@ -242,13 +254,23 @@ export async function runSyncScale(options: SyncScaleOptions): Promise<SyncScale
         try {
           log(`sync-scale: ${provider}, ${format.int(size)} events: syncing in a child process (${bench.kind})`);
           const result = await runChild(
-            { provider, size, changes: options.changes, verification, emulator: emulatorAddress(emu), database: bench.env, databaseDescription: bench.description },
+            {
+              provider,
+              size,
+              changes: options.changes,
+              verification,
+              emulator: emulatorAddress(emu),
+              database: bench.env,
+              databaseDescription: bench.description,
+            },
             { timeoutMs: options.timeoutMs ?? 15 * 60_000, nodeOptions: options.nodeOptions ?? [] },
             log,
           );
           cases.push({ ...result, seedMs });
           const initial = result.phases[0];
-          log(`sync-scale: ${provider}, ${format.int(size)} events: initial ${format.ms(initial?.ms ?? NaN)}, peak ${format.mb(result.peakRssMb ?? result.sampledPeakRssMb)}${result.problems.length ? `, PROBLEMS: ${result.problems.join("; ")}` : ""}`);
+          log(
+            `sync-scale: ${provider}, ${format.int(size)} events: initial ${format.ms(initial?.ms ?? NaN)}, peak ${format.mb(result.peakRssMb ?? result.sampledPeakRssMb)}${result.problems.length ? `, PROBLEMS: ${result.problems.join("; ")}` : ""}`,
+          );
         } finally {
           await bench.drop();
         }
@@ -265,7 +287,11 @@ export async function runSyncScale(options: SyncScaleOptions): Promise<SyncScale
   return { database, cases, growth: byProvider };
 }
 
-function runChild(config: ChildConfig, { timeoutMs, nodeOptions }: { timeoutMs: number; nodeOptions: string[] }, log: (line: string) => void): Promise<ChildResult> {
+function runChild(
+  config: ChildConfig,
+  { timeoutMs, nodeOptions }: { timeoutMs: number; nodeOptions: string[] },
+  log: (line: string) => void,
+): Promise<ChildResult> {
   const { command, args } = nodeWithTsx(SELF, ["--child"], nodeOptions);
   const env = patchedEnv(process.env, { ...config.database, [CHILD_CONFIG_ENV]: JSON.stringify(config) });
   const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit", "ipc"] });
@@ -357,7 +383,8 @@ async function childMain(config: ChildConfig): Promise<ChildResult> {
     if (stored !== expected) problems.push(`${label}: ${stored} events stored, ${expected} expected`);
     if (expectations.titled) {
       const titled = await database.event.count({ where: { calendarId: calendar.id, title: { startsWith: expectations.titled.prefix } } });
-      if (titled !== expectations.titled.count) problems.push(`${label}: ${titled} events titled "${expectations.titled.prefix}…", ${expectations.titled.count} expected`);
+      if (titled !== expectations.titled.count)
+        problems.push(`${label}: ${titled} events titled "${expectations.titled.prefix}…", ${expectations.titled.count} expected`);
     }
     phases.push({
       changes,

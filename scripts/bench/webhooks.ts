@@ -144,7 +144,10 @@ async function seed(url: string, encryptionKey: string): Promise<Seed> {
         [org, provider, account, `${account}@example.com`, accessToken, refreshToken],
       );
     const calendar = (connectionId: string, name: string) =>
-      one(`INSERT INTO calendars (organization_id, connection_id, provider_calendar_id, name, sync_enabled, updated_at) VALUES ($1, $2, $3, $3, true, now()) RETURNING id`, [org, connectionId, name]);
+      one(
+        `INSERT INTO calendars (organization_id, connection_id, provider_calendar_id, name, sync_enabled, updated_at) VALUES ($1, $2, $3, $3, true, now()) RETURNING id`,
+        [org, connectionId, name],
+      );
 
     const googleConnection = await connection("google", "bench-google");
     const googleCalendar = await calendar(googleConnection, "primary");
@@ -190,7 +193,12 @@ function startServer(port: number, env: NodeJS.ProcessEnv, logFile: string): Chi
   const log = fs.openSync(logFile, "w");
   // Its own process group: `next start` runs the server in a child process, which
   // must go down with it (signalling the parent alone can leave the child serving).
-  return spawn(process.execPath, [NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: APP_DIR, env, stdio: ["ignore", log, log], detached: true });
+  return spawn(process.execPath, [NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: APP_DIR,
+    env,
+    stdio: ["ignore", log, log],
+    detached: true,
+  });
 }
 
 async function waitUntilUp(base: string, server: ChildProcess, timeoutMs = 90_000): Promise<void> {
@@ -343,7 +351,8 @@ async function main(): Promise<void> {
     const build = spawnSync(process.execPath, [NEXT_BIN, "build"], { cwd: APP_DIR, stdio: "inherit" });
     if (build.status !== 0) throw new Error("next build failed");
   }
-  if (!fs.existsSync(path.join(APP_DIR, ".next", "BUILD_ID"))) throw new Error(`no production build in ${APP_DIR}: run \`timeout 900 npx next build\` first (or pass --build)`);
+  if (!fs.existsSync(path.join(APP_DIR, ".next", "BUILD_ID")))
+    throw new Error(`no production build in ${APP_DIR}: run \`timeout 900 npx next build\` first (or pass --build)`);
 
   const server = serverUrl();
   const database = `calsync_bench_${randomBytes(6).toString("hex")}`;
@@ -374,7 +383,8 @@ async function main(): Promise<void> {
     const base = `http://127.0.0.1:${port}`;
     const logFile = path.join(os.tmpdir(), `calsync-bench-${port}.log`);
     const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const name of ["INNGEST_DEV", "INNGEST_BASE_URL", "INNGEST_SIGNING_KEY", "INNGEST_EVENT_KEY", "TEST_DATABASE_URL", "PGLITE_DATA_DIR"]) delete env[name];
+    for (const name of ["INNGEST_DEV", "INNGEST_BASE_URL", "INNGEST_SIGNING_KEY", "INNGEST_EVENT_KEY", "TEST_DATABASE_URL", "PGLITE_DATA_DIR"])
+      delete env[name];
     if (sink) Object.assign(env, { INNGEST_BASE_URL: sink.url, INNGEST_EVENT_KEY: "bench" });
     Object.assign(env, {
       NODE_ENV: "production",
@@ -390,7 +400,11 @@ async function main(): Promise<void> {
     await waitUntilUp(base, app);
     console.log(`server: next start on ${base} (pid ${app.pid}), log ${logFile}; database ${database}; jobs ${args.jobs}`);
     if (args.outbound) {
-      outbound = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/bench/outbound-load.ts")], { cwd: ROOT, env: { ...env, NODE_ENV: "development", LOG_LEVEL: "warn", OUTBOUND_LOAD: args.outbound }, stdio: ["ignore", "inherit", "inherit"] });
+      outbound = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/bench/outbound-load.ts")], {
+        cwd: ROOT,
+        env: { ...env, NODE_ENV: "development", LOG_LEVEL: "warn", OUTBOUND_LOAD: args.outbound },
+        stdio: ["ignore", "inherit", "inherit"],
+      });
       await new Promise((resolve) => setTimeout(resolve, 3_000));
     }
     console.log(
@@ -452,7 +466,9 @@ async function main(): Promise<void> {
       for (const name of active) {
         const stats = summarize(name, connections, slices.get(name)!, durationMs);
         results.push(stats);
-        console.log(`  ${name.padEnd(6)} ${String(connections).padStart(4)} conn: ${stats.rps.toFixed(0)} req/s, p50 ${stats.p50.toFixed(1)} ms, p99 ${stats.p99.toFixed(1)} ms, errors ${stats.errors}`);
+        console.log(
+          `  ${name.padEnd(6)} ${String(connections).padStart(4)} conn: ${stats.rps.toFixed(0)} req/s, p50 ${stats.p50.toFixed(1)} ms, p99 ${stats.p99.toFixed(1)} ms, errors ${stats.errors}`,
+        );
       }
     }
 
@@ -460,7 +476,10 @@ async function main(): Promise<void> {
     printTable(results);
 
     // Every 2xx promised a stored row; the database must agree exactly.
-    const counts = await sql<{ provider: string; status: string; n: string }>(url, `SELECT provider::text, status::text, count(*) AS n FROM webhook_events GROUP BY 1, 2 ORDER BY 1, 2`);
+    const counts = await sql<{ provider: string; status: string; n: string }>(
+      url,
+      `SELECT provider::text, status::text, count(*) AS n FROM webhook_events GROUP BY 1, 2 ORDER BY 1, 2`,
+    );
     const stored = (provider: string) => counts.filter((row) => row.provider === provider).reduce((sum, row) => sum + Number(row.n), 0);
     const answered = (name: CaseName) => results.filter((stats) => stats.name === name).reduce((sum, stats) => sum + stats.ok2xxTotal, 0);
     console.log("\nstored vs acknowledged (warm-up included):");

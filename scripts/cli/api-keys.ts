@@ -39,7 +39,15 @@ export const command = defineCommand(commandSpec("api-keys", usage), async (argv
   io.stdout.write(
     `${table(
       [{ header: "ID" }, { header: "NAME" }, { header: "PREFIX" }, { header: "SCOPES" }, { header: "CREATED" }, { header: "LAST USED" }, { header: "STATE" }],
-      keys.map((key) => [key.id, key.name, `${key.prefix}…`, key.scopes.join(","), formatWhen(new Date(key.createdAt), now), key.lastUsedAt ? formatWhen(new Date(key.lastUsedAt), now) : "never", key.revokedAt ? "revoked" : "active"]),
+      keys.map((key) => [
+        key.id,
+        key.name,
+        `${key.prefix}…`,
+        key.scopes.join(","),
+        formatWhen(new Date(key.createdAt), now),
+        key.lastUsedAt ? formatWhen(new Date(key.lastUsedAt), now) : "never",
+        key.revokedAt ? "revoked" : "active",
+      ]),
     )}\n`,
   );
   return EXIT.ok;

@@ -55,7 +55,9 @@ describe("calsync api-keys", () => {
 
     const id = (await (await database.db()).apiKey.findFirstOrThrow({ where: { name: "ci reader" } })).id;
     expect(await apiKeys(["revoke", "--org", slug, "--id", id], captureIo())).toBe(EXIT.ok);
-    await expect(authorizeKey(request("/api/v1/changes", { headers: { authorization: `Bearer ${key}` } }), "changes:read")).rejects.toThrow(/unknown or revoked/);
+    await expect(authorizeKey(request("/api/v1/changes", { headers: { authorization: `Bearer ${key}` } }), "changes:read")).rejects.toThrow(
+      /unknown or revoked/,
+    );
   });
 
   it("refuses an unknown scope and an unknown organization", async () => {
@@ -67,10 +69,14 @@ describe("calsync api-keys", () => {
 describe("calsync endpoints and changes", () => {
   it("add prints the secret, test delivers a verifiable event, list shows the endpoint, replay re-enables it", async () => {
     const added = captureIo();
-    expect(await endpoints(["add", "--org", slug, "--url", receiver.url, "--description", "cli", "--events", "event.created,event.deleted"], added)).toBe(EXIT.ok);
+    expect(await endpoints(["add", "--org", slug, "--url", receiver.url, "--description", "cli", "--events", "event.created,event.deleted"], added)).toBe(
+      EXIT.ok,
+    );
     const secret = added.stdout.text.trim();
     expect(secret).toMatch(/^whsec_/);
-    const endpoint = await (await database.db()).webhookEndpoint.findFirstOrThrow({ where: { organizationId: owner.viewer.organizationId, description: "cli" } });
+    const endpoint = await (
+      await database.db()
+    ).webhookEndpoint.findFirstOrThrow({ where: { organizationId: owner.viewer.organizationId, description: "cli" } });
 
     const tested = captureIo();
     expect(await endpoints(["test", "--org", slug, "--id", endpoint.id], tested)).toBe(EXIT.ok);
@@ -95,10 +101,16 @@ describe("calsync endpoints and changes", () => {
     const before = captureIo();
     await changes(["--org", slug], before);
     const cursor = /cursor (\d+)/.exec(before.stderr.text)![1]!;
-    await applyPage(await database.db(), { organizationId: owner.viewer.organizationId, calendarId: fixture.google.calendarId }, [{ type: "upsert", event }], { start: new Date(0), end: new Date(Date.UTC(2030, 0)) });
+    await applyPage(await database.db(), { organizationId: owner.viewer.organizationId, calendarId: fixture.google.calendarId }, [{ type: "upsert", event }], {
+      start: new Date(0),
+      end: new Date(Date.UTC(2030, 0)),
+    });
     const after = captureIo();
     expect(await changes(["--org", slug, "--after", cursor], after)).toBe(EXIT.ok);
-    const lines = after.stdout.text.trim().split("\n").map((line) => JSON.parse(line) as { type: string; event: { title: string } });
+    const lines = after.stdout.text
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { type: string; event: { title: string } });
     expect(lines).toEqual([expect.objectContaining({ type: "event.created", event: expect.objectContaining({ title: "cli change" }) })]);
     expect(await changes(["--org", slug, "--after", "x"], captureIo())).toBe(EXIT.usage);
   });

@@ -63,6 +63,8 @@ describe("numbers, ids and choices", () => {
     expect(required("x", "--url")).toBe("x");
     expect(usageError(() => required(undefined, "--url")).message).toBe("--url is required");
     expect(oneOf("deleted", "--change-type", ["created", "updated", "deleted"])).toBe("deleted");
-    expect(usageError(() => oneOf("moved", "--change-type", ["created", "updated"])).message).toBe('--change-type: expected one of created, updated, got "moved"');
+    expect(usageError(() => oneOf("moved", "--change-type", ["created", "updated"])).message).toBe(
+      '--change-type: expected one of created, updated, got "moved"',
+    );
   });
 });

@@ -22,7 +22,11 @@ export function parseDuration(text: string, option: string): number {
 export function formatDuration(ms: number): string {
   let rest = Math.max(0, Math.round(ms / UNIT_MS.m));
   const parts: string[] = [];
-  for (const [unit, size] of [["d", 24 * 60], ["h", 60], ["m", 1]] as const) {
+  for (const [unit, size] of [
+    ["d", 24 * 60],
+    ["h", 60],
+    ["m", 1],
+  ] as const) {
     const amount = Math.floor(rest / size);
     rest -= amount * size;
     if (amount > 0) parts.push(`${amount}${unit}`);

@@ -27,7 +27,11 @@ interface Finished {
 
 function calsync(args: string[], timeoutMs = 60_000): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "scripts/calsync.ts", ...args], { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "scripts/calsync.ts", ...args], {
+      cwd: ROOT,
+      env: childEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -93,7 +97,8 @@ describe("npm run calsync (scripts/calsync.ts)", () => {
   it("--help lists every command and exits 0", async () => {
     const result = await calsync(["--help"]);
     expect(result.code).toBe(EXIT.ok);
-    for (const name of ["test-webhook", "refresh-subscriptions", "health-check", "cleanup-events", "resync"]) expect(result.stdout).toMatch(new RegExp(`^  ${name}\\s`, "m"));
+    for (const name of ["test-webhook", "refresh-subscriptions", "health-check", "cleanup-events", "resync"])
+      expect(result.stdout).toMatch(new RegExp(`^  ${name}\\s`, "m"));
     expect(result.stderr).toBe("");
   });
 

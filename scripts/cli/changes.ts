@@ -15,7 +15,12 @@ Exit code: 0 done, 1 on error (a cursor behind retention: re-read the state), 64
 const FOLLOW_WAIT_SECONDS = 30;
 
 export const command = defineCommand(commandSpec("changes", usage), async (argv, io) => {
-  const values = parseOptions(argv, { org: { type: "string" }, after: { type: "string", default: "0" }, limit: { type: "string", default: "100" }, follow: { type: "boolean", default: false } });
+  const values = parseOptions(argv, {
+    org: { type: "string" },
+    after: { type: "string", default: "0" },
+    limit: { type: "string", default: "100" },
+    follow: { type: "boolean", default: false },
+  });
   if (!/^\d{1,18}$/.test(values.after)) throw new UsageError(`--after: expected a cursor (digits), got "${values.after}"`);
   const limit = parsePositiveInt(values.limit, "--limit", 1000);
   const organization = await organizationOf(values.org);

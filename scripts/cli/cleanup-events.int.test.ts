@@ -12,7 +12,12 @@ const DAY = 24 * 60 * 60_000;
 let acme: string;
 let globex: string;
 
-async function events(organizationId: string, count: number, ageDays: number, extra: { status?: "processed" | "failed"; attempts?: number; tag?: string } = {}) {
+async function events(
+  organizationId: string,
+  count: number,
+  ageDays: number,
+  extra: { status?: "processed" | "failed"; attempts?: number; tag?: string } = {},
+) {
   const client = await database.db();
   const receivedAt = new Date(Date.now() - ageDays * DAY);
   await client.webhookEvent.createMany({
@@ -56,7 +61,11 @@ describe("cleanup-events", () => {
   it("deletes only one organization's old events, in batches, with progress on stderr", async () => {
     const io = captureIo();
     expect(await run(["--older-than", "30d", "--organization", acme, "--batch-size", "10"], io)).toBe(EXIT.ok);
-    expect(io.stdout.text).toMatch(new RegExp(`^Deleted 26 webhook events received before .* in organization ${acme} in 3 batches \\(\\d+\\.\\d s\\)\\. 2 failed events still due a retry are kept\\.\\n$`));
+    expect(io.stdout.text).toMatch(
+      new RegExp(
+        `^Deleted 26 webhook events received before .* in organization ${acme} in 3 batches \\(\\d+\\.\\d s\\)\\. 2 failed events still due a retry are kept\\.\\n$`,
+      ),
+    );
     expect(io.stderr.text.trimEnd().split("\n").at(-1)).toBe(`deleting ${renderProgress(26, 26)}`);
     const client = await database.db();
     expect(await client.webhookEvent.count({ where: { organizationId: acme, externalId: { startsWith: "chan-recent-" } } })).toBe(10);
@@ -86,7 +95,13 @@ describe("cleanup-events", () => {
   });
 
   it("refuses a missing or bare age, and bad batch sizes, with the usage", async () => {
-    for (const argv of [[], ["--older-than", "30"], ["--older-than", "30d", "--batch-size", "0"], ["--older-than", "30d", "--batch-size", "many"], ["--older-than", "30d", "--force"]]) {
+    for (const argv of [
+      [],
+      ["--older-than", "30"],
+      ["--older-than", "30d", "--batch-size", "0"],
+      ["--older-than", "30d", "--batch-size", "many"],
+      ["--older-than", "30d", "--force"],
+    ]) {
       const io = captureIo();
       expect(await run(argv, io)).toBe(EXIT.usage);
       expect(io.stderr.text).toMatch(/^error: .+\n\nUsage: npm run calsync -- cleanup-events/);

@@ -25,49 +25,51 @@ owed. The daily cleanup job does the same with WEBHOOK_RETENTION_DAYS.
 
 Exit code: 0 on success, 1 on error, 64 on wrong arguments.`;
 
-export const command = defineCommand(
-  commandSpec("cleanup-events", usage),
-  async (argv, io) => {
-    const values = parseOptions(argv, {
-      "older-than": { type: "string" },
-      "batch-size": { type: "string" },
-      "dry-run": { type: "boolean", default: false },
-      organization: { type: "string" },
-    });
-    const ageMs = parseDuration(required(values["older-than"], "--older-than"), "--older-than");
-    const batchSize = values["batch-size"] === undefined ? DEFAULT_BATCH : parsePositiveInt(values["batch-size"], "--batch-size", MAX_BATCH);
-    const organizationId = values.organization === undefined ? undefined : parseUuid(values.organization, "--organization");
-    const olderThan = new Date(Date.now() - ageMs);
-    const scope = `received before ${formatInstant(olderThan)} (older than ${formatDuration(ageMs)})${organizationId ? ` in organization ${organizationId}` : ""}`;
+export const command = defineCommand(commandSpec("cleanup-events", usage), async (argv, io) => {
+  const values = parseOptions(argv, {
+    "older-than": { type: "string" },
+    "batch-size": { type: "string" },
+    "dry-run": { type: "boolean", default: false },
+    organization: { type: "string" },
+  });
+  const ageMs = parseDuration(required(values["older-than"], "--older-than"), "--older-than");
+  const batchSize = values["batch-size"] === undefined ? DEFAULT_BATCH : parsePositiveInt(values["batch-size"], "--batch-size", MAX_BATCH);
+  const organizationId = values.organization === undefined ? undefined : parseUuid(values.organization, "--organization");
+  const olderThan = new Date(Date.now() - ageMs);
+  const scope = `received before ${formatInstant(olderThan)} (older than ${formatDuration(ageMs)})${organizationId ? ` in organization ${organizationId}` : ""}`;
 
-    const database = await db();
-    // Counted first: the dry run's answer, and the total the progress bar runs to.
-    // The same rule as purgeWebhookEvents: old, unless failed and still due a retry.
-    const old = { receivedAt: { lt: olderThan }, ...(organizationId ? { organizationId } : {}) };
-    const retrying = { status: "failed" as const, attempts: { lt: webhookMaxAttempts() } };
-    const [due, kept] = await Promise.all([database.webhookEvent.count({ where: { ...old, NOT: retrying } }), database.webhookEvent.count({ where: { ...old, ...retrying } })]);
-    const keptNote = kept > 0 ? ` ${plural(kept, "failed event")} still due a retry ${kept === 1 ? "is" : "are"} kept.` : "";
-    if (values["dry-run"]) {
-      io.stdout.write(`Dry run: ${plural(due, "webhook event")} ${scope} would be deleted in batches of ${batchSize}; nothing was deleted.${keptNote}\n`);
-      return EXIT.ok;
-    }
-    if (due === 0) {
-      io.stdout.write(`No webhook events to delete ${scope}.${keptNote}\n`);
-      return EXIT.ok;
-    }
-
-    const started = Date.now();
-    const bar = progress(io.stderr, "deleting", { total: due });
-    let result: Awaited<ReturnType<typeof purgeWebhookEvents>>;
-    try {
-      result = await purgeWebhookEvents({ olderThan, batchSize, organizationId, onProgress: (deleted) => bar.update(deleted) });
-    } finally {
-      bar.finish();
-    }
-    const seconds = (Date.now() - started) / 1000;
-    io.stdout.write(`Deleted ${plural(result.deleted, "webhook event")} ${scope} in ${plural(result.batches, "batch", "batches")} (${seconds.toFixed(1)} s).${keptNote}\n`);
+  const database = await db();
+  // Counted first: the dry run's answer, and the total the progress bar runs to.
+  // The same rule as purgeWebhookEvents: old, unless failed and still due a retry.
+  const old = { receivedAt: { lt: olderThan }, ...(organizationId ? { organizationId } : {}) };
+  const retrying = { status: "failed" as const, attempts: { lt: webhookMaxAttempts() } };
+  const [due, kept] = await Promise.all([
+    database.webhookEvent.count({ where: { ...old, NOT: retrying } }),
+    database.webhookEvent.count({ where: { ...old, ...retrying } }),
+  ]);
+  const keptNote = kept > 0 ? ` ${plural(kept, "failed event")} still due a retry ${kept === 1 ? "is" : "are"} kept.` : "";
+  if (values["dry-run"]) {
+    io.stdout.write(`Dry run: ${plural(due, "webhook event")} ${scope} would be deleted in batches of ${batchSize}; nothing was deleted.${keptNote}\n`);
     return EXIT.ok;
-  },
-);
+  }
+  if (due === 0) {
+    io.stdout.write(`No webhook events to delete ${scope}.${keptNote}\n`);
+    return EXIT.ok;
+  }
+
+  const started = Date.now();
+  const bar = progress(io.stderr, "deleting", { total: due });
+  let result: Awaited<ReturnType<typeof purgeWebhookEvents>>;
+  try {
+    result = await purgeWebhookEvents({ olderThan, batchSize, organizationId, onProgress: (deleted) => bar.update(deleted) });
+  } finally {
+    bar.finish();
+  }
+  const seconds = (Date.now() - started) / 1000;
+  io.stdout.write(
+    `Deleted ${plural(result.deleted, "webhook event")} ${scope} in ${plural(result.batches, "batch", "batches")} (${seconds.toFixed(1)} s).${keptNote}\n`,
+  );
+  return EXIT.ok;
+});
 
 export const run = command.run;

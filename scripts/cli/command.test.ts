@@ -54,9 +54,17 @@ describe("defineCommand", () => {
       [new CliError("no calendar has the id x"), "error: no calendar has the id x\n", 1],
       [new CliError("custom", 3), "error: custom\n", 3],
       [new UsageError("give either --calendar or --connection"), `error: give either --calendar or --connection\n\n${usage}\n`, 64],
-      [new DatabaseUnavailableError("Cannot reach PostgreSQL at db:5432/app: connection refused"), "error: Cannot reach PostgreSQL at db:5432/app: connection refused\n", 1],
+      [
+        new DatabaseUnavailableError("Cannot reach PostgreSQL at db:5432/app: connection refused"),
+        "error: Cannot reach PostgreSQL at db:5432/app: connection refused\n",
+        1,
+      ],
       [notFound("no subscription has the id or external id x"), "error: no subscription has the id or external id x\n", 1],
-      [new ProviderError("reauthorization_required", "invalid_grant:\nToken has been revoked"), "error: the calendar provider answered: invalid_grant: Token has been revoked\n", 1],
+      [
+        new ProviderError("reauthorization_required", "invalid_grant:\nToken has been revoked"),
+        "error: the calendar provider answered: invalid_grant: Token has been revoked\n",
+        1,
+      ],
     ];
     for (const [thrown, expected, code] of cases) {
       const io = captureIo();
@@ -94,7 +102,10 @@ describe("main", () => {
 
   it("shows a command's usage for `help <command>` and `<command> --help`", async () => {
     const { command } = await COMMANDS.find((entry) => entry.name === "cleanup-events")!.load();
-    for (const argv of [["help", "cleanup-events"], ["cleanup-events", "--help"]]) {
+    for (const argv of [
+      ["help", "cleanup-events"],
+      ["cleanup-events", "--help"],
+    ]) {
       const io = captureIo();
       expect(await main(argv, io)).toBe(EXIT.ok);
       expect(io.stdout.text).toBe(`${command.usage}\n`);

@@ -111,7 +111,8 @@ export function reportFailure(err: unknown, io: Io, usage?: string): number {
 }
 
 function knownFailure(err: unknown): string | null {
-  if (err instanceof CliError || err instanceof DatabaseUnavailableError || err instanceof MigrationError || err instanceof AppError) return oneLine(err.message);
+  if (err instanceof CliError || err instanceof DatabaseUnavailableError || err instanceof MigrationError || err instanceof AppError)
+    return oneLine(err.message);
   if (err instanceof ProviderError) return oneLine(`the calendar provider answered: ${err.message}`);
   return null;
 }

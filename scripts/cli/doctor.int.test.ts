@@ -131,7 +131,9 @@ describe("calsync doctor", () => {
     const key = lines.findIndex((line) => /^ {2}FAIL +ENCRYPTION_KEY +missing \(required in production/.test(line));
     expect(key).toBeGreaterThan(-1);
     expect(lines[key + 1]).toMatch(/^ +→ set ENCRYPTION_KEY to the output of `openssl rand -base64 32`$/);
-    const url = lines.findIndex((line) => /^ {2}FAIL +NEXTAUTH_URL +http:\/\/calsync\.example\.com is http: providers redirect and deliver webhooks only to https$/.test(line));
+    const url = lines.findIndex((line) =>
+      /^ {2}FAIL +NEXTAUTH_URL +http:\/\/calsync\.example\.com is http: providers redirect and deliver webhooks only to https$/.test(line),
+    );
     expect(url).toBeGreaterThan(-1);
     expect(lines[url + 1]).toMatch(/→ set NEXTAUTH_URL to the https origin/);
     // The URIs to register follow the configured origin, http or not.
@@ -140,15 +142,28 @@ describe("calsync doctor", () => {
   });
 
   it("--json: the same report for a machine, malformed secrets described, never shown", async () => {
-    const env = { ...completeEnv(), ENCRYPTION_KEY: "c2hvcnQta2V5", ENCRYPTION_KEYS_PREVIOUS: `${randomBytes(32).toString("base64")},too-short`, NEXTAUTH_SECRET: "hunter2!" };
+    const env = {
+      ...completeEnv(),
+      ENCRYPTION_KEY: "c2hvcnQta2V5",
+      ENCRYPTION_KEYS_PREVIOUS: `${randomBytes(32).toString("base64")},too-short`,
+      NEXTAUTH_SECRET: "hunter2!",
+    };
     const { code, stdout } = await doctor(env, ["--json"]);
     expect(code).toBe(EXIT.failed);
-    const report = JSON.parse(stdout) as { status: string; checks: Array<{ id: string; status: string; detail: string; fix: string | null }>; registration: Array<{ provider: string; redirectUris: string[] }> };
+    const report = JSON.parse(stdout) as {
+      status: string;
+      checks: Array<{ id: string; status: string; detail: string; fix: string | null }>;
+      registration: Array<{ provider: string; redirectUris: string[] }>;
+    };
     expect(report.status).toBe("failure");
     const check = (id: string) => report.checks.find((candidate) => candidate.id === id);
     expect(check("encryption-key")).toMatchObject({ status: "failure", detail: "malformed: expected base64 of 32 bytes" });
     expect(check("encryption-keys-previous")).toMatchObject({ status: "failure", detail: "malformed: expected base64 of 32 bytes (entry 2 of 2)" });
-    expect(check("session-secret")).toMatchObject({ status: "failure", detail: "too short: 8 bytes, expected at least 32", fix: expect.stringContaining("NEXTAUTH_SECRET") });
+    expect(check("session-secret")).toMatchObject({
+      status: "failure",
+      detail: "too short: 8 bytes, expected at least 32",
+      fix: expect.stringContaining("NEXTAUTH_SECRET"),
+    });
     expect(check("google-client")).toMatchObject({ status: "ok" });
     expect(report.registration.map((entry) => entry.redirectUris[1])).toEqual([
       "https://hooks.calsync.example.com/api/oauth/google/callback",
@@ -159,11 +174,17 @@ describe("calsync doctor", () => {
   });
 
   it("a half-configured client, a rejected Inngest key and an unreachable Redis each get their line", async () => {
-    const env: Env = { ...completeEnv(), INNGEST_SIGNING_KEY: `signkey-prod-${randomBytes(32).toString("hex")}`, REDIS_URL: "redis://:s3cret-pass@127.0.0.1:1/0" };
+    const env: Env = {
+      ...completeEnv(),
+      INNGEST_SIGNING_KEY: `signkey-prod-${randomBytes(32).toString("hex")}`,
+      REDIS_URL: "redis://:s3cret-pass@127.0.0.1:1/0",
+    };
     delete env.MICROSOFT_CLIENT_SECRET;
     const { code, stdout } = await doctor(env);
     expect(code).toBe(EXIT.failed);
-    expect(lineOf(stdout, "Microsoft OAuth client")).toMatch(/FAIL +Microsoft OAuth client +MICROSOFT_CLIENT_SECRET missing \(MICROSOFT_CLIENT_ID is set\): Microsoft stays off$/);
+    expect(lineOf(stdout, "Microsoft OAuth client")).toMatch(
+      /FAIL +Microsoft OAuth client +MICROSOFT_CLIENT_SECRET missing \(MICROSOFT_CLIENT_ID is set\): Microsoft stays off$/,
+    );
     expect(lineOf(stdout, "Inngest API")).toMatch(/FAIL +Inngest API +http:\/\/127\.0\.0\.1:\d+ rejected INNGEST_SIGNING_KEY \(HTTP 401\)$/);
     expect(lineOf(stdout, "Redis")).toMatch(/WARN +Redis +redis:\/\/127\.0\.0\.1:1 unreachable: .*fall back to per-instance memory$/);
     expect(stdout).not.toContain("s3cret-pass");
@@ -180,7 +201,9 @@ describe("calsync doctor", () => {
   it("a database that is unreachable or not migrated is a failure with what to do", async () => {
     const unreachable = await doctor({ ...completeEnv(), DATABASE_URL: "postgresql://postgres:pw-not-shown@127.0.0.1:1/calsync" });
     expect(unreachable.code).toBe(EXIT.failed);
-    expect(lineOf(unreachable.stdout, "Database")).toBe("  FAIL  Database                  Cannot reach PostgreSQL at 127.0.0.1:1/calsync: no server accepts connections there (is it running?)");
+    expect(lineOf(unreachable.stdout, "Database")).toBe(
+      "  FAIL  Database                  Cannot reach PostgreSQL at 127.0.0.1:1/calsync: no server accepts connections there (is it running?)",
+    );
     expect(unreachable.stdout).toContain("→ start PostgreSQL or correct DATABASE_URL");
     expect(unreachable.stdout).not.toContain("pw-not-shown");
 

@@ -35,7 +35,8 @@ export const run = command.run;
 export function render(report: SetupReport): string {
   const failures = report.checks.filter((check) => check.status === "failure").length;
   const warnings = report.checks.filter((check) => check.status === "warning").length;
-  const summary = report.status === "ok" ? "every check passed" : [failures && `${failures} failed`, warnings && `${warnings} with warnings`].filter(Boolean).join(", ");
+  const summary =
+    report.status === "ok" ? "every check passed" : [failures && `${failures} failed`, warnings && `${warnings} with warnings`].filter(Boolean).join(", ");
   const width = Math.max(...report.checks.map((check) => check.label.length));
   const lines = [`Setup: ${report.status.toUpperCase()}  (${summary})`, ""];
   for (const check of report.checks) {

@@ -16,7 +16,12 @@ describe("table", () => {
   });
 
   it("keyValues lines up labels", () => {
-    expect(keyValues([["a", "1"], ["longer", "2"]])).toBe("a       1\nlonger  2");
+    expect(
+      keyValues([
+        ["a", "1"],
+        ["longer", "2"],
+      ]),
+    ).toBe("a       1\nlonger  2");
   });
 });
 

@@ -18,10 +18,24 @@ async function organizationWithPush(name: string, expiresInMs: number): Promise<
   const tag = randomUUID().slice(0, 8);
   const organization = await client.organization.create({ data: { name, slug: `${name}-${tag}` } });
   const connection = await client.calendarConnection.create({
-    data: { organizationId: organization.id, provider: "google", providerAccountId: `g-${tag}`, accountEmail: `${name}@example.com`, scopes: [], lastSyncedAt: new Date() },
+    data: {
+      organizationId: organization.id,
+      provider: "google",
+      providerAccountId: `g-${tag}`,
+      accountEmail: `${name}@example.com`,
+      scopes: [],
+      lastSyncedAt: new Date(),
+    },
   });
   const calendar = await client.calendar.create({
-    data: { organizationId: organization.id, connectionId: connection.id, providerCalendarId: `cal-${tag}`, name: `${name} calendar`, syncEnabled: true, isPrimary: true },
+    data: {
+      organizationId: organization.id,
+      connectionId: connection.id,
+      providerCalendarId: `cal-${tag}`,
+      name: `${name} calendar`,
+      syncEnabled: true,
+      isPrimary: true,
+    },
   });
   await client.webhookSubscription.create({
     data: {

@@ -27,35 +27,33 @@ Exit code (for monitoring):
 
 const EXIT_FOR: Record<HealthStatus, number> = { ok: EXIT.ok, degraded: EXIT.degraded, unhealthy: EXIT.failed };
 
-export const command = defineCommand(
-  commandSpec("health-check", usage),
-  async (argv, io) => {
-    const values = parseOptions(argv, { json: { type: "boolean", default: false }, organization: { type: "string" } });
-    const organizationId = values.organization === undefined ? undefined : parseUuid(values.organization, "--organization");
+export const command = defineCommand(commandSpec("health-check", usage), async (argv, io) => {
+  const values = parseOptions(argv, { json: { type: "boolean", default: false }, organization: { type: "string" } });
+  const organizationId = values.organization === undefined ? undefined : parseUuid(values.organization, "--organization");
 
-    // The database first: a report needs it, and "unreachable" or "not migrated"
-    // is itself the answer a monitor wants, in the same shape as any other.
-    const system = await checkSystemHealth();
-    const databaseProblem = problemOf(system);
-    if (databaseProblem) {
-      if (values.json) io.stdout.write(`${JSON.stringify({ status: "unhealthy", problems: [databaseProblem], database: system.database }, null, 2)}\n`);
-      else io.stdout.write(`Status: UNHEALTHY\n\nProblems:\n  - ${databaseProblem}\n`);
-      return EXIT.failed;
-    }
+  // The database first: a report needs it, and "unreachable" or "not migrated"
+  // is itself the answer a monitor wants, in the same shape as any other.
+  const system = await checkSystemHealth();
+  const databaseProblem = problemOf(system);
+  if (databaseProblem) {
+    if (values.json) io.stdout.write(`${JSON.stringify({ status: "unhealthy", problems: [databaseProblem], database: system.database }, null, 2)}\n`);
+    else io.stdout.write(`Status: UNHEALTHY\n\nProblems:\n  - ${databaseProblem}\n`);
+    return EXIT.failed;
+  }
 
-    const report = await healthReport({ organizationId });
-    if (values.json) io.stdout.write(`${JSON.stringify({ ...report, database: system.database, encryption: system.encryption }, null, 2)}\n`);
-    else io.stdout.write(`${render(report, system, new Date(report.generatedAt))}\n`);
-    return EXIT_FOR[report.status];
-  },
-);
+  const report = await healthReport({ organizationId });
+  if (values.json) io.stdout.write(`${JSON.stringify({ ...report, database: system.database, encryption: system.encryption }, null, 2)}\n`);
+  else io.stdout.write(`${render(report, system, new Date(report.generatedAt))}\n`);
+  return EXIT_FOR[report.status];
+});
 
 export const run = command.run;
 
 function problemOf(system: SystemHealth): string | null {
   const where = describeTarget(resolveDatabaseTarget());
   if (!system.database.reachable) return `cannot reach ${where}: ${system.database.error ?? "unknown cause"}`;
-  if (!system.database.migrations.applied) return `${where} is not migrated (pending: ${system.database.migrations.pending.join(", ")}); run npm run db:migrate`;
+  if (!system.database.migrations.applied)
+    return `${where} is not migrated (pending: ${system.database.migrations.pending.join(", ")}); run npm run db:migrate`;
   return null;
 }
 

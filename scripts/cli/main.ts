@@ -25,7 +25,11 @@ const LOADERS: Record<CommandName, Entry["load"]> = {
   changes: () => import("./changes"),
 };
 
-export const COMMANDS: Entry[] = (Object.keys(COMMAND_SUMMARIES) as CommandName[]).map((name) => ({ name, summary: COMMAND_SUMMARIES[name], load: LOADERS[name] }));
+export const COMMANDS: Entry[] = (Object.keys(COMMAND_SUMMARIES) as CommandName[]).map((name) => ({
+  name,
+  summary: COMMAND_SUMMARIES[name],
+  load: LOADERS[name],
+}));
 
 export function overview(): string {
   const width = Math.max(...COMMANDS.map((entry) => entry.name.length));

@@ -6,7 +6,10 @@ import { CliError, UsageError } from "./command";
 export async function organizationOf(value: string | undefined): Promise<{ id: string; name: string }> {
   if (!value) throw new UsageError("--org <id or slug> is required");
   const database = await db();
-  const organization = await database.organization.findFirst({ where: isUuid(value) ? { id: value.toLowerCase() } : { slug: value }, select: { id: true, name: true } });
+  const organization = await database.organization.findFirst({
+    where: isUuid(value) ? { id: value.toLowerCase() } : { slug: value },
+    select: { id: true, name: true },
+  });
   if (!organization) throw new CliError(`no organization has the id or slug "${value}"`);
   return organization;
 }
@@ -21,7 +24,10 @@ export function subcommand<const T extends string>(argv: string[], allowed: read
 /** "a,b" as a list of allowed values. */
 export function listOf<const T extends string>(text: string | undefined, option: string, allowed: readonly T[]): T[] {
   if (text === undefined || text.trim() === "") return [];
-  const values = text.split(",").map((part) => part.trim()).filter(Boolean);
+  const values = text
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
   const wrong = values.filter((value) => !(allowed as readonly string[]).includes(value));
   if (wrong.length > 0) throw new UsageError(`${option}: unknown ${wrong.join(", ")} (expected some of ${allowed.join(", ")})`);
   return values as T[];

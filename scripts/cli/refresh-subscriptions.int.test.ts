@@ -71,7 +71,11 @@ describe("refresh-subscriptions", () => {
     const lines = io.stdout.text.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^PROVIDER\s+SUBSCRIPTION\s+ACCOUNT\s+EXPIRES\s+REASON\s+RESULT$/);
     expect(lines.slice(1, 3).sort()).toEqual([
-      expect.stringMatching(new RegExp(`^google\\s+${before.google.externalId.slice(0, 8)}…\\s+alice@example\\.com\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\(in \\d+d\\)\\s+expiring\\s+would renew$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^google\\s+${before.google.externalId.slice(0, 8)}…\\s+alice@example\\.com\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\(in \\d+d\\)\\s+expiring\\s+would renew$`,
+        ),
+      ),
       expect.stringMatching(new RegExp(`^microsoft\\s+${before.microsoft.externalId.slice(0, 8)}…\\s+bob@contoso\\.example\\s+.+\\s+expiring\\s+would renew$`)),
     ]);
     expect(lines[3]).toBe("Dry run: 2 subscriptions would be renewed within 30d; nothing was changed.");
@@ -104,8 +108,14 @@ describe("refresh-subscriptions", () => {
     expect(new Date(view.expirationDateTime).getTime()).toBe(after.microsoft.expiresAt!.getTime());
 
     const text = io.stdout.text;
-    expect(text).toMatch(new RegExp(`google\\s+${before.google.externalId.slice(0, 8)}….*expiring\\s+replaced by ${after.google.externalId.slice(0, 8)}… until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC`));
-    expect(text).toMatch(new RegExp(`microsoft\\s+${before.microsoft.externalId.slice(0, 8)}….*expiring\\s+extended until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC`));
+    expect(text).toMatch(
+      new RegExp(
+        `google\\s+${before.google.externalId.slice(0, 8)}….*expiring\\s+replaced by ${after.google.externalId.slice(0, 8)}… until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC`,
+      ),
+    );
+    expect(text).toMatch(
+      new RegExp(`microsoft\\s+${before.microsoft.externalId.slice(0, 8)}….*expiring\\s+extended until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC`),
+    );
     expect(text).toMatch(/^Renewed 2 of 2 subscriptions within 30d \(\d+\.\d s\)\.$/m);
   });
 

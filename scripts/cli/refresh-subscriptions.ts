@@ -34,68 +34,77 @@ interface Described {
   expiresAt: Date | null;
 }
 
-export const command = defineCommand(
-  commandSpec("refresh-subscriptions", usage),
-  async (argv, io) => {
-    const values = parseOptions(argv, {
-      horizon: { type: "string" },
-      "dry-run": { type: "boolean", default: false },
-      organization: { type: "string" },
-    });
-    const marginMs = values.horizon === undefined ? RENEWAL_MARGIN_MS : parseDuration(values.horizon, "--horizon");
-    const organizationId = values.organization === undefined ? undefined : parseUuid(values.organization, "--organization");
-    const horizon = formatDuration(marginMs);
-    const now = new Date();
+export const command = defineCommand(commandSpec("refresh-subscriptions", usage), async (argv, io) => {
+  const values = parseOptions(argv, {
+    horizon: { type: "string" },
+    "dry-run": { type: "boolean", default: false },
+    organization: { type: "string" },
+  });
+  const marginMs = values.horizon === undefined ? RENEWAL_MARGIN_MS : parseDuration(values.horizon, "--horizon");
+  const organizationId = values.organization === undefined ? undefined : parseUuid(values.organization, "--organization");
+  const horizon = formatDuration(marginMs);
+  const now = new Date();
 
-    const plan = await renewalPlan({ now, marginMs, organizationId });
-    const before = await describeSubscriptions(plan.map((item) => item.subscriptionId));
-    const columns = [{ header: "PROVIDER" }, { header: "SUBSCRIPTION" }, { header: "ACCOUNT" }, { header: "EXPIRES" }, { header: "REASON" }, { header: "RESULT" }];
-    const cells = (subscriptionId: string, reason: string, result: string, fallback?: Partial<Described>) => {
-      const known = before.get(subscriptionId) ?? fallback;
-      return [known?.provider ?? "?", shortId(known?.externalId ?? subscriptionId), known?.account ?? "?", formatWhen(known?.expiresAt, now), reason, result];
-    };
+  const plan = await renewalPlan({ now, marginMs, organizationId });
+  const before = await describeSubscriptions(plan.map((item) => item.subscriptionId));
+  const columns = [
+    { header: "PROVIDER" },
+    { header: "SUBSCRIPTION" },
+    { header: "ACCOUNT" },
+    { header: "EXPIRES" },
+    { header: "REASON" },
+    { header: "RESULT" },
+  ];
+  const cells = (subscriptionId: string, reason: string, result: string, fallback?: Partial<Described>) => {
+    const known = before.get(subscriptionId) ?? fallback;
+    return [known?.provider ?? "?", shortId(known?.externalId ?? subscriptionId), known?.account ?? "?", formatWhen(known?.expiresAt, now), reason, result];
+  };
 
-    if (values["dry-run"]) {
-      if (plan.length === 0) {
-        io.stdout.write(`Nothing to renew within ${horizon}.\n`);
-        return EXIT.ok;
-      }
-      io.stdout.write(`${table(columns, plan.map((item) => cells(item.subscriptionId, item.reason, planAction[item.reason])))}\n`);
-      io.stdout.write(`Dry run: ${plural(plan.length, "subscription")} would be renewed within ${horizon}; nothing was changed.\n`);
-      return EXIT.ok;
-    }
-
-    if (plan.length > 0) io.stderr.write(`renewing ${plural(plan.length, "subscription")} expiring within ${horizon}…\n`);
-    const started = Date.now();
-    const outcomes = await renewExpiring({ now, marginMs, organizationId });
-    const byId = new Map(outcomes.map((outcome) => [outcome.subscriptionId, outcome]));
-    const planned = new Set(plan.map((item) => item.subscriptionId));
-    // Registrations of missing push come back under ids the plan never had.
-    const registered = outcomes.filter((outcome) => !planned.has(outcome.subscriptionId));
-    // Read again: a replaced Google channel has a new external id worth showing.
-    const after = await describeSubscriptions(outcomes.map((outcome) => outcome.subscriptionId));
-    const renamed = (subscriptionId: string) => {
-      const [old, now] = [before.get(subscriptionId)?.externalId, after.get(subscriptionId)?.externalId];
-      return old && now && old !== now ? now : undefined;
-    };
-
-    const rows = [
-      ...plan.map((item) => cells(item.subscriptionId, item.reason, resultText(byId.get(item.subscriptionId), item, renamed(item.subscriptionId)))),
-      ...registered.map((outcome) => cells(outcome.subscriptionId, "no push", resultText(outcome), after.get(outcome.subscriptionId))),
-    ];
-    if (rows.length === 0) {
+  if (values["dry-run"]) {
+    if (plan.length === 0) {
       io.stdout.write(`Nothing to renew within ${horizon}.\n`);
       return EXIT.ok;
     }
-    io.stdout.write(`${table(columns, rows)}\n`);
-    const failed = outcomes.filter((outcome) => outcome.action === "failed").length;
-    const done = outcomes.filter((outcome) => outcome.action !== "failed" && outcome.action !== "skipped").length;
     io.stdout.write(
-      `Renewed ${done} of ${plural(rows.length, "subscription")} within ${horizon}${failed > 0 ? `, ${failed} failed` : ""} (${((Date.now() - started) / 1000).toFixed(1)} s).\n`,
+      `${table(
+        columns,
+        plan.map((item) => cells(item.subscriptionId, item.reason, planAction[item.reason])),
+      )}\n`,
     );
-    return failed > 0 ? EXIT.failed : EXIT.ok;
-  },
-);
+    io.stdout.write(`Dry run: ${plural(plan.length, "subscription")} would be renewed within ${horizon}; nothing was changed.\n`);
+    return EXIT.ok;
+  }
+
+  if (plan.length > 0) io.stderr.write(`renewing ${plural(plan.length, "subscription")} expiring within ${horizon}…\n`);
+  const started = Date.now();
+  const outcomes = await renewExpiring({ now, marginMs, organizationId });
+  const byId = new Map(outcomes.map((outcome) => [outcome.subscriptionId, outcome]));
+  const planned = new Set(plan.map((item) => item.subscriptionId));
+  // Registrations of missing push come back under ids the plan never had.
+  const registered = outcomes.filter((outcome) => !planned.has(outcome.subscriptionId));
+  // Read again: a replaced Google channel has a new external id worth showing.
+  const after = await describeSubscriptions(outcomes.map((outcome) => outcome.subscriptionId));
+  const renamed = (subscriptionId: string) => {
+    const [old, now] = [before.get(subscriptionId)?.externalId, after.get(subscriptionId)?.externalId];
+    return old && now && old !== now ? now : undefined;
+  };
+
+  const rows = [
+    ...plan.map((item) => cells(item.subscriptionId, item.reason, resultText(byId.get(item.subscriptionId), item, renamed(item.subscriptionId)))),
+    ...registered.map((outcome) => cells(outcome.subscriptionId, "no push", resultText(outcome), after.get(outcome.subscriptionId))),
+  ];
+  if (rows.length === 0) {
+    io.stdout.write(`Nothing to renew within ${horizon}.\n`);
+    return EXIT.ok;
+  }
+  io.stdout.write(`${table(columns, rows)}\n`);
+  const failed = outcomes.filter((outcome) => outcome.action === "failed").length;
+  const done = outcomes.filter((outcome) => outcome.action !== "failed" && outcome.action !== "skipped").length;
+  io.stdout.write(
+    `Renewed ${done} of ${plural(rows.length, "subscription")} within ${horizon}${failed > 0 ? `, ${failed} failed` : ""} (${((Date.now() - started) / 1000).toFixed(1)} s).\n`,
+  );
+  return failed > 0 ? EXIT.failed : EXIT.ok;
+});
 
 export const run = command.run;
 
@@ -124,5 +133,7 @@ async function describeSubscriptions(ids: string[]): Promise<Map<string, Describ
     where: { id: { in: ids } },
     select: { id: true, provider: true, externalId: true, expiresAt: true, connection: { select: { accountEmail: true } } },
   });
-  return new Map(rows.map((row) => [row.id, { provider: row.provider, externalId: row.externalId, account: row.connection.accountEmail, expiresAt: row.expiresAt }]));
+  return new Map(
+    rows.map((row) => [row.id, { provider: row.provider, externalId: row.externalId, account: row.connection.accountEmail, expiresAt: row.expiresAt }]),
+  );
 }

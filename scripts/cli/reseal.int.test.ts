@@ -54,7 +54,14 @@ beforeAll(async () => {
   for (let index = 0; index < CONNECTIONS; index += 1) {
     const tokens = { accessToken: `access-${index}-${randomUUID()}`, refreshToken: `refresh-${index}-${randomUUID()}` };
     const connection = await client.calendarConnection.create({
-      data: { organizationId: organization.id, provider: "google", providerAccountId: `sub-${index}`, accountEmail: `p${index}@example.com`, scopes: [], ...tokens },
+      data: {
+        organizationId: organization.id,
+        provider: "google",
+        providerAccountId: `sub-${index}`,
+        accountEmail: `p${index}@example.com`,
+        scopes: [],
+        ...tokens,
+      },
     });
     plaintext.set(connection.id, tokens);
     if (index < SUBSCRIPTIONS) {
@@ -126,7 +133,9 @@ describe("calsync reseal", () => {
     await useKeys(NEW_KEY);
     const client = await database.db();
     const connections = await client.calendarConnection.findMany({ select: { id: true, accessToken: true, refreshToken: true } });
-    expect(Object.fromEntries(connections.map((row) => [row.id, { accessToken: row.accessToken, refreshToken: row.refreshToken }]))).toEqual(Object.fromEntries(plaintext));
+    expect(Object.fromEntries(connections.map((row) => [row.id, { accessToken: row.accessToken, refreshToken: row.refreshToken }]))).toEqual(
+      Object.fromEntries(plaintext),
+    );
     const subscriptions = await client.webhookSubscription.findMany({ select: { id: true, secret: true } });
     expect(Object.fromEntries(subscriptions.map((row) => [row.id, row.secret]))).toEqual(Object.fromEntries(secrets));
   });

@@ -58,7 +58,9 @@ describe("resync", () => {
     expect((await stored(primary.id, "Only resync knows"))?.providerEventId).toBe(created.id);
     const [header, row, ...rest] = io.stdout.text.trimEnd().split("\n");
     expect(header).toMatch(/^CALENDAR\s+ID\s+ACCOUNT\s+MODE\s+CREATED\s+UPDATED\s+DELETED\s+PAGES\s+TIME\s+RESULT$/);
-    expect(row).toMatch(new RegExp(`^alice@example\\.com\\s+${primary.id.slice(0, 8)}…\\s+alice@example\\.com\\s+incremental\\s+1\\s+0\\s+0\\s+1\\s+\\d+ ms\\s+synced$`));
+    expect(row).toMatch(
+      new RegExp(`^alice@example\\.com\\s+${primary.id.slice(0, 8)}…\\s+alice@example\\.com\\s+incremental\\s+1\\s+0\\s+0\\s+1\\s+\\d+ ms\\s+synced$`),
+    );
     expect(rest).toEqual([]);
     const run_ = await (await database.db()).syncRun.findFirstOrThrow({ where: { calendarId: primary.id }, orderBy: { startedAt: "desc" } });
     expect(run_).toMatchObject({ trigger: "manual", mode: "incremental", status: "succeeded", created: 1 });
@@ -109,7 +111,12 @@ describe("resync", () => {
     expect(await run(["--connection", "0b6c2f1e-3d4a-4c5b-9e8f-1a2b3c4d5e6f"], noConnection)).toBe(EXIT.failed);
     expect(noConnection.stderr.text).toBe("error: no connection has the id 0b6c2f1e-3d4a-4c5b-9e8f-1a2b3c4d5e6f\n");
 
-    for (const argv of [[], ["--calendar", primary.id, "--connection", connectionId], ["--calendar", "primary"], ["--calendar", primary.id, "--mode", "full"]]) {
+    for (const argv of [
+      [],
+      ["--calendar", primary.id, "--connection", connectionId],
+      ["--calendar", "primary"],
+      ["--calendar", primary.id, "--mode", "full"],
+    ]) {
       const io = captureIo();
       expect(await run(argv, io)).toBe(EXIT.usage);
       expect(io.stderr.text).toMatch(/^error: .+\n\nUsage: npm run calsync -- resync/);

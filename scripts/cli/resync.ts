@@ -25,58 +25,58 @@ interface Target {
   account: string;
 }
 
-export const command = defineCommand(
-  commandSpec("resync", usage),
-  async (argv, io) => {
-    const values = parseOptions(argv, {
-      calendar: { type: "string" },
-      connection: { type: "string" },
-      full: { type: "boolean", default: false },
-    });
-    if ((values.calendar === undefined) === (values.connection === undefined)) throw new UsageError("give either --calendar or --connection");
-    const calendars = values.calendar !== undefined ? await oneCalendar(parseUuid(values.calendar, "--calendar")) : await connectionCalendars(parseUuid(values.connection!, "--connection"));
-    const mode = values.full ? "full" : undefined;
+export const command = defineCommand(commandSpec("resync", usage), async (argv, io) => {
+  const values = parseOptions(argv, {
+    calendar: { type: "string" },
+    connection: { type: "string" },
+    full: { type: "boolean", default: false },
+  });
+  if ((values.calendar === undefined) === (values.connection === undefined)) throw new UsageError("give either --calendar or --connection");
+  const calendars =
+    values.calendar !== undefined
+      ? await oneCalendar(parseUuid(values.calendar, "--calendar"))
+      : await connectionCalendars(parseUuid(values.connection!, "--connection"));
+  const mode = values.full ? "full" : undefined;
 
-    const rows: string[][] = [];
-    let failures = 0;
-    for (const [index, calendar] of calendars.entries()) {
-      if (calendars.length > 1) io.stderr.write(`[${index + 1}/${calendars.length}] syncing ${calendar.name}…\n`);
-      let outcome: SyncOutcome | undefined;
-      let error: string | undefined;
-      try {
-        outcome = await syncCalendar({ organizationId: calendar.organizationId, calendarId: calendar.id, trigger: "manual", mode });
-      } catch (err) {
-        // One calendar's provider failure does not stop the others.
-        error = oneLine(errorMessage(err));
-      }
-      if (outcome?.status !== "succeeded") failures += 1;
-      rows.push(row(calendar, outcome, error));
+  const rows: string[][] = [];
+  let failures = 0;
+  for (const [index, calendar] of calendars.entries()) {
+    if (calendars.length > 1) io.stderr.write(`[${index + 1}/${calendars.length}] syncing ${calendar.name}…\n`);
+    let outcome: SyncOutcome | undefined;
+    let error: string | undefined;
+    try {
+      outcome = await syncCalendar({ organizationId: calendar.organizationId, calendarId: calendar.id, trigger: "manual", mode });
+    } catch (err) {
+      // One calendar's provider failure does not stop the others.
+      error = oneLine(errorMessage(err));
     }
+    if (outcome?.status !== "succeeded") failures += 1;
+    rows.push(row(calendar, outcome, error));
+  }
 
-    io.stdout.write(
-      `${table(
-        [
-          { header: "CALENDAR" },
-          { header: "ID" },
-          { header: "ACCOUNT" },
-          { header: "MODE" },
-          { header: "CREATED", align: "right" },
-          { header: "UPDATED", align: "right" },
-          { header: "DELETED", align: "right" },
-          { header: "PAGES", align: "right" },
-          { header: "TIME", align: "right" },
-          { header: "RESULT" },
-        ],
-        rows,
-      )}\n`,
-    );
-    if (failures > 0) {
-      io.stderr.write(`error: ${plural(failures, "calendar")} of ${calendars.length} not synced\n`);
-      return EXIT.failed;
-    }
-    return EXIT.ok;
-  },
-);
+  io.stdout.write(
+    `${table(
+      [
+        { header: "CALENDAR" },
+        { header: "ID" },
+        { header: "ACCOUNT" },
+        { header: "MODE" },
+        { header: "CREATED", align: "right" },
+        { header: "UPDATED", align: "right" },
+        { header: "DELETED", align: "right" },
+        { header: "PAGES", align: "right" },
+        { header: "TIME", align: "right" },
+        { header: "RESULT" },
+      ],
+      rows,
+    )}\n`,
+  );
+  if (failures > 0) {
+    io.stderr.write(`error: ${plural(failures, "calendar")} of ${calendars.length} not synced\n`);
+    return EXIT.failed;
+  }
+  return EXIT.ok;
+});
 
 export const run = command.run;
 
@@ -97,7 +97,11 @@ async function connectionCalendars(connectionId: string): Promise<Target[]> {
   const database = await db();
   const connection = await database.calendarConnection.findUnique({
     where: { id: connectionId },
-    select: { accountEmail: true, status: true, calendars: { where: { syncEnabled: true }, select: targetFields, orderBy: [{ isPrimary: "desc" }, { name: "asc" }] } },
+    select: {
+      accountEmail: true,
+      status: true,
+      calendars: { where: { syncEnabled: true }, select: targetFields, orderBy: [{ isPrimary: "desc" }, { name: "asc" }] },
+    },
   });
   if (!connection) throw new CliError(`no connection has the id ${connectionId}`);
   if (connection.calendars.length === 0) throw new CliError(`connection ${connectionId} (${connection.accountEmail}) has no calendar with sync turned on`);

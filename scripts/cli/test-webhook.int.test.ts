@@ -75,7 +75,14 @@ beforeAll(async () => {
   const legacy = await client.webhookSubscription.findUniqueOrThrow({ where: { id: google.subscriptionId } });
   withoutSecret = (
     await client.webhookSubscription.create({
-      data: { organizationId: legacy.organizationId, connectionId: legacy.connectionId, provider: "google", externalId: randomUUID(), secretHash: secretHash("lost"), status: "active" },
+      data: {
+        organizationId: legacy.organizationId,
+        connectionId: legacy.connectionId,
+        provider: "google",
+        externalId: randomUUID(),
+        secretHash: secretHash("lost"),
+        status: "active",
+      },
     })
   ).id;
   // Hand-offs are observed, not run: there is no provider behind these connections.
@@ -111,7 +118,13 @@ describe.each(["google", "microsoft"] as const)("test-webhook, %s", (provider) =
     expect(io.stdout.text).toMatch(new RegExp(`#1  ${expectedStatus} \\w+.*  \\d+ ms  request [0-9a-f-]{36}  \\(empty body\\)`));
     const rows = await events();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ provider, subscriptionId: seeded().subscriptionId, externalId: seeded().externalId, status: "pending", changeType: provider === "google" ? "exists" : "updated" });
+    expect(rows[0]).toMatchObject({
+      provider,
+      subscriptionId: seeded().subscriptionId,
+      externalId: seeded().externalId,
+      status: "pending",
+      changeType: provider === "google" ? "exists" : "updated",
+    });
     // The request id printed is the one stored with the row.
     expect(io.stdout.text).toContain(`request ${rows[0]!.requestId}`);
     expect(JSON.stringify(rows[0]!.headers)).toContain('"x-calsync-simulated":"test-webhook"');
@@ -133,7 +146,10 @@ describe.each(["google", "microsoft"] as const)("test-webhook, %s", (provider) =
 
   it("--count sends distinct notifications, each stored, with progress on stderr and a summary", async () => {
     const io = captureIo();
-    const code = await run(["--subscription", seeded().subscriptionId, "--url", `${app.url}/api/webhooks/${provider}`, "--count", "3", "--change-type", "created"], io);
+    const code = await run(
+      ["--subscription", seeded().subscriptionId, "--url", `${app.url}/api/webhooks/${provider}`, "--count", "3", "--change-type", "created"],
+      io,
+    );
     expect(code).toBe(EXIT.ok);
     const rows = await events();
     expect(rows).toHaveLength(3);

@@ -42,69 +42,68 @@ event id and etag), so it is stored and, on a synced calendar, starts a sync.
 Exit code: 0 when every answer was the expected one (2xx; with --forge 401 for Google, 202 for Graph),
 1 otherwise or on error, 64 on wrong arguments.`;
 
-export const command = defineCommand(
-  commandSpec("test-webhook", usage),
-  async (argv, io) => {
-    const values = parseOptions(argv, {
-      subscription: { type: "string" },
-      url: { type: "string" },
-      forge: { type: "boolean", default: false },
-      "change-type": { type: "string" },
-      count: { type: "string" },
-    });
-    const reference = required(values.subscription, "--subscription").trim();
-    const base = required(values.url, "--url");
-    const changeType = values["change-type"] === undefined ? "updated" : oneOf(values["change-type"], "--change-type", SIMULATED_CHANGE_TYPES);
-    const count = values.count === undefined ? 1 : parsePositiveInt(values.count, "--count", MAX_COUNT);
-    const forged = values.forge;
-    const endpoint = (provider: "google" | "microsoft") => {
-      try {
-        return webhookUrl(base, provider);
-      } catch (err) {
-        throw new UsageError(`--url: ${errorMessage(err)}`);
-      }
-    };
-    // A malformed --url fails before the database is opened.
-    endpoint("google");
-
-    const { target, secret } = await loadSimulationTarget(reference);
-    if (!forged && !secret) {
-      throw new CliError(`subscription ${target.subscriptionId} has no stored secret (registered before secrets were kept, it gets one when next recreated); only --forge works for it`);
-    }
-    const url = endpoint(target.provider);
-    const now = new Date();
-    io.stdout.write(
-      `Sending ${plural(count, `${forged ? "forged " : ""}${target.provider} notification`)} for subscription ${target.subscriptionId}\n` +
-        `  external id ${target.externalId}, ${target.accountEmail}, ${target.status}, expires ${formatWhen(target.expiresAt, now)}\n` +
-        `  to ${url}\n`,
-    );
-
-    const results: DeliveryResult[] = [];
-    const bar = count > 1 ? progress(io.stderr, "sending", { total: count }) : null;
+export const command = defineCommand(commandSpec("test-webhook", usage), async (argv, io) => {
+  const values = parseOptions(argv, {
+    subscription: { type: "string" },
+    url: { type: "string" },
+    forge: { type: "boolean", default: false },
+    "change-type": { type: "string" },
+    count: { type: "string" },
+  });
+  const reference = required(values.subscription, "--subscription").trim();
+  const base = required(values.url, "--url");
+  const changeType = values["change-type"] === undefined ? "updated" : oneOf(values["change-type"], "--change-type", SIMULATED_CHANGE_TYPES);
+  const count = values.count === undefined ? 1 : parsePositiveInt(values.count, "--count", MAX_COUNT);
+  const forged = values.forge;
+  const endpoint = (provider: "google" | "microsoft") => {
     try {
-      for (let index = 0; index < count; index += 1) {
-        const request = buildNotification(target, { secret: forged ? forgedSecret() : secret!, changeType });
-        const result = await deliver(url, request);
-        results.push(result);
-        bar?.update(index + 1);
-        io.stdout.write(`${describeAnswer(index + 1, result, forged, target.provider)}\n`);
-      }
+      return webhookUrl(base, provider);
     } catch (err) {
-      if (err instanceof DeliveryError) throw new CliError(err.message);
-      throw err;
-    } finally {
-      bar?.finish();
+      throw new UsageError(`--url: ${errorMessage(err)}`);
     }
+  };
+  // A malformed --url fails before the database is opened.
+  endpoint("google");
 
-    const unexpected = results.filter((result) => !isExpectedAnswer(result.status, forged, target.provider)).length;
-    if (count > 1) io.stdout.write(`${summary(results)}\n`);
-    if (unexpected > 0) {
-      io.stderr.write(`error: ${plural(unexpected, "answer")} of ${count} not the expected ${forged ? forgedAnswer(target.provider) : "2xx"}\n`);
-      return EXIT.failed;
+  const { target, secret } = await loadSimulationTarget(reference);
+  if (!forged && !secret) {
+    throw new CliError(
+      `subscription ${target.subscriptionId} has no stored secret (registered before secrets were kept, it gets one when next recreated); only --forge works for it`,
+    );
+  }
+  const url = endpoint(target.provider);
+  const now = new Date();
+  io.stdout.write(
+    `Sending ${plural(count, `${forged ? "forged " : ""}${target.provider} notification`)} for subscription ${target.subscriptionId}\n` +
+      `  external id ${target.externalId}, ${target.accountEmail}, ${target.status}, expires ${formatWhen(target.expiresAt, now)}\n` +
+      `  to ${url}\n`,
+  );
+
+  const results: DeliveryResult[] = [];
+  const bar = count > 1 ? progress(io.stderr, "sending", { total: count }) : null;
+  try {
+    for (let index = 0; index < count; index += 1) {
+      const request = buildNotification(target, { secret: forged ? forgedSecret() : secret!, changeType });
+      const result = await deliver(url, request);
+      results.push(result);
+      bar?.update(index + 1);
+      io.stdout.write(`${describeAnswer(index + 1, result, forged, target.provider)}\n`);
     }
-    return EXIT.ok;
-  },
-);
+  } catch (err) {
+    if (err instanceof DeliveryError) throw new CliError(err.message);
+    throw err;
+  } finally {
+    bar?.finish();
+  }
+
+  const unexpected = results.filter((result) => !isExpectedAnswer(result.status, forged, target.provider)).length;
+  if (count > 1) io.stdout.write(`${summary(results)}\n`);
+  if (unexpected > 0) {
+    io.stderr.write(`error: ${plural(unexpected, "answer")} of ${count} not the expected ${forged ? forgedAnswer(target.provider) : "2xx"}\n`);
+    return EXIT.failed;
+  }
+  return EXIT.ok;
+});
 
 export const run = command.run;
 

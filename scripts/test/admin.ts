@@ -68,7 +68,14 @@ export async function seedAdminFixture(client: Database, organizationId: string,
   });
   return {
     organizationId,
-    google: { connectionId: googleConnection.id, calendarId: calendar.id, otherCalendarId: otherCalendar.id, subscriptionId: googleSubscription.id, channelId, replacedChannelId },
+    google: {
+      connectionId: googleConnection.id,
+      calendarId: calendar.id,
+      otherCalendarId: otherCalendar.id,
+      subscriptionId: googleSubscription.id,
+      channelId,
+      replacedChannelId,
+    },
     microsoft: { connectionId: microsoftConnection.id, calendarId: microsoftCalendar.id, subscriptionId: microsoftSubscription.id, externalId },
   };
 }

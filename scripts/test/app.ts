@@ -144,7 +144,9 @@ export async function connectAccount(emu: Emulator, person: SignedIn, provider: 
   const result = new URL(finished.headers.get("location")!).searchParams.get("result");
   if (result !== "connected" && result !== "reconnected") throw new Error(`connect ended with ${result}`);
   const database = await db();
-  const connection = await database.calendarConnection.findFirstOrThrow({ where: { organizationId: person.viewer.organizationId, provider, accountEmail: email } });
+  const connection = await database.calendarConnection.findFirstOrThrow({
+    where: { organizationId: person.viewer.organizationId, provider, accountEmail: email },
+  });
   return connection.id;
 }
 
@@ -166,7 +168,10 @@ export async function mirrorDiff(calendarId: string): Promise<MirrorDiff> {
   const { windowFor } = await import("@/lib/sync/engine");
   const { collapseChanges, inWindow } = await import("@/lib/sync/store");
   const database = await db();
-  const calendar = await database.calendar.findUniqueOrThrow({ where: { id: calendarId }, include: { connection: { select: { id: true, provider: true, accountEmail: true } } } });
+  const calendar = await database.calendar.findUniqueOrThrow({
+    where: { id: calendarId },
+    include: { connection: { select: { id: true, provider: true, accountEmail: true } } },
+  });
   const window = windowFor(new Date());
   const { applyPrivacy } = await import("@/lib/privacy/policy");
   const privacy = await (await import("@/lib/privacy/settings")).privacySettings(calendar.organizationId);
@@ -174,7 +179,14 @@ export async function mirrorDiff(calendarId: string): Promise<MirrorDiff> {
   let pageToken: string | null = null;
   for (;;) {
     const page = await withAccessToken(calendar.connection, (token, provider) =>
-      provider.fetchChanges(token, { providerCalendarId: calendar.providerCalendarId, calendarTimeZone: calendar.timeZone, ownerEmail: calendar.connection.accountEmail, cursor: null, pageToken, window }),
+      provider.fetchChanges(token, {
+        providerCalendarId: calendar.providerCalendarId,
+        calendarTimeZone: calendar.timeZone,
+        ownerEmail: calendar.connection.accountEmail,
+        cursor: null,
+        pageToken,
+        window,
+      }),
     );
     for (const listed of collapseChanges(page.changes).upserts) {
       // As the organization keeps it (lib/privacy/policy.ts).
@@ -196,13 +208,17 @@ export async function mirrorDiff(calendarId: string): Promise<MirrorDiff> {
 
   const seriesIds = [...new Set([...theirs.values()].map((event) => event.recurringSeriesId).filter((id): id is string => typeof id === "string"))];
   const theirSeries = new Map(
-    (await withAccessToken(calendar.connection, (token, provider) => provider.fetchSeries(token, { providerCalendarId: calendar.providerCalendarId, providerSeriesIds: seriesIds }))).map((series) => [
+    (
+      await withAccessToken(calendar.connection, (token, provider) =>
+        provider.fetchSeries(token, { providerCalendarId: calendar.providerCalendarId, providerSeriesIds: seriesIds }),
+      )
+    ).map((series) => [series.providerSeriesId, JSON.stringify({ rrule: series.rrule, timeZone: series.timeZone, rule: canonicalJson(series.rule ?? null) })]),
+  );
+  const ourSeries = new Map(
+    (await database.eventSeries.findMany({ where: { calendarId } })).map((series) => [
       series.providerSeriesId,
       JSON.stringify({ rrule: series.rrule, timeZone: series.timeZone, rule: canonicalJson(series.rule ?? null) }),
     ]),
-  );
-  const ourSeries = new Map(
-    (await database.eventSeries.findMany({ where: { calendarId } })).map((series) => [series.providerSeriesId, JSON.stringify({ rrule: series.rrule, timeZone: series.timeZone, rule: canonicalJson(series.rule ?? null) })]),
   );
   for (const [id, rule] of theirSeries) {
     const mine = ourSeries.get(id);
@@ -244,9 +260,18 @@ function storedRecord(row: StoredEventRow): EventRecord {
     organizerEmail: row.organizerEmail,
     organizerName: row.organizerName,
     attendeeCount: row.attendeeCount,
-    attendees: row.attendees.map((a) => ({ email: a.email, name: a.name, response: a.response as EventRecord["attendees"][number]["response"], optional: a.optional, organizer: a.organizer, resource: a.resource, self: a.self })),
+    attendees: row.attendees.map((a) => ({
+      email: a.email,
+      name: a.name,
+      response: a.response as EventRecord["attendees"][number]["response"],
+      optional: a.optional,
+      organizer: a.organizer,
+      resource: a.resource,
+      self: a.self,
+    })),
     selfResponse: row.selfResponse as EventRecord["selfResponse"],
-    conference: row.conferenceUrl && row.conferenceProvider ? { provider: row.conferenceProvider, joinUrl: row.conferenceUrl, dialIn: row.conferenceDialIn } : null,
+    conference:
+      row.conferenceUrl && row.conferenceProvider ? { provider: row.conferenceProvider, joinUrl: row.conferenceUrl, dialIn: row.conferenceDialIn } : null,
     providerCreatedAt: row.providerCreatedAt,
     providerUpdatedAt: row.providerUpdatedAt,
     recurringSeriesId: row.recurringSeriesId,
@@ -270,7 +295,12 @@ function comparable(event: EventRecord): Record<string, unknown> {
 /** jsonb does not keep key order: compare raw items with sorted keys. */
 function canonicalJson(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonicalJson);
-  if (value && typeof value === "object") return Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonicalJson((value as Record<string, unknown>)[key])]));
+  if (value && typeof value === "object")
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, canonicalJson((value as Record<string, unknown>)[key])]),
+    );
   return value;
 }
 

@@ -42,7 +42,9 @@ describe("the import structure", () => {
   });
 
   it("every file under lib/ is used by the product, not only by tests", () => {
-    const entries = ALL.filter((file) => /^(app|inngest|components)\//.test(file) || FRAMEWORK_ENTRIES.includes(file) || /^scripts\/(cli|calsync|db-)/.test(file));
+    const entries = ALL.filter(
+      (file) => /^(app|inngest|components)\//.test(file) || FRAMEWORK_ENTRIES.includes(file) || /^scripts\/(cli|calsync|db-)/.test(file),
+    );
     const used = new Set<string>();
     for (const entry of entries) for (const file of reachable(graph, entry).keys()) used.add(file);
     // Type-only imports count as use: a file of types serves the code that names them.
@@ -87,7 +89,10 @@ describe("the graph reader", () => {
       };
       write("route.ts", `import { a } from "@/lib/a";\nimport type { T } from "@/lib/types";\nexport const x = a;\n`);
       write("lib/a.ts", `import {\n  b,\n} from "./b";\n// import { google } from "googleapis";\nexport const a = b;\n`);
-      write("lib/b.ts", `export { p } from "@/lib/providers";\nimport "@microsoft/microsoft-graph-client";\nexport const b = async () => (await import("./c")).c;\n`);
+      write(
+        "lib/b.ts",
+        `export { p } from "@/lib/providers";\nimport "@microsoft/microsoft-graph-client";\nexport const b = async () => (await import("./c")).c;\n`,
+      );
       write("lib/c.ts", `import { a } from "./a";\nexport const c = a;\n`);
       write("lib/providers/index.ts", `import { google } from "googleapis/build/src";\nexport const p = google;\n`);
       write("lib/types.ts", `import { google } from "google-auth-library";\nexport type T = typeof google;\n`);

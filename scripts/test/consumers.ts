@@ -60,14 +60,14 @@ export async function startConsumers(organizationId: string, options: { failureR
     const id = headers["webhook-id"]!;
     const roll = random();
     // Down before it could apply: the sender must retry.
-    if (roll < failureRate / 2) return (stats.refused += 1, 503);
+    if (roll < failureRate / 2) return ((stats.refused += 1), 503);
     if (seen.has(id)) stats.duplicates += 1;
     else {
       seen.add(id);
       apply(fromWebhooks, payload.data);
     }
     // Applied, then failed to answer: the retry is a duplicate to drop.
-    return roll < failureRate ? (stats.refused += 1, 500) : 200;
+    return roll < failureRate ? ((stats.refused += 1), 500) : 200;
   };
 
   async function readLog(): Promise<void> {
@@ -96,7 +96,10 @@ export async function startConsumers(organizationId: string, options: { failureR
 
   async function table(): Promise<Copy> {
     const database = await db();
-    const rows = await database.$queryRawUnsafe<Array<{ row: Record<string, unknown> }>>(`SELECT to_jsonb(e) AS row FROM events e WHERE organization_id = $1::uuid`, organizationId);
+    const rows = await database.$queryRawUnsafe<Array<{ row: Record<string, unknown> }>>(
+      `SELECT to_jsonb(e) AS row FROM events e WHERE organization_id = $1::uuid`,
+      organizationId,
+    );
     return new Map(rows.map(({ row }) => eventFromRow(row)).map((event) => [event.id, event]));
   }
 
@@ -105,7 +108,8 @@ export async function startConsumers(organizationId: string, options: { failureR
     for (const [id, event] of truth) {
       const mine = copy.get(id);
       if (!mine) problems.push(`missing ${event.providerEventId}`);
-      else if (JSON.stringify(mine) !== JSON.stringify(event)) problems.push(`different ${event.providerEventId}: ${JSON.stringify(mine)} vs ${JSON.stringify(event)}`);
+      else if (JSON.stringify(mine) !== JSON.stringify(event))
+        problems.push(`different ${event.providerEventId}: ${JSON.stringify(mine)} vs ${JSON.stringify(event)}`);
     }
     for (const [id, event] of copy) if (!truth.has(id)) problems.push(`extra ${event.providerEventId}`);
     return problems;

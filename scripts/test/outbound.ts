@@ -23,7 +23,9 @@ export async function startReceiver(respond: Receiver["respond"] = () => 200): P
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
-      const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : (value ?? "")]));
+      const headers = Object.fromEntries(
+        Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : (value ?? "")]),
+      );
       const webhook = { headers, body: Buffer.concat(chunks).toString("utf8") };
       receiver.received.push(webhook);
       response.statusCode = receiver.respond(receiver.received.length, webhook);

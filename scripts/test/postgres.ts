@@ -5,11 +5,7 @@ import { explainDatabaseError } from "@/lib/db/errors";
  * One short-lived connection for a few statements (CREATE/DROP DATABASE, reading
  * bookkeeping): the test harness's only way to talk to PostgreSQL outside the app.
  */
-export async function queryOnce<Row extends pg.QueryResultRow = Record<string, unknown>>(
-  url: string,
-  sql: string,
-  params: unknown[] = [],
-): Promise<Row[]> {
+export async function queryOnce<Row extends pg.QueryResultRow = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<Row[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect().catch((err: unknown) => {
     // One line naming host and cause, like the app and db:migrate give.

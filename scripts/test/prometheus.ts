@@ -11,12 +11,21 @@ export type Scrape = ParsedFamily[];
  * histogram's label sets into one sample and drops their labels, so per-label
  * counts are read from `series` (the same text without the histograms' TYPE lines).
  */
-export async function scrape(baseUrl: string, token: string): Promise<{ status: number; contentType: string | null; families: Scrape; series: Scrape; text: string }> {
+export async function scrape(
+  baseUrl: string,
+  token: string,
+): Promise<{ status: number; contentType: string | null; families: Scrape; series: Scrape; text: string }> {
   const response = await fetch(`${baseUrl}/api/metrics`, { headers: { authorization: `Bearer ${token}` } });
   const text = await response.text();
   if (!response.ok) return { status: response.status, contentType: response.headers.get("content-type"), families: [], series: [], text };
   const withoutHistogramTypes = text.replace(/^# TYPE \S+ histogram$/gm, "");
-  return { status: response.status, contentType: response.headers.get("content-type"), families: parsePrometheusTextFormat(text), series: parsePrometheusTextFormat(withoutHistogramTypes), text };
+  return {
+    status: response.status,
+    contentType: response.headers.get("content-type"),
+    families: parsePrometheusTextFormat(text),
+    series: parsePrometheusTextFormat(withoutHistogramTypes),
+    text,
+  };
 }
 
 function matches(sample: ParsedSample, labels: Record<string, string>): boolean {

@@ -108,7 +108,12 @@ export class JobPump {
     for (const item of items) {
       this.dispatched.push(item);
       if (item.name === "calendar/sync.requested") {
-        this.request(item.data.calendarId, { organizationId: item.data.organizationId, trigger: item.data.trigger, full: item.data.mode === "full", attempt: 1 });
+        this.request(item.data.calendarId, {
+          organizationId: item.data.organizationId,
+          trigger: item.data.trigger,
+          full: item.data.mode === "full",
+          attempt: 1,
+        });
       } else {
         this.runOther(item);
       }
@@ -134,7 +139,12 @@ export class JobPump {
     this.pending.set(
       calendarId,
       waiting
-        ? { organizationId: request.organizationId, trigger: waiting.trigger, full: waiting.full || request.full, attempt: Math.min(waiting.attempt, request.attempt) }
+        ? {
+            organizationId: request.organizationId,
+            trigger: waiting.trigger,
+            full: waiting.full || request.full,
+            attempt: Math.min(waiting.attempt, request.attempt),
+          }
         : request,
     );
     this.kick(calendarId);
@@ -185,7 +195,8 @@ export class JobPump {
         if (result.followUps?.length) this.dispatch(result.followUps);
       },
       (error: unknown) => {
-        if (isRetryable(error) && attempt < (this.options.maxAttempts ?? 10)) this.later(this.retryDelay(error, attempt), () => this.runOther(item, attempt + 1));
+        if (isRetryable(error) && attempt < (this.options.maxAttempts ?? 10))
+          this.later(this.retryDelay(error, attempt), () => this.runOther(item, attempt + 1));
         else this.failures.push({ job: item.name, error });
       },
     );

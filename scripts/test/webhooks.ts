@@ -95,7 +95,13 @@ export async function seedWebhookFixture(client: Database): Promise<WebhookFixtu
   });
   await client.replacedSubscriptionId.createMany({
     data: [
-      { organizationId, subscriptionId: subscription.id, externalId: google.replacedChannelId, resourceId: google.replacedResourceId, secretHash: secretHash(google.replacedToken) },
+      {
+        organizationId,
+        subscriptionId: subscription.id,
+        externalId: google.replacedChannelId,
+        resourceId: google.replacedResourceId,
+        secretHash: secretHash(google.replacedToken),
+      },
       {
         organizationId,
         subscriptionId: subscription.id,
@@ -113,7 +119,9 @@ export async function seedWebhookFixture(client: Database): Promise<WebhookFixtu
   const msCalendars = [];
   for (const [index, syncEnabled] of [true, true, false].entries()) {
     msCalendars.push(
-      await client.calendar.create({ data: { organizationId, connectionId: msConnection.id, providerCalendarId: `ms-cal-${index}-${tag}`, name: `Calendar ${index}`, syncEnabled } }),
+      await client.calendar.create({
+        data: { organizationId, connectionId: msConnection.id, providerCalendarId: `ms-cal-${index}-${tag}`, name: `Calendar ${index}`, syncEnabled },
+      }),
     );
   }
   const microsoft = {

@@ -24,8 +24,26 @@ beforeAll(async () => {
   const db = await database.db();
   fixture = await seedAdminFixture(db, owner.viewer.organizationId);
   await insertEvents(db, [
-    { organizationId: fixture.organizationId, provider: "google", subscriptionId: fixture.google.subscriptionId, calendarId: fixture.google.calendarId, externalId: fixture.google.channelId, status: "processed", receivedAt: new Date(Date.now() - 60_000), latencyMs: 250 },
-    { organizationId: fixture.organizationId, provider: "google", subscriptionId: fixture.google.subscriptionId, calendarId: fixture.google.calendarId, externalId: fixture.google.channelId, status: "dead", receivedAt: new Date(Date.now() - 120_000), attempts: 6 },
+    {
+      organizationId: fixture.organizationId,
+      provider: "google",
+      subscriptionId: fixture.google.subscriptionId,
+      calendarId: fixture.google.calendarId,
+      externalId: fixture.google.channelId,
+      status: "processed",
+      receivedAt: new Date(Date.now() - 60_000),
+      latencyMs: 250,
+    },
+    {
+      organizationId: fixture.organizationId,
+      provider: "google",
+      subscriptionId: fixture.google.subscriptionId,
+      calendarId: fixture.google.calendarId,
+      externalId: fixture.google.channelId,
+      status: "dead",
+      receivedAt: new Date(Date.now() - 120_000),
+      attempts: 6,
+    },
   ]);
 });
 
@@ -50,7 +68,14 @@ describe("GET /api/admin/health", () => {
 
   it("shows another organization nothing of ours", async () => {
     const theirs = await report(stranger);
-    expect(theirs).toMatchObject({ status: "ok", attention: false, organizationId: stranger.viewer.organizationId, notifications24h: 0, connections: [], problems: [] });
+    expect(theirs).toMatchObject({
+      status: "ok",
+      attention: false,
+      organizationId: stranger.viewer.organizationId,
+      notifications24h: 0,
+      connections: [],
+      problems: [],
+    });
     expect(JSON.stringify(theirs)).not.toContain(fixture.google.connectionId);
   });
 

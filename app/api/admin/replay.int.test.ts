@@ -25,7 +25,12 @@ let fixture: AdminFixture;
 let theirDeadId: string;
 
 const post = (url: string, who: SignedIn | null, body?: unknown) =>
-  request(url, { method: "POST", cookie: who?.cookie, body: body === undefined ? undefined : JSON.stringify(body), headers: { "content-type": "application/json" } });
+  request(url, {
+    method: "POST",
+    cookie: who?.cookie,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+  });
 
 async function seed(statuses: EventSeed["status"][]): Promise<string[]> {
   return insertEvents(
@@ -57,9 +62,17 @@ beforeAll(async () => {
   const db = await database.db();
   fixture = await seedAdminFixture(db, owner.viewer.organizationId);
   const elsewhere = await seedAdminFixture(db, stranger.viewer.organizationId, { tag: "replay-elsewhere" });
-  [theirDeadId] = await insertEvents(db, [
-    { organizationId: elsewhere.organizationId, provider: "google", subscriptionId: elsewhere.google.subscriptionId, calendarId: elsewhere.google.calendarId, externalId: elsewhere.google.channelId, status: "dead", receivedAt: new Date() },
-  ]) as [string];
+  [theirDeadId] = (await insertEvents(db, [
+    {
+      organizationId: elsewhere.organizationId,
+      provider: "google",
+      subscriptionId: elsewhere.google.subscriptionId,
+      calendarId: elsewhere.google.calendarId,
+      externalId: elsewhere.google.channelId,
+      status: "dead",
+      receivedAt: new Date(),
+    },
+  ])) as [string];
 });
 afterAll(() => restoreJobs?.());
 
@@ -141,9 +154,19 @@ describe("POST /api/admin/webhook-events/replay", () => {
     for (const body of bodies) {
       expect((await replayMany(post("/api/admin/webhook-events/replay", admin, body), none)).status, JSON.stringify(body)).toBe(400);
     }
-    const notJson = request("/api/admin/webhook-events/replay", { method: "POST", cookie: admin.cookie, body: "status=dead", headers: { "content-type": "application/json" } });
+    const notJson = request("/api/admin/webhook-events/replay", {
+      method: "POST",
+      cookie: admin.cookie,
+      body: "status=dead",
+      headers: { "content-type": "application/json" },
+    });
     expect((await replayMany(notJson, none)).status).toBe(400);
-    const form = request("/api/admin/webhook-events/replay", { method: "POST", cookie: admin.cookie, body: "status=dead", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const form = request("/api/admin/webhook-events/replay", {
+      method: "POST",
+      cookie: admin.cookie,
+      body: "status=dead",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect((await replayMany(form, none)).status).toBe(415);
     // Over 64 KiB is cut off while reading (413), whether announced or not.
     const huge = JSON.stringify({ status: "dead", padding: "x".repeat(70 * 1024) });

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setupTestDatabase } from "@/scripts/test/database";
-import { addMember, connectAccount, request, serveRoutes, signIn, startAppEmulator, stopAppEmulator, type SignedIn, serveWebhookRoutes } from "@/scripts/test/app";
+import {
+  addMember,
+  connectAccount,
+  request,
+  serveRoutes,
+  signIn,
+  startAppEmulator,
+  stopAppEmulator,
+  type SignedIn,
+  serveWebhookRoutes,
+} from "@/scripts/test/app";
 import type { Emulator } from "@/e2e/emulator/server";
 import type { AdminSubscription, AdminSubscriptionActionResponse, AdminSubscriptionsResponse } from "@/lib/api/types";
 import { inlineDriver } from "@/inngest";
@@ -51,7 +61,8 @@ async function list(who: SignedIn = owner): Promise<AdminSubscription[]> {
 async function live(provider: keyof typeof ACCOUNTS): Promise<AdminSubscription> {
   const primary = await (await database.db()).calendar.findFirstOrThrow({ where: { connectionId: connections[provider], isPrimary: true } });
   const found = (await list()).find(
-    (subscription) => subscription.provider === provider && subscription.status === "active" && (subscription.calendarId === null || subscription.calendarId === primary.id),
+    (subscription) =>
+      subscription.provider === provider && subscription.status === "active" && (subscription.calendarId === null || subscription.calendarId === primary.id),
   );
   if (!found) throw new Error(`no live ${provider} subscription`);
   return found;
@@ -75,7 +86,11 @@ beforeAll(async () => {
   for (const provider of ["google", "microsoft"] as const) {
     const calendarId = await emu.control.primaryCalendarId(ACCOUNTS[provider], provider);
     const start = new Date(Date.now() + 2 * 24 * 60 * 60_000);
-    await emu.control.createEvent(calendarId, { summary: `Admin test ${provider}`, start: start.toISOString(), end: new Date(start.getTime() + 3_600_000).toISOString() });
+    await emu.control.createEvent(calendarId, {
+      summary: `Admin test ${provider}`,
+      start: start.toISOString(),
+      end: new Date(start.getTime() + 3_600_000).toISOString(),
+    });
   }
   await settle();
 });
@@ -94,7 +109,15 @@ describe("GET /api/admin/subscriptions", () => {
     const graph = subscriptions.filter((subscription) => subscription.provider === "microsoft");
     expect(google.length).toBeGreaterThanOrEqual(1);
     expect(graph).toHaveLength(1);
-    expect(graph[0]).toMatchObject({ calendarName: "All calendars", calendarId: null, accountEmail: ACCOUNTS.microsoft, status: "active", connectionStatus: "active", suspect: false, renewalFailures: 0 });
+    expect(graph[0]).toMatchObject({
+      calendarName: "All calendars",
+      calendarId: null,
+      accountEmail: ACCOUNTS.microsoft,
+      status: "active",
+      connectionStatus: "active",
+      suspect: false,
+      renewalFailures: 0,
+    });
     const primary = await (await database.db()).calendar.findFirstOrThrow({ where: { connectionId: connections.google, isPrimary: true } });
     const googlePrimary = google.find((subscription) => subscription.calendarId === primary.id)!;
     expect(googlePrimary).toMatchObject({ calendarName: primary.name, accountEmail: ACCOUNTS.google, status: "active" });

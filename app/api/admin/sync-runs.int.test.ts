@@ -38,9 +38,44 @@ beforeAll(async () => {
   fixture = await seedAdminFixture(db, owner.viewer.organizationId, { now });
   const base = { organizationId: fixture.organizationId, mode: "incremental" as const };
   const rows: Prisma.SyncRunUncheckedCreateInput[] = [
-    { ...base, calendarId: fixture.google.calendarId, trigger: "webhook" as const, status: "succeeded" as const, created: 2, updated: 1, pages: 1, providerCalls: 2, durationMs: 340, startedAt: ago(5), finishedAt: ago(5) },
-    { ...base, calendarId: fixture.google.calendarId, trigger: "poll" as const, status: "failed" as const, error: "HTTP 503 from provider", pages: 0, providerCalls: 3, durationMs: 9_000, startedAt: ago(15), finishedAt: ago(15) },
-    { ...base, calendarId: fixture.microsoft.calendarId, trigger: "initial" as const, mode: "full" as const, status: "succeeded" as const, created: 40, pages: 3, providerCalls: 4, durationMs: 2_100, startedAt: ago(25), finishedAt: ago(24) },
+    {
+      ...base,
+      calendarId: fixture.google.calendarId,
+      trigger: "webhook" as const,
+      status: "succeeded" as const,
+      created: 2,
+      updated: 1,
+      pages: 1,
+      providerCalls: 2,
+      durationMs: 340,
+      startedAt: ago(5),
+      finishedAt: ago(5),
+    },
+    {
+      ...base,
+      calendarId: fixture.google.calendarId,
+      trigger: "poll" as const,
+      status: "failed" as const,
+      error: "HTTP 503 from provider",
+      pages: 0,
+      providerCalls: 3,
+      durationMs: 9_000,
+      startedAt: ago(15),
+      finishedAt: ago(15),
+    },
+    {
+      ...base,
+      calendarId: fixture.microsoft.calendarId,
+      trigger: "initial" as const,
+      mode: "full" as const,
+      status: "succeeded" as const,
+      created: 40,
+      pages: 3,
+      providerCalls: 4,
+      durationMs: 2_100,
+      startedAt: ago(25),
+      finishedAt: ago(24),
+    },
     { ...base, calendarId: fixture.google.otherCalendarId, trigger: "manual" as const, status: "running" as const, startedAt: ago(1) },
   ];
   // Same instant for two runs: the page boundary between them must hold.
@@ -51,7 +86,17 @@ beforeAll(async () => {
   }
   runCount = rows.length;
   const elsewhere = await seedAdminFixture(db, stranger.viewer.organizationId, { now, tag: "runs-elsewhere" });
-  await db.syncRun.create({ data: { organizationId: elsewhere.organizationId, calendarId: elsewhere.google.calendarId, trigger: "poll", mode: "incremental", status: "failed", error: "theirs", startedAt: ago(2) } });
+  await db.syncRun.create({
+    data: {
+      organizationId: elsewhere.organizationId,
+      calendarId: elsewhere.google.calendarId,
+      trigger: "poll",
+      mode: "incremental",
+      status: "failed",
+      error: "theirs",
+      startedAt: ago(2),
+    },
+  });
 });
 
 describe("GET /api/admin/sync-runs", () => {
@@ -62,7 +107,13 @@ describe("GET /api/admin/sync-runs", () => {
     const starts = runs.map((run) => Date.parse(run.startedAt));
     expect(starts).toEqual([...starts].sort((a, b) => b - a));
     expect(runs[0]).toMatchObject({ status: "running", trigger: "manual", finishedAt: null, calendarName: expect.stringContaining("Team") });
-    expect(runs.find((run) => run.mode === "full")).toMatchObject({ provider: "microsoft", created: 40, pages: 3, providerCalls: 4, accountEmail: expect.stringContaining("bob-") });
+    expect(runs.find((run) => run.mode === "full")).toMatchObject({
+      provider: "microsoft",
+      created: 40,
+      pages: 3,
+      providerCalls: 4,
+      accountEmail: expect.stringContaining("bob-"),
+    });
   });
 
   it("filters by calendar and by status", async () => {

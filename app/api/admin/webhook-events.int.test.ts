@@ -37,11 +37,24 @@ beforeAll(async () => {
   stranger = await signIn("stranger@elsewhere.test");
   const db = await database.db();
   fixture = await seedAdminFixture(db, owner.viewer.organizationId, { now });
-  const google = { organizationId: fixture.organizationId, provider: "google" as const, subscriptionId: fixture.google.subscriptionId, calendarId: fixture.google.calendarId };
+  const google = {
+    organizationId: fixture.organizationId,
+    provider: "google" as const,
+    subscriptionId: fixture.google.subscriptionId,
+    calendarId: fixture.google.calendarId,
+  };
   const graph = { organizationId: fixture.organizationId, provider: "microsoft" as const, subscriptionId: fixture.microsoft.subscriptionId, calendarId: null };
   const [processed, failed, dead, replacedChannel, graphProcessed, graphDead, old] = await insertEvents(db, [
     { ...google, externalId: fixture.google.channelId, status: "processed", receivedAt: ago(10), latencyMs: 1_250 },
-    { ...google, externalId: fixture.google.channelId, status: "failed", receivedAt: ago(20), attempts: 2, error: "provider answered 503", nextAttemptAt: new Date(now.getTime() + 5 * MINUTE) },
+    {
+      ...google,
+      externalId: fixture.google.channelId,
+      status: "failed",
+      receivedAt: ago(20),
+      attempts: 2,
+      error: "provider answered 503",
+      nextAttemptAt: new Date(now.getTime() + 5 * MINUTE),
+    },
     {
       ...google,
       externalId: fixture.google.channelId,
@@ -60,12 +73,23 @@ beforeAll(async () => {
   ]);
   Object.assign(ids, { processed, failed, dead, replacedChannel, graphProcessed, graphDead, old });
   // Three at the same instant: the page boundary must split ties by id, not lose or repeat them.
-  const tied = await insertEvents(db, [0, 1, 2].map(() => ({ ...google, externalId: fixture.google.channelId, status: "duplicate" as const, receivedAt: ago(70) })));
+  const tied = await insertEvents(
+    db,
+    [0, 1, 2].map(() => ({ ...google, externalId: fixture.google.channelId, status: "duplicate" as const, receivedAt: ago(70) })),
+  );
   tied.forEach((id, index) => (ids[`tied${index}`] = id));
   // Another organization's events, with a channel id that would match a search.
   const elsewhere = await seedAdminFixture(db, stranger.viewer.organizationId, { now, tag: "elsewhere" });
   await insertEvents(db, [
-    { organizationId: elsewhere.organizationId, provider: "google", subscriptionId: elsewhere.google.subscriptionId, calendarId: elsewhere.google.calendarId, externalId: `${fixture.google.channelId}-x`, status: "dead", receivedAt: ago(5) },
+    {
+      organizationId: elsewhere.organizationId,
+      provider: "google",
+      subscriptionId: elsewhere.google.subscriptionId,
+      calendarId: elsewhere.google.calendarId,
+      externalId: `${fixture.google.channelId}-x`,
+      status: "dead",
+      receivedAt: ago(5),
+    },
   ]);
 });
 
@@ -131,7 +155,16 @@ describe("GET /api/admin/webhook-events", () => {
   });
 
   it("rejects bad filters with 400 naming the field", async () => {
-    for (const query of ["?status=exploded", "?provider=yahoo", "?calendarId=nope", "?limit=0", "?limit=500", "?cursor=garbage", "?from=yesterday", `?from=${now.toISOString()}&to=${ago(60).toISOString()}`]) {
+    for (const query of [
+      "?status=exploded",
+      "?provider=yahoo",
+      "?calendarId=nope",
+      "?limit=0",
+      "?limit=500",
+      "?cursor=garbage",
+      "?from=yesterday",
+      `?from=${now.toISOString()}&to=${ago(60).toISOString()}`,
+    ]) {
       const response = await listEvents(request(`/api/admin/webhook-events${query}`, { cookie: admin.cookie }), none);
       expect(response.status, query).toBe(400);
       const body = (await response.json()) as { error: { kind: string; fields?: Record<string, string> } };

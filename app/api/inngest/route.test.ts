@@ -24,7 +24,13 @@ const unsignedRun = () =>
   new Request(`${URL_}?fnId=calsync-sync-calendar&stepId=step`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ event: { name: "calendar/sync.requested", data: {} }, events: [], steps: {}, ctx: { run_id: "r1", attempt: 0, stack: { stack: [], current: 0 } }, version: 2 }),
+    body: JSON.stringify({
+      event: { name: "calendar/sync.requested", data: {} },
+      events: [],
+      steps: {},
+      ctx: { run_id: "r1", attempt: 0, stack: { stack: [], current: 0 } },
+      version: 2,
+    }),
   });
 
 describe("/api/inngest", () => {

@@ -40,7 +40,17 @@ beforeAll(async () => {
   // A second organization with a live Google channel and a Graph subscription of its own.
   const other = await signIn("other@org-b.test");
   const fixture = await seedAdminFixture(db, other.viewer.organizationId, { tag: "orgb" });
-  identifying = [person.viewer.organizationId, other.viewer.organizationId, connectionId, calendar.id, fixture.google.channelId, fixture.microsoft.externalId, "alice", "orgb", "calsync.test"];
+  identifying = [
+    person.viewer.organizationId,
+    other.viewer.organizationId,
+    connectionId,
+    calendar.id,
+    fixture.google.channelId,
+    fixture.microsoft.externalId,
+    "alice",
+    "orgb",
+    "calsync.test",
+  ];
 });
 afterAll(async () => {
   if (previousToken === undefined) delete process.env.METRICS_TOKEN;
@@ -58,7 +68,8 @@ async function scraped(): Promise<Scrape> {
   expect(result.status).toBe(200);
   expect(result.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
   for (const text of identifying) expect(result.text).not.toContain(text);
-  for (const name of ["calsync_webhook_ingest_duration_seconds", "calsync_sync_run_duration_seconds"]) expect(family(result.families, name).type).toBe("HISTOGRAM");
+  for (const name of ["calsync_webhook_ingest_duration_seconds", "calsync_sync_run_duration_seconds"])
+    expect(family(result.families, name).type).toBe("HISTOGRAM");
   return result.series;
 }
 
@@ -74,8 +85,12 @@ describe("GET /api/metrics", () => {
     expect(delta("calsync_webhook_notifications_total", { provider: "google", outcome: "accepted" })).toBeGreaterThanOrEqual(1);
     expect(delta("calsync_webhook_notifications_total", { provider: "google", outcome: "forged" })).toBe(0);
     // One request per notification here (Google sends them one by one).
-    expect(delta("calsync_webhook_ingest_duration_seconds_count", { provider: "google" })).toBe(delta("calsync_webhook_notifications_total", { provider: "google" }));
-    expect(delta("calsync_webhook_ingest_duration_seconds_bucket", { provider: "google", le: "+Inf" })).toBe(delta("calsync_webhook_ingest_duration_seconds_count", { provider: "google" }));
+    expect(delta("calsync_webhook_ingest_duration_seconds_count", { provider: "google" })).toBe(
+      delta("calsync_webhook_notifications_total", { provider: "google" }),
+    );
+    expect(delta("calsync_webhook_ingest_duration_seconds_bucket", { provider: "google", le: "+Inf" })).toBe(
+      delta("calsync_webhook_ingest_duration_seconds_count", { provider: "google" }),
+    );
     expect(delta("calsync_sync_runs_total", { trigger: "webhook", outcome: "succeeded" })).toBe(1);
     expect(delta("calsync_sync_run_duration_seconds_count", { outcome: "succeeded" })).toBe(1);
     expect(delta("calsync_provider_calls_total", { provider: "google", operation: "fetchChanges", status: "ok" })).toBeGreaterThanOrEqual(1);
@@ -84,7 +99,11 @@ describe("GET /api/metrics", () => {
     expect(sampleValue(after, "calsync_provider_calls_total", { provider: "google", operation: "createPush", status: "ok" })).toBeGreaterThanOrEqual(1);
     // The inline driver of this process, idle now.
     expect(sampleValue(after, "calsync_job_queue_depth", { state: "queued" })).toBe(0);
-    expect(family(after, "calsync_job_queue_depth").metrics.map((sample) => sample.labels?.state).sort()).toEqual(["debouncing", "queued", "retrying", "running"]);
+    expect(
+      family(after, "calsync_job_queue_depth")
+        .metrics.map((sample) => sample.labels?.state)
+        .sort(),
+    ).toEqual(["debouncing", "queued", "retrying", "running"]);
   });
 
   it("counts an unknown channel under its outcome", async () => {
@@ -101,7 +120,10 @@ describe("GET /api/metrics", () => {
     });
     expect(response.status).toBe(404);
     const after = await scraped();
-    expect(sampleValue(after, "calsync_webhook_notifications_total", { provider: "google", outcome: "unknown" }) - sampleValue(before, "calsync_webhook_notifications_total", { provider: "google", outcome: "unknown" })).toBe(1);
+    expect(
+      sampleValue(after, "calsync_webhook_notifications_total", { provider: "google", outcome: "unknown" }) -
+        sampleValue(before, "calsync_webhook_notifications_total", { provider: "google", outcome: "unknown" }),
+    ).toBe(1);
   });
 
   it("counts subscriptions across organizations by status and time to expiry, from the database", async () => {

@@ -3,8 +3,19 @@ import { API_V1_BASE, openApiDocument } from "@/lib/api/v1/openapi";
 
 export const metadata: Metadata = { title: "API reference · calsync" };
 
-type Operation = { summary?: string; description?: string; security?: unknown[]; parameters?: Array<{ name: string; in: string; required?: boolean; description?: string; schema?: unknown }>; requestBody?: unknown; responses: Record<string, { description: string; content?: unknown }> };
-type Document = { info: { title: string; description?: string }; paths: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, unknown> } };
+type Operation = {
+  summary?: string;
+  description?: string;
+  security?: unknown[];
+  parameters?: Array<{ name: string; in: string; required?: boolean; description?: string; schema?: unknown }>;
+  requestBody?: unknown;
+  responses: Record<string, { description: string; content?: unknown }>;
+};
+type Document = {
+  info: { title: string; description?: string };
+  paths: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, unknown> };
+};
 
 /**
  * The reference, rendered from the same generated OpenAPI document the API serves:
@@ -43,7 +54,12 @@ export default function ApiReferencePage() {
                 ))}
               </ul>
             ) : null}
-            <p className="mt-2 text-xs text-slate-500">Responses: {Object.entries(operation.responses).map(([status, response]) => `${status} ${response.description}`).join(" · ")}</p>
+            <p className="mt-2 text-xs text-slate-500">
+              Responses:{" "}
+              {Object.entries(operation.responses)
+                .map(([status, response]) => `${status} ${response.description}`)
+                .join(" · ")}
+            </p>
           </section>
         )),
       )}

@@ -30,21 +30,36 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
 
   let body;
   if (!invitation) {
-    body = <p className="mt-2 text-sm text-slate-600" data-testid="invitation-state">This invitation link is not valid. Check that you copied all of it.</p>;
+    body = (
+      <p className="mt-2 text-sm text-slate-600" data-testid="invitation-state">
+        This invitation link is not valid. Check that you copied all of it.
+      </p>
+    );
   } else if (invitation.state !== "pending") {
-    body = <p className="mt-2 text-sm text-slate-600" data-testid="invitation-state">{UNUSABLE[invitation.state]}</p>;
+    body = (
+      <p className="mt-2 text-sm text-slate-600" data-testid="invitation-state">
+        {UNUSABLE[invitation.state]}
+      </p>
+    );
   } else {
     const intro = (
       <p className="mt-2 text-sm leading-6 text-slate-600">
         {invitation.invitedBy ?? "Someone"} invited <span className="font-medium text-slate-900">{invitation.email}</span> to join{" "}
-        <span className="font-medium text-slate-900" data-testid="invitation-organization">{invitation.organizationName}</span> as {ROLE_LABEL[invitation.role].toLowerCase()}.
+        <span className="font-medium text-slate-900" data-testid="invitation-organization">
+          {invitation.organizationName}
+        </span>{" "}
+        as {ROLE_LABEL[invitation.role].toLowerCase()}.
       </p>
     );
     if (!userId) {
       body = (
         <>
           {intro}
-          <Link href={`/signin?callbackUrl=${encodeURIComponent(returnTo)}`} className={buttonClasses({ className: "mt-6 w-full" })} data-testid="invitation-sign-in">
+          <Link
+            href={`/signin?callbackUrl=${encodeURIComponent(returnTo)}`}
+            className={buttonClasses({ className: "mt-6 w-full" })}
+            data-testid="invitation-sign-in"
+          >
             Sign in as {invitation.email} to accept
           </Link>
         </>
@@ -53,7 +68,11 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
       body = (
         <>
           {intro}
-          <div role="alert" className="mt-4 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900" data-testid="invitation-wrong-account">
+          <div
+            role="alert"
+            className="mt-4 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900"
+            data-testid="invitation-wrong-account"
+          >
             You are signed in as {addresses[0] ?? "another account"}. This invitation is for {invitation.email}: sign out, then sign in with that address.
           </div>
           <SignOutButton className="mt-4" testId="invitation-sign-out" />
@@ -73,7 +92,11 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
     <div className="flex min-h-screen flex-col items-center justify-center px-4 py-12">
       <main className="w-full max-w-md">
         <div className="mb-8 flex justify-center">
-          <Link href="/" aria-label="calsync home" className="rounded-md focus-visible:outline-2 focus-visible:outline-offset-4 focus-visible:outline-brand-600">
+          <Link
+            href="/"
+            aria-label="calsync home"
+            className="rounded-md focus-visible:outline-2 focus-visible:outline-offset-4 focus-visible:outline-brand-600"
+          >
             <Logo className="text-2xl" />
           </Link>
         </div>

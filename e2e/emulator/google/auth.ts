@@ -10,7 +10,9 @@ const AUTH = "https://www.googleapis.com/auth/";
 
 /** Scope sets (any one suffices) per kind of access, from the Calendar API reference. */
 export const GOOGLE_SCOPES = {
-  eventsRead: ["calendar", "calendar.readonly", "calendar.events", "calendar.events.readonly", "calendar.events.owned", "calendar.events.owned.readonly"].map((s) => AUTH + s),
+  eventsRead: ["calendar", "calendar.readonly", "calendar.events", "calendar.events.readonly", "calendar.events.owned", "calendar.events.owned.readonly"].map(
+    (s) => AUTH + s,
+  ),
   eventsWrite: ["calendar", "calendar.events", "calendar.events.owned"].map((s) => AUTH + s),
   calendarListRead: ["calendar", "calendar.readonly", "calendar.calendarlist", "calendar.calendarlist.readonly"].map((s) => AUTH + s),
   userinfo: [AUTH + "userinfo.email", AUTH + "userinfo.profile", "openid"],
@@ -30,8 +32,7 @@ export function requireGoogleCaller(ctx: RequestContext, services: EmulatorServi
 
 /** Resolves `primary` and checks the calendar belongs to the caller (others answer 404 like Google). */
 export function callerCalendar(services: EmulatorServices, caller: GoogleCaller, calendarId: string): Calendar {
-  const calendar =
-    calendarId === "primary" ? services.store.primaryCalendar(caller.account.id) : services.store.calendars.get(calendarId);
+  const calendar = calendarId === "primary" ? services.store.primaryCalendar(caller.account.id) : services.store.calendars.get(calendarId);
   if (!calendar || calendar.accountId !== caller.account.id) throw googleErrors.notFound();
   return calendar;
 }

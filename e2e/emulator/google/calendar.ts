@@ -33,14 +33,62 @@ interface PageTokenPayload {
 export function googleCalendarRoutes(services: EmulatorServices): RouteDefinition[] {
   const api = "/calendar/v3";
   return [
-    { method: "GET", path: `${api}/users/me/calendarList`, endpoint: "google.calendarList.list", family: "google-api", handler: (ctx) => listCalendars(ctx, services) },
-    { method: "GET", path: `${api}/users/me/calendarList/:calendarId`, endpoint: "google.calendarList.get", family: "google-api", handler: (ctx) => getCalendarListEntry(ctx, services) },
-    { method: "GET", path: `${api}/calendars/:calendarId/events`, endpoint: "google.events.list", family: "google-api", handler: (ctx) => listEvents(ctx, services) },
-    { method: "POST", path: `${api}/calendars/:calendarId/events`, endpoint: "google.events.insert", family: "google-api", handler: (ctx) => insertEvent(ctx, services) },
-    { method: "GET", path: `${api}/calendars/:calendarId/events/:eventId`, endpoint: "google.events.get", family: "google-api", handler: (ctx) => getEvent(ctx, services) },
-    { method: "PATCH", path: `${api}/calendars/:calendarId/events/:eventId`, endpoint: "google.events.patch", family: "google-api", handler: (ctx) => writeEvent(ctx, services, "patch") },
-    { method: "PUT", path: `${api}/calendars/:calendarId/events/:eventId`, endpoint: "google.events.update", family: "google-api", handler: (ctx) => writeEvent(ctx, services, "update") },
-    { method: "DELETE", path: `${api}/calendars/:calendarId/events/:eventId`, endpoint: "google.events.delete", family: "google-api", handler: (ctx) => deleteEvent(ctx, services) },
+    {
+      method: "GET",
+      path: `${api}/users/me/calendarList`,
+      endpoint: "google.calendarList.list",
+      family: "google-api",
+      handler: (ctx) => listCalendars(ctx, services),
+    },
+    {
+      method: "GET",
+      path: `${api}/users/me/calendarList/:calendarId`,
+      endpoint: "google.calendarList.get",
+      family: "google-api",
+      handler: (ctx) => getCalendarListEntry(ctx, services),
+    },
+    {
+      method: "GET",
+      path: `${api}/calendars/:calendarId/events`,
+      endpoint: "google.events.list",
+      family: "google-api",
+      handler: (ctx) => listEvents(ctx, services),
+    },
+    {
+      method: "POST",
+      path: `${api}/calendars/:calendarId/events`,
+      endpoint: "google.events.insert",
+      family: "google-api",
+      handler: (ctx) => insertEvent(ctx, services),
+    },
+    {
+      method: "GET",
+      path: `${api}/calendars/:calendarId/events/:eventId`,
+      endpoint: "google.events.get",
+      family: "google-api",
+      handler: (ctx) => getEvent(ctx, services),
+    },
+    {
+      method: "PATCH",
+      path: `${api}/calendars/:calendarId/events/:eventId`,
+      endpoint: "google.events.patch",
+      family: "google-api",
+      handler: (ctx) => writeEvent(ctx, services, "patch"),
+    },
+    {
+      method: "PUT",
+      path: `${api}/calendars/:calendarId/events/:eventId`,
+      endpoint: "google.events.update",
+      family: "google-api",
+      handler: (ctx) => writeEvent(ctx, services, "update"),
+    },
+    {
+      method: "DELETE",
+      path: `${api}/calendars/:calendarId/events/:eventId`,
+      endpoint: "google.events.delete",
+      family: "google-api",
+      handler: (ctx) => deleteEvent(ctx, services),
+    },
   ];
 }
 
@@ -105,7 +153,11 @@ function pageSize(ctx: RequestContext, fallback: number, max: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) {
-    throw googleApiError(400, `Invalid value '${raw}'. Values must be within the range: [1, ${max}]`, { reason: "invalidParameter", locationType: "parameter", location: "maxResults" });
+    throw googleApiError(400, `Invalid value '${raw}'. Values must be within the range: [1, ${max}]`, {
+      reason: "invalidParameter",
+      locationType: "parameter",
+      location: "maxResults",
+    });
   }
   return Math.min(value, max); // Google caps the page size instead of failing
 }
@@ -173,19 +225,32 @@ function listEvents(ctx: RequestContext, services: EmulatorServices): void {
   let sinceSeq: number | undefined;
   if (syncTokenText !== undefined) {
     for (const name of FORBIDDEN_WITH_SYNC_TOKEN) {
-      if (ctx.query(name) !== undefined) throw googleApiError(400, `The '${name}' parameter cannot be used together with syncToken.`, { reason: "invalid", locationType: "parameter", location: name });
+      if (ctx.query(name) !== undefined)
+        throw googleApiError(400, `The '${name}' parameter cannot be used together with syncToken.`, {
+          reason: "invalid",
+          locationType: "parameter",
+          location: name,
+        });
     }
-    if (showDeletedParam === false) throw googleApiError(400, "showDeleted=false cannot be used together with syncToken.", { reason: "invalid", locationType: "parameter", location: "showDeleted" });
+    if (showDeletedParam === false)
+      throw googleApiError(400, "showDeleted=false cannot be used together with syncToken.", {
+        reason: "invalid",
+        locationType: "parameter",
+        location: "showDeleted",
+      });
     const token = services.codec.decode<SyncTokenPayload>("google.events.sync", syncTokenText);
     if (!token) throw googleApiError(400, "Invalid sync token value.", { reason: "invalid", locationType: "parameter", location: "syncToken" });
     if (token.c !== calendar.id || token.e !== calendar.syncEpoch) throw googleErrors.fullSyncRequired();
     sinceSeq = token.s;
   }
-  if (orderBy !== undefined && orderBy !== "startTime" && orderBy !== "updated") throw googleErrors.badRequest(`Invalid value for orderBy: ${orderBy}`, "orderBy");
-  if (orderBy === "startTime" && !singleEvents) throw googleApiError(400, "The requested ordering is not available for the particular query.", { reason: "badRequest" });
+  if (orderBy !== undefined && orderBy !== "startTime" && orderBy !== "updated")
+    throw googleErrors.badRequest(`Invalid value for orderBy: ${orderBy}`, "orderBy");
+  if (orderBy === "startTime" && !singleEvents)
+    throw googleApiError(400, "The requested ordering is not available for the particular query.", { reason: "badRequest" });
   const timeMin = timeParam(ctx, "timeMin");
   const timeMax = timeParam(ctx, "timeMax");
-  if (timeMin !== undefined && timeMax !== undefined && timeMin >= timeMax) throw googleApiError(400, "The specified time range is empty.", { reason: "timeRangeEmpty", locationType: "parameter", location: "timeMax" });
+  if (timeMin !== undefined && timeMax !== undefined && timeMin >= timeMax)
+    throw googleApiError(400, "The specified time range is empty.", { reason: "timeRangeEmpty", locationType: "parameter", location: "timeMax" });
   const updatedMin = timeParam(ctx, "updatedMin");
   const q = ctx.query("q")?.toLowerCase();
   const iCalUID = ctx.query("iCalUID");
@@ -193,7 +258,11 @@ function listEvents(ctx: RequestContext, services: EmulatorServices): void {
   const includeDeleted = sinceSeq !== undefined || updatedMin !== undefined || showDeletedParam === true;
 
   // Paging: the first page fixes a snapshot; later changes go to the next sync.
-  const fingerprint = [...ctx.url.searchParams.entries()].filter(([name]) => name !== "pageToken").sort().map(([k, v]) => `${k}=${v}`).join("&");
+  const fingerprint = [...ctx.url.searchParams.entries()]
+    .filter(([name]) => name !== "pageToken")
+    .sort()
+    .map(([k, v]) => `${k}=${v}`)
+    .join("&");
   const pageTokenText = ctx.query("pageToken");
   let snapshotSeq = store.currentSeq;
   let afterKey = "";
@@ -270,7 +339,7 @@ function listEvents(ctx: RequestContext, services: EmulatorServices): void {
   if (!cached) rememberListing(services, listingKey, sorted);
   // Keys are unique (they end with the event id): the page starts after the last key served.
   let from = 0;
-  for (let high = sorted.length; from < high; ) {
+  for (let high = sorted.length; from < high;) {
     const middle = (from + high) >>> 1;
     if (sorted[middle]!.key > afterKey) high = middle;
     else from = middle + 1;
@@ -291,14 +360,16 @@ function listEvents(ctx: RequestContext, services: EmulatorServices): void {
     defaultReminders: [],
   };
   if (more) {
-    body.nextPageToken = services.codec.encode("google.events.page", { q: fingerprint, s: snapshotSeq, a: page[page.length - 1]?.key ?? afterKey } satisfies PageTokenPayload);
+    body.nextPageToken = services.codec.encode("google.events.page", {
+      q: fingerprint,
+      s: snapshotSeq,
+      a: page[page.length - 1]?.key ?? afterKey,
+    } satisfies PageTokenPayload);
   } else {
     // Only the last page carries the sync token, never together with nextPageToken.
     body.nextSyncToken = services.codec.encode("google.events.sync", { c: calendar.id, s: snapshotSeq, e: calendar.syncEpoch } satisfies SyncTokenPayload);
   }
-  body.items = page.map((item) =>
-    formatGoogleEvent(item.event, { calendar, account, origin: ctx.origin, responseTimeZone, minimalIfCancelled: true }),
-  );
+  body.items = page.map((item) => formatGoogleEvent(item.event, { calendar, account, origin: ctx.origin, responseTimeZone, minimalIfCancelled: true }));
   ctx.sendJson(200, body);
 }
 

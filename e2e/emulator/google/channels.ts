@@ -46,7 +46,13 @@ export class GoogleChannels {
 
   routes(): RouteDefinition[] {
     return [
-      { method: "POST", path: "/calendar/v3/calendars/:calendarId/events/watch", endpoint: "google.events.watch", family: "google-api", handler: (ctx) => this.watch(ctx) },
+      {
+        method: "POST",
+        path: "/calendar/v3/calendars/:calendarId/events/watch",
+        endpoint: "google.events.watch",
+        family: "google-api",
+        handler: (ctx) => this.watch(ctx),
+      },
       { method: "POST", path: "/calendar/v3/channels/stop", endpoint: "google.channels.stop", family: "google-api", handler: (ctx) => this.stop(ctx) },
     ];
   }
@@ -98,7 +104,10 @@ export class GoogleChannels {
 
   /** Opaque and stable per calendar (and per emulator instance). */
   private resourceIdFor(calendarId: string): string {
-    return createHash("sha256").update(this.resourceIdSalt + calendarId).digest("base64url").slice(0, 27);
+    return createHash("sha256")
+      .update(this.resourceIdSalt + calendarId)
+      .digest("base64url")
+      .slice(0, 27);
   }
 
   private async watch(ctx: RequestContext): Promise<void> {

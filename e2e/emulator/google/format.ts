@@ -42,9 +42,17 @@ const SOLUTIONS: Record<Conference["type"], { key: { type: string }; name: strin
 
 /** `conferenceData` as Calendar v3 shows it: a video entry point, and a phone one with its PIN. */
 function googleConferenceData(conference: Conference): GoogleConferenceData {
-  const entryPoints: NonNullable<GoogleConferenceData["entryPoints"]> = [{ entryPointType: "video", uri: conference.joinUrl, label: conference.joinUrl.replace(/^https:\/\//, "") }];
+  const entryPoints: NonNullable<GoogleConferenceData["entryPoints"]> = [
+    { entryPointType: "video", uri: conference.joinUrl, label: conference.joinUrl.replace(/^https:\/\//, "") },
+  ];
   if (conference.phone) {
-    entryPoints.push({ entryPointType: "phone", uri: `tel:${conference.phone.replace(/[^+\d]/g, "")}`, label: conference.phone, ...(conference.pin ? { pin: conference.pin } : {}), regionCode: "US" });
+    entryPoints.push({
+      entryPointType: "phone",
+      uri: `tel:${conference.phone.replace(/[^+\d]/g, "")}`,
+      label: conference.phone,
+      ...(conference.pin ? { pin: conference.pin } : {}),
+      regionCode: "US",
+    });
   }
   return { conferenceId: conference.joinUrl.split("/").pop() ?? conference.joinUrl, conferenceSolution: SOLUTIONS[conference.type], entryPoints };
 }
@@ -55,7 +63,8 @@ function conferenceFromGoogle(data: GoogleConferenceData | undefined): Conferenc
   if (!video?.uri) return undefined;
   const phone = data?.entryPoints?.find((entry) => entry.entryPointType === "phone");
   const name = data?.conferenceSolution?.name ?? "";
-  const type: Conference["type"] = data?.conferenceSolution?.key?.type === "hangoutsMeet" ? "meet" : /zoom/i.test(name) ? "zoom" : /teams/i.test(name) ? "teams" : "meet";
+  const type: Conference["type"] =
+    data?.conferenceSolution?.key?.type === "hangoutsMeet" ? "meet" : /zoom/i.test(name) ? "zoom" : /teams/i.test(name) ? "teams" : "meet";
   return { type, joinUrl: video.uri, ...(phone?.label ? { phone: phone.label } : {}), ...(phone?.pin ? { pin: phone.pin } : {}) };
 }
 
@@ -82,7 +91,11 @@ export function formatGoogleEvent(
   if (cancelled && context.minimalIfCancelled) return base;
   const ownerEmail = context.calendar.primary ? context.account.email : context.calendar.id;
   const organizer = event.organizer
-    ? { email: event.organizer.email, ...(event.organizer.name ? { displayName: event.organizer.name } : {}), ...(event.organizer.email === ownerEmail ? { self: true } : {}) }
+    ? {
+        email: event.organizer.email,
+        ...(event.organizer.name ? { displayName: event.organizer.name } : {}),
+        ...(event.organizer.email === ownerEmail ? { self: true } : {}),
+      }
     : context.calendar.primary
       ? { email: ownerEmail, self: true }
       : { email: ownerEmail, displayName: context.calendar.name, self: true };
@@ -95,7 +108,9 @@ export function formatGoogleEvent(
     summary: event.summary,
     ...(event.description !== undefined ? { description: event.description } : {}),
     ...(event.location !== undefined ? { location: event.location } : {}),
-    creator: event.organizer ? { email: event.organizer.email, ...(event.organizer.email === ownerEmail ? { self: true } : {}) } : { email: context.account.email, self: true },
+    creator: event.organizer
+      ? { email: event.organizer.email, ...(event.organizer.email === ownerEmail ? { self: true } : {}) }
+      : { email: context.account.email, self: true },
     organizer,
     ...(event.showAs === "free" ? { transparency: "transparent" } : {}),
     ...(event.visibility !== "default" ? { visibility: event.visibility } : {}),
@@ -185,7 +200,10 @@ export function googleEventFields(body: GoogleEventBody, calendar: Calendar, opt
   if (!VISIBILITIES.has(visibility)) throw bad("Invalid value for: visibility");
   const eventType = body.eventType ?? "default";
   if (!EVENT_TYPES.has(eventType)) throw bad("Invalid value for: eventType");
-  const organizer = body.organizer?.email && body.organizer.self !== true ? { email: body.organizer.email.toLowerCase(), ...(body.organizer.displayName ? { name: body.organizer.displayName } : {}) } : undefined;
+  const organizer =
+    body.organizer?.email && body.organizer.self !== true
+      ? { email: body.organizer.email.toLowerCase(), ...(body.organizer.displayName ? { name: body.organizer.displayName } : {}) }
+      : undefined;
   const conference = conferenceFromGoogle(body.conferenceData);
   return {
     summary: typeof body.summary === "string" ? body.summary : "",

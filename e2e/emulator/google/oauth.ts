@@ -45,8 +45,20 @@ export function googleOAuthRoutes(services: EmulatorServices): RouteDefinition[]
     { method: "POST", path: "/tokeninfo", endpoint: "google.tokeninfo", family: "google-oauth", handler: (ctx) => tokenInfo(ctx, services) },
     { method: "GET", path: "/oauth2/v3/userinfo", endpoint: "google.userinfo", family: "google-oauth", handler: (ctx) => userInfo(ctx, services) },
     { method: "GET", path: "/v1/userinfo", endpoint: "google.userinfo", family: "google-oauth", handler: (ctx) => userInfo(ctx, services) },
-    { method: "GET", path: "/.well-known/openid-configuration", endpoint: "google.discovery", family: "google-oauth", handler: (ctx) => ctx.sendJson(200, discovery(services)) },
-    { method: "GET", path: "/oauth2/v3/certs", endpoint: "google.jwks", family: "google-oauth", handler: (ctx) => ctx.sendJson(200, { keys: [services.keys.google.publicJwk] }) },
+    {
+      method: "GET",
+      path: "/.well-known/openid-configuration",
+      endpoint: "google.discovery",
+      family: "google-oauth",
+      handler: (ctx) => ctx.sendJson(200, discovery(services)),
+    },
+    {
+      method: "GET",
+      path: "/oauth2/v3/certs",
+      endpoint: "google.jwks",
+      family: "google-oauth",
+      handler: (ctx) => ctx.sendJson(200, { keys: [services.keys.google.publicJwk] }),
+    },
     {
       method: "GET",
       path: "/oauth2/v1/certs",
@@ -74,13 +86,21 @@ function discovery(services: EmulatorServices): Record<string, unknown> {
     token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
     claims_supported: ["aud", "email", "email_verified", "exp", "family_name", "given_name", "iat", "iss", "name", "picture", "sub"],
     code_challenge_methods_supported: ["plain", "S256"],
-    grant_types_supported: ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:jwt-bearer"],
+    grant_types_supported: [
+      "authorization_code",
+      "refresh_token",
+      "urn:ietf:params:oauth:grant-type:device_code",
+      "urn:ietf:params:oauth:grant-type:jwt-bearer",
+    ],
   };
 }
 
 /** Errors Google shows on its own page instead of redirecting (the redirect target is not trusted yet). */
 function errorPage(ctx: RequestContext, status: number, error: string, detail: string): void {
-  ctx.sendHtml(status, `<!doctype html><title>Error ${status}: ${escapeHtml(error)}</title><h1>Access blocked: this app's request is invalid</h1><p>Error ${status}: ${escapeHtml(error)}</p><p>${escapeHtml(detail)}</p>`);
+  ctx.sendHtml(
+    status,
+    `<!doctype html><title>Error ${status}: ${escapeHtml(error)}</title><h1>Access blocked: this app's request is invalid</h1><p>Error ${status}: ${escapeHtml(error)}</p><p>${escapeHtml(detail)}</p>`,
+  );
 }
 
 function beginAuthorization(ctx: RequestContext, services: EmulatorServices, profile: AuthorizationProfile): void {
@@ -97,7 +117,14 @@ function beginAuthorization(ctx: RequestContext, services: EmulatorServices, pro
   const challenge = ctx.query("code_challenge");
   if (method !== undefined && method !== "S256" && method !== "plain") return errorPage(ctx, 400, "invalid_request", "Invalid code_challenge_method value.");
   if (challenge !== undefined && !/^[A-Za-z0-9\-._~]{43,128}$/.test(challenge)) return errorPage(ctx, 400, "invalid_request", "Invalid code_challenge value.");
-  const scopes = [...new Set(scopeText.split(/[\s+]+/).filter(Boolean).map((scope) => SCOPE_ALIASES[scope] ?? scope))];
+  const scopes = [
+    ...new Set(
+      scopeText
+        .split(/[\s+]+/)
+        .filter(Boolean)
+        .map((scope) => SCOPE_ALIASES[scope] ?? scope),
+    ),
+  ];
   const request: AuthorizationRequest = services.oauth.beginAuthorization({
     provider: "google",
     clientId,
@@ -154,8 +181,18 @@ async function token(ctx: RequestContext, services: EmulatorServices): Promise<v
     const issued =
       grantType === "authorization_code"
         ? services.oauth.redeemCode(client, form)
-        : services.oauth.refresh(client, form, { rotate: false, requestedScopes: form.get("scope")?.split(" ").filter(Boolean).map((scope) => SCOPE_ALIASES[scope] ?? scope) });
-    ctx.sendJson(200, tokenResponse(services, issued, client.clientId), { "cache-control": "no-cache, no-store, max-age=0, must-revalidate", pragma: "no-cache" });
+        : services.oauth.refresh(client, form, {
+            rotate: false,
+            requestedScopes: form
+              .get("scope")
+              ?.split(" ")
+              .filter(Boolean)
+              .map((scope) => SCOPE_ALIASES[scope] ?? scope),
+          });
+    ctx.sendJson(200, tokenResponse(services, issued, client.clientId), {
+      "cache-control": "no-cache, no-store, max-age=0, must-revalidate",
+      pragma: "no-cache",
+    });
   } catch (error) {
     if (error instanceof TokenError) {
       const [status, code, description] = FAILURES[error.failure];
@@ -227,7 +264,11 @@ async function tokenInfo(ctx: RequestContext, services: EmulatorServices): Promi
 function userInfo(ctx: RequestContext, services: EmulatorServices): void {
   const check = services.oauth.checkBearer("google", ctx.header("authorization"));
   if (!check.ok) {
-    ctx.sendJson(401, { error: "invalid_request", error_description: "Invalid Credentials" }, { "www-authenticate": 'Bearer realm="https://accounts.google.com/", error="invalid_token"' });
+    ctx.sendJson(
+      401,
+      { error: "invalid_request", error_description: "Invalid Credentials" },
+      { "www-authenticate": 'Bearer realm="https://accounts.google.com/", error="invalid_token"' },
+    );
     return;
   }
   if (!check.token.scopes.some((scope) => GOOGLE_SCOPES.userinfo.includes(scope))) {
@@ -238,7 +279,9 @@ function userInfo(ctx: RequestContext, services: EmulatorServices): void {
   const [givenName, ...rest] = account.name.split(" ");
   ctx.sendJson(200, {
     sub: account.subject,
-    ...(record.scopes.includes(USERINFO_PROFILE) ? { name: account.name, given_name: givenName, family_name: rest.join(" ") || undefined, picture: `${ctx.origin}/_emulator/avatar.png` } : {}),
+    ...(record.scopes.includes(USERINFO_PROFILE)
+      ? { name: account.name, given_name: givenName, family_name: rest.join(" ") || undefined, picture: `${ctx.origin}/_emulator/avatar.png` }
+      : {}),
     ...(record.scopes.includes(USERINFO_EMAIL) ? { email: account.email, email_verified: true } : {}),
   });
 }

@@ -46,12 +46,26 @@ function graphRecurrence(event: StoredEvent, rule: RecurrenceRule): Record<strin
   const pattern =
     rule.freq === "DAILY"
       ? { type: "daily", interval: rule.interval, month: 0, dayOfMonth: 0, firstDayOfWeek: "sunday", index: "first" }
-      : { type: "weekly", interval: rule.interval, month: 0, dayOfMonth: 0, daysOfWeek: rule.byDay?.map((day) => WEEKDAY_NAMES[day]) ?? [weekdayOfStart], firstDayOfWeek: firstWeekday, index: "first" };
+      : {
+          type: "weekly",
+          interval: rule.interval,
+          month: 0,
+          dayOfMonth: 0,
+          daysOfWeek: rule.byDay?.map((day) => WEEKDAY_NAMES[day]) ?? [weekdayOfStart],
+          firstDayOfWeek: firstWeekday,
+          index: "first",
+        };
   const range =
     rule.count !== undefined
       ? { type: "numbered", startDate, endDate: "0001-01-01", recurrenceTimeZone: windowsZone(zone), numberOfOccurrences: rule.count }
       : rule.until
-        ? { type: "endDate", startDate, endDate: rule.until.kind === "date" ? rule.until.date : new Date(rule.until.instant).toISOString().slice(0, 10), recurrenceTimeZone: windowsZone(zone), numberOfOccurrences: 0 }
+        ? {
+            type: "endDate",
+            startDate,
+            endDate: rule.until.kind === "date" ? rule.until.date : new Date(rule.until.instant).toISOString().slice(0, 10),
+            recurrenceTimeZone: windowsZone(zone),
+            numberOfOccurrences: 0,
+          }
         : { type: "noEnd", startDate, endDate: "0001-01-01", recurrenceTimeZone: windowsZone(zone), numberOfOccurrences: 0 };
   return { pattern, range };
 }
@@ -71,7 +85,13 @@ function graphLocation(event: StoredEvent): Record<string, unknown> {
     displayName: event.location ?? "",
     locationType: "default",
     uniqueIdType: event.location ? "private" : "unknown",
-    address: { street: address.street ?? "", city: address.city ?? "", state: address.state ?? "", countryOrRegion: address.countryOrRegion ?? "", postalCode: address.postalCode ?? "" },
+    address: {
+      street: address.street ?? "",
+      city: address.city ?? "",
+      state: address.state ?? "",
+      countryOrRegion: address.countryOrRegion ?? "",
+      postalCode: address.postalCode ?? "",
+    },
     coordinates: event.locationCoordinates ? { latitude: event.locationCoordinates.latitude, longitude: event.locationCoordinates.longitude } : {},
   };
 }
@@ -91,12 +111,16 @@ function graphOnlineMeeting(event: StoredEvent): Record<string, unknown> | null 
 
 /** The body Outlook shows: the description, and a Zoom or Meet invitation's link as such clients write it. */
 function graphBody(event: StoredEvent): string {
-  const link = event.conference && event.conference.type !== "teams" ? `<p>Join: <a href="${event.conference.joinUrl}">${event.conference.joinUrl}</a></p>` : "";
+  const link =
+    event.conference && event.conference.type !== "teams" ? `<p>Join: <a href="${event.conference.joinUrl}">${event.conference.joinUrl}</a></p>` : "";
   if (!event.description && !link) return "";
   return `<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head><body>${event.description ?? ""}${link}</body></html>`;
 }
 
-export function formatGraphEvent(event: StoredEvent, context: { calendar: Calendar; account: Account; master?: StoredEvent; responseTimeZone: string }): Record<string, unknown> {
+export function formatGraphEvent(
+  event: StoredEvent,
+  context: { calendar: Calendar; account: Account; master?: StoredEvent; responseTimeZone: string },
+): Record<string, unknown> {
   const { account, calendar, responseTimeZone } = context;
   const changeKey = graphChangeKey(event);
   const eventZone = event.start.kind === "dateTime" ? event.start.timeZone : calendar.timeZone;
@@ -144,7 +168,14 @@ export function formatGraphEvent(event: StoredEvent, context: { calendar: Calend
     allowNewTimeProposals: true,
     isDraft: false,
     hideAttendees: false,
-    ...(event.originalStart ? { originalStart: event.originalStart.kind === "date" ? `${event.originalStart.date}T00:00:00Z` : new Date(event.originalStart.instant).toISOString().replace(".000Z", "Z") } : {}),
+    ...(event.originalStart
+      ? {
+          originalStart:
+            event.originalStart.kind === "date"
+              ? `${event.originalStart.date}T00:00:00Z`
+              : new Date(event.originalStart.instant).toISOString().replace(".000Z", "Z"),
+        }
+      : {}),
     responseStatus: { response: ownResponse(event, account, isOrganizer), time: "0001-01-01T00:00:00Z" },
     body: { contentType: "html", content: body },
     start: dateTime(event.start),

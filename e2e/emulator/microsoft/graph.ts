@@ -24,7 +24,11 @@ export function requireGraphCaller(ctx: RequestContext, services: EmulatorServic
   const check = services.oauth.checkBearer("microsoft", ctx.header("authorization"));
   if (!check.ok) {
     const message =
-      check.reason === "missing" ? "Access token is empty." : check.reason === "expired" ? "Lifetime validation failed, the token is expired." : "Access token validation failure. Invalid audience.";
+      check.reason === "missing"
+        ? "Access token is empty."
+        : check.reason === "expired"
+          ? "Lifetime validation failed, the token is expired."
+          : "Access token validation failure. Invalid audience.";
     throw graphErrors.invalidToken(message);
   }
   const permissions = graphPermissions(check.token.scopes);
@@ -71,7 +75,13 @@ export class GraphApi {
   }
 
   routes(): RouteDefinition[] {
-    const route = (method: RouteDefinition["method"], path: string, endpoint: string, handler: RouteDefinition["handler"]): RouteDefinition => ({ method, path, endpoint, family: "graph", handler });
+    const route = (method: RouteDefinition["method"], path: string, endpoint: string, handler: RouteDefinition["handler"]): RouteDefinition => ({
+      method,
+      path,
+      endpoint,
+      family: "graph",
+      handler,
+    });
     return [
       route("GET", "/v1.0/me", "graph.me", (ctx) => this.me(ctx)),
       route("GET", "/v1.0/users/:user", "graph.me", (ctx) => this.me(ctx)),
@@ -130,7 +140,12 @@ export class GraphApi {
       timeFormat: "HH:mm",
       delegateMeetingMessageDeliveryOptions: "sendToDelegateOnly",
       language: { locale: "en-US", displayName: "English (United States)" },
-      workingHours: { daysOfWeek: ["monday", "tuesday", "wednesday", "thursday", "friday"], startTime: "09:00:00.0000000", endTime: "17:00:00.0000000", timeZone: { name: windowsZone(zone) } },
+      workingHours: {
+        daysOfWeek: ["monday", "tuesday", "wednesday", "thursday", "friday"],
+        startTime: "09:00:00.0000000",
+        endTime: "17:00:00.0000000",
+        timeZone: { name: windowsZone(zone) },
+      },
       userPurpose: "user",
     });
   }
@@ -159,14 +174,20 @@ export class GraphApi {
     const caller = requireGraphCaller(ctx, this.services, CALENDAR_READ);
     checkUserSegment(caller, ctx.params.user);
     const calendars = this.services.store.calendarsOf(caller.account.id).sort((a, b) => Number(b.primary) - Number(a.primary));
-    ctx.sendJson(200, { "@odata.context": this.metadata("users('" + caller.account.email + "')/calendars"), value: calendars.map((calendar) => this.calendarJson(calendar, caller.account)) });
+    ctx.sendJson(200, {
+      "@odata.context": this.metadata("users('" + caller.account.email + "')/calendars"),
+      value: calendars.map((calendar) => this.calendarJson(calendar, caller.account)),
+    });
   }
 
   private defaultCalendar(ctx: RequestContext): void {
     const caller = requireGraphCaller(ctx, this.services, CALENDAR_READ);
     const calendar = this.services.store.primaryCalendar(caller.account.id);
     if (!calendar) throw graphErrors.itemNotFound();
-    ctx.sendJson(200, { "@odata.context": this.metadata("users('" + caller.account.email + "')/calendar/$entity"), ...this.calendarJson(calendar, caller.account) });
+    ctx.sendJson(200, {
+      "@odata.context": this.metadata("users('" + caller.account.email + "')/calendar/$entity"),
+      ...this.calendarJson(calendar, caller.account),
+    });
   }
 
   private getEvent(ctx: RequestContext): void {
@@ -190,7 +211,8 @@ export class GraphApi {
     const caller = requireGraphCaller(ctx, this.services, CALENDAR_READ);
     checkUserSegment(caller, ctx.params.user);
     for (const name of DELTA_UNSUPPORTED) {
-      if (ctx.url.searchParams.has(name)) throw graphErrors.badRequest(`The query parameter '${name}' is not supported with change tracking over the 'CalendarView' resource.`);
+      if (ctx.url.searchParams.has(name))
+        throw graphErrors.badRequest(`The query parameter '${name}' is not supported with change tracking over the 'CalendarView' resource.`);
     }
     const skipToken = ctx.query("$skiptoken");
     const deltaToken = ctx.query("$deltatoken");
@@ -259,9 +281,14 @@ export class GraphApi {
     const start = parse("startDateTime") ?? parse("startdatetime");
     const end = parse("endDateTime") ?? parse("enddatetime");
     if (start === undefined || end === undefined) {
-      throw graphError(400, "ErrorInvalidParameter", "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.");
+      throw graphError(
+        400,
+        "ErrorInvalidParameter",
+        "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.",
+      );
     }
-    if (Number.isNaN(start) || Number.isNaN(end)) throw graphError(400, "ErrorInvalidParameter", "The value of the parameter 'StartDateTime' or 'EndDateTime' is invalid.");
+    if (Number.isNaN(start) || Number.isNaN(end))
+      throw graphError(400, "ErrorInvalidParameter", "The value of the parameter 'StartDateTime' or 'EndDateTime' is invalid.");
     if (end <= start) throw graphError(400, "ErrorInvalidParameter", "The parameter 'EndDateTime' must be after 'StartDateTime'.");
     return { start, end };
   }
@@ -322,11 +349,28 @@ export class GraphApi {
     const versions = new Map([...visible].map(([id, event]) => [id, event.changeSeq]));
     return {
       items,
-      baseline: { calendarId: calendar.id, accountId: account.id, start: window.start, end: window.end, epoch: calendar.syncEpoch, seq: this.services.store.currentSeq, versions, path },
+      baseline: {
+        calendarId: calendar.id,
+        accountId: account.id,
+        start: window.start,
+        end: window.end,
+        epoch: calendar.syncEpoch,
+        seq: this.services.store.currentSeq,
+        versions,
+        path,
+      },
     };
   }
 
-  private sendPage(ctx: RequestContext, round: DeltaRound, roundId: string, position: number, pageSize: number, path: string, headers: Record<string, string>): void {
+  private sendPage(
+    ctx: RequestContext,
+    round: DeltaRound,
+    roundId: string,
+    position: number,
+    pageSize: number,
+    path: string,
+    headers: Record<string, string>,
+  ): void {
     const page = round.items.slice(position, position + pageSize);
     const next = position + pageSize;
     const base = `${this.services.origins.https}${path}`;

@@ -64,24 +64,51 @@ export function microsoftAuthorizationProfile(services: EmulatorServices): Autho
     errorParams: (request, error) =>
       error === "access_denied"
         ? { error: "access_denied", error_description: "AADSTS65004: User declined to consent to access the app.", state: request.state }
-        : { error: "interaction_required", error_description: "AADSTS50058: A silent sign-in request was sent but no user is signed in.", state: request.state },
+        : {
+            error: "interaction_required",
+            error_description: "AADSTS50058: A silent sign-in request was sent but no user is signed in.",
+            state: request.state,
+          },
   };
 }
 
 export function microsoftIdentityRoutes(services: EmulatorServices): RouteDefinition[] {
   const profile = microsoftAuthorizationProfile(services);
   return [
-    { method: "GET", path: "/:tenant/oauth2/v2.0/authorize", endpoint: "microsoft.authorize", family: "microsoft-identity", handler: (ctx) => beginAuthorization(ctx, services, profile) },
+    {
+      method: "GET",
+      path: "/:tenant/oauth2/v2.0/authorize",
+      endpoint: "microsoft.authorize",
+      family: "microsoft-identity",
+      handler: (ctx) => beginAuthorization(ctx, services, profile),
+    },
     { method: "POST", path: "/:tenant/oauth2/v2.0/token", endpoint: "microsoft.token", family: "microsoft-identity", handler: (ctx) => token(ctx, services) },
-    { method: "GET", path: "/:tenant/v2.0/.well-known/openid-configuration", endpoint: "microsoft.discovery", family: "microsoft-identity", handler: (ctx) => discovery(ctx, services) },
-    { method: "GET", path: "/:tenant/discovery/v2.0/keys", endpoint: "microsoft.jwks", family: "microsoft-identity", handler: (ctx) => ctx.sendJson(200, { keys: [services.keys.microsoft.publicJwk] }) },
+    {
+      method: "GET",
+      path: "/:tenant/v2.0/.well-known/openid-configuration",
+      endpoint: "microsoft.discovery",
+      family: "microsoft-identity",
+      handler: (ctx) => discovery(ctx, services),
+    },
+    {
+      method: "GET",
+      path: "/:tenant/discovery/v2.0/keys",
+      endpoint: "microsoft.jwks",
+      family: "microsoft-identity",
+      handler: (ctx) => ctx.sendJson(200, { keys: [services.keys.microsoft.publicJwk] }),
+    },
     { method: "GET", path: "/oidc/userinfo", endpoint: "microsoft.userinfo", family: "graph", handler: (ctx) => userInfo(ctx, services) },
   ];
 }
 
 function requireTenant(services: EmulatorServices, tenant: string): void {
   if (!tenantExists(services, tenant)) {
-    throw microsoftIdentityError(400, "invalid_tenant", 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+    throw microsoftIdentityError(
+      400,
+      "invalid_tenant",
+      90002,
+      `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+    );
   }
 }
 
@@ -109,7 +136,27 @@ function discovery(ctx: RequestContext, services: EmulatorServices): void {
     http_logout_supported: true,
     frontchannel_logout_supported: true,
     end_session_endpoint: `${origin}/${tenant}/oauth2/v2.0/logout`,
-    claims_supported: ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"],
+    claims_supported: [
+      "sub",
+      "iss",
+      "cloud_instance_name",
+      "cloud_instance_host_name",
+      "cloud_graph_host_name",
+      "msgraph_host",
+      "aud",
+      "exp",
+      "iat",
+      "auth_time",
+      "acr",
+      "nonce",
+      "preferred_username",
+      "name",
+      "tid",
+      "ver",
+      "at_hash",
+      "c_hash",
+      "email",
+    ],
     kerberos_endpoint: `${origin}/${tenant}/kerberos`,
     tenant_region_scope: "EU",
     cloud_instance_name: "microsoftonline.com",
@@ -121,7 +168,10 @@ function discovery(ctx: RequestContext, services: EmulatorServices): void {
 }
 
 function errorPage(ctx: RequestContext, aadsts: number, message: string): void {
-  ctx.sendHtml(400, `<!doctype html><title>Sign in to your account</title><h1>Sorry, but we're having trouble signing you in.</h1><p>AADSTS${aadsts}: ${escapeHtml(message)}</p>`);
+  ctx.sendHtml(
+    400,
+    `<!doctype html><title>Sign in to your account</title><h1>Sorry, but we're having trouble signing you in.</h1><p>AADSTS${aadsts}: ${escapeHtml(message)}</p>`,
+  );
 }
 
 function beginAuthorization(ctx: RequestContext, services: EmulatorServices, profile: AuthorizationProfile): void {
@@ -133,7 +183,11 @@ function beginAuthorization(ctx: RequestContext, services: EmulatorServices, pro
   if (!client) return errorPage(ctx, 700016, `Application with identifier '${clientId}' was not found in the directory.`);
   const redirectUri = ctx.query("redirect_uri");
   if (!redirectUri || !services.oauth.redirectUriAllowed(client, redirectUri)) {
-    return errorPage(ctx, 50011, `The redirect URI '${redirectUri ?? ""}' specified in the request does not match the redirect URIs configured for the application '${clientId}'.`);
+    return errorPage(
+      ctx,
+      50011,
+      `The redirect URI '${redirectUri ?? ""}' specified in the request does not match the redirect URIs configured for the application '${clientId}'.`,
+    );
   }
   const back = (error: string, description: string) => {
     const target = new URL(redirectUri);
@@ -143,12 +197,14 @@ function beginAuthorization(ctx: RequestContext, services: EmulatorServices, pro
     if (state !== undefined) target.searchParams.set("state", state);
     ctx.redirect(target.toString());
   };
-  if (ctx.query("response_type") !== "code") return back("unsupported_response_type", "AADSTS700054: response_type 'id_token' is not enabled for the application.");
+  if (ctx.query("response_type") !== "code")
+    return back("unsupported_response_type", "AADSTS700054: response_type 'id_token' is not enabled for the application.");
   const scopeText = ctx.query("scope");
   if (!scopeText) return back("invalid_request", "AADSTS900144: The request body must contain the following parameter: 'scope'.");
   const method = ctx.query("code_challenge_method");
   const challenge = ctx.query("code_challenge");
-  if (method !== undefined && method !== "S256" && method !== "plain") return back("invalid_request", "AADSTS5000751: The code_challenge_method is not supported.");
+  if (method !== undefined && method !== "S256" && method !== "plain")
+    return back("invalid_request", "AADSTS5000751: The code_challenge_method is not supported.");
   const scopes = [...new Set(scopeText.split(/\s+/).filter(Boolean).map(normalizeMicrosoftScope))];
   const request: AuthorizationRequest = services.oauth.beginAuthorization({
     provider: "microsoft",
@@ -172,18 +228,38 @@ function beginAuthorization(ctx: RequestContext, services: EmulatorServices, pro
 
 const FAILURES: Record<TokenFailure, [number, string, number, string]> = {
   invalid_client_unknown: [400, "unauthorized_client", 700016, "Application was not found in the directory."],
-  invalid_client_secret: [401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID."],
+  invalid_client_secret: [
+    401,
+    "invalid_client",
+    7000215,
+    "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
+  ],
   code_unknown: [400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid."],
   code_expired: [400, "invalid_grant", 70008, "The provided authorization code or refresh token has expired due to inactivity."],
-  code_redeemed: [400, "invalid_grant", 54005, "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token."],
+  code_redeemed: [
+    400,
+    "invalid_grant",
+    54005,
+    "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.",
+  ],
   code_wrong_client: [400, "invalid_grant", 700005, "Provided Authorization Code is intended to use against other tenant or application."],
   redirect_mismatch: [400, "invalid_grant", 500112, "The reply address does not match the reply address provided when requesting Authorization code."],
   pkce_missing_verifier: [400, "invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request."],
   pkce_mismatch: [400, "invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request."],
   pkce_unexpected_verifier: [400, "invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request."],
   refresh_unknown: [400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid."],
-  refresh_revoked: [400, "invalid_grant", 50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password."],
-  scope_not_granted: [400, "invalid_grant", 65001, "The user or administrator has not consented to use the application. Send an interactive authorization request for this user and resource."],
+  refresh_revoked: [
+    400,
+    "invalid_grant",
+    50173,
+    "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.",
+  ],
+  scope_not_granted: [
+    400,
+    "invalid_grant",
+    65001,
+    "The user or administrator has not consented to use the application. Send an interactive authorization request for this user and resource.",
+  ],
 };
 
 async function token(ctx: RequestContext, services: EmulatorServices): Promise<void> {
@@ -199,13 +275,15 @@ async function token(ctx: RequestContext, services: EmulatorServices): Promise<v
     const missing = required.find((name) => !form.get(name));
     if (missing) throw microsoftIdentityError(400, "invalid_request", 900144, `The request body must contain the following parameter: '${missing}'.`);
     const client = services.oauth.authenticateClient("microsoft", ctx, form);
-    const requestedScopes = (form.get("scope") ?? "").split(/\s+/).filter((scope) => scope && !OIDC_SCOPES.has(scope)).map(normalizeMicrosoftScope);
+    const requestedScopes = (form.get("scope") ?? "")
+      .split(/\s+/)
+      .filter((scope) => scope && !OIDC_SCOPES.has(scope))
+      .map(normalizeMicrosoftScope);
     const issued =
-      grantType === "authorization_code"
-        ? services.oauth.redeemCode(client, form)
-        : services.oauth.refresh(client, form, { rotate: true, requestedScopes });
+      grantType === "authorization_code" ? services.oauth.redeemCode(client, form) : services.oauth.refresh(client, form, { rotate: true, requestedScopes });
     // Only a grant that includes offline_access yields refresh tokens.
-    const offlineGranted = grantType === "authorization_code" ? issued.scopes.includes("offline_access") : issued.accessToken.grant.scopes.includes("offline_access");
+    const offlineGranted =
+      grantType === "authorization_code" ? issued.scopes.includes("offline_access") : issued.accessToken.grant.scopes.includes("offline_access");
     if (!offlineGranted) issued.refreshToken = undefined;
     ctx.sendJson(200, tokenResponse(services, issued, client.clientId), { "cache-control": "no-store, no-cache", pragma: "no-cache" });
   } catch (error) {

@@ -67,7 +67,13 @@ export class GraphSubscriptions {
   }
 
   routes(): RouteDefinition[] {
-    const route = (method: RouteDefinition["method"], path: string, endpoint: string, handler: RouteDefinition["handler"]): RouteDefinition => ({ method, path, endpoint, family: "graph", handler });
+    const route = (method: RouteDefinition["method"], path: string, endpoint: string, handler: RouteDefinition["handler"]): RouteDefinition => ({
+      method,
+      path,
+      endpoint,
+      family: "graph",
+      handler,
+    });
     return [
       route("POST", "/v1.0/subscriptions", "graph.subscriptions.create", (ctx) => this.create(ctx)),
       route("GET", "/v1.0/subscriptions", "graph.subscriptions.list", (ctx) => this.listForCaller(ctx)),
@@ -174,7 +180,7 @@ export class GraphSubscriptions {
       notificationQueryOptions: null,
       lifecycleNotificationUrl: subscription.lifecycleNotificationUrl ?? null,
       expirationDateTime: formatGraphUtc(subscription.expiration),
-      creatorId: subscription.accountId === "" ? null : this.services.store.accounts.get(subscription.accountId)?.subject ?? null,
+      creatorId: subscription.accountId === "" ? null : (this.services.store.accounts.get(subscription.accountId)?.subject ?? null),
       includeResourceData: false,
       latestSupportedTlsVersion: subscription.latestSupportedTlsVersion,
       encryptionCertificate: null,
@@ -228,7 +234,10 @@ export class GraphSubscriptions {
     const changeTypes = changeType.split(",").map((part) => part.trim());
     if (changeTypes.some((part) => !CHANGE_TYPES.has(part))) throw graphErrors.invalidRequest(`Invalid changeType '${changeType}'.`);
     const notificationUrl = this.checkUrl("notificationUrl", body.notificationUrl);
-    const lifecycleNotificationUrl = body.lifecycleNotificationUrl === undefined || body.lifecycleNotificationUrl === null ? undefined : this.checkUrl("lifecycleNotificationUrl", body.lifecycleNotificationUrl);
+    const lifecycleNotificationUrl =
+      body.lifecycleNotificationUrl === undefined || body.lifecycleNotificationUrl === null
+        ? undefined
+        : this.checkUrl("lifecycleNotificationUrl", body.lifecycleNotificationUrl);
     const resource = this.checkResource(body.resource, caller);
     const expiration = this.expirationFrom(body.expirationDateTime);
     const clientState = body.clientState;
@@ -270,7 +279,12 @@ export class GraphSubscriptions {
     if (typeof value !== "string" || value === "") throw graphErrors.invalidRequest("resource is a required property for subscription creation.");
     const normalized = value.replace(/^\//, "");
     const match = /^(?:me|users\/([^/]+))\/events$/i.exec(normalized);
-    if (!match) throw graphError(400, "ExtensionError", `Operation: Create; Exception: [Status Code: BadRequest; Reason: The resource '${value}' is not supported by the emulator (use me/events or users/{id}/events).]`);
+    if (!match)
+      throw graphError(
+        400,
+        "ExtensionError",
+        `Operation: Create; Exception: [Status Code: BadRequest; Reason: The resource '${value}' is not supported by the emulator (use me/events or users/{id}/events).]`,
+      );
     const user = match[1]?.toLowerCase();
     if (user && user !== caller.account.subject && user !== caller.account.email) throw graphErrors.accessDenied();
     return value;
@@ -302,8 +316,13 @@ export class GraphSubscriptions {
 
   private listForCaller(ctx: RequestContext): void {
     const caller = requireGraphCaller(ctx, this.services, CALENDAR_READ);
-    const mine = this.subscriptions.filter((subscription) => this.isLive(subscription) && subscription.accountId === caller.account.id && subscription.applicationId === caller.clientId);
-    ctx.sendJson(200, { "@odata.context": `${this.services.origins.https}/v1.0/$metadata#subscriptions`, value: mine.map((subscription) => this.json(subscription)) });
+    const mine = this.subscriptions.filter(
+      (subscription) => this.isLive(subscription) && subscription.accountId === caller.account.id && subscription.applicationId === caller.clientId,
+    );
+    ctx.sendJson(200, {
+      "@odata.context": `${this.services.origins.https}/v1.0/$metadata#subscriptions`,
+      value: mine.map((subscription) => this.json(subscription)),
+    });
   }
 
   private get(ctx: RequestContext): void {
@@ -350,7 +369,10 @@ export class GraphSubscriptions {
         const payload = this.changePayload(subscription, change.event.id, change.changeType, graphChangeKey(change.event));
         const item: NotificationItem = { subscription, payload };
         if (subscription.deliveryPaused) {
-          this.services.deliverer.recordUnsent(this.notificationRequest("graph.notification", subscription.notificationUrl, [subscription], [payload], () => false), "paused");
+          this.services.deliverer.recordUnsent(
+            this.notificationRequest("graph.notification", subscription.notificationUrl, [subscription], [payload], () => false),
+            "paused",
+          );
           continue;
         }
         this.services.deliverer.submitChangeNotification(

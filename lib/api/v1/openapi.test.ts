@@ -22,7 +22,13 @@ function routeFiles(dir: string): string[] {
 async function routesOnDisk(): Promise<string[]> {
   const found: string[] = [];
   for (const file of routeFiles(V1_DIR)) {
-    const route = "/" + path.relative(V1_DIR, path.dirname(file)).split(path.sep).join("/").replace(/\[(\w+)\]/g, "{$1}");
+    const route =
+      "/" +
+      path
+        .relative(V1_DIR, path.dirname(file))
+        .split(path.sep)
+        .join("/")
+        .replace(/\[(\w+)\]/g, "{$1}");
     const source = fs.readFileSync(file, "utf8");
     for (const method of METHODS) if (new RegExp(`export const ${method}\\b`).test(source)) found.push(`${method.toLowerCase()} ${route}`);
   }
@@ -41,7 +47,11 @@ describe("the /api/v1 OpenAPI document", () => {
     const onDisk = await routesOnDisk();
     expect(onDisk.length).toBeGreaterThan(8);
     const document = openApiDocument() as { paths: Record<string, Record<string, unknown>> };
-    const documented = Object.entries(document.paths).flatMap(([route, operations]) => Object.keys(operations).filter((key) => METHODS.some((method) => method.toLowerCase() === key)).map((method) => `${method} ${route}`));
+    const documented = Object.entries(document.paths).flatMap(([route, operations]) =>
+      Object.keys(operations)
+        .filter((key) => METHODS.some((method) => method.toLowerCase() === key))
+        .map((method) => `${method} ${route}`),
+    );
     expect(documented.sort()).toEqual(onDisk);
     expect(OPERATIONS.length).toBe(onDisk.length);
   });

@@ -47,7 +47,14 @@ const idParams = IdParamsSchema;
 
 export const OPERATIONS: Operation[] = [
   { method: "get", path: "/calendars", summary: "The organization's mirrored calendars", scope: "events:read", response: CalendarsResponseSchema },
-  { method: "get", path: "/events", summary: "Events by range, calendar or update time, in start order, a page at a time", scope: "events:read", query: EventsQuerySchema, response: EventsPageSchema },
+  {
+    method: "get",
+    path: "/events",
+    summary: "Events by range, calendar or update time, in start order, a page at a time",
+    scope: "events:read",
+    query: EventsQuerySchema,
+    response: EventsPageSchema,
+  },
   {
     method: "get",
     path: "/changes",
@@ -59,13 +66,53 @@ export const OPERATIONS: Operation[] = [
   },
   { method: "get", path: "/changes/latest", summary: "The newest cursor", scope: "changes:read", response: LatestCursorSchema },
   { method: "get", path: "/webhook-endpoints", summary: "Webhook endpoints", scope: "webhooks:manage", response: EndpointsResponseSchema },
-  { method: "post", path: "/webhook-endpoints", summary: "Add a webhook endpoint (its secret is in this answer only)", scope: "webhooks:manage", body: EndpointCreateSchema, response: EndpointCreatedSchema, status: 201 },
-  { method: "patch", path: "/webhook-endpoints/{id}", summary: "Change an endpoint; enabling it resumes delivery where it stopped", scope: "webhooks:manage", body: EndpointPatchSchema, response: z.object({ endpoint: EndpointSchema }) },
-  { method: "delete", path: "/webhook-endpoints/{id}", summary: "Delete an endpoint", scope: "webhooks:manage", response: z.object({ deleted: z.literal(true) }) },
-  { method: "get", path: "/webhook-endpoints/{id}/deliveries", summary: "The endpoint's delivery log, newest first", scope: "webhooks:manage", response: DeliveriesResponseSchema },
+  {
+    method: "post",
+    path: "/webhook-endpoints",
+    summary: "Add a webhook endpoint (its secret is in this answer only)",
+    scope: "webhooks:manage",
+    body: EndpointCreateSchema,
+    response: EndpointCreatedSchema,
+    status: 201,
+  },
+  {
+    method: "patch",
+    path: "/webhook-endpoints/{id}",
+    summary: "Change an endpoint; enabling it resumes delivery where it stopped",
+    scope: "webhooks:manage",
+    body: EndpointPatchSchema,
+    response: z.object({ endpoint: EndpointSchema }),
+  },
+  {
+    method: "delete",
+    path: "/webhook-endpoints/{id}",
+    summary: "Delete an endpoint",
+    scope: "webhooks:manage",
+    response: z.object({ deleted: z.literal(true) }),
+  },
+  {
+    method: "get",
+    path: "/webhook-endpoints/{id}/deliveries",
+    summary: "The endpoint's delivery log, newest first",
+    scope: "webhooks:manage",
+    response: DeliveriesResponseSchema,
+  },
   { method: "post", path: "/webhook-endpoints/{id}/test", summary: "Send a signed test event now", scope: "webhooks:manage", response: TestResponseSchema },
-  { method: "post", path: "/webhook-endpoints/{id}/replay", summary: "Send one delivery again, or every failed one (re-enabling the endpoint)", scope: "webhooks:manage", body: ReplayRequestSchema, response: ReplayResponseSchema },
-  { method: "post", path: "/webhook-endpoints/{id}/rotate-secret", summary: "A new signing secret; both sign for 24 h so receivers switch without a gap", scope: "webhooks:manage", response: RotatedSecretSchema },
+  {
+    method: "post",
+    path: "/webhook-endpoints/{id}/replay",
+    summary: "Send one delivery again, or every failed one (re-enabling the endpoint)",
+    scope: "webhooks:manage",
+    body: ReplayRequestSchema,
+    response: ReplayResponseSchema,
+  },
+  {
+    method: "post",
+    path: "/webhook-endpoints/{id}/rotate-secret",
+    summary: "A new signing secret; both sign for 24 h so receivers switch without a gap",
+    scope: "webhooks:manage",
+    response: RotatedSecretSchema,
+  },
   { method: "get", path: "/openapi.json", summary: "This document", scope: null, response: z.object({}).passthrough() },
 ];
 
@@ -76,7 +123,11 @@ let cached: object | null = null;
 export function openApiDocument(): object {
   if (cached) return cached;
   const registry = new OpenAPIRegistry();
-  const bearer = registry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "An API key (csk_...) from the admin console or `calsync api-keys create`" });
+  const bearer = registry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (csk_...) from the admin console or `calsync api-keys create`",
+  });
   const errors = (codes: number[]) =>
     Object.fromEntries(codes.map((code) => [code, { description: `Error (${code})`, content: { "application/json": { schema: ErrorBodySchema } } }]));
   for (const operation of OPERATIONS) {
@@ -85,7 +136,12 @@ export function openApiDocument(): object {
       method: operation.method,
       path: operation.path,
       summary: operation.summary,
-      ...(secured ? { security: [{ [bearer.name]: [] }], description: `Needs an API key with the \`${operation.scope}\` scope. Rate limited per key (RateLimit and RateLimit-Policy headers).` } : {}),
+      ...(secured
+        ? {
+            security: [{ [bearer.name]: [] }],
+            description: `Needs an API key with the \`${operation.scope}\` scope. Rate limited per key (RateLimit and RateLimit-Policy headers).`,
+          }
+        : {}),
       request: {
         ...(operation.path.includes("{id}") ? { params: idParams } : {}),
         ...(operation.query ? { query: operation.query } : {}),
@@ -94,7 +150,12 @@ export function openApiDocument(): object {
       responses: {
         [operation.status ?? 200]: { description: "OK", content: { "application/json": { schema: operation.response } } },
         ...(secured ? errors([400, 401, 403, 404, 429, 503]) : {}),
-        ...Object.fromEntries(Object.entries(operation.extra ?? {}).map(([code, description]) => [code, { description, content: { "application/json": { schema: ErrorBodySchema } } }])),
+        ...Object.fromEntries(
+          Object.entries(operation.extra ?? {}).map(([code, description]) => [
+            code,
+            { description, content: { "application/json": { schema: ErrorBodySchema } } },
+          ]),
+        ),
       },
     });
   }

@@ -20,7 +20,10 @@ export function rateLimitHeaders(state: RateState): Record<string, string> {
 export function v1Route<C>(name: string, scope: ApiKeyScope, handler: (request: Request, caller: KeyCaller, context: C) => Promise<Response>) {
   return async (request: Request, context: C): Promise<Response> => {
     const rate: { state?: RateState } = {};
-    const response = await apiRoute(name, async (inner: Request, innerContext: C) => handler(inner, await authorizeKey(inner, scope, rate), innerContext))(request, context);
+    const response = await apiRoute(name, async (inner: Request, innerContext: C) => handler(inner, await authorizeKey(inner, scope, rate), innerContext))(
+      request,
+      context,
+    );
     if (rate.state) for (const [header, value] of Object.entries(rateLimitHeaders(rate.state))) response.headers.set(header, value);
     return response;
   };

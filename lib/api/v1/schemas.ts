@@ -167,7 +167,10 @@ export const EndpointCreatedSchema = z
 
 export const EndpointPatchSchema = z
   .object({
-    url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .optional(),
     description: z.string().max(500).optional(),
     eventTypes: z.array(z.enum(CHANGE_TYPES)).max(CHANGE_TYPES.length).optional(),
     enabled: z.boolean().optional(),

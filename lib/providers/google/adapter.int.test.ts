@@ -189,7 +189,11 @@ describe("listCalendars", () => {
     const calendars = await provider.listCalendars(await accessToken());
     expect(calendars).toHaveLength(2);
     expect(calendars.find((calendar) => calendar.isPrimary)).toEqual({ providerCalendarId: ALICE, name: ALICE, isPrimary: true, timeZone: "Europe/Berlin" });
-    expect(calendars.find((calendar) => calendar.name === "Team")).toMatchObject({ isPrimary: false, timeZone: "Europe/Berlin", providerCalendarId: expect.stringMatching(/@group\.calendar\.google\.com$/) });
+    expect(calendars.find((calendar) => calendar.name === "Team")).toMatchObject({
+      isPrimary: false,
+      timeZone: "Europe/Berlin",
+      providerCalendarId: expect.stringMatching(/@group\.calendar\.google\.com$/),
+    });
   });
 
   it("follows every page of the calendar list", async () => {
@@ -210,7 +214,16 @@ describe("fetchChanges", () => {
     expect(events.map((event) => event.providerEventId)).not.toContain(old.id);
     expect(events.map((event) => event.title).sort()).toEqual(["Daily standup", "Daily standup", "Daily standup", "Daily standup", "Offsite", "Planning"]);
     const planning = events.find((event) => event.title === "Planning")!;
-    expect(planning).toMatchObject({ isAllDay: false, startTimeZone: "Europe/Berlin", endTimeZone: "Europe/Berlin", status: "confirmed", organizerEmail: ALICE, attendeeCount: 1, recurringSeriesId: null, originalStartAt: null });
+    expect(planning).toMatchObject({
+      isAllDay: false,
+      startTimeZone: "Europe/Berlin",
+      endTimeZone: "Europe/Berlin",
+      status: "confirmed",
+      organizerEmail: ALICE,
+      attendeeCount: 1,
+      recurringSeriesId: null,
+      originalStartAt: null,
+    });
     expect(planning.endAt.getTime() - planning.startAt.getTime()).toBe(3600_000);
     expect(planning.providerUpdatedAt).toBeInstanceOf(Date);
     expect(planning.iCalUid).toEqual(expect.any(String));
@@ -245,7 +258,11 @@ describe("fetchChanges", () => {
     const changed = new Map(upserts(delta.changes).map((event) => [event.providerEventId, event]));
     expect(changed.get(created.id)).toMatchObject({ title: "Created", startAt: new Date("2030-02-01T10:00:00Z"), recurringSeriesId: null });
     expect(changed.get(planning.providerEventId)?.title).toBe("Planning (moved)");
-    expect(changed.get(secondStandup!.providerEventId)).toMatchObject({ title: "Standup (special)", recurringSeriesId: seriesId, originalStartAt: secondStandup!.originalStartAt });
+    expect(changed.get(secondStandup!.providerEventId)).toMatchObject({
+      title: "Standup (special)",
+      recurringSeriesId: seriesId,
+      originalStartAt: secondStandup!.originalStartAt,
+    });
     expect(deletes(delta.changes).sort()).toEqual([offsite.providerEventId, firstStandup!.providerEventId].sort());
     expect(delta.changes).toHaveLength(5);
 
@@ -346,11 +363,23 @@ describe("push channels", () => {
     expect(Math.abs(channel.expiresAt.getTime() - expiresAt.getTime())).toBeLessThan(5_000);
 
     const [live] = await emu.control.channels();
-    expect(live).toMatchObject({ id: channelId, resourceId: channel.resourceId, resourceUri: channel.resource, state: "live", token: secret, address: `${receiver.url}/api/webhooks/google` });
+    expect(live).toMatchObject({
+      id: channelId,
+      resourceId: channel.resourceId,
+      resourceUri: channel.resource,
+      state: "live",
+      token: secret,
+      address: `${receiver.url}/api/webhooks/google`,
+    });
 
     const [sync] = await receiver.waitFor((requests) => requests.length >= 1);
     expect(sync!.path).toBe("/api/webhooks/google");
-    expect(sync!.headers).toMatchObject({ "x-goog-channel-id": channelId, "x-goog-channel-token": secret, "x-goog-resource-state": "sync", "x-goog-resource-id": channel.resourceId });
+    expect(sync!.headers).toMatchObject({
+      "x-goog-channel-id": channelId,
+      "x-goog-channel-token": secret,
+      "x-goog-resource-state": "sync",
+      "x-goog-resource-id": channel.resourceId,
+    });
 
     const handle = { externalId: channel.externalId, resourceId: channel.resourceId };
     await provider.stopPush(token, handle);
@@ -365,9 +394,14 @@ describe("push channels", () => {
     expect(channel.expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + provider.maxPushLifetimeMs);
     expect(channel.expiresAt.getTime()).toBeGreaterThan(Date.now() + provider.maxPushLifetimeMs - 60_000);
 
-    const duplicate = await expectKind(provider.createPush(token, { ...base, channelId: channel.externalId, expiresAt: new Date(Date.now() + DAY_MS) }), "rejected");
+    const duplicate = await expectKind(
+      provider.createPush(token, { ...base, channelId: channel.externalId, expiresAt: new Date(Date.now() + DAY_MS) }),
+      "rejected",
+    );
     expect(duplicate.code).toBe("channelIdNotUnique");
     await emu.control.failNext({ endpoint: "google.events.watch", status: 429, retryAfterSeconds: 3 });
-    expect(await expectKind(provider.createPush(token, { ...base, channelId: randomUUID(), expiresAt: new Date(Date.now() + DAY_MS) }), "rate_limited")).toMatchObject({ retryAfterMs: 3000 });
+    expect(
+      await expectKind(provider.createPush(token, { ...base, channelId: randomUUID(), expiresAt: new Date(Date.now() + DAY_MS) }), "rate_limited"),
+    ).toMatchObject({ retryAfterMs: 3000 });
   });
 });

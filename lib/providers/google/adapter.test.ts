@@ -12,14 +12,25 @@ const CALENDAR_READONLY = "https://www.googleapis.com/auth/calendar.readonly";
 
 describe("Google provider traits", () => {
   it("watches one calendar per channel, replaces channels, and asks for at most 7 days", () => {
-    expect(provider).toMatchObject({ name: "google", displayName: "Google", pushScope: "calendar", renewal: "replace", maxPushLifetimeMs: 7 * 24 * 3600 * 1000 });
+    expect(provider).toMatchObject({
+      name: "google",
+      displayName: "Google",
+      pushScope: "calendar",
+      renewal: "replace",
+      maxPushLifetimeMs: 7 * 24 * 3600 * 1000,
+    });
   });
 });
 
 describe("authorizationUrl", () => {
   it("asks for offline calendar read access with consent, PKCE S256 and incremental scopes", () => {
     const url = new URL(
-      provider.authorizationUrl({ state: "st-1", codeChallenge: "c".repeat(43), redirectUri: "https://app.example/api/oauth/google/callback", loginHint: "alice@example.com" }),
+      provider.authorizationUrl({
+        state: "st-1",
+        codeChallenge: "c".repeat(43),
+        redirectUri: "https://app.example/api/oauth/google/callback",
+        loginHint: "alice@example.com",
+      }),
     );
     expect(`${url.origin}${url.pathname}`).toBe(settings.authUrl);
     const params = Object.fromEntries(url.searchParams);
@@ -49,14 +60,18 @@ describe("missingScopes", () => {
   it("accepts calendar.readonly or full calendar access, and names calendar.readonly otherwise", () => {
     expect(provider.missingScopes(["openid", CALENDAR_READONLY])).toEqual([]);
     expect(provider.missingScopes(["https://www.googleapis.com/auth/calendar"])).toEqual([]);
-    expect(provider.missingScopes(["openid", "https://www.googleapis.com/auth/userinfo.email", "https://www.googleapis.com/auth/calendar.events.readonly"])).toEqual([CALENDAR_READONLY]);
+    expect(
+      provider.missingScopes(["openid", "https://www.googleapis.com/auth/userinfo.email", "https://www.googleapis.com/auth/calendar.events.readonly"]),
+    ).toEqual([CALENDAR_READONLY]);
     expect(provider.missingScopes([])).toEqual([CALENDAR_READONLY]);
   });
 });
 
 describe("extendPush / stopPush without a round trip", () => {
   it("refuses to extend a channel (Google has no renew call)", async () => {
-    const error = await provider.extendPush("token", { externalId: "ch-1", resourceId: "r-1" }, new Date(Date.now() + 3600_000)).catch((caught: unknown) => caught);
+    const error = await provider
+      .extendPush("token", { externalId: "ch-1", resourceId: "r-1" }, new Date(Date.now() + 3600_000))
+      .catch((caught: unknown) => caught);
     expect(isProviderError(error, "rejected")).toBe(true);
     expect((error as Error).message).toBe("Google channels cannot be extended; create a new channel");
   });

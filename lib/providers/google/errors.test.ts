@@ -9,7 +9,14 @@ import { googleError } from "./errors";
 async function gaxiosFailure(answer: () => Promise<Response>, options: { method?: "GET" | "POST"; data?: URLSearchParams } = {}): Promise<unknown> {
   const client = new gaxios.Gaxios();
   return client
-    .request({ url: "https://www.googleapis.com/calendar/v3/calendars/primary/events", method: options.method ?? "GET", data: options.data, retry: false, fetchImplementation: answer, headers: { authorization: "Bearer secret-access-token" } })
+    .request({
+      url: "https://www.googleapis.com/calendar/v3/calendars/primary/events",
+      method: options.method ?? "GET",
+      data: options.data,
+      retry: false,
+      fetchImplementation: answer,
+      headers: { authorization: "Bearer secret-access-token" },
+    })
     .then(
       () => {
         throw new Error("expected the request to fail");
@@ -18,14 +25,22 @@ async function gaxiosFailure(answer: () => Promise<Response>, options: { method?
     );
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => () =>
-  Promise.resolve(new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } }));
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  () =>
+    Promise.resolve(new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } }));
 
-const apiError = (status: number, reason: string, message = "Something", domain = "global") => ({ error: { code: status, message, errors: [{ domain, reason, message }] } });
+const apiError = (status: number, reason: string, message = "Something", domain = "global") => ({
+  error: { code: status, message, errors: [{ domain, reason, message }] },
+});
 
 describe("googleError (API endpoints)", () => {
   it("reads 410 fullSyncRequired as cursor_expired, keeping Google's reason", async () => {
-    const error = googleError(await gaxiosFailure(json(410, apiError(410, "fullSyncRequired", "Sync token is no longer valid, a full sync is required.", "calendar"))), "api", "events.list");
+    const error = googleError(
+      await gaxiosFailure(json(410, apiError(410, "fullSyncRequired", "Sync token is no longer valid, a full sync is required.", "calendar"))),
+      "api",
+      "events.list",
+    );
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ kind: "cursor_expired", status: 410, code: "fullSyncRequired", retryAfterMs: null });
     expect(error.message).toContain("Sync token is no longer valid");
@@ -38,7 +53,11 @@ describe("googleError (API endpoints)", () => {
   });
 
   it("reads 429 as rate_limited with Retry-After in milliseconds", async () => {
-    const error = googleError(await gaxiosFailure(json(429, apiError(429, "rateLimitExceeded", "Rate Limit Exceeded", "usageLimits"), { "retry-after": "7" })), "api", "events.list");
+    const error = googleError(
+      await gaxiosFailure(json(429, apiError(429, "rateLimitExceeded", "Rate Limit Exceeded", "usageLimits"), { "retry-after": "7" })),
+      "api",
+      "events.list",
+    );
     expect(error).toMatchObject({ kind: "rate_limited", status: 429, code: "rateLimitExceeded", retryAfterMs: 7000 });
     expect(error.transient).toBe(true);
   });
@@ -48,7 +67,11 @@ describe("googleError (API endpoints)", () => {
       const error = googleError(await gaxiosFailure(json(403, apiError(403, reason, "Rate Limit Exceeded", "usageLimits"))), "api", "events.list");
       expect(error).toMatchObject({ kind: "rate_limited", status: 403, code: reason });
     }
-    const forbidden = googleError(await gaxiosFailure(json(403, apiError(403, "insufficientPermissions", "Insufficient Permission"))), "api", "calendarList.list");
+    const forbidden = googleError(
+      await gaxiosFailure(json(403, apiError(403, "insufficientPermissions", "Insufficient Permission"))),
+      "api",
+      "calendarList.list",
+    );
     expect(forbidden).toMatchObject({ kind: "rejected", code: "insufficientPermissions" });
   });
 
@@ -67,12 +90,18 @@ describe("googleError (API endpoints)", () => {
   });
 
   it("copes with a body that is not Google's JSON", async () => {
-    const error = googleError(await gaxiosFailure(() => Promise.resolve(new Response("<html>Bad Gateway</html>", { status: 502, headers: { "content-type": "text/html" } }))), "api", "events.list");
+    const error = googleError(
+      await gaxiosFailure(() => Promise.resolve(new Response("<html>Bad Gateway</html>", { status: 502, headers: { "content-type": "text/html" } }))),
+      "api",
+      "events.list",
+    );
     expect(error).toMatchObject({ kind: "unavailable", status: 502, code: null });
   });
 
   it("reads a failure without a response as unavailable, and keeps the bearer token out of the error", async () => {
-    const refused = Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }) });
+    const refused = Object.assign(new TypeError("fetch failed"), {
+      cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }),
+    });
     const error = googleError(await gaxiosFailure(() => Promise.reject(refused)), "api", "events.list");
     expect(error).toMatchObject({ kind: "unavailable", status: null });
     expect(JSON.stringify({ message: error.message, cause: String(error.cause) })).not.toContain("secret-access-token");
@@ -87,23 +116,41 @@ describe("googleError (API endpoints)", () => {
 });
 
 describe("googleError (token endpoint)", () => {
-  const tokenRequest = { method: "POST" as const, data: new URLSearchParams({ grant_type: "refresh_token", refresh_token: "rt-secret", client_secret: "client-secret-value" }) };
+  const tokenRequest = {
+    method: "POST" as const,
+    data: new URLSearchParams({ grant_type: "refresh_token", refresh_token: "rt-secret", client_secret: "client-secret-value" }),
+  };
 
   it("reads invalid_grant as reauthorization_required with the code, and leaks no secret", async () => {
-    const error = googleError(await gaxiosFailure(json(400, { error: "invalid_grant", error_description: "Token has been expired or revoked." }), tokenRequest), "oauth", "token refresh");
+    const error = googleError(
+      await gaxiosFailure(json(400, { error: "invalid_grant", error_description: "Token has been expired or revoked." }), tokenRequest),
+      "oauth",
+      "token refresh",
+    );
     expect(error).toMatchObject({ kind: "reauthorization_required", status: 400, code: "invalid_grant" });
     const visible = `${error.message} ${String(error.cause)} ${JSON.stringify(error)}`;
     for (const secret of ["rt-secret", "client-secret-value", "secret-access-token"]) expect(visible).not.toContain(secret);
   });
 
   it("reads a wrong client (401) as rejected, not as an expired access token", async () => {
-    const error = googleError(await gaxiosFailure(json(401, { error: "invalid_client", error_description: "Unauthorized" }), tokenRequest), "oauth", "token exchange");
+    const error = googleError(
+      await gaxiosFailure(json(401, { error: "invalid_client", error_description: "Unauthorized" }), tokenRequest),
+      "oauth",
+      "token exchange",
+    );
     expect(error).toMatchObject({ kind: "rejected", status: 401, code: "invalid_client" });
   });
 
   it("reads 5xx as unavailable and 429 as rate_limited", async () => {
-    expect(googleError(await gaxiosFailure(json(503, { error: "internal_failure", error_description: "Backend Error" }), tokenRequest), "oauth", "token refresh").kind).toBe("unavailable");
-    const limited = googleError(await gaxiosFailure(json(429, { error: "rate_limit_exceeded" }, { "retry-after": "2" }), tokenRequest), "oauth", "token refresh");
+    expect(
+      googleError(await gaxiosFailure(json(503, { error: "internal_failure", error_description: "Backend Error" }), tokenRequest), "oauth", "token refresh")
+        .kind,
+    ).toBe("unavailable");
+    const limited = googleError(
+      await gaxiosFailure(json(429, { error: "rate_limit_exceeded" }, { "retry-after": "2" }), tokenRequest),
+      "oauth",
+      "token refresh",
+    );
     expect(limited).toMatchObject({ kind: "rate_limited", retryAfterMs: 2000 });
   });
 });

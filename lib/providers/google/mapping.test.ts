@@ -82,7 +82,10 @@ describe("toEventChange", () => {
   it("turns a cancelled item into a delete, whatever else it carries (only id and status are guaranteed)", () => {
     expect(toEventChange({ id: "gone1", status: "cancelled" }, "Europe/Berlin")).toEqual({ type: "delete", providerEventId: "gone1" });
     expect(
-      toEventChange({ id: "series1_20300101T083000Z", status: "cancelled", recurringEventId: "series1", originalStartTime: { dateTime: "2030-01-01T09:30:00+01:00" } }, "Europe/Berlin"),
+      toEventChange(
+        { id: "series1_20300101T083000Z", status: "cancelled", recurringEventId: "series1", originalStartTime: { dateTime: "2030-01-01T09:30:00+01:00" } },
+        "Europe/Berlin",
+      ),
     ).toEqual({ type: "delete", providerEventId: "series1_20300101T083000Z" });
   });
 
@@ -104,7 +107,13 @@ describe("toEventChange", () => {
     expect(timed.startAt).toEqual(new Date("2030-01-02T10:00:00.000Z"));
 
     const allDay = toEventRecord(
-      { id: "yearly_20300704", recurringEventId: "yearly", originalStartTime: { date: "2030-07-04" }, start: { date: "2030-07-05" }, end: { date: "2030-07-06" } },
+      {
+        id: "yearly_20300704",
+        recurringEventId: "yearly",
+        originalStartTime: { date: "2030-07-04" },
+        start: { date: "2030-07-05" },
+        end: { date: "2030-07-06" },
+      },
       "America/New_York",
     );
     expect(allDay.originalStartAt).toEqual(new Date("2030-07-04T04:00:00.000Z"));
@@ -200,9 +209,23 @@ describe("toEventRecord: the full record", () => {
 
   it("finds Zoom and Teams links in the location or description when there is no conferenceData", () => {
     const plain = { id: "z1", start: { dateTime: "2030-01-07T09:00:00Z" }, end: { dateTime: "2030-01-07T10:00:00Z" } };
-    expect(toEventRecord({ ...plain, location: "https://us02web.zoom.us/j/8412345678?pwd=abc" }, "UTC").conference).toEqual({ provider: "zoom", joinUrl: "https://us02web.zoom.us/j/8412345678?pwd=abc", dialIn: null });
-    expect(toEventRecord({ ...plain, description: 'Join <a href="https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0">here</a>' }, "UTC").conference?.provider).toBe("teams");
-    expect(toEventRecord(plain, "UTC")).toMatchObject({ conference: null, busyStatus: "busy", visibility: "default", descriptionText: null, descriptionHtml: null, selfResponse: null });
+    expect(toEventRecord({ ...plain, location: "https://us02web.zoom.us/j/8412345678?pwd=abc" }, "UTC").conference).toEqual({
+      provider: "zoom",
+      joinUrl: "https://us02web.zoom.us/j/8412345678?pwd=abc",
+      dialIn: null,
+    });
+    expect(
+      toEventRecord({ ...plain, description: 'Join <a href="https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0">here</a>' }, "UTC")
+        .conference?.provider,
+    ).toBe("teams");
+    expect(toEventRecord(plain, "UTC")).toMatchObject({
+      conference: null,
+      busyStatus: "busy",
+      visibility: "default",
+      descriptionText: null,
+      descriptionHtml: null,
+      selfResponse: null,
+    });
   });
 
   it("reads out of office and working location from the event type", () => {

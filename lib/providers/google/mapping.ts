@@ -1,7 +1,17 @@
 import type { calendar_v3 } from "googleapis/build/src/apis/calendar";
 import { ProviderError } from "../errors";
 import { conferenceInText, conferenceProviderOf, htmlToPlainText, looksLikeHtml, rawItem } from "../enrich";
-import type { AttendeeRecord, AttendeeResponse, BusyStatus, ConferenceRecord, EventChange, EventRecord, EventVisibility, ProviderCalendar, SeriesRecord } from "../port";
+import type {
+  AttendeeRecord,
+  AttendeeResponse,
+  BusyStatus,
+  ConferenceRecord,
+  EventChange,
+  EventRecord,
+  EventVisibility,
+  ProviderCalendar,
+  SeriesRecord,
+} from "../port";
 import { zonedMidnight } from "../time";
 
 // Calendar v3 resources to the port's records. Pure functions, so the rules are

@@ -190,10 +190,25 @@ describe("calendars and delta", () => {
 
   it("puts an all-day event of a Los Angeles mailbox on its dates, at midnight there", async () => {
     await emu.control.seed({
-      accounts: [{ provider: "microsoft", email: "la@contoso.example", name: "LA", timeZone: "America/Los_Angeles", calendars: [{ name: "Calendar", primary: true, timeZone: "America/Los_Angeles", events: [{ summary: "Offsite", start: "2026-03-07", end: "2026-03-09" }] }] }],
+      accounts: [
+        {
+          provider: "microsoft",
+          email: "la@contoso.example",
+          name: "LA",
+          timeZone: "America/Los_Angeles",
+          calendars: [
+            { name: "Calendar", primary: true, timeZone: "America/Los_Angeles", events: [{ summary: "Offsite", start: "2026-03-07", end: "2026-03-09" }] },
+          ],
+        },
+      ],
     });
     const consented = await consent(
-      provider.authorizationUrl({ state: "la", codeChallenge: createHash("sha256").update("v".repeat(43)).digest("base64url"), redirectUri: REDIRECT_URI, loginHint: "la@contoso.example" }),
+      provider.authorizationUrl({
+        state: "la",
+        codeChallenge: createHash("sha256").update("v".repeat(43)).digest("base64url"),
+        redirectUri: REDIRECT_URI,
+        loginHint: "la@contoso.example",
+      }),
       { email: "la@contoso.example" },
       trustingFetch,
     );
@@ -227,12 +242,33 @@ describe("calendars and delta", () => {
     expect(deletions(changes)).toEqual([]);
 
     const events = upserts(changes);
-    expect(events.map((event) => event.title).sort()).toEqual(["Customer call", "Public holiday", "Weekly review", "Weekly review", "Weekly review", "Weekly review"]);
+    expect(events.map((event) => event.title).sort()).toEqual([
+      "Customer call",
+      "Public holiday",
+      "Weekly review",
+      "Weekly review",
+      "Weekly review",
+      "Weekly review",
+    ]);
 
     const stored = await emu.control.listEvents(calendarId);
     const call = events.find((event) => event.title === "Customer call")!;
     const storedCall = stored.find((event) => event.summary === "Customer call")!;
-    expect(call).toMatchObject({ providerEventId: storedCall.id, iCalUid: storedCall.iCalUID, isAllDay: false, startDate: null, endDate: null, startTimeZone: "America/New_York", endTimeZone: "America/New_York", status: "confirmed", organizerEmail: BOB, organizerName: "Bob Contoso", attendeeCount: 0, recurringSeriesId: null, originalStartAt: null });
+    expect(call).toMatchObject({
+      providerEventId: storedCall.id,
+      iCalUid: storedCall.iCalUID,
+      isAllDay: false,
+      startDate: null,
+      endDate: null,
+      startTimeZone: "America/New_York",
+      endTimeZone: "America/New_York",
+      status: "confirmed",
+      organizerEmail: BOB,
+      organizerName: "Bob Contoso",
+      attendeeCount: 0,
+      recurringSeriesId: null,
+      originalStartAt: null,
+    });
     expect(call.startAt).toEqual(instantOf(storedCall.start));
     expect(call.endAt.getTime() - call.startAt.getTime()).toBe(3600_000);
     expect(call.providerUpdatedAt).toBeInstanceOf(Date);
@@ -264,12 +300,27 @@ describe("calendars and delta", () => {
     const [cancelledOccurrence, movedOccurrence] = events.filter((event) => event.title === "Weekly review");
     const seriesId = cancelledOccurrence!.recurringSeriesId!;
 
-    const created = await emu.control.createEvent(calendarId, { summary: "New meeting", start: `${day(3)}T10:00:00`, end: `${day(3)}T11:00:00`, timeZone: "Europe/Berlin", status: "tentative", attendees: [{ email: "x@example.com" }] });
-    const calledOff = await emu.control.createEvent(calendarId, { summary: "Called off", start: `${day(4)}T10:00:00`, end: `${day(4)}T11:00:00`, status: "cancelled" });
+    const created = await emu.control.createEvent(calendarId, {
+      summary: "New meeting",
+      start: `${day(3)}T10:00:00`,
+      end: `${day(3)}T11:00:00`,
+      timeZone: "Europe/Berlin",
+      status: "tentative",
+      attendees: [{ email: "x@example.com" }],
+    });
+    const calledOff = await emu.control.createEvent(calendarId, {
+      summary: "Called off",
+      start: `${day(4)}T10:00:00`,
+      end: `${day(4)}T11:00:00`,
+      status: "cancelled",
+    });
     await emu.control.updateEvent(calendarId, call.providerEventId, { summary: "Customer call (moved)" });
     await emu.control.deleteEvent(calendarId, holiday.providerEventId);
     await emu.control.changeInstance(calendarId, seriesId, { originalStart: cancelledOccurrence!.originalStartAt!.toISOString(), cancelled: true });
-    await emu.control.changeInstance(calendarId, seriesId, { originalStart: movedOccurrence!.originalStartAt!.toISOString(), summary: "Weekly review (special)" });
+    await emu.control.changeInstance(calendarId, seriesId, {
+      originalStart: movedOccurrence!.originalStartAt!.toISOString(),
+      summary: "Weekly review (special)",
+    });
 
     const next = await round(request({ cursor: full.cursor, pageSize: 2 }));
     expect(next.pages.length).toBeGreaterThan(1);
@@ -277,7 +328,11 @@ describe("calendars and delta", () => {
     expect(byId.get(created.id)).toMatchObject({ title: "New meeting", status: "tentative", startTimeZone: "Europe/Berlin", attendeeCount: 1 });
     expect(byId.get(created.id)!.startAt).toEqual(instantOf(created.start));
     expect(byId.get(call.providerEventId)).toMatchObject({ title: "Customer call (moved)", startAt: call.startAt });
-    expect(byId.get(movedOccurrence!.providerEventId)).toMatchObject({ title: "Weekly review (special)", recurringSeriesId: seriesId, originalStartAt: movedOccurrence!.originalStartAt });
+    expect(byId.get(movedOccurrence!.providerEventId)).toMatchObject({
+      title: "Weekly review (special)",
+      recurringSeriesId: seriesId,
+      originalStartAt: movedOccurrence!.originalStartAt,
+    });
     expect(deletions(next.changes).sort()).toEqual([holiday.providerEventId, cancelledOccurrence!.providerEventId, calledOff.id].sort());
     expect(byId.has(calledOff.id)).toBe(false);
 
@@ -288,11 +343,18 @@ describe("calendars and delta", () => {
   it("answers cursor_expired for invalidated delta and next links", async () => {
     const full = await round(request());
     await emu.control.invalidateSyncTokens({ provider: "microsoft", accountEmail: BOB });
-    expect(await rejection(provider.fetchChanges(accessToken, request({ cursor: full.cursor })))).toMatchObject({ kind: "cursor_expired", status: 410, code: "syncStateNotFound" });
+    expect(await rejection(provider.fetchChanges(accessToken, request({ cursor: full.cursor })))).toMatchObject({
+      kind: "cursor_expired",
+      status: 410,
+      code: "syncStateNotFound",
+    });
 
     const fresh = await provider.fetchChanges(accessToken, request({ pageSize: 1 }));
     await emu.control.invalidateSyncTokens({ provider: "microsoft", calendarId, reason: "resyncRequired" });
-    expect(await rejection(provider.fetchChanges(accessToken, request({ pageToken: fresh.nextPageToken, pageSize: 1 })))).toMatchObject({ kind: "cursor_expired", code: "resyncRequired" });
+    expect(await rejection(provider.fetchChanges(accessToken, request({ pageToken: fresh.nextPageToken, pageSize: 1 })))).toMatchObject({
+      kind: "cursor_expired",
+      code: "resyncRequired",
+    });
 
     expect((await rejection(provider.fetchChanges(accessToken, request({ cursor: "/me/calendarView/delta?$deltatoken=x" })))).kind).toBe("cursor_expired");
   });
@@ -311,7 +373,10 @@ describe("calendars and delta", () => {
     expect((await rejection(provider.fetchChanges(accessToken, request()))).kind).toBe("unauthorized");
 
     const fresh = (await connect()).result.tokens.accessToken;
-    expect(await rejection(provider.fetchChanges(fresh, request({ providerCalendarId: "no-such-calendar" })))).toMatchObject({ kind: "not_found", status: 404 });
+    expect(await rejection(provider.fetchChanges(fresh, request({ providerCalendarId: "no-such-calendar" })))).toMatchObject({
+      kind: "not_found",
+      status: 404,
+    });
 
     const offline = createMicrosoftProvider({ ...settings, graphBaseUrl: "https://localhost:1" }, { fetch: trustingFetch });
     expect(await rejection(offline.listCalendars(fresh))).toMatchObject({ kind: "unavailable", status: null });
@@ -344,16 +409,32 @@ describe("push (Graph subscriptions)", () => {
     const channel = await provider.createPush(accessToken, pushRequest(wanted));
     expect(channel).toMatchObject({ resourceId: null, resource: "me/events" });
     expect(Math.abs(channel.expiresAt.getTime() - wanted.getTime())).toBeLessThan(1000);
-    expect(receiver.requests.filter((r) => r.query.has("validationToken")).map((r) => r.path)).toEqual(["/api/webhooks/microsoft", "/api/webhooks/microsoft/lifecycle"]);
+    expect(receiver.requests.filter((r) => r.query.has("validationToken")).map((r) => r.path)).toEqual([
+      "/api/webhooks/microsoft",
+      "/api/webhooks/microsoft/lifecycle",
+    ]);
 
     const subscriptions = await emu.control.subscriptions();
     expect(subscriptions).toHaveLength(1);
-    expect(subscriptions[0]).toMatchObject({ id: channel.externalId, clientState: secret, resource: "me/events", changeType: "created,updated,deleted", state: "live", accountEmail: BOB });
+    expect(subscriptions[0]).toMatchObject({
+      id: channel.externalId,
+      clientState: secret,
+      resource: "me/events",
+      changeType: "created,updated,deleted",
+      state: "live",
+      accountEmail: BOB,
+    });
 
     const calendarId = await emu.control.primaryCalendarId(BOB);
-    const created = await emu.control.createEvent(calendarId, { summary: "Pushed", start: `${new Date(Date.now() + DAY).toISOString().slice(0, 10)}T10:00:00`, end: `${new Date(Date.now() + DAY).toISOString().slice(0, 10)}T11:00:00` });
+    const created = await emu.control.createEvent(calendarId, {
+      summary: "Pushed",
+      start: `${new Date(Date.now() + DAY).toISOString().slice(0, 10)}T10:00:00`,
+      end: `${new Date(Date.now() + DAY).toISOString().slice(0, 10)}T11:00:00`,
+    });
     await receiver.waitFor(() => receiver.notifications().length > 0);
-    const body = JSON.parse(receiver.notifications()[0]!.body) as { value: Array<{ subscriptionId: string; clientState: string; changeType: string; resourceData: { id: string } }> };
+    const body = JSON.parse(receiver.notifications()[0]!.body) as {
+      value: Array<{ subscriptionId: string; clientState: string; changeType: string; resourceData: { id: string } }>;
+    };
     expect(body.value[0]).toMatchObject({ subscriptionId: channel.externalId, clientState: secret, changeType: "created", resourceData: { id: created.id } });
   });
 

@@ -1,7 +1,16 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { MicrosoftSettings } from "../config";
 import { isProviderError, ProviderError } from "../errors";
-import { PROVIDER_LABELS, type CalendarProvider, type ChangesPage, type ChangesRequest, type EventChange, type ProviderCalendar, type PushChannel, type SeriesRecord } from "../port";
+import {
+  PROVIDER_LABELS,
+  type CalendarProvider,
+  type ChangesPage,
+  type ChangesRequest,
+  type EventChange,
+  type ProviderCalendar,
+  type PushChannel,
+  type SeriesRecord,
+} from "../port";
 import { graphFailure } from "./errors";
 import { createGraphClient } from "./graph-client";
 import { graphItemToChange, graphSeriesRecord, ianaZoneOf, parseGraphInstant, type GraphEvent } from "./mapping";
@@ -155,14 +164,12 @@ export function createMicrosoftProvider(settings: MicrosoftSettings, options: { 
       const client = graph(accessToken);
       const calendars = await collect<GraphCalendar>(client, "/me/calendars", "GET /me/calendars");
       const timeZone = await mailboxTimeZone(client);
-      return calendars.map(
-        (calendar): ProviderCalendar => ({
-          providerCalendarId: calendar.id,
-          name: calendar.name ?? "",
-          isPrimary: calendar.isDefaultCalendar === true,
-          timeZone,
-        }),
-      );
+      return calendars.map((calendar): ProviderCalendar => ({
+        providerCalendarId: calendar.id,
+        name: calendar.name ?? "",
+        isPrimary: calendar.isDefaultCalendar === true,
+        timeZone,
+      }));
     },
 
     async fetchChanges(accessToken, request: ChangesRequest): Promise<ChangesPage> {
@@ -180,8 +187,9 @@ export function createMicrosoftProvider(settings: MicrosoftSettings, options: { 
       // Windows names Graph uses by default). The page size rides on every page.
       const prefer = ['outlook.timezone="UTC"'];
       if (request.pageSize !== undefined && request.pageSize > 0) prefer.push(`odata.maxpagesize=${Math.floor(request.pageSize)}`);
-      const page = await call("calendarView delta", () =>
-        graph(accessToken).api(target).header("Prefer", prefer.join(", ")).get() as Promise<GraphCollection<GraphEvent>>,
+      const page = await call(
+        "calendarView delta",
+        () => graph(accessToken).api(target).header("Prefer", prefer.join(", ")).get() as Promise<GraphCollection<GraphEvent>>,
       );
       const changes: EventChange[] = [];
       for (const item of page.value ?? []) {
@@ -200,7 +208,14 @@ export function createMicrosoftProvider(settings: MicrosoftSettings, options: { 
       const series: SeriesRecord[] = [];
       for (const id of request.providerSeriesIds) {
         try {
-          const master = await call("GET /me/events/{id}", () => client.api(`/me/events/${encodeURIComponent(id)}`).header("Prefer", 'outlook.timezone="UTC"').get() as Promise<GraphEvent>);
+          const master = await call(
+            "GET /me/events/{id}",
+            () =>
+              client
+                .api(`/me/events/${encodeURIComponent(id)}`)
+                .header("Prefer", 'outlook.timezone="UTC"')
+                .get() as Promise<GraphEvent>,
+          );
           const record = graphSeriesRecord(master);
           if (record) series.push(record);
         } catch (error) {
@@ -215,10 +230,10 @@ export function createMicrosoftProvider(settings: MicrosoftSettings, options: { 
       const expirationDateTime = clampExpiry(request.expiresAt);
       // Graph validates both URLs with a handshake before it answers, so our
       // endpoints must already be serving; a failed handshake is a 400 ("rejected").
-      const subscription = await call("POST /subscriptions", () =>
-        graph(accessToken)
-          .api("/subscriptions")
-          .post({
+      const subscription = await call(
+        "POST /subscriptions",
+        () =>
+          graph(accessToken).api("/subscriptions").post({
             changeType: "created,updated,deleted",
             notificationUrl: request.notificationUrl,
             lifecycleNotificationUrl: request.lifecycleUrl,
@@ -238,15 +253,25 @@ export function createMicrosoftProvider(settings: MicrosoftSettings, options: { 
 
     async extendPush(accessToken, handle, expiresAt) {
       const expirationDateTime = clampExpiry(expiresAt);
-      const subscription = await call("PATCH /subscriptions", () =>
-        graph(accessToken).api(`/subscriptions/${encodeURIComponent(handle.externalId)}`).patch({ expirationDateTime }) as Promise<GraphSubscription>,
+      const subscription = await call(
+        "PATCH /subscriptions",
+        () =>
+          graph(accessToken)
+            .api(`/subscriptions/${encodeURIComponent(handle.externalId)}`)
+            .patch({ expirationDateTime }) as Promise<GraphSubscription>,
       );
       return { expiresAt: grantedExpiry(subscription, expirationDateTime) };
     },
 
     async stopPush(accessToken, handle) {
       try {
-        await call("DELETE /subscriptions", () => graph(accessToken).api(`/subscriptions/${encodeURIComponent(handle.externalId)}`).delete() as Promise<unknown>);
+        await call(
+          "DELETE /subscriptions",
+          () =>
+            graph(accessToken)
+              .api(`/subscriptions/${encodeURIComponent(handle.externalId)}`)
+              .delete() as Promise<unknown>,
+        );
       } catch (error) {
         if (isProviderError(error, "not_found")) return;
         throw error;

@@ -47,7 +47,10 @@ describe("graphEventToRecord", () => {
   });
 
   it("reads a start written in another IANA zone (a Prefer header Graph did not honour)", () => {
-    const record = graphEventToRecord({ ...timed, start: { dateTime: "2026-07-01T09:30:00", timeZone: "America/New_York" } }, { calendarTimeZone: "UTC", ownerEmail: null });
+    const record = graphEventToRecord(
+      { ...timed, start: { dateTime: "2026-07-01T09:30:00", timeZone: "America/New_York" } },
+      { calendarTimeZone: "UTC", ownerEmail: null },
+    );
     expect(record.startAt.toISOString()).toBe("2026-07-01T13:30:00.000Z");
   });
 
@@ -73,17 +76,44 @@ describe("graphEventToRecord", () => {
 
   it("recovers all-day dates that were shifted into the response zone", () => {
     const shifted = (start: string, end: string, zone: string | null) =>
-      graphEventToRecord({ ...timed, isAllDay: true, start: { dateTime: start, timeZone: "UTC" }, end: { dateTime: end, timeZone: "UTC" }, originalStartTimeZone: zone, originalEndTimeZone: zone }, { calendarTimeZone: "UTC", ownerEmail: null });
+      graphEventToRecord(
+        {
+          ...timed,
+          isAllDay: true,
+          start: { dateTime: start, timeZone: "UTC" },
+          end: { dateTime: end, timeZone: "UTC" },
+          originalStartTimeZone: zone,
+          originalEndTimeZone: zone,
+        },
+        { calendarTimeZone: "UTC", ownerEmail: null },
+      );
     // Midnight in New York is 05:00 UTC; midnight in Berlin is 23:00 UTC the day before.
-    expect(shifted("2026-01-05T05:00:00.0000000", "2026-01-06T05:00:00.0000000", "America/New_York")).toMatchObject({ startDate: "2026-01-05", endDate: "2026-01-06" });
-    expect(shifted("2026-01-04T23:00:00.0000000", "2026-01-05T23:00:00.0000000", "Europe/Berlin")).toMatchObject({ startDate: "2026-01-05", endDate: "2026-01-06" });
+    expect(shifted("2026-01-05T05:00:00.0000000", "2026-01-06T05:00:00.0000000", "America/New_York")).toMatchObject({
+      startDate: "2026-01-05",
+      endDate: "2026-01-06",
+    });
+    expect(shifted("2026-01-04T23:00:00.0000000", "2026-01-05T23:00:00.0000000", "Europe/Berlin")).toMatchObject({
+      startDate: "2026-01-05",
+      endDate: "2026-01-06",
+    });
     // A Windows zone name we cannot read: nearest midnight.
-    expect(shifted("2026-01-04T23:00:00.0000000", "2026-01-05T23:00:00.0000000", "W. Europe Standard Time")).toMatchObject({ startDate: "2026-01-05", endDate: "2026-01-06" });
+    expect(shifted("2026-01-04T23:00:00.0000000", "2026-01-05T23:00:00.0000000", "W. Europe Standard Time")).toMatchObject({
+      startDate: "2026-01-05",
+      endDate: "2026-01-06",
+    });
   });
 
   it("maps an occurrence with its series and original start, and showAs tentative", () => {
     const record = graphEventToRecord(
-      { ...timed, id: "AAMkAD-occ", type: "occurrence", seriesMasterId: "AAMkAD-master", originalStart: "2026-07-08T13:30:00Z", showAs: "tentative", attendees: null },
+      {
+        ...timed,
+        id: "AAMkAD-occ",
+        type: "occurrence",
+        seriesMasterId: "AAMkAD-master",
+        originalStart: "2026-07-08T13:30:00Z",
+        showAs: "tentative",
+        attendees: null,
+      },
       { calendarTimeZone: "UTC", ownerEmail: null },
     );
     expect(record).toMatchObject({ recurringSeriesId: "AAMkAD-master", status: "tentative", attendeeCount: 0 });
@@ -92,23 +122,42 @@ describe("graphEventToRecord", () => {
 
   it("defaults a missing subject, iCalUId, organizer and zones", () => {
     const record = graphEventToRecord({ id: "x", start: timed.start, end: timed.end }, { calendarTimeZone: "UTC", ownerEmail: null });
-    expect(record).toMatchObject({ title: "", iCalUid: null, organizerEmail: null, organizerName: null, startTimeZone: null, endTimeZone: null, providerUpdatedAt: null });
+    expect(record).toMatchObject({
+      title: "",
+      iCalUid: null,
+      organizerEmail: null,
+      organizerName: null,
+      startTimeZone: null,
+      endTimeZone: null,
+      providerUpdatedAt: null,
+    });
   });
 
   it("refuses an event whose start it cannot read", () => {
-    expect(() => graphEventToRecord({ ...timed, start: { dateTime: "soon", timeZone: "UTC" } }, { calendarTimeZone: "UTC", ownerEmail: null })).toThrow(ProviderError);
+    expect(() => graphEventToRecord({ ...timed, start: { dateTime: "soon", timeZone: "UTC" } }, { calendarTimeZone: "UTC", ownerEmail: null })).toThrow(
+      ProviderError,
+    );
   });
 });
 
 describe("graphItemToChange", () => {
   it("turns @removed items and cancelled occurrences into deletions", () => {
-    expect(graphItemToChange({ id: "gone", "@removed": { reason: "deleted" } }, { calendarTimeZone: "UTC", ownerEmail: null })).toEqual({ type: "delete", providerEventId: "gone" });
-    expect(graphItemToChange({ ...timed, id: "called-off", isCancelled: true }, { calendarTimeZone: "UTC", ownerEmail: null })).toEqual({ type: "delete", providerEventId: "called-off" });
+    expect(graphItemToChange({ id: "gone", "@removed": { reason: "deleted" } }, { calendarTimeZone: "UTC", ownerEmail: null })).toEqual({
+      type: "delete",
+      providerEventId: "gone",
+    });
+    expect(graphItemToChange({ ...timed, id: "called-off", isCancelled: true }, { calendarTimeZone: "UTC", ownerEmail: null })).toEqual({
+      type: "delete",
+      providerEventId: "called-off",
+    });
   });
 
   it("skips series masters and upserts everything else", () => {
     expect(graphItemToChange({ ...timed, type: "seriesMaster" }, { calendarTimeZone: "UTC", ownerEmail: null })).toBeNull();
-    expect(graphItemToChange(timed, { calendarTimeZone: "UTC", ownerEmail: null })).toMatchObject({ type: "upsert", event: { providerEventId: "AAMkAD-timed" } });
+    expect(graphItemToChange(timed, { calendarTimeZone: "UTC", ownerEmail: null })).toMatchObject({
+      type: "upsert",
+      event: { providerEventId: "AAMkAD-timed" },
+    });
   });
 });
 
@@ -172,7 +221,10 @@ describe("tokenFailure", () => {
   it("separates our mistakes from the service's trouble", () => {
     expect(tokenFailure(401, { error: "invalid_client" }, null, "code exchange").kind).toBe("rejected");
     expect(tokenFailure(400, { error: "invalid_request" }, null, "code exchange").kind).toBe("rejected");
-    expect(tokenFailure(503, { error: "temporarily_unavailable" }, { "retry-after": "3" }, "code exchange")).toMatchObject({ kind: "unavailable", retryAfterMs: 3000 });
+    expect(tokenFailure(503, { error: "temporarily_unavailable" }, { "retry-after": "3" }, "code exchange")).toMatchObject({
+      kind: "unavailable",
+      retryAfterMs: 3000,
+    });
     expect(tokenFailure(429, null, new Headers({ "retry-after": "5" }), "code exchange")).toMatchObject({ kind: "rate_limited", retryAfterMs: 5000 });
     expect(tokenFailure(500, null, null, "code exchange")).toMatchObject({ kind: "unavailable", code: null });
   });
@@ -235,7 +287,12 @@ describe("graphEventToRecord: the full record", () => {
 
   it("finds a Zoom link in the body when there is no onlineMeeting, and says organizer for the owner's own event", () => {
     const zoom = graphEventToRecord(
-      { ...timed, isOrganizer: true, responseStatus: { response: "organizer" }, body: { contentType: "html", content: '<a href="https://contoso.zoom.us/j/123456789?pwd=x&amp;from=addon">Join</a>' } },
+      {
+        ...timed,
+        isOrganizer: true,
+        responseStatus: { response: "organizer" },
+        body: { contentType: "html", content: '<a href="https://contoso.zoom.us/j/123456789?pwd=x&amp;from=addon">Join</a>' },
+      },
       { calendarTimeZone: "UTC", ownerEmail: null },
     );
     expect(zoom.conference).toEqual({ provider: "zoom", joinUrl: "https://contoso.zoom.us/j/123456789?pwd=x&from=addon", dialIn: null });
@@ -243,11 +300,18 @@ describe("graphEventToRecord: the full record", () => {
   });
 
   it("turns patternedRecurrence into RFC 5545 lines", () => {
-    expect(patternedRecurrenceToRrule({ pattern: { type: "weekly", interval: 1, daysOfWeek: ["monday", "wednesday"], firstDayOfWeek: "sunday" }, range: { type: "numbered", numberOfOccurrences: 6 } })).toEqual([
-      "RRULE:FREQ=WEEKLY;BYDAY=MO,WE;WKST=SU;COUNT=6",
+    expect(
+      patternedRecurrenceToRrule({
+        pattern: { type: "weekly", interval: 1, daysOfWeek: ["monday", "wednesday"], firstDayOfWeek: "sunday" },
+        range: { type: "numbered", numberOfOccurrences: 6 },
+      }),
+    ).toEqual(["RRULE:FREQ=WEEKLY;BYDAY=MO,WE;WKST=SU;COUNT=6"]);
+    expect(patternedRecurrenceToRrule({ pattern: { type: "daily", interval: 2 }, range: { type: "endDate", endDate: "2026-12-31" } })).toEqual([
+      "RRULE:FREQ=DAILY;INTERVAL=2;UNTIL=20261231",
     ]);
-    expect(patternedRecurrenceToRrule({ pattern: { type: "daily", interval: 2 }, range: { type: "endDate", endDate: "2026-12-31" } })).toEqual(["RRULE:FREQ=DAILY;INTERVAL=2;UNTIL=20261231"]);
-    expect(patternedRecurrenceToRrule({ pattern: { type: "relativeMonthly", daysOfWeek: ["friday"], index: "last" }, range: { type: "noEnd" } })).toEqual(["RRULE:FREQ=MONTHLY;BYDAY=-1FR"]);
+    expect(patternedRecurrenceToRrule({ pattern: { type: "relativeMonthly", daysOfWeek: ["friday"], index: "last" }, range: { type: "noEnd" } })).toEqual([
+      "RRULE:FREQ=MONTHLY;BYDAY=-1FR",
+    ]);
   });
 });
 
@@ -262,7 +326,10 @@ describe("ianaZoneOf", () => {
   });
 
   it("reads an event's originalStartTimeZone as IANA", () => {
-    const record = graphEventToRecord({ ...timed, originalStartTimeZone: "Pacific Standard Time", originalEndTimeZone: "Eastern Standard Time" }, { calendarTimeZone: "UTC", ownerEmail: null });
+    const record = graphEventToRecord(
+      { ...timed, originalStartTimeZone: "Pacific Standard Time", originalEndTimeZone: "Eastern Standard Time" },
+      { calendarTimeZone: "UTC", ownerEmail: null },
+    );
     expect(record).toMatchObject({ startTimeZone: "America/Los_Angeles", endTimeZone: "America/New_York" });
   });
 });

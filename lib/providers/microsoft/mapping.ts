@@ -71,7 +71,13 @@ export interface GraphPatternedRecurrence {
     firstDayOfWeek?: string | null;
     index?: string | null;
   } | null;
-  range?: { type?: string | null; startDate?: string | null; endDate?: string | null; recurrenceTimeZone?: string | null; numberOfOccurrences?: number | null } | null;
+  range?: {
+    type?: string | null;
+    startDate?: string | null;
+    endDate?: string | null;
+    recurrenceTimeZone?: string | null;
+    numberOfOccurrences?: number | null;
+  } | null;
 }
 
 /**
@@ -85,7 +91,10 @@ export function ianaZoneOf(zone: string | null | undefined): string | null {
   // A mailbox has a handful of zones and every event names one: look each up once.
   const known = zoneNames.get(zone);
   if (known !== undefined) return known;
-  const iana = (zone.includes("/") || zone === "UTC") && isKnownZone(zone) ? zone : (findIana(zone)?.find((candidate) => isKnownZone(candidate)) ?? (isKnownZone(zone) ? zone : null));
+  const iana =
+    (zone.includes("/") || zone === "UTC") && isKnownZone(zone)
+      ? zone
+      : (findIana(zone)?.find((candidate) => isKnownZone(candidate)) ?? (isKnownZone(zone) ? zone : null));
   if (zoneNames.size < 1000) zoneNames.set(zone, iana);
   return iana;
 }
@@ -174,7 +183,14 @@ const RESPONSES: Record<string, AttendeeResponse> = {
   organizer: "accepted",
 };
 
-const SHOW_AS: Record<string, BusyStatus> = { free: "free", tentative: "tentative", busy: "busy", oof: "out_of_office", workingElsewhere: "working_elsewhere", unknown: "unknown" };
+const SHOW_AS: Record<string, BusyStatus> = {
+  free: "free",
+  tentative: "tentative",
+  busy: "busy",
+  oof: "out_of_office",
+  workingElsewhere: "working_elsewhere",
+  unknown: "unknown",
+};
 const SENSITIVITY: Record<string, EventVisibility> = { normal: "default", personal: "personal", private: "private", confidential: "confidential" };
 const TEAMS_PROVIDERS = new Set(["teamsForBusiness", "skypeForBusiness", "skypeForConsumer"]);
 
@@ -299,7 +315,8 @@ export function patternedRecurrenceToRrule(recurrence: GraphPatternedRecurrence)
     case "weekly":
       parts.push("FREQ=WEEKLY");
       if (days.length > 0) parts.push(`BYDAY=${days.join(",")}`);
-      if (pattern.firstDayOfWeek && WEEKDAYS[pattern.firstDayOfWeek.toLowerCase()] && pattern.firstDayOfWeek.toLowerCase() !== "monday") parts.push(`WKST=${WEEKDAYS[pattern.firstDayOfWeek.toLowerCase()]}`);
+      if (pattern.firstDayOfWeek && WEEKDAYS[pattern.firstDayOfWeek.toLowerCase()] && pattern.firstDayOfWeek.toLowerCase() !== "monday")
+        parts.push(`WKST=${WEEKDAYS[pattern.firstDayOfWeek.toLowerCase()]}`);
       break;
     case "absoluteMonthly":
       parts.push("FREQ=MONTHLY", `BYMONTHDAY=${pattern.dayOfMonth ?? 1}`);

@@ -6,7 +6,14 @@ const settings = { ...sandboxMicrosoft("https://login.example"), tenant: "organi
 
 describe("microsoftAuthorizationUrl", () => {
   it("asks the tenant's v2 authorize endpoint for a code with PKCE, consent and our scopes", () => {
-    const url = new URL(microsoftAuthorizationUrl(settings, { state: "s-1", codeChallenge: "c".repeat(43), redirectUri: "https://app.example/cb", loginHint: "bob@contoso.example" }));
+    const url = new URL(
+      microsoftAuthorizationUrl(settings, {
+        state: "s-1",
+        codeChallenge: "c".repeat(43),
+        redirectUri: "https://app.example/cb",
+        loginHint: "bob@contoso.example",
+      }),
+    );
     expect(`${url.origin}${url.pathname}`).toBe("https://login.example/organizations/oauth2/v2.0/authorize");
     expect(Object.fromEntries(url.searchParams)).toEqual({
       client_id: settings.clientId,

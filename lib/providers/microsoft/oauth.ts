@@ -103,7 +103,12 @@ function readTokenResponse(body: unknown, now: number): TokenResponse {
 }
 
 /** POSTs a grant to the token endpoint; `action` names it in error messages. */
-export async function requestTokens(settings: MicrosoftSettings, grant: Record<string, string>, fetchImpl: typeof fetch, action: string): Promise<TokenResponse> {
+export async function requestTokens(
+  settings: MicrosoftSettings,
+  grant: Record<string, string>,
+  fetchImpl: typeof fetch,
+  action: string,
+): Promise<TokenResponse> {
   const form = new URLSearchParams({
     client_id: settings.clientId,
     client_secret: settings.clientSecret,

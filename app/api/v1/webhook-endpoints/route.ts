@@ -5,7 +5,9 @@ import { createEndpoint, listEndpoints } from "@/lib/outbound/endpoints";
 
 export const dynamic = "force-dynamic";
 
-export const GET = v1Route("v1.webhookEndpoints.list", "webhooks:manage", async (_request, caller) => json({ endpoints: await listEndpoints(caller.organizationId) }));
+export const GET = v1Route("v1.webhookEndpoints.list", "webhooks:manage", async (_request, caller) =>
+  json({ endpoints: await listEndpoints(caller.organizationId) }),
+);
 
 export const POST = v1Route("v1.webhookEndpoints.create", "webhooks:manage", async (request, caller) => {
   const input = parseWith(EndpointCreateSchema, await readJson(request));

@@ -15,7 +15,14 @@ export async function POST(request: Request): Promise<Response> {
     const items = parseGraphBatch("change", await readBodyLimited(request, GRAPH_BODY_LIMIT), context);
     // Committed before the answer: a 202 means every verified item is durable.
     const recorded = await recordGraphBatch("change", items, request.headers, context);
-    context.note({ items: items.length, accepted: recorded.accepted, duplicate: recorded.duplicate, retired: recorded.retired, rejected: recorded.forged + recorded.unknown + recorded.throttled, syncs: recorded.handOffs.length });
+    context.note({
+      items: items.length,
+      accepted: recorded.accepted,
+      duplicate: recorded.duplicate,
+      retired: recorded.retired,
+      rejected: recorded.forged + recorded.unknown + recorded.throttled,
+      syncs: recorded.handOffs.length,
+    });
     await handOff(context, recorded.handOffs);
     // 202 even when nothing verified (Microsoft's advice): a forger learns nothing,
     // and Graph, had it sent the batch, would retry anything else for hours.

@@ -13,7 +13,14 @@ export async function POST(request: Request): Promise<Response> {
 
     const items = parseGraphBatch("lifecycle", await readBodyLimited(request, GRAPH_BODY_LIMIT), context);
     const recorded = await recordGraphBatch("lifecycle", items, request.headers, context);
-    context.note({ items: items.length, accepted: recorded.accepted, duplicate: recorded.duplicate, retired: recorded.retired, rejected: recorded.forged + recorded.unknown + recorded.throttled, jobs: recorded.handOffs.length });
+    context.note({
+      items: items.length,
+      accepted: recorded.accepted,
+      duplicate: recorded.duplicate,
+      retired: recorded.retired,
+      rejected: recorded.forged + recorded.unknown + recorded.throttled,
+      jobs: recorded.handOffs.length,
+    });
     await handOff(context, recorded.handOffs);
     // 202 even when nothing verified (Microsoft's advice): a forger learns nothing,
     // and Graph, had it sent the batch, would retry anything else for hours.
