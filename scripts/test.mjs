@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: everything a change must pass, in the order that fails fastest.
-//   1. prisma generate (offline)   2. typecheck   3. lint
+//   1. prisma generate (offline)   2. typecheck   3. lint, format check (npm run format fixes it)
 //   4. vitest: unit, then integration (PostgreSQL if DATABASE_URL/TEST_DATABASE_URL, else PGlite)
 //   5. Playwright in Debian's Chromium
 // Stops at the first failing step and exits non-zero.
@@ -16,6 +16,7 @@ const steps = [
   ["prisma generate", process.execPath, [path.join(root, "scripts", "prisma-generate.mjs")]],
   ["typecheck", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]],
   ["lint", bin("eslint"), ["--max-warnings=0", "."]],
+  ["format check", bin("prettier"), ["--check", "."]],
   ["unit tests", bin("vitest"), ["run", "--project", "unit"]],
   ["integration tests", bin("vitest"), ["run", "--project", "integration"]],
   ["browser tests", bin("playwright"), ["test", "-c", "e2e/playwright.config.ts"]],

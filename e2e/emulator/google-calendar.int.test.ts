@@ -24,9 +24,7 @@ beforeEach(async () => {
   calendar = googleCalendarApi(emu, client);
 });
 
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{
+async function failure(promise: Promise<unknown>): Promise<{
   status: number;
   body: { error: { code: number; message: string; errors: Array<{ reason: string; domain: string }> } };
   headers: Headers | Record<string, string>;
