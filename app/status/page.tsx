@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { connection } from "next/server";
 import { checkSystemHealth } from "@/lib/health/system";
-import { Logo } from "@/components/logo";
+import { StandalonePage } from "@/components/status-page";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 
@@ -15,12 +15,15 @@ export default async function StatusPage() {
   const health = await checkSystemHealth();
   const ok = health.status === "ok";
   const { database } = health;
+  const databaseKind = database.kind === "embedded" ? "Embedded (PGlite)" : "PostgreSQL";
   const rows: Array<{ label: string; value: string; good: boolean }> = [
     {
       label: "Database",
-      value: database.reachable
-        ? `${database.kind === "embedded" ? "Embedded (PGlite)" : "PostgreSQL"}, reachable${database.latencyMs !== undefined ? ` in ${database.latencyMs} ms` : ""}`
-        : `${database.kind === "embedded" ? "Embedded (PGlite)" : "PostgreSQL"}, not reachable${database.error ? `: ${database.error}` : ""}`,
+      value: `${databaseKind}, ${
+        database.reachable
+          ? `reachable${database.latencyMs !== undefined ? ` in ${database.latencyMs} ms` : ""}`
+          : `not reachable${database.error ? `: ${database.error}` : ""}`
+      }`,
       good: database.reachable,
     },
     {
@@ -35,14 +38,7 @@ export default async function StatusPage() {
     { label: "Background jobs", value: health.jobs.driver === "inngest" ? "Inngest" : "In this process (inline driver)", good: true },
   ];
   return (
-    <div className="flex min-h-screen flex-col bg-slate-50">
-      <header className="border-b border-slate-200 bg-white">
-        <div className="mx-auto flex max-w-5xl items-center justify-between gap-4 px-4 py-4 sm:px-6">
-          <Link href="/" className="rounded-md focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600">
-            <Logo className="text-lg text-slate-900" />
-          </Link>
-        </div>
-      </header>
+    <StandalonePage>
       <main id="main" className="mx-auto w-full max-w-2xl flex-1 px-4 py-12 sm:px-6">
         <h1 className="text-2xl font-bold tracking-tight text-slate-900">System status</h1>
         <p className="mt-3 flex flex-wrap items-center gap-3 text-slate-700" data-testid="system-status" data-status={health.status}>
@@ -69,6 +65,6 @@ export default async function StatusPage() {
           Back to the home page
         </Link>
       </main>
-    </div>
+    </StandalonePage>
   );
 }
