@@ -72,11 +72,15 @@ function graphRecurrence(event: StoredEvent, rule: RecurrenceRule): Record<strin
 
 const SENSITIVITY: Record<StoredEvent["visibility"], string> = { default: "normal", public: "normal", private: "private", confidential: "confidential" };
 
-/** The mailbox owner's answer: organizer, their attendee entry's response, else none. */
+/**
+ * The mailbox owner's answer: organizer, else their attendee entry's response. Graph's
+ * responseStatus docs: an answer not given reads `notResponded` in the attendee's own
+ * calendar and `none` everywhere else (the attendee list, as RESPONSES has it).
+ */
 function ownResponse(event: StoredEvent, account: Account, isOrganizer: boolean): string {
   if (isOrganizer) return "organizer";
   const own = event.attendees.find((attendee) => attendee.email.toLowerCase() === account.email);
-  return own ? RESPONSES[own.responseStatus] : "notResponded";
+  return own && own.responseStatus !== "needsAction" ? RESPONSES[own.responseStatus] : "notResponded";
 }
 
 function graphLocation(event: StoredEvent): Record<string, unknown> {
