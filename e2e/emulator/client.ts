@@ -129,9 +129,19 @@ export class EmulatorControl {
     return this.call("POST", "/faults/notifications", faults);
   }
 
+  /** Every provider call waits `ms` before it is answered (0 turns it off), like a round trip over the internet. */
+  setLatency(ms: number): Promise<void> {
+    return this.call("POST", "/faults/latency", { ms });
+  }
+
   /** The next `count` calls to `endpoint` answer `status` (with Retry-After for 429/503). */
   failNext(fault: EndpointFault): Promise<void> {
     return this.call("POST", "/faults/endpoints", fault);
+  }
+
+  /** What is set: pending endpoint faults, notification faults and the latency. */
+  faults(): Promise<{ endpoints: unknown[]; notifications: Required<Omit<NotificationFaults, "seed">>; latencyMs: number }> {
+    return this.call("GET", "/faults");
   }
 
   clearFaults(): Promise<void> {

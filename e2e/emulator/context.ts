@@ -27,6 +27,12 @@ export interface EmulatorSettings {
   graphBatchWindowMs: number;
   /** Graph delta page size without `Prefer: odata.maxpagesize`. Default 100. */
   graphDefaultPageSize: number;
+  /**
+   * The most items either half serves on one events page, whatever the client asks:
+   * Google documents that a page may be short while more remain, and Graph that
+   * it may serve fewer than `odata.maxpagesize`. Default: no cap beyond each API's own.
+   */
+  maxServedPageSize: number | null;
   /** Channel TTL when the app asks for none (Google's published default). Default 604800. */
   googleChannelDefaultTtlSeconds: number;
   /** Longest channel the emulator grants (Google publishes no maximum). Default 604800. */

@@ -96,6 +96,23 @@ describe("control API", () => {
     await expect(calendar.events.list({ calendarId: "primary" })).rejects.toMatchObject({ status: 401 });
   });
 
+  it("delays provider calls by the set latency until clearFaults()", async () => {
+    await emu.reset();
+    const { client } = await googleSignIn(emu);
+    const calendar = googleCalendarApi(emu, client);
+    const timed = async (call: () => Promise<unknown>) => {
+      const started = performance.now();
+      await call();
+      return performance.now() - started;
+    };
+    await emu.control.setLatency(300);
+    expect((await emu.control.faults()).latencyMs).toBe(300);
+    expect(await timed(() => calendar.events.list({ calendarId: "primary" }))).toBeGreaterThanOrEqual(290);
+    await emu.control.clearFaults();
+    expect((await emu.control.faults()).latencyMs).toBe(0);
+    await expect(emu.control.setLatency(-1)).rejects.toBeInstanceOf(EmulatorControlError);
+  });
+
   it("seeds custom accounts with calendars, events and exceptions", async () => {
     await emu.reset({
       accounts: [

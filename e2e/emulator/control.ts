@@ -90,10 +90,12 @@ const schemas = {
     reorderWindowMs: z.number().int().min(0).optional(),
     seed: z.number().int().optional(),
   }),
+  latency: z.object({ ms: z.number().int().min(0).max(60_000) }),
   endpointFault: z.object({
     endpoint: z.string().min(1),
     status: z.union([z.literal(403), z.literal(429), z.literal(500), z.literal(502), z.literal(503), z.literal(504)]),
     count: z.number().int().min(1).optional(),
+    afterCalls: z.number().int().min(0).optional(),
     retryAfterSeconds: z.number().int().min(0).optional(),
     accountEmail: z.string().optional(),
   }),
@@ -185,6 +187,9 @@ export function controlRoutes(core: EmulatorOperations): RouteDefinition[] {
     }),
     route("POST", "/faults/notifications", async (ctx) => {
       core.services.faults.setNotificationFaults(await parse(ctx, schemas.notificationFaults));
+    }),
+    route("POST", "/faults/latency", async (ctx) => {
+      core.services.faults.latencyMs = (await parse(ctx, schemas.latency)).ms;
     }),
     route("POST", "/faults/endpoints", async (ctx) => {
       core.services.faults.addEndpointFault(await parse(ctx, schemas.endpointFault));

@@ -1,5 +1,7 @@
-// Fault injection: endpoint failures (next N calls answer 429/5xx) and the
-// knobs that disturb notification delivery (drop, delay, duplicate, reorder).
+// Fault injection: endpoint failures (next N calls answer 429/5xx), a latency
+// added to every provider call (the internet between us and Google or Microsoft,
+// for benchmarks), and the knobs that disturb notification delivery (drop, delay,
+// duplicate, reorder).
 // Random decisions come from a seeded generator so failing tests replay.
 
 import type { EndpointFault, NotificationFaults } from "./types";
@@ -28,6 +30,8 @@ export class SeededRandom {
 
 interface ActiveEndpointFault extends Required<Pick<EndpointFault, "endpoint" | "status">> {
   remaining: number;
+  /** Matching calls still let through before the first failure. */
+  passing: number;
   retryAfterSeconds?: number;
   accountEmail?: string;
 }
@@ -38,9 +42,12 @@ export class FaultInjector {
   private endpointFaults: ActiveEndpointFault[] = [];
   notification: Required<Omit<NotificationFaults, "seed">> = { dropRate: 0, delayMs: 0, duplicateRate: 0, reorderWindowMs: 0 };
   random = new SeededRandom(DEFAULT_SEED);
+  /** Added before every provider API and OAuth call is answered (control calls are not delayed). */
+  latencyMs = 0;
 
   reset(): void {
     this.endpointFaults = [];
+    this.latencyMs = 0;
     this.notification = { dropRate: 0, delayMs: 0, duplicateRate: 0, reorderWindowMs: 0 };
     this.random = new SeededRandom(DEFAULT_SEED);
   }
@@ -60,6 +67,7 @@ export class FaultInjector {
       endpoint: fault.endpoint,
       status: fault.status,
       remaining: fault.count ?? 1,
+      passing: fault.afterCalls ?? 0,
       retryAfterSeconds: fault.retryAfterSeconds ?? (fault.status === 429 || fault.status === 503 ? 1 : undefined),
       accountEmail: fault.accountEmail?.toLowerCase(),
     });
@@ -76,6 +84,10 @@ export class FaultInjector {
         candidate.remaining > 0 && matchesEndpoint(candidate.endpoint, endpoint) && (!candidate.accountEmail || candidate.accountEmail === accountEmail),
     );
     if (!fault) return undefined;
+    if (fault.passing > 0) {
+      fault.passing -= 1;
+      return undefined;
+    }
     fault.remaining -= 1;
     this.endpointFaults = this.endpointFaults.filter((candidate) => candidate.remaining > 0);
     return { status: fault.status, retryAfterSeconds: fault.retryAfterSeconds };

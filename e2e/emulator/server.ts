@@ -64,6 +64,7 @@ export const DEFAULT_SETTINGS: EmulatorSettings = {
   graphValidationTimeoutMs: 10_000,
   graphBatchWindowMs: 25,
   graphDefaultPageSize: 100,
+  maxServedPageSize: null,
   googleChannelDefaultTtlSeconds: 604_800,
   googleChannelMaxTtlSeconds: 604_800,
   requireHttpsWebhooks: false,
@@ -167,8 +168,10 @@ export class EmulatorCore implements EmulatorOperations {
     );
   }
 
-  private countAndInjectFaults(ctx: RequestContext, endpoint: string | undefined, family: ErrorFamily): boolean {
+  private async countAndInjectFaults(ctx: RequestContext, endpoint: string | undefined, family: ErrorFamily): Promise<boolean> {
     if (!endpoint) return false;
+    const latency = this.services.faults.latencyMs;
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     const provider: Provider = family.startsWith("google") ? "google" : "microsoft";
     const bearer = this.services.oauth.checkBearer(provider, ctx.header("authorization"));
     const accountEmail = bearer.ok ? bearer.account.email : undefined;
@@ -379,12 +382,17 @@ export class EmulatorCore implements EmulatorOperations {
     });
   }
 
-  faultsView(): { endpoints: ReturnType<FaultInjector["pendingEndpointFaults"]>; notifications: FaultInjector["notification"] } {
-    return { endpoints: this.services.faults.pendingEndpointFaults(), notifications: this.services.faults.notification };
+  faultsView(): { endpoints: ReturnType<FaultInjector["pendingEndpointFaults"]>; notifications: FaultInjector["notification"]; latencyMs: number } {
+    return {
+      endpoints: this.services.faults.pendingEndpointFaults(),
+      notifications: this.services.faults.notification,
+      latencyMs: this.services.faults.latencyMs,
+    };
   }
 
   clearFaults(): void {
     this.services.faults.clearEndpointFaults();
+    this.services.faults.latencyMs = 0;
     this.services.faults.setNotificationFaults({});
   }
 

@@ -248,6 +248,8 @@ export interface EndpointFault {
   status: 403 | 429 | 500 | 502 | 503 | 504;
   /** How many matching calls fail (default 1). */
   count?: number;
+  /** Matching calls that succeed before the failures start (default 0): a round that breaks part-way. */
+  afterCalls?: number;
   /** Sent as Retry-After (seconds); default 1 for 429/503. */
   retryAfterSeconds?: number;
   /** Only calls made with this account's token (OAuth token endpoints have no account: leave unset). */

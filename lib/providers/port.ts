@@ -163,7 +163,7 @@ export interface ChangesRequest {
   pageToken: string | null;
   /** What a full sync covers. Google bounds only the past (incremental calls cannot be bounded). */
   window: { start: Date; end: Date };
-  /** Page size hint. */
+  /** Page size hint; without it the adapter asks for the provider's largest page. */
   pageSize?: number;
 }
 

@@ -9,7 +9,7 @@ import { metrics } from "@/lib/telemetry/metrics";
 import { ATTR, contextFromTraceparent, inSpan, SPAN, withAttempt } from "@/lib/telemetry/tracing";
 import { markCoveredFailed, markCoveredProcessed } from "@/lib/webhooks/processing";
 import { privacySettings } from "@/lib/privacy/settings";
-import { applyPage, deleteEventsNotIn, deleteOrphanSeries, seriesIdsOf, type SyncWindow } from "./store";
+import { applyPage, clearSweep, deleteOrphanSeries, seriesIdsOf, startSweep, sweepUnseen, type FullSyncSweep } from "./store";
 import { errorMessage } from "@/lib/format";
 
 // The sync engine: pulls a calendar's changes through the provider port and mirrors
@@ -17,6 +17,10 @@ import { errorMessage } from "@/lib/format";
 // when asked, when the provider says the cursor is dead, or when the mirrored window
 // has drifted a week. Every page is applied in its own transaction; the new cursor
 // is stored only after the last page, so an interrupted run repeats, never skips.
+// The next page is fetched while the current one is written, so a round costs about
+// the larger of the provider's time and the database's, not their sum; pages are
+// the provider's largest (the adapters choose), and a full round keeps no list of
+// what it saw in memory (the sweep's ids are in the database).
 
 const DAY_MS = 24 * 60 * 60_000;
 /** Re-baseline once the window's start is this far behind where it should be. */
@@ -24,7 +28,6 @@ const WINDOW_DRIFT_MS = 7 * DAY_MS;
 /** A Retry-After up to this long is waited out inside the run; longer ones go back to the job's retry. */
 const MAX_INLINE_WAIT_MS = 30_000;
 const MAX_INLINE_RETRIES = 3;
-const PAGE_SIZE = 250;
 
 export interface SyncOutcome {
   status: "succeeded" | "skipped";
@@ -45,6 +48,15 @@ export function windowFor(now: Date, horizon = syncHorizon()): { start: Date; en
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A page fetched ahead of its turn: if the run fails before awaiting it, its own
+ * failure must not surface as an unhandled rejection (the run's error is the one).
+ */
+function prefetch<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
 
 interface Counters {
   created: number;
@@ -155,33 +167,37 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
     });
   };
 
+  let sweep: FullSyncSweep | undefined;
   const round = async (cursor: string | null, window: { start: Date; end: Date }): Promise<string> => {
-    const full = cursor === null;
-    const seen = full ? new Set<string>() : undefined;
-    const mirrored: SyncWindow = window;
-    let pageToken: string | null = null;
+    if (cursor === null) {
+      sweep = startSweep(run.id);
+      await clearSweep(database, sweep);
+    }
+    const request = (pageToken: string | null): ChangesRequest => ({
+      providerCalendarId: calendar.providerCalendarId,
+      calendarTimeZone: calendar.timeZone,
+      ownerEmail: calendar.connection.accountEmail,
+      cursor,
+      pageToken,
+      window,
+    });
+    let next = prefetch(fetchPage(request(null)));
     for (;;) {
-      const page = await fetchPage({
-        providerCalendarId: calendar.providerCalendarId,
-        calendarTimeZone: calendar.timeZone,
-        ownerEmail: calendar.connection.accountEmail,
-        cursor,
-        pageToken,
-        window,
-        pageSize: PAGE_SIZE,
-      });
+      const page = await next;
       counters.pages += 1;
+      // Ask for the following page before writing this one.
+      if (page.nextPageToken) next = prefetch(fetchPage(request(page.nextPageToken)));
       const series = await fetchSeries(seriesIdsOf(page.changes));
-      const counts = await applyPage(database, scope, page.changes, mirrored, seen, series);
+      const counts = await applyPage(database, scope, page.changes, window, cursor === null ? sweep : undefined, series);
       counters.created += counts.created;
       counters.updated += counts.updated;
       counters.deleted += counts.deleted;
-      if (page.nextPageToken) {
-        pageToken = page.nextPageToken;
-        continue;
-      }
+      if (page.nextPageToken) continue;
       if (!page.nextCursor) throw new ProviderError("failed", "the provider ended a sync round without a cursor");
-      if (seen) counters.deleted += await deleteEventsNotIn(database, calendar.id, [...seen]);
+      if (cursor === null && sweep) {
+        counters.deleted += await sweepUnseen(database, scope, sweep);
+        sweep = undefined;
+      }
       await deleteOrphanSeries(database, calendar.id);
       return page.nextCursor;
     }
@@ -227,6 +243,7 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
     return { status: "succeeded", syncRunId: run.id, mode, ...counters, durationMs };
   } catch (err) {
     const message = errorMessage(err);
+    if (sweep) await clearSweep(database, sweep).catch(() => {});
     await database.syncRun
       .update({
         where: { id: run.id },

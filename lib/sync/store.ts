@@ -301,18 +301,68 @@ export async function deleteEvents(tx: Executor, calendarId: string, providerEve
   return rows.length;
 }
 
-/** After a full sync: whatever the provider no longer listed is gone. */
-export async function deleteEventsNotIn(tx: Executor, calendarId: string, keep: string[]): Promise<number> {
-  const rows = await tx.$queryRawUnsafe<Array<{ meeting_id: string | null }>>(
-    `DELETE FROM events WHERE calendar_id = $1::uuid AND NOT (provider_event_id = ANY($2::text[])) RETURNING meeting_id`,
-    calendarId,
-    keep,
+// ---- the full-sync sweep: what the provider no longer lists is gone -------------------
+
+/**
+ * A full sync's record of what it has listed. The ids themselves are in
+ * `sync_seen_events` (written with each page, in its transaction); the process
+ * keeps only how many, so memory does not grow with the calendar, and the sweep can
+ * tell a complete record from one the database lost (the table is unlogged).
+ */
+export interface FullSyncSweep {
+  syncRunId: string;
+  /** Distinct ids recorded so far, counted from the inserts that committed. */
+  recorded: number;
+}
+
+export function startSweep(syncRunId: string): FullSyncSweep {
+  return { syncRunId, recorded: 0 };
+}
+
+async function recordSeen(tx: Executor, sweep: FullSyncSweep, providerEventIds: string[]): Promise<number> {
+  if (providerEventIds.length === 0) return 0;
+  return tx.$executeRawUnsafe(
+    `INSERT INTO sync_seen_events (sync_run_id, provider_event_id) SELECT $1::uuid, unnest($2::text[]) ON CONFLICT DO NOTHING`,
+    sweep.syncRunId,
+    providerEventIds,
   );
-  await deleteOrphanMeetings(
-    tx,
-    rows.map((row) => row.meeting_id),
-  );
-  return rows.length;
+}
+
+/** The sweep's bookkeeping goes (a failed run's too: it repeats from the start). */
+export async function clearSweep(database: Database, sweep: FullSyncSweep): Promise<void> {
+  await database.$executeRawUnsafe(`DELETE FROM sync_seen_events WHERE sync_run_id = $1::uuid`, sweep.syncRunId);
+}
+
+/**
+ * After the last page of a full sync: every mirrored event of the calendar that no
+ * page listed is deleted, in the database (an anti-join on the recorded ids).
+ * Refuses, rather than deleting what it cannot vouch for, when the record is not
+ * the one the run wrote.
+ */
+export async function sweepUnseen(database: Database, scope: { organizationId: string; calendarId: string }, sweep: FullSyncSweep): Promise<number> {
+  const deleted = await database.$transaction(async (tx) => {
+    const [stored] = await tx.$queryRawUnsafe<Array<{ count: number }>>(
+      `SELECT count(*)::int AS count FROM sync_seen_events WHERE sync_run_id = $1::uuid`,
+      sweep.syncRunId,
+    );
+    if ((stored?.count ?? 0) !== sweep.recorded)
+      throw new Error(`the full sync recorded ${sweep.recorded} listed events but ${stored?.count ?? 0} are stored; not sweeping (the run repeats)`);
+    const rows = await tx.$queryRawUnsafe<Array<{ meeting_id: string | null }>>(
+      `DELETE FROM events e WHERE e.organization_id = $1::uuid AND e.calendar_id = $2::uuid
+         AND NOT EXISTS (SELECT 1 FROM sync_seen_events s WHERE s.sync_run_id = $3::uuid AND s.provider_event_id = e.provider_event_id)
+       RETURNING e.meeting_id`,
+      scope.organizationId,
+      scope.calendarId,
+      sweep.syncRunId,
+    );
+    await deleteOrphanMeetings(
+      tx,
+      rows.map((row) => row.meeting_id),
+    );
+    return rows.length;
+  });
+  await clearSweep(database, sweep);
+  return deleted;
 }
 
 // ---- meetings: one per organization for the copies of the same meeting ----------------
@@ -332,16 +382,17 @@ export function seriesIdsOf(changes: EventChange[]): string[] {
 }
 
 /**
- * Applies one page atomically; returns what changed. `seen` collects kept ids for a
- * full sync; `series` are the rules of the page's series, fetched from their masters;
- * `scope.privacy` is the organization's privacy setting, applied to every record first.
+ * Applies one page atomically; returns what changed. `sweep` records the kept ids
+ * of a full sync; `series` are the rules of the page's series, fetched from their
+ * masters; `scope.privacy` is the organization's privacy setting, applied to every
+ * record first.
  */
 export async function applyPage(
   database: Database,
   scope: { organizationId: string; calendarId: string; privacy?: PrivacySettings },
   changes: EventChange[],
   window: SyncWindow,
-  seen?: Set<string>,
+  sweep?: FullSyncSweep,
   series: SeriesRecord[] = [],
 ): Promise<PageCounts> {
   const { upserts, deletes } = collapseChanges(changes);
@@ -352,13 +403,21 @@ export async function applyPage(
     if (event && inWindow(event, window)) keep.push(event);
     else deletes.push(listed.providerEventId);
   }
-  for (const event of keep) seen?.add(event.providerEventId);
-  for (const id of deletes) seen?.delete(id);
   if (keep.length === 0 && deletes.length === 0 && series.length === 0) return { created: 0, updated: 0, deleted: 0 };
-  return database.$transaction(async (tx) => {
+  const { counts, recorded } = await database.$transaction(async (tx) => {
     const deleted = await deleteEvents(tx, scope.calendarId, deletes);
     const { created, updated } = await upsertEvents(tx, scope, keep);
     await upsertSeries(tx, scope, series);
-    return { created, updated, deleted };
+    const recorded = sweep
+      ? await recordSeen(
+          tx,
+          sweep,
+          keep.map((event) => event.providerEventId),
+        )
+      : 0;
+    return { counts: { created, updated, deleted }, recorded };
   });
+  // Counted once committed: a page rolled back recorded nothing.
+  if (sweep) sweep.recorded += recorded;
+  return counts;
 }

@@ -214,7 +214,7 @@ function listEvents(ctx: RequestContext, services: EmulatorServices): void {
   const caller = requireGoogleCaller(ctx, services, GOOGLE_SCOPES.eventsRead);
   const calendar = callerCalendar(services, caller, ctx.params.calendarId ?? "");
   const store = services.store;
-  const maxResults = pageSize(ctx, EVENTS_DEFAULT_PAGE, EVENTS_MAX_PAGE);
+  const maxResults = Math.min(pageSize(ctx, EVENTS_DEFAULT_PAGE, EVENTS_MAX_PAGE), services.settings.maxServedPageSize ?? Infinity);
   const singleEvents = booleanParam(ctx, "singleEvents") ?? false;
   const showDeletedParam = booleanParam(ctx, "showDeleted");
   const syncTokenText = ctx.query("syncToken");

@@ -259,7 +259,7 @@ export class GraphApi {
   private pageSize(ctx: RequestContext): number {
     const match = /odata\.maxpagesize=(\d+)/i.exec(ctx.header("prefer") ?? "");
     const requested = match?.[1] ? Number(match[1]) : this.services.settings.graphDefaultPageSize;
-    return Math.max(1, Math.min(requested, 1000));
+    return Math.max(1, Math.min(requested, 1000, this.services.settings.maxServedPageSize ?? Infinity));
   }
 
   private calendarFor(ctx: RequestContext, caller: GraphCaller): Calendar {

@@ -35,7 +35,11 @@ export const GOOGLE_SCOPES = ["openid", "email", "profile", CALENDAR_READONLY] a
 const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000;
 /** Google's documented access-token lifetime, for the (undocumented) case of a response without one. */
 const DEFAULT_TOKEN_LIFETIME_MS = 60 * 60 * 1000;
-const DEFAULT_PAGE_SIZE = 250;
+/**
+ * events.list's largest page (maxResults: default 250, maximum 2,500). A sync asks
+ * for the largest, so a 100,000-event calendar is 40 round trips, not 400, and
+ * every page and incremental round repeats the same maxResults, as Google asks.
+ */
 const MAX_PAGE_SIZE = 2500;
 const CALENDAR_LIST_PAGE_SIZE = 250;
 const REVOKE_TIMEOUT_MS = 10_000;
@@ -90,8 +94,8 @@ function toProviderTokens(tokens: Credentials, operation: string): ProviderToken
 }
 
 function pageSizeOf(request: ChangesRequest): number {
-  const size = Math.floor(request.pageSize ?? DEFAULT_PAGE_SIZE);
-  return Math.min(MAX_PAGE_SIZE, Math.max(1, Number.isFinite(size) ? size : DEFAULT_PAGE_SIZE));
+  const size = Math.floor(request.pageSize ?? MAX_PAGE_SIZE);
+  return Math.min(MAX_PAGE_SIZE, Math.max(1, Number.isFinite(size) ? size : MAX_PAGE_SIZE));
 }
 
 export function createGoogleProvider(settings: GoogleSettings, options: { fetch?: typeof fetch } = {}): CalendarProvider {

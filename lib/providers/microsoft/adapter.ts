@@ -20,6 +20,13 @@ import { microsoftAuthorizationUrl, missingMicrosoftScopes, requestTokens, tenan
 
 const MINUTE_MS = 60_000;
 /**
+ * The page a delta round asks for (`Prefer: odata.maxpagesize`). Graph documents
+ * no maximum for calendarView delta and may serve fewer items than asked (a page
+ * can even be empty with a nextLink; the round follows it). 1,000 is the ceiling
+ * Outlook collections honour for `$top`, and what the emulator serves at most.
+ */
+const DELTA_PAGE_SIZE = 1000;
+/**
  * Graph allows Outlook event subscriptions 10,080 minutes. We ask for a little
  * less so our clock running ahead of Graph's never turns a request into a 400.
  */
@@ -186,7 +193,8 @@ export function createMicrosoftProvider(settings: MicrosoftSettings, options: { 
       // UTC makes every timed start/end an unambiguous wall time (IANA, unlike the
       // Windows names Graph uses by default). The page size rides on every page.
       const prefer = ['outlook.timezone="UTC"'];
-      if (request.pageSize !== undefined && request.pageSize > 0) prefer.push(`odata.maxpagesize=${Math.floor(request.pageSize)}`);
+      const pageSize = request.pageSize !== undefined && request.pageSize > 0 ? Math.floor(request.pageSize) : DELTA_PAGE_SIZE;
+      prefer.push(`odata.maxpagesize=${pageSize}`);
       const page = await call(
         "calendarView delta",
         () => graph(accessToken).api(target).header("Prefer", prefer.join(", ")).get() as Promise<GraphCollection<GraphEvent>>,
