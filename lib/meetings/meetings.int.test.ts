@@ -118,6 +118,27 @@ describe("one meeting per organization", () => {
     await expect(meetingHours(organizationId, { weeks: 1, timeZone: "Mars/Olympus", now: new Date(start) })).rejects.toMatchObject({ kind: "invalid" });
   });
 
+  it("keeps a meeting its organizer cancelled in Bob's Outlook calendar as cancelled, and counts no hours for it", async () => {
+    const cancelled = (self: "alice" | "bob") =>
+      copy(self, { iCalUID: "offsite-sync@example.com", summary: "Offsite sync", start: mondayAhead(9), end: mondayAhead(10) });
+    const aliceOffsite = (await emu.control.createEvent(calendars.google.providerId, cancelled("alice"))).id;
+    const bobOffsite = (await emu.control.createEvent(calendars.microsoft.providerId, cancelled("bob"))).id;
+    await syncBoth();
+    const counted = await meetingHours(organizationId, { weeks: 1, timeZone: "UTC", now: new Date(start) });
+    expect(counted.find((row) => row.email === "carol@example.com")).toMatchObject({ hours: 2, meetings: 2 });
+    // Alice cancels: Google deletes her copy; Outlook keeps Bob's, marked isCancelled.
+    await emu.control.deleteEvent(calendars.google.providerId, aliceOffsite);
+    await emu.control.updateEvent(calendars.microsoft.providerId, bobOffsite, { status: "cancelled" });
+    await syncBoth();
+    const [meeting] = await meetingsKeyed("offsite-sync@example.com");
+    expect(meeting!.copies.map((event) => [event.calendarId, event.status])).toEqual([[calendars.microsoft.id, "cancelled"]]);
+    const rows = await meetingHours(organizationId, { weeks: 1, timeZone: "UTC", now: new Date(start) });
+    expect(rows.find((row) => row.email === "carol@example.com")).toMatchObject({ hours: 1, meetings: 1 });
+    await emu.control.deleteEvent(calendars.microsoft.providerId, bobOffsite);
+    await syncBoth();
+    expect(await meetingsKeyed("offsite-sync@example.com")).toEqual([]);
+  });
+
   it("keys instances of a series by their original start: one meeting per occurrence, each with both copies", async () => {
     const series = (self: "alice" | "bob") =>
       copy(self, {

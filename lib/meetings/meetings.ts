@@ -118,7 +118,7 @@ export async function meetingHours(organizationId: string, query: MeetingHoursQu
      copy AS (
        SELECT DISTINCT ON (e.meeting_id) e.meeting_id, e.start_at, e.end_at, lower(e.organizer_email) AS organizer_email, e.organizer_name
        FROM events e, bounds b
-       WHERE e.organization_id = $1::uuid AND e.meeting_id IS NOT NULL AND NOT e.is_all_day AND e.start_at >= b.from_at AND e.start_at < b.to_at
+       WHERE e.organization_id = $1::uuid AND e.meeting_id IS NOT NULL AND NOT e.is_all_day AND e.status <> 'cancelled' AND e.start_at >= b.from_at AND e.start_at < b.to_at
        ORDER BY e.meeting_id, ${COPY_AUTHORITY}
      ),
      people AS (

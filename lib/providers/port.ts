@@ -105,7 +105,11 @@ export interface EventRecord {
   endDate: string | null;
   startTimeZone: string | null;
   endTimeZone: string | null;
-  status: "confirmed" | "tentative";
+  /**
+   * `cancelled`: a meeting its organizer called off that the provider still shows in
+   * this calendar (Graph `isCancelled`). Google's cancelled items are deletions.
+   */
+  status: "confirmed" | "tentative" | "cancelled";
   busyStatus: BusyStatus;
   visibility: EventVisibility;
   /** Google `eventType` (default, focusTime, outOfOffice, workingLocation, ...), Graph `type` (singleInstance, occurrence, exception). */

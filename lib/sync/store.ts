@@ -163,7 +163,10 @@ const CREATE_MEETINGS_SQL = `
 // Every value travels as text and is cast in SQL: one array type for all columns
 // behaves the same through the pg and PGlite adapters. meeting_id is looked up by
 // each event's meeting key; the previous one comes back so a meeting left without
-// copies can go.
+// copies can go. Both lookups are LATERAL, one index probe per row: during a first
+// sync the planner's statistics say the tables are empty, and a plain join then
+// hashes every meeting of the organization and every event of the calendar for
+// each page (quadratic over a large calendar).
 const UPSERT_SQL = `
   WITH input AS (
     SELECT * FROM unnest(${COLUMNS.map((_, index) => `$${index + 3}::text[]`).join(", ")}, $${COLUMNS.length + 3}::text[])
@@ -171,10 +174,13 @@ const UPSERT_SQL = `
   ),
   keyed AS (
     SELECT input.*, m.id AS meeting_id FROM input
-    LEFT JOIN meetings m ON m.organization_id = $1::uuid AND m.ical_uid = input.ical_uid AND m.occurrence_key = input.occurrence_key
+    LEFT JOIN LATERAL (
+      SELECT m.id FROM meetings m WHERE m.organization_id = $1::uuid AND m.ical_uid = input.ical_uid AND m.occurrence_key = input.occurrence_key LIMIT 1
+    ) m ON true
   ),
   previous AS (
-    SELECT e.provider_event_id, e.meeting_id FROM events e WHERE e.calendar_id = $2::uuid AND e.provider_event_id IN (SELECT provider_event_id FROM input)
+    SELECT e.provider_event_id, e.meeting_id FROM input
+    JOIN LATERAL (SELECT e.provider_event_id, e.meeting_id FROM events e WHERE e.calendar_id = $2::uuid AND e.provider_event_id = input.provider_event_id LIMIT 1) e ON true
   ),
   upserted AS (
     INSERT INTO events (organization_id, calendar_id, ${COLUMNS.join(", ")}, meeting_id, updated_at)

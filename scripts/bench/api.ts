@@ -76,9 +76,9 @@ export async function runApiBench(options: ApiBenchOptions): Promise<ApiBenchRes
       return performance.now() - started;
     };
     log(`write path: ${options.changes} events without the change log…`);
-    await database.$executeRawUnsafe(`ALTER TABLE events DISABLE TRIGGER events_change_log`);
+    await database.$executeRawUnsafe(`ALTER TABLE events DISABLE TRIGGER USER`);
     const withoutMs = await write(withoutLog.id, "off");
-    await database.$executeRawUnsafe(`ALTER TABLE events ENABLE TRIGGER events_change_log`);
+    await database.$executeRawUnsafe(`ALTER TABLE events ENABLE TRIGGER USER`);
     log(`write path: ${options.changes} events with the change log…`);
     const withMs = await write(withLog.id, "on");
     const logged = await database.change.count({ where: { organizationId: organization.id, type: "event.created" } });

@@ -333,8 +333,9 @@ describe("calendars and delta", () => {
       recurringSeriesId: seriesId,
       originalStartAt: movedOccurrence!.originalStartAt,
     });
-    expect(deletions(next.changes).sort()).toEqual([holiday.providerEventId, cancelledOccurrence!.providerEventId, calledOff.id].sort());
-    expect(byId.has(calledOff.id)).toBe(false);
+    expect(deletions(next.changes).sort()).toEqual([holiday.providerEventId, cancelledOccurrence!.providerEventId].sort());
+    // A meeting its organizer called off stays in the calendar, marked (isCancelled).
+    expect(byId.get(calledOff.id)).toMatchObject({ title: "Called off", status: "cancelled" });
 
     const quiet = await round(request({ cursor: next.cursor }));
     expect(quiet.changes).toEqual([]);

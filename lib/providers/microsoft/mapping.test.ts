@@ -141,14 +141,14 @@ describe("graphEventToRecord", () => {
 });
 
 describe("graphItemToChange", () => {
-  it("turns @removed items and cancelled occurrences into deletions", () => {
+  it("turns @removed items into deletions, and keeps a meeting its organizer cancelled as cancelled", () => {
     expect(graphItemToChange({ id: "gone", "@removed": { reason: "deleted" } }, { calendarTimeZone: "UTC", ownerEmail: null })).toEqual({
       type: "delete",
       providerEventId: "gone",
     });
-    expect(graphItemToChange({ ...timed, id: "called-off", isCancelled: true }, { calendarTimeZone: "UTC", ownerEmail: null })).toEqual({
-      type: "delete",
-      providerEventId: "called-off",
+    expect(graphItemToChange({ ...timed, id: "called-off", isCancelled: true }, { calendarTimeZone: "UTC", ownerEmail: null })).toMatchObject({
+      type: "upsert",
+      event: { providerEventId: "called-off", status: "cancelled" },
     });
   });
 

@@ -162,13 +162,15 @@ export interface GraphMappingContext {
 
 /**
  * One delta item as a change; null for items we do not store. Removed items
- * (`@removed`, which Graph also sends for changes outside the window) and
- * cancelled occurrences are deletions; series masters are skipped because
+ * (`@removed`, which Graph also sends for changes outside the window) are
+ * deletions. A meeting its organizer cancelled (`isCancelled`) stays in an
+ * attendee's calendar, marked, until they remove it: it is kept with status
+ * `cancelled`, as Outlook shows it. Series masters are skipped because
  * calendarView already expands them into occurrences (the emulator never sends
  * them, real Graph should not either).
  */
 export function graphItemToChange(item: GraphEvent, context: GraphMappingContext): EventChange | null {
-  if (item["@removed"] !== undefined || item.isCancelled === true) return { type: "delete", providerEventId: item.id };
+  if (item["@removed"] !== undefined) return { type: "delete", providerEventId: item.id };
   if (item.type === "seriesMaster") return null;
   return { type: "upsert", event: graphEventToRecord(item, context) };
 }
@@ -277,7 +279,7 @@ export function graphEventToRecord(event: GraphEvent, context: GraphMappingConte
     endDate,
     startTimeZone: ianaZoneOf(event.originalStartTimeZone),
     endTimeZone: ianaZoneOf(event.originalEndTimeZone),
-    status: event.showAs === "tentative" ? "tentative" : "confirmed",
+    status: event.isCancelled === true ? "cancelled" : event.showAs === "tentative" ? "tentative" : "confirmed",
     busyStatus: SHOW_AS[event.showAs ?? "busy"] ?? "unknown",
     visibility: SENSITIVITY[event.sensitivity ?? "normal"] ?? "default",
     eventType: event.type ?? null,
