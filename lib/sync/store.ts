@@ -307,6 +307,18 @@ export async function deleteEvents(tx: Executor, calendarId: string, providerEve
   return rows.length;
 }
 
+/**
+ * Events per write transaction. A page can hold 2,500 (Google's largest); written
+ * whole, its transaction would hold the organization's change-log sequence lock
+ * (every other calendar of the organization waits on it) for seconds on a busy
+ * database and run into the interactive-transaction timeout. A page need not be
+ * atomic: the cursor is stored only after the last page, so a run that stops
+ * half-way repeats, and each id appears once in a collapsed page.
+ */
+const WRITE_CHUNK = 500;
+/** Prisma's default (5 s) is for requests; a chunk on a loaded database can take longer, and failing it only repeats it. */
+const WRITE_TIMEOUT_MS = 60_000;
+
 // ---- the full-sync sweep: what the provider no longer lists is gone -------------------
 
 /**
@@ -346,27 +358,30 @@ export async function clearSweep(database: Database, sweep: FullSyncSweep): Prom
  * the one the run wrote.
  */
 export async function sweepUnseen(database: Database, scope: { organizationId: string; calendarId: string }, sweep: FullSyncSweep): Promise<number> {
-  const deleted = await database.$transaction(async (tx) => {
-    const [stored] = await tx.$queryRawUnsafe<Array<{ count: number }>>(
-      `SELECT count(*)::int AS count FROM sync_seen_events WHERE sync_run_id = $1::uuid`,
-      sweep.syncRunId,
-    );
-    if ((stored?.count ?? 0) !== sweep.recorded)
-      throw new Error(`the full sync recorded ${sweep.recorded} listed events but ${stored?.count ?? 0} are stored; not sweeping (the run repeats)`);
-    const rows = await tx.$queryRawUnsafe<Array<{ meeting_id: string | null }>>(
-      `DELETE FROM events e WHERE e.organization_id = $1::uuid AND e.calendar_id = $2::uuid
+  const deleted = await database.$transaction(
+    async (tx) => {
+      const [stored] = await tx.$queryRawUnsafe<Array<{ count: number }>>(
+        `SELECT count(*)::int AS count FROM sync_seen_events WHERE sync_run_id = $1::uuid`,
+        sweep.syncRunId,
+      );
+      if ((stored?.count ?? 0) !== sweep.recorded)
+        throw new Error(`the full sync recorded ${sweep.recorded} listed events but ${stored?.count ?? 0} are stored; not sweeping (the run repeats)`);
+      const rows = await tx.$queryRawUnsafe<Array<{ meeting_id: string | null }>>(
+        `DELETE FROM events e WHERE e.organization_id = $1::uuid AND e.calendar_id = $2::uuid
          AND NOT EXISTS (SELECT 1 FROM sync_seen_events s WHERE s.sync_run_id = $3::uuid AND s.provider_event_id = e.provider_event_id)
        RETURNING e.meeting_id`,
-      scope.organizationId,
-      scope.calendarId,
-      sweep.syncRunId,
-    );
-    await deleteOrphanMeetings(
-      tx,
-      rows.map((row) => row.meeting_id),
-    );
-    return rows.length;
-  });
+        scope.organizationId,
+        scope.calendarId,
+        sweep.syncRunId,
+      );
+      await deleteOrphanMeetings(
+        tx,
+        rows.map((row) => row.meeting_id),
+      );
+      return rows.length;
+    },
+    { timeout: WRITE_TIMEOUT_MS },
+  );
   await clearSweep(database, sweep);
   return deleted;
 }
@@ -388,7 +403,7 @@ export function seriesIdsOf(changes: EventChange[]): string[] {
 }
 
 /**
- * Applies one page atomically; returns what changed. `sweep` records the kept ids
+ * Applies one page, in transactions of WRITE_CHUNK events; returns what changed. `sweep` records the kept ids
  * of a full sync; `series` are the rules of the page's series, fetched from their
  * masters; `scope.privacy` is the organization's privacy setting, applied to every
  * record first.
@@ -409,21 +424,32 @@ export async function applyPage(
     if (event && inWindow(event, window)) keep.push(event);
     else deletes.push(listed.providerEventId);
   }
-  if (keep.length === 0 && deletes.length === 0 && series.length === 0) return { created: 0, updated: 0, deleted: 0 };
-  const { counts, recorded } = await database.$transaction(async (tx) => {
-    const deleted = await deleteEvents(tx, scope.calendarId, deletes);
-    const { created, updated } = await upsertEvents(tx, scope, keep);
-    await upsertSeries(tx, scope, series);
-    const recorded = sweep
-      ? await recordSeen(
-          tx,
-          sweep,
-          keep.map((event) => event.providerEventId),
-        )
-      : 0;
-    return { counts: { created, updated, deleted }, recorded };
-  });
-  // Counted once committed: a page rolled back recorded nothing.
-  if (sweep) sweep.recorded += recorded;
+  const counts: PageCounts = { created: 0, updated: 0, deleted: 0 };
+  const chunks = Math.max(Math.ceil(keep.length / WRITE_CHUNK), Math.ceil(deletes.length / WRITE_CHUNK), series.length > 0 ? 1 : 0);
+  for (let chunk = 0; chunk < chunks; chunk += 1) {
+    const part = (list: EventRecord[] | string[]) => list.slice(chunk * WRITE_CHUNK, (chunk + 1) * WRITE_CHUNK);
+    const kept = part(keep) as EventRecord[];
+    const { written, recorded } = await database.$transaction(
+      async (tx) => {
+        const deleted = await deleteEvents(tx, scope.calendarId, part(deletes) as string[]);
+        const { created, updated } = await upsertEvents(tx, scope, kept);
+        if (chunk === 0) await upsertSeries(tx, scope, series);
+        const recorded = sweep
+          ? await recordSeen(
+              tx,
+              sweep,
+              kept.map((event) => event.providerEventId),
+            )
+          : 0;
+        return { written: { created, updated, deleted }, recorded };
+      },
+      { timeout: WRITE_TIMEOUT_MS },
+    );
+    counts.created += written.created;
+    counts.updated += written.updated;
+    counts.deleted += written.deleted;
+    // Counted once committed: a chunk rolled back recorded nothing.
+    if (sweep) sweep.recorded += recorded;
+  }
   return counts;
 }

@@ -10,7 +10,8 @@
 -- is the mirror's, not the change log's: it is large and every consumer-facing
 -- shape leaves it out). The change_sequences row stays locked to commit, so one
 -- organization's seqs commit in order. Within one statement, changes are numbered
--- in event id order.
+-- in the order the statement wrote the rows (a transition table is read back in
+-- that order), so a page's changes keep the provider's order.
 
 DROP TRIGGER events_change_log ON events;
 DROP FUNCTION calsync_event_change();
@@ -23,8 +24,9 @@ CREATE TYPE calsync_change_input AS (organization_id uuid, resource_id uuid, cal
 -- skipped: nobody is left to tell.
 CREATE FUNCTION calsync_append_changes(change_type text, rows calsync_change_input[]) RETURNS void LANGUAGE sql AS $$
   WITH numbered AS (
-    SELECT r.*, row_number() OVER (PARTITION BY r.organization_id ORDER BY r.resource_id) AS position
-    FROM unnest(rows) r JOIN organizations o ON o.id = r.organization_id
+    SELECT r.*, row_number() OVER (PARTITION BY r.organization_id ORDER BY r.ord) AS position
+    FROM unnest(rows) WITH ORDINALITY r(organization_id, resource_id, calendar_id, fields, body, ord)
+    JOIN organizations o ON o.id = r.organization_id
   ),
   counts AS (SELECT organization_id, count(*) AS n FROM numbered GROUP BY organization_id),
   bumped AS (
