@@ -169,10 +169,8 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
 
   let sweep: FullSyncSweep | undefined;
   const round = async (cursor: string | null, window: { start: Date; end: Date }): Promise<string> => {
-    if (cursor === null) {
-      sweep = startSweep(run.id);
-      await clearSweep(database, sweep);
-    }
+    // A new run's id: nothing is recorded under it yet.
+    if (cursor === null) sweep = startSweep(run.id);
     const request = (pageToken: string | null): ChangesRequest => ({
       providerCalendarId: calendar.providerCalendarId,
       calendarTimeZone: calendar.timeZone,
@@ -188,13 +186,13 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
       // Ask for the following page before writing this one.
       if (page.nextPageToken) next = prefetch(fetchPage(request(page.nextPageToken)));
       const series = await fetchSeries(seriesIdsOf(page.changes));
-      const counts = await applyPage(database, scope, page.changes, window, cursor === null ? sweep : undefined, series);
+      const counts = await applyPage(database, scope, page.changes, window, sweep, series);
       counters.created += counts.created;
       counters.updated += counts.updated;
       counters.deleted += counts.deleted;
       if (page.nextPageToken) continue;
       if (!page.nextCursor) throw new ProviderError("failed", "the provider ended a sync round without a cursor");
-      if (cursor === null && sweep) {
+      if (sweep) {
         counters.deleted += await sweepUnseen(database, scope, sweep);
         sweep = undefined;
       }

@@ -427,11 +427,11 @@ export async function applyPage(
   const counts: PageCounts = { created: 0, updated: 0, deleted: 0 };
   const chunks = Math.max(Math.ceil(keep.length / WRITE_CHUNK), Math.ceil(deletes.length / WRITE_CHUNK), series.length > 0 ? 1 : 0);
   for (let chunk = 0; chunk < chunks; chunk += 1) {
-    const part = (list: EventRecord[] | string[]) => list.slice(chunk * WRITE_CHUNK, (chunk + 1) * WRITE_CHUNK);
-    const kept = part(keep) as EventRecord[];
+    const part = <T>(list: T[]): T[] => list.slice(chunk * WRITE_CHUNK, (chunk + 1) * WRITE_CHUNK);
+    const kept = part(keep);
     const { written, recorded } = await database.$transaction(
       async (tx) => {
-        const deleted = await deleteEvents(tx, scope.calendarId, part(deletes) as string[]);
+        const deleted = await deleteEvents(tx, scope.calendarId, part(deletes));
         const { created, updated } = await upsertEvents(tx, scope, kept);
         if (chunk === 0) await upsertSeries(tx, scope, series);
         const recorded = sweep

@@ -117,28 +117,15 @@ describe("the sweep", () => {
     const scope = { organizationId, calendarId: calendar.id };
     const window = { start: new Date(Date.now() - 86_400_000), end: new Date(Date.now() + 30 * 86_400_000) };
     const record = (id: string) => eventRecord({ providerEventId: id, title: id, startAt: new Date(soon(1)), endAt: new Date(soon(1, 11)) });
-    await applyPage(
-      db,
-      scope,
-      [
-        { type: "upsert", event: record("kept-1") },
-        { type: "upsert", event: record("kept-2") },
-      ],
-      window,
-    );
+    const page = [
+      { type: "upsert" as const, event: record("kept-1") },
+      { type: "upsert" as const, event: record("kept-2") },
+    ];
+    await applyPage(db, scope, page, window);
 
     const run = await db.syncRun.create({ data: { ...scope, trigger: "manual", mode: "full" }, select: { id: true } });
     const sweep = startSweep(run.id);
-    await applyPage(
-      db,
-      scope,
-      [
-        { type: "upsert", event: record("kept-1") },
-        { type: "upsert", event: record("kept-2") },
-      ],
-      window,
-      sweep,
-    );
+    await applyPage(db, scope, page, window, sweep);
     expect(sweep.recorded).toBe(2);
     // What an unlogged table looks like after a database crash mid-run: rows gone.
     await db.$executeRawUnsafe(`DELETE FROM sync_seen_events WHERE sync_run_id = $1::uuid AND provider_event_id = 'kept-2'`, run.id);

@@ -40,10 +40,12 @@ CREATE FUNCTION calsync_append_changes(change_type text, rows calsync_change_inp
   FROM numbered x JOIN counts c USING (organization_id) JOIN bumped b USING (organization_id)
 $$;
 
-CREATE FUNCTION calsync_events_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Created and deleted rows are logged whole; each trigger names its transition table
+-- `written_rows` and passes the change type.
+CREATE FUNCTION calsync_events_written() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM calsync_append_changes('event.created', ARRAY(
-    SELECT ROW(n.organization_id, n.id, n.calendar_id, '{}'::text[], to_jsonb(n) - 'raw')::calsync_change_input FROM new_rows n));
+  PERFORM calsync_append_changes(TG_ARGV[0], ARRAY(
+    SELECT ROW(w.organization_id, w.id, w.calendar_id, '{}'::text[], to_jsonb(w) - 'raw')::calsync_change_input FROM written_rows w));
   RETURN NULL;
 END $$;
 
@@ -60,16 +62,9 @@ BEGIN
   RETURN NULL;
 END $$;
 
-CREATE FUNCTION calsync_events_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM calsync_append_changes('event.deleted', ARRAY(
-    SELECT ROW(o.organization_id, o.id, o.calendar_id, '{}'::text[], to_jsonb(o) - 'raw')::calsync_change_input FROM old_rows o));
-  RETURN NULL;
-END $$;
-
-CREATE TRIGGER events_change_log_insert AFTER INSERT ON events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION calsync_events_inserted();
+CREATE TRIGGER events_change_log_insert AFTER INSERT ON events REFERENCING NEW TABLE AS written_rows FOR EACH STATEMENT EXECUTE FUNCTION calsync_events_written('event.created');
 CREATE TRIGGER events_change_log_update AFTER UPDATE ON events REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION calsync_events_updated();
-CREATE TRIGGER events_change_log_delete AFTER DELETE ON events REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION calsync_events_deleted();
+CREATE TRIGGER events_change_log_delete AFTER DELETE ON events REFERENCING OLD TABLE AS written_rows FOR EACH STATEMENT EXECUTE FUNCTION calsync_events_written('event.deleted');
 
 -- Earlier changes no longer carry the provider's item either.
 UPDATE changes SET resource = resource - 'raw' WHERE type LIKE 'event.%' AND resource ? 'raw';
