@@ -1,6 +1,6 @@
 import type { JobHandlers } from "@/lib/jobs/catalog";
 import { setUpConnectionJob } from "@/lib/connections/setup";
-import { lifecycleJob, renewJob } from "@/lib/subscriptions/lifecycle";
+import { lifecycleJob, renewJob, stopAllForConnection } from "@/lib/subscriptions/lifecycle";
 import { syncCalendarJob } from "@/lib/sync/engine";
 import { pollJob } from "@/lib/sync/poll";
 import { retryWebhookEventsJob } from "@/lib/webhooks/processing";
@@ -28,3 +28,14 @@ export const handlers: JobHandlers = {
     pruneChanges: pruneChangesJob,
   },
 };
+
+/**
+ * Lost access to a connection stops its push. Exported from here, not imported by the
+ * root on its own, so the root loads the job code through one dynamic import: two
+ * import sites made the bundler emit the shared provider code twice, into every
+ * function (instrumentation reaches them all).
+ */
+export async function stopPushForLostAccess({ connectionId, organizationId }: { connectionId: string; organizationId: string }): Promise<void> {
+  // The grant is gone: the provider will not deliver to it, and we could not stop it anyway.
+  await stopAllForConnection(connectionId, { organizationId, reachProvider: false, reason: "stopped: the connection needs to be reconnected" });
+}

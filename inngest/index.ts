@@ -5,7 +5,7 @@ import { jobDriverName, type JobDriverName } from "@/lib/jobs/driver";
 import { createInlineDriver, type InlineDriver } from "@/lib/jobs/inline";
 import { recoverPendingWork, type RecoveryResult } from "@/lib/jobs/recovery";
 import { logger } from "@/lib/log";
-import { onAccessLost } from "@/lib/oauth/tokens";
+import { onAccessLost } from "@/lib/oauth/access-lost";
 
 // The composition root: the one place above lib/ that wires background work.
 // - It picks the driver (Inngest when configured, else the inline driver) and installs
@@ -30,11 +30,13 @@ interface Wiring {
 // one bundle, and there must still be one inline driver, one set of timers.
 const holder = globalThis as unknown as { __calsyncJobs?: Wiring; __calsyncBackgroundStarted?: boolean };
 
-let loadedHandlers: Promise<JobHandlers> | undefined;
-function realHandlers(): Promise<JobHandlers> {
-  loadedHandlers ??= import("./handlers").then((module) => module.handlers);
-  return loadedHandlers;
+// The one import site of the job code (see stopPushForLostAccess).
+let jobCode: Promise<typeof import("./handlers")> | undefined;
+function loadJobCode(): Promise<typeof import("./handlers")> {
+  jobCode ??= import("./handlers");
+  return jobCode;
 }
+const realHandlers = async (): Promise<JobHandlers> => (await loadJobCode()).handlers;
 
 /** The real handlers, each loading the map on first use. */
 const lazyHandlers: JobHandlers = {
@@ -67,11 +69,7 @@ export function installJobs(env: Env = process.env): JobDriverName {
   } else {
     installJobSender(sendToInngest);
   }
-  onAccessLost(async ({ connectionId, organizationId }) => {
-    const { stopAllForConnection } = await import("@/lib/subscriptions/lifecycle");
-    // The grant is gone: the provider will not deliver to it, and we could not stop it anyway.
-    await stopAllForConnection(connectionId, { organizationId, reachProvider: false, reason: "stopped: the connection needs to be reconnected" });
-  });
+  onAccessLost(async (lost) => (await loadJobCode()).stopPushForLostAccess(lost));
   holder.__calsyncJobs = wiring;
   return driver;
 }

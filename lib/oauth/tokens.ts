@@ -4,6 +4,7 @@ import { logger } from "@/lib/log";
 import { providerBreakers } from "@/lib/providers/breaker";
 import { ProviderError, isProviderError } from "@/lib/providers/errors";
 import { providerFor, type CalendarProvider } from "@/lib/providers";
+import { accessWasLost } from "./access-lost";
 
 // Access tokens for provider calls. Refresh happens ahead of expiry, once per
 // connection at a time (single-flight in this process, and a row lock across
@@ -204,26 +205,6 @@ async function callWithToken<T>(
   }
 }
 
-/** Told when a connection's grant is gone, after the connection says so. */
-export type AccessLostListener = (lost: { organizationId: string; connectionId: string }) => Promise<void>;
-
-// On globalThis: the composition root installs it once per process, and Next.js may
-// evaluate this module in several bundles.
-const accessLost = globalThis as unknown as { __calsyncAccessLost?: AccessLostListener };
-
-/**
- * What else must happen when access is lost (the composition root stops the
- * connection's push). A callback rather than an import: lib/subscriptions calls
- * providers through this module, so it sits above it. Returns the undo.
- */
-export function onAccessLost(listener: AccessLostListener): () => void {
-  const previous = accessLost.__calsyncAccessLost;
-  accessLost.__calsyncAccessLost = listener;
-  return () => {
-    accessLost.__calsyncAccessLost = previous;
-  };
-}
-
 /**
  * The person must reconnect: say so on the connection, then let the listener stop
  * relying on its push (the provider will not deliver to a revoked grant).
@@ -236,8 +217,7 @@ export async function markNeedsReconnect(connectionId: string, reason: string): 
     data: { status: "needs_reconnect", lastError: reason, accessToken: null },
     select: { organizationId: true },
   });
-  const listener = accessLost.__calsyncAccessLost;
-  if (listener) await listener({ organizationId: connection.organizationId, connectionId });
-  else logger.error("connection.access_lost_unwired", { connectionId });
+  const told = await accessWasLost({ organizationId: connection.organizationId, connectionId });
+  if (!told) logger.error("connection.access_lost_unwired", { connectionId });
   logger.warn("connection.needs_reconnect", { connectionId, reason });
 }

@@ -57,6 +57,7 @@ describe("setup checks of the environment alone", () => {
   it("Inngest: inline when unconfigured, both keys needed otherwise, no dev server in production", () => {
     expect(checkInngestKeys({})[0]).toMatchObject({ status: "ok" });
     expect(checkInngestKeys({ INNGEST_EVENT_KEY: "k" })[0]).toMatchObject({ status: "warning" });
+    expect(checkInngestKeys({ VERCEL: "1" })[0]).toMatchObject({ status: "failure", detail: expect.stringContaining("Vercel") });
     expect(checkInngestKeys({ NODE_ENV: "production", INNGEST_DEV: "1" })[0]).toMatchObject({ status: "failure" });
     expect(checkInngestKeys({ INNGEST_SIGNING_KEY: "signkey-prod-abc" }).map((check) => check.status)).toEqual(["failure", "failure"]);
     expect(checkInngestKeys({ INNGEST_SIGNING_KEY: `signkey-prod-${"ab".repeat(32)}`, INNGEST_EVENT_KEY: "k" }).map((check) => check.detail)).toEqual([

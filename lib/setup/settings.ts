@@ -253,6 +253,17 @@ export function checkInngestKeys(env: Env): SetupCheck[] {
         ),
       ];
     }
+    // A Vercel function is frozen once it has answered, so inline jobs would stall there.
+    if (isSet(env.VERCEL)) {
+      return [
+        failure(
+          "inngest",
+          label,
+          "not configured on Vercel: a serverless function cannot run background jobs inline",
+          "set INNGEST_SIGNING_KEY and INNGEST_EVENT_KEY from Inngest Cloud",
+        ),
+      ];
+    }
     return [ok("inngest", label, "not configured: background jobs run inline, in the app process")];
   }
   if (truthy(env.INNGEST_DEV)) {

@@ -77,6 +77,23 @@ describe("the webhook routes start cold", () => {
       expect([...chains.keys()]).toEqual(expect.arrayContaining(["lib/jobs/dispatch.ts", "lib/db/client.ts"]));
     });
   }
+
+  // instrumentation.ts wires the root in every function, the webhook ones included, so
+  // what the root imports statically is in each of them (check:vercel weighs it); the
+  // job code, providers included, comes in through its one dynamic import.
+  it("the composition root reaches no provider registry and no provider SDK without a dynamic import", () => {
+    const chains = reachable(graph, "inngest/index.ts", { dynamic: false });
+    const violations: string[] = [];
+    for (const [file, chain] of chains) {
+      if (file === "lib/providers/index.ts") violations.push(chain.join(" -> "));
+      for (const edge of graph.edges(file)) {
+        const external = !edge.target && !edge.typeOnly && !edge.dynamic ? packageName(edge.specifier) : null;
+        if (external && SDKS.includes(external)) violations.push([...chain, edge.specifier].join(" -> "));
+      }
+    }
+    expect(violations).toEqual([]);
+    expect([...chains.keys()]).toEqual(expect.arrayContaining(["lib/oauth/access-lost.ts", "lib/jobs/inline.ts"]));
+  });
 });
 
 describe("the graph reader", () => {
