@@ -189,6 +189,39 @@ describe.each(["google", "microsoft"] as const)("%s: private events under each s
     expect(await (await database.db()).event.count({ where: { calendarId, title: BUSY_TITLE } })).toBe(2);
   });
 
+  // The change log keeps each event as it was written: one that was public when
+  // first mirrored must not keep its public past there once it turns private.
+  const turnsPrivate = async (label: string) => {
+    const secrets = [`${label} kickoff`, `${label} budget`, `${label} room`];
+    const created = await emu.control.createEvent(providerCalendarId, {
+      summary: secrets[0]!,
+      description: secrets[1],
+      location: secrets[2],
+      start: soon(40),
+      end: soon(41),
+    });
+    await sync();
+    const db = await database.db();
+    const stored = await db.event.findFirstOrThrow({ where: { calendarId, title: secrets[0] }, select: { id: true } });
+    expect(await db.change.count({ where: { organizationId, resourceId: stored.id } })).toBeGreaterThan(0);
+    expect(await everyTableText(organizationId)).toContain(secrets[0]);
+    await emu.control.updateEvent(providerCalendarId, created.id, { summary: `${secrets[0]} (moved)`, visibility: "private" });
+    const logs = await logsOf(sync);
+    const text = await everyTableText(organizationId);
+    for (const secret of secrets) {
+      expect(text).not.toContain(secret);
+      expect(logs).not.toContain(secret);
+    }
+    return { db, eventId: stored.id };
+  };
+
+  it("busy-only: an event that was public and turns private leaves no public past in the change log", async () => {
+    const { db, eventId } = await turnsPrivate("Orion");
+    const history = await db.change.findMany({ where: { organizationId, resourceId: eventId }, orderBy: { seq: "asc" } });
+    expect(history.map((change) => change.type)).toEqual(["event.created", "event.updated"]);
+    for (const change of history) expect(change.resource).toMatchObject({ title: BUSY_TITLE, description_text: null, location: null });
+  });
+
   it("nothing: private events go at once; declined ones go when they are to be skipped", async () => {
     await emu.control.createEvent(providerCalendarId, {
       summary: "Declined offsite",
@@ -201,7 +234,8 @@ describe.each(["google", "microsoft"] as const)("%s: private events under each s
     expect(await (await database.db()).event.count({ where: { calendarId, title: "Declined offsite", selfResponse: "declined" } })).toBe(1);
 
     const { rewritten } = await updatePrivacySettings(organizationId, { privateEvents: "nothing", keepDeclined: false });
-    expect(rewritten).toBe(3);
+    // Three private events (two secret meetings, the one that turned private) and the declined one.
+    expect(rewritten).toBe(4);
     const db = await database.db();
     expect(await db.event.count({ where: { calendarId, visibility: { in: ["private", "confidential"] } } })).toBe(0);
     expect(await db.event.count({ where: { calendarId, title: "Declined offsite" } })).toBe(0);
@@ -216,5 +250,17 @@ describe.each(["google", "microsoft"] as const)("%s: private events under each s
     await runRequestedSyncs();
     expect(await db.event.count({ where: { calendarId, title: SECRETS[0] } })).toBe(1);
     expect(await db.event.count({ where: { calendarId, title: "Declined offsite" } })).toBe(1);
+  });
+
+  it("nothing: an event that was public and turns private goes, and so does its public past", async () => {
+    await updatePrivacySettings(organizationId, { privateEvents: "nothing", keepDeclined: true });
+    await runRequestedSyncs();
+    const { db, eventId } = await turnsPrivate("Vega");
+    expect(await db.event.count({ where: { id: eventId } })).toBe(0);
+    const history = await db.change.findMany({ where: { organizationId, resourceId: eventId }, orderBy: { seq: "asc" } });
+    expect(history.map((change) => change.type)).toEqual(["event.created", "event.deleted"]);
+    for (const change of history) expect(change.resource).toMatchObject({ title: BUSY_TITLE });
+    await updatePrivacySettings(organizationId, { privateEvents: "everything", keepDeclined: true });
+    await runRequestedSyncs();
   });
 });

@@ -2,7 +2,8 @@ import { db } from "@/lib/db/client";
 import { logger } from "@/lib/log";
 import { deleteMeetingsWithoutCopies } from "@/lib/meetings/meetings";
 import { requestSync } from "@/lib/sync/resync";
-import { BUSY_TITLE, DEFAULT_PRIVACY, PRIVATE_VISIBILITIES, type PrivacySettings } from "./policy";
+import { BUSY_ONLY_CLEARED, PRIVATE_SQL, scrubPrivateHistory } from "./history";
+import { BUSY_TITLE, DEFAULT_PRIVACY, type PrivacySettings } from "./policy";
 
 // The organization's privacy setting: read by every sync run, changed by an admin.
 // A change rewrites what is already mirrored: at once, in SQL, what the new setting
@@ -15,27 +16,6 @@ export async function privacySettings(organizationId: string): Promise<PrivacySe
   const organization = await database.organization.findUnique({ where: { id: organizationId }, select: { privateEvents: true, keepDeclined: true } });
   return organization ? { privateEvents: organization.privateEvents, keepDeclined: organization.keepDeclined } : DEFAULT_PRIVACY;
 }
-
-// The columns lib/privacy/policy.ts applyPrivacy clears for a busy-only event, besides
-// its title ("Busy") and attendee count (0); the privacy test checks a resync writes the same.
-const BUSY_ONLY_CLEARED = [
-  "description_text",
-  "description_html",
-  "location",
-  "location_address",
-  "location_latitude",
-  "location_longitude",
-  "web_link",
-  "organizer_email",
-  "organizer_name",
-  "conference_provider",
-  "conference_url",
-  "conference_dial_in",
-  "raw",
-] as const;
-
-const PRIVATE_VALUES_SQL = [...PRIVATE_VISIBILITIES].map((visibility) => `'${visibility}'`).join(", ");
-const PRIVATE_SQL = `visibility IN (${PRIVATE_VALUES_SQL})`;
 
 export async function updatePrivacySettings(
   organizationId: string,
@@ -63,17 +43,7 @@ export async function updatePrivacySettings(
         BUSY_TITLE,
       );
     }
-    if (settings.privateEvents !== "everything") {
-      // The change log holds each event as it was written: what the new setting no
-      // longer keeps must leave its history too, not only the events table (the rows a
-      // consumer already read are theirs; nothing more is served from here).
-      await tx.$executeRawUnsafe(
-        `UPDATE changes SET resource = resource || jsonb_build_object(${BUSY_ONLY_CLEARED.map((column) => `'${column}', NULL`).join(", ")}, 'title', $2::text, 'attendee_count', 0)
-         WHERE organization_id = $1::uuid AND type LIKE 'event.%' AND resource->>'visibility' IN (${PRIVATE_VALUES_SQL})`,
-        organizationId,
-        BUSY_TITLE,
-      );
-    }
+    if (settings.privateEvents !== "everything") await scrubPrivateHistory(tx, organizationId);
   });
   await deleteMeetingsWithoutCopies(organizationId);
   const calendars = await database.calendar.findMany({ where: { organizationId, syncEnabled: true }, select: { id: true } });

@@ -1,7 +1,8 @@
 import type { Database } from "@/lib/db/client";
 import type { EventChange, EventRecord, SeriesRecord } from "@/lib/providers/port";
 import { iso } from "@/lib/format";
-import { applyPrivacy, DEFAULT_PRIVACY, type PrivacySettings } from "@/lib/privacy/policy";
+import { scrubEventHistory } from "@/lib/privacy/history";
+import { applyPrivacy, DEFAULT_PRIVACY, isPrivate, type PrivacySettings } from "@/lib/privacy/policy";
 
 // Writes one page of changes in one transaction: a batched upsert (one statement,
 // arrays unnested server-side) and a batched delete. Unchanged rows are not
@@ -402,6 +403,13 @@ export function seriesIdsOf(changes: EventChange[]): string[] {
   return [...ids];
 }
 
+/** Ids of the stored rows of these provider events (the calendar's unique index). */
+async function storedEventIds(tx: Tx, calendarId: string, providerEventIds: string[]): Promise<string[]> {
+  if (providerEventIds.length === 0) return [];
+  const rows = await tx.event.findMany({ where: { calendarId, providerEventId: { in: providerEventIds } }, select: { id: true } });
+  return rows.map((row) => row.id);
+}
+
 /**
  * Applies one page, in transactions of WRITE_CHUNK events; returns what changed. `sweep` records the kept ids
  * of a full sync; `series` are the rules of the page's series, fetched from their
@@ -418,9 +426,13 @@ export async function applyPage(
 ): Promise<PageCounts> {
   const { upserts, deletes } = collapseChanges(changes);
   const keep: EventRecord[] = [];
+  const privacy = scope.privacy ?? DEFAULT_PRIVACY;
+  // Private events the organization keeps less of: their history goes the same way (lib/privacy/history.ts).
+  const privateIds = new Set<string>();
   for (const listed of upserts) {
+    if (privacy.privateEvents !== "everything" && isPrivate(listed)) privateIds.add(listed.providerEventId);
     // What the organization does not keep is as good as gone.
-    const event = applyPrivacy(listed, scope.privacy ?? DEFAULT_PRIVACY);
+    const event = applyPrivacy(listed, privacy);
     if (event && inWindow(event, window)) keep.push(event);
     else deletes.push(listed.providerEventId);
   }
@@ -431,8 +443,15 @@ export async function applyPage(
     const kept = part(keep);
     const { written, recorded } = await database.$transaction(
       async (tx) => {
+        // Looked up before the writes: a deleted event's row is gone after them.
+        const privateRows = await storedEventIds(
+          tx,
+          scope.calendarId,
+          [...part(keep).map((event) => event.providerEventId), ...part(deletes)].filter((id) => privateIds.has(id)),
+        );
         const deleted = await deleteEvents(tx, scope.calendarId, part(deletes));
         const { created, updated } = await upsertEvents(tx, scope, kept);
+        await scrubEventHistory(tx, scope.organizationId, privateRows);
         if (chunk === 0) await upsertSeries(tx, scope, series);
         const recorded = sweep
           ? await recordSeen(
