@@ -26,6 +26,7 @@ let invitationId: string;
 let invitationToken: string;
 let apiKeyId: string;
 let endpointId: string;
+let meetingId: string;
 /** API keys by caller: another organization's with every scope; A's own without the route's scope. */
 let strangerKey: string;
 const scopelessKeys = new Map<ApiKeyScope, string>();
@@ -62,11 +63,14 @@ beforeAll(async () => {
     })
   ).id;
   const start = new Date(Date.now() + 3_600_000);
+  meetingId = (await db.meeting.create({ data: { organizationId: owner.viewer.organizationId, iCalUid: "orga-ical-1", occurrenceKey: "" } })).id;
   await db.event.create({
     data: {
       organizationId: owner.viewer.organizationId,
       calendarId: fixture.google.calendarId,
       providerEventId: "orga-e1",
+      iCalUid: "orga-ical-1",
+      meetingId,
       title: "orga board meeting",
       startAt: start,
       endAt: new Date(start.getTime() + 3_600_000),
@@ -100,6 +104,8 @@ beforeAll(async () => {
     "alice-orga@example.com",
     "Alice orga",
     "orga board meeting",
+    "orga-ical-1",
+    meetingId,
     fixture.google.channelId,
     fixture.microsoft.externalId,
     webhookEventId,
@@ -380,6 +386,15 @@ const CASES: RouteCase[] = [
   // /api/v1: API keys instead of sessions. "Another organization" is a key of B with every scope.
   { method: "GET", route: "v1/calendars", role: "events:read", load: () => import("@/app/api/v1/calendars/route"), url: () => "/api/v1/calendars" },
   { method: "GET", route: "v1/events", role: "events:read", load: () => import("@/app/api/v1/events/route"), url: () => "/api/v1/events" },
+  { method: "GET", route: "v1/meetings", role: "events:read", load: () => import("@/app/api/v1/meetings/route"), url: () => "/api/v1/meetings" },
+  {
+    method: "GET",
+    route: "v1/meetings/[id]",
+    role: "events:read",
+    load: () => import("@/app/api/v1/meetings/[id]/route"),
+    url: () => `/api/v1/meetings/${meetingId}`,
+    params: () => ({ id: meetingId }),
+  },
   {
     method: "GET",
     route: "v1/changes",

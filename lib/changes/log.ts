@@ -3,7 +3,7 @@ import { db, type Database } from "@/lib/db/client";
 import type { ApiChange, ChangesPage, ChangeType } from "@/lib/api/v1/schemas";
 import { gone } from "@/lib/http/errors";
 import type { HandlerResult } from "@/lib/jobs/catalog";
-import { calendarFromRow, connectionFromRow, eventFromRow, fieldNames } from "./resources";
+import { calendarFromRow, connectionFromRow, eventFromRow, fieldNames, meetingFromView } from "./resources";
 
 // The change log: read side. The rows are written by the triggers of the migration
 // "change_log", in the transaction of the write they describe (CONTRIBUTING.md,
@@ -32,6 +32,7 @@ export function toApiChange(row: ChangeRow): ApiChange {
     calendarId: row.calendar_id,
     changedFields: fieldNames(row.changed_fields ?? []),
     event: kind === "event" ? eventFromRow(row.resource) : null,
+    meeting: kind === "meeting" ? meetingFromView(row.resource) : null,
     calendar: kind === "calendar" ? calendarFromRow(row.resource) : null,
     connection: kind === "connection" ? connectionFromRow(row.resource) : null,
   };

@@ -2,7 +2,7 @@ import { db } from "@/lib/db/client";
 import { logger } from "@/lib/log";
 import { deleteMeetingsWithoutCopies } from "@/lib/meetings/meetings";
 import { requestSync } from "@/lib/sync/resync";
-import { BUSY_ONLY_CLEARED, PRIVATE_SQL, scrubPrivateHistory } from "./history";
+import { BUSY_ONLY_CLEARED, BUSY_ONLY_SET_SQL, PRIVATE_SQL, scrubPrivateHistory } from "./history";
 import { BUSY_TITLE, DEFAULT_PRIVACY, type PrivacySettings } from "./policy";
 
 // The organization's privacy setting: read by every sync run, changed by an admin.
@@ -37,7 +37,7 @@ export async function updatePrivacySettings(
         organizationId,
       );
       rewritten += await tx.$executeRawUnsafe(
-        `UPDATE events SET ${BUSY_ONLY_CLEARED.map((column) => `${column} = NULL`).join(", ")}, title = $2, attendee_count = 0, updated_at = now()
+        `UPDATE events SET ${BUSY_ONLY_CLEARED.map((column) => `${column} = NULL`).join(", ")}, ${BUSY_ONLY_SET_SQL}, updated_at = now()
          WHERE organization_id = $1::uuid AND ${PRIVATE_SQL}`,
         organizationId,
         BUSY_TITLE,

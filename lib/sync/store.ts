@@ -1,5 +1,6 @@
 import type { Database } from "@/lib/db/client";
 import type { EventChange, EventRecord, SeriesRecord } from "@/lib/providers/port";
+import type { ApiAttendee } from "@/lib/api/v1/schemas";
 import { iso } from "@/lib/format";
 import { scrubEventHistory } from "@/lib/privacy/history";
 import { applyPrivacy, DEFAULT_PRIVACY, isPrivate, type PrivacySettings } from "@/lib/privacy/policy";
@@ -76,6 +77,7 @@ const COLUMNS = [
   "organizer_email",
   "organizer_name",
   "attendee_count",
+  "attendees",
   "self_response",
   "conference_provider",
   "conference_url",
@@ -100,6 +102,7 @@ const CASTS: Partial<Record<Column, string>> = {
   busy_status: '::"BusyStatus"',
   visibility: '::"EventVisibility"',
   attendee_count: "::integer",
+  attendees: "::jsonb",
   conference_provider: '::"ConferenceProvider"',
   provider_created_at: "::timestamptz",
   provider_updated_at: "::timestamptz",
@@ -133,6 +136,7 @@ const VALUES: Record<Column, (event: EventRecord) => string | null> = {
   organizer_email: (event) => event.organizerEmail,
   organizer_name: (event) => event.organizerName,
   attendee_count: (event) => String(event.attendeeCount),
+  attendees: (event) => JSON.stringify(event.attendees.map(apiAttendee)),
   self_response: (event) => event.selfResponse,
   conference_provider: (event) => event.conference?.provider ?? null,
   conference_url: (event) => event.conference?.joinUrl ?? null,
@@ -143,6 +147,17 @@ const VALUES: Record<Column, (event: EventRecord) => string | null> = {
   original_start_at: (event) => iso(event.originalStartAt),
   raw: (event) => (event.raw === null ? null : JSON.stringify(event.raw)),
 };
+
+/** An attendee as the row's list holds it: the /api/v1 shape, field for field, and nothing else the record may carry. */
+const apiAttendee = ({ email, name, response, optional, organizer, resource, self }: ApiAttendee): ApiAttendee => ({
+  email,
+  name,
+  response,
+  optional,
+  organizer,
+  resource,
+  self,
+});
 
 const UPDATABLE = COLUMNS.filter((column) => column !== "provider_event_id");
 

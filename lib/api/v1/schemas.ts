@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ATTENDEE_RESPONSES, BUSY_STATUSES, CONFERENCE_PROVIDERS, EVENT_VISIBILITIES } from "@/lib/providers/port";
 
 // The shapes of /api/v1, declared once: route handlers parse and build with them,
 // lib/ fills them, and lib/api/v1/openapi.ts generates the OpenAPI document from
@@ -11,6 +12,9 @@ export const CHANGE_TYPES = [
   "event.created",
   "event.updated",
   "event.deleted",
+  "meeting.created",
+  "meeting.updated",
+  "meeting.deleted",
   "calendar.added",
   "calendar.updated",
   "calendar.removed",
@@ -35,6 +39,19 @@ export const ErrorBodySchema = z
   })
   .meta({ id: "Error", description: "Every error answer has this shape." });
 
+export const AttendeeSchema = z
+  .object({
+    email: z.string().meta({ description: "Lower-cased" }),
+    name: z.string().nullable(),
+    response: z.enum(ATTENDEE_RESPONSES),
+    optional: z.boolean(),
+    organizer: z.boolean(),
+    resource: z.boolean().meta({ description: "A room or equipment" }),
+    self: z.boolean().meta({ description: "The owner of the calendar this copy is in" }),
+  })
+  .meta({ id: "Attendee" });
+export type ApiAttendee = z.infer<typeof AttendeeSchema>;
+
 export const EventSchema = z
   .object({
     id: uuid,
@@ -42,6 +59,13 @@ export const EventSchema = z
     providerEventId: z.string(),
     iCalUid: z.string().nullable(),
     title: z.string(),
+    descriptionText: z.string().nullable().meta({ description: "Plain text" }),
+    descriptionHtml: z.string().nullable().meta({ description: "The provider's HTML body as given: sanitise before rendering it" }),
+    location: z.string().nullable(),
+    locationAddress: z.string().nullable(),
+    locationLatitude: z.number().nullable(),
+    locationLongitude: z.number().nullable(),
+    webLink: z.string().nullable().meta({ description: "The event in the provider's calendar (Google htmlLink, Graph webLink)" }),
     isAllDay: z.boolean(),
     startAt: instant,
     endAt: instant,
@@ -50,11 +74,24 @@ export const EventSchema = z
     startTimeZone: z.string().nullable(),
     endTimeZone: z.string().nullable(),
     status: z.enum(["confirmed", "tentative", "cancelled"]),
+    busyStatus: z.enum(BUSY_STATUSES),
+    visibility: z.enum(EVENT_VISIBILITIES),
+    eventType: z.string().nullable().meta({ description: "Google eventType, Graph type" }),
     organizerEmail: z.string().nullable(),
     organizerName: z.string().nullable(),
     attendeeCount: z.number().int(),
+    attendees: z.array(AttendeeSchema).meta({ description: "In the provider's order" }),
+    selfResponse: z
+      .enum([...ATTENDEE_RESPONSES, "organizer"])
+      .nullable()
+      .meta({ description: "The calendar owner's own answer; null when they are not invited" }),
+    conferenceProvider: z.enum(CONFERENCE_PROVIDERS).nullable(),
+    conferenceUrl: z.string().nullable().meta({ description: "The join link" }),
+    conferenceDialIn: z.string().nullable(),
+    meetingId: uuid.nullable().meta({ description: "The meeting this is a copy of (GET /api/v1/meetings/{id}); null without an iCalUID" }),
     recurringSeriesId: z.string().nullable(),
     originalStartAt: instant.nullable(),
+    providerCreatedAt: instant.nullable(),
     providerUpdatedAt: instant.nullable(),
     createdAt: instant,
     updatedAt: instant,
@@ -88,6 +125,26 @@ export const ConnectionSchema = z
   })
   .meta({ id: "Connection" });
 
+export const MeetingSchema = z
+  .object({
+    id: uuid,
+    iCalUid: z.string(),
+    originalStartAt: instant.nullable().meta({ description: "An instance of a series: its original start" }),
+    title: z.string(),
+    isAllDay: z.boolean(),
+    status: z.enum(["confirmed", "tentative", "cancelled"]),
+    startAt: instant,
+    endAt: instant,
+    organizerEmail: z.string().nullable(),
+    organizerName: z.string().nullable(),
+    attendees: z
+      .array(AttendeeSchema.omit({ self: true }))
+      .meta({ description: "The union over the copies; each attendee's response as their own calendar has it, where it is mirrored" }),
+    copies: z.array(z.object({ eventId: uuid, calendarId: uuid })).meta({ description: "The mirrored calendars that hold it" }),
+  })
+  .meta({ id: "Meeting", description: "One meeting per organization: the copies of one invitation across its mirrored calendars" });
+export type ApiMeeting = z.infer<typeof MeetingSchema>;
+
 export const ChangeSchema = z
   .object({
     cursor: z.string().meta({ description: "This change's position; pass it as `after` to read what follows" }),
@@ -97,6 +154,7 @@ export const ChangeSchema = z
     calendarId: uuid.nullable(),
     changedFields: z.array(z.string()).meta({ description: "event.updated, calendar.updated: the fields that changed" }),
     event: EventSchema.nullable().meta({ description: "event.*: the event after the change (as it was, for event.deleted)" }),
+    meeting: MeetingSchema.nullable().meta({ description: "meeting.*: the meeting after the change (as it was, for meeting.deleted)" }),
     calendar: CalendarSchema.nullable(),
     connection: ConnectionSchema.nullable(),
   })
@@ -131,6 +189,17 @@ export const EventsQuerySchema = z.object({
 
 export const EventsPageSchema = z.object({ events: z.array(EventSchema), nextCursor: z.string().nullable() }).meta({ id: "EventsPage" });
 export type EventsPage = z.infer<typeof EventsPageSchema>;
+
+export const MeetingsQuerySchema = z.object({
+  from: instant.optional().meta({ description: "Meetings ending after this instant" }),
+  to: instant.optional().meta({ description: "Meetings starting before this instant" }),
+  cursor: z.string().max(200).optional().meta({ description: "nextCursor of the previous page" }),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const MeetingsPageSchema = z.object({ meetings: z.array(MeetingSchema), nextCursor: z.string().nullable() }).meta({ id: "MeetingsPage" });
+export type MeetingsPage = z.infer<typeof MeetingsPageSchema>;
+export const MeetingResponseSchema = z.object({ meeting: MeetingSchema }).meta({ id: "MeetingResponse" });
 
 export const CalendarsResponseSchema = z.object({ calendars: z.array(CalendarSchema) }).meta({ id: "CalendarList" });
 
