@@ -46,7 +46,9 @@ beforeAll(async () => {
       iCalUid: "board@a.test",
       meetingId: meeting.id,
       organizerEmail: "secret-a@example.com",
-      attendees: { create: [{ organizationId, position: 0, email: "secret-guest@a.test", response: "accepted" }] },
+      // The row's list and its index, as the sync writes both.
+      attendees: [{ email: "secret-guest@a.test", name: null, response: "accepted", optional: false, organizer: false, resource: false, self: false }],
+      attendeeRows: { create: [{ organizationId, position: 0, email: "secret-guest@a.test", response: "accepted" }] },
     },
   });
 });

@@ -3,8 +3,9 @@ import { GET as listChanges } from "@/app/api/v1/changes/route";
 import { GET as latestCursor } from "@/app/api/v1/changes/latest/route";
 import { GET as listEventsRoute } from "@/app/api/v1/events/route";
 import { GET as listCalendarsRoute } from "@/app/api/v1/calendars/route";
+import { GET as listMeetingsRoute } from "@/app/api/v1/meetings/route";
 import { createApiKey, revokeApiKey } from "@/lib/api-keys/keys";
-import type { ChangesPage, EventsPage } from "@/lib/api/v1/schemas";
+import type { ChangesPage, EventsPage, MeetingsPage } from "@/lib/api/v1/schemas";
 import type { EventRecord } from "@/lib/providers/port";
 import { eventRecord } from "@/scripts/test/event-records";
 import { applyPage, startSweep, sweepUnseen } from "@/lib/sync/store";
@@ -77,15 +78,39 @@ describe("the change log", () => {
     await applyPage(db, scope(), [{ type: "delete", providerEventId: "e2" }], window);
     const { status, body } = await changes(start);
     expect(status).toBe(200);
-    expect(body.changes.map((change) => [change.type, change.event?.providerEventId, change.changedFields])).toEqual([
+    const events = body.changes.filter((change) => change.type.startsWith("event."));
+    expect(events.map((change) => [change.type, change.event?.providerEventId, change.changedFields])).toEqual([
       ["event.created", "e1", []],
       ["event.created", "e2", []],
       ["event.updated", "e1", ["title"]],
       ["event.deleted", "e2", []],
     ]);
+    // Each write's meeting changes follow its event changes, in the same transaction:
+    // the first page made two meetings (in id order), the rename renamed one, the
+    // deletion left the other without a copy.
+    const sequence = body.changes.map((change) => `${change.type} ${change.event?.providerEventId ?? change.meeting?.iCalUid}`);
+    expect([...sequence.slice(0, 2), ...sequence.slice(2, 4).sort(), ...sequence.slice(4)]).toEqual([
+      "event.created e1",
+      "event.created e2",
+      "meeting.created e1@test",
+      "meeting.created e2@test",
+      "event.updated e1",
+      "meeting.updated e1@test",
+      "event.deleted e2",
+      "meeting.deleted e2@test",
+    ]);
+    const renamed = body.changes.find((change) => change.type === "meeting.updated")!;
+    expect(renamed.changedFields).toEqual(["title"]);
+    expect(renamed.meeting).toMatchObject({
+      title: "one, renamed",
+      iCalUid: "e1@test",
+      originalStartAt: null,
+      copies: [{ calendarId: fixture.google.calendarId }],
+    });
+    expect(body.changes.find((change) => change.type === "meeting.deleted")!.meeting).toMatchObject({ iCalUid: "e2@test", title: "two" });
     const cursors = body.changes.map((change) => BigInt(change.cursor));
     expect(cursors).toEqual(cursors.map((_, index) => cursors[0]! + BigInt(index)));
-    expect(body.changes[2]!.event!.title).toBe("one, renamed");
+    expect(events[2]!.event!.title).toBe("one, renamed");
     expect(body.nextCursor).toBe(body.changes.at(-1)!.cursor);
   });
 
@@ -107,13 +132,40 @@ describe("the change log", () => {
     expect(second.body.changes[0]!.cursor).toBe(String(BigInt(first.body.nextCursor) + 1n));
     const events = (await (await listEventsRoute(request("/api/v1/events", { headers: { authorization: `Bearer ${key}` } }), ctx)).json()) as EventsPage;
     expect(events.events).toHaveLength(1);
-    const updated = first.body.changes.length + second.body.changes.findIndex((change) => change.type === "event.updated");
-    expect(updated).toBeGreaterThan(0);
-    expect(second.body.changes.find((change) => change.type === "event.updated")!.event).toEqual(events.events[0]);
+    const all = (await changes(start, "&limit=1000")).body.changes;
+    expect(all.slice(0, 4)).toEqual([...first.body.changes, ...second.body.changes]);
+    expect(all.find((change) => change.type === "event.updated")!.event).toEqual(events.events[0]);
+    const meetings = (await (
+      await listMeetingsRoute(request("/api/v1/meetings", { headers: { authorization: `Bearer ${key}` } }), ctx)
+    ).json()) as MeetingsPage;
+    expect(meetings.meetings).toEqual([all.find((change) => change.type === "meeting.updated")!.meeting]);
+    expect(meetings.meetings[0]!.copies).toEqual([{ eventId: events.events[0]!.id, calendarId: fixture.google.calendarId }]);
+    expect(events.events[0]!.meetingId).toBe(meetings.meetings[0]!.id);
     const calendars = (await (await listCalendarsRoute(request("/api/v1/calendars", { headers: { authorization: `Bearer ${key}` } }), ctx)).json()) as {
       calendars: Array<{ id: string }>;
     };
     expect(calendars.calendars.map((calendar) => calendar.id)).toContain(fixture.google.calendarId);
+  });
+
+  it("an attendee's answer alone is an event.updated naming attendees, and its meeting's update", async () => {
+    const db = await database.db();
+    const bob = (response: "needsAction" | "accepted") => ({
+      ...record("e4", "four"),
+      attendees: [{ email: "bob@example.com", name: "Bob", response, optional: false, organizer: false, resource: false, self: false }],
+    });
+    await applyPage(db, scope(), [{ type: "upsert", event: bob("needsAction") }], window);
+    const { body: before } = await changes("0", "&limit=1000");
+    await applyPage(db, scope(), [{ type: "upsert", event: bob("accepted") }], window);
+    const { body } = await changes(before.nextCursor);
+    expect(body.changes.map((change) => [change.type, change.changedFields])).toEqual([
+      ["event.updated", ["attendees"]],
+      ["meeting.updated", ["attendees"]],
+    ]);
+    expect(body.changes[0]!.event!.attendees).toEqual([expect.objectContaining({ email: "bob@example.com", response: "accepted", self: false })]);
+    expect(body.changes[1]!.meeting!.attendees).toEqual([
+      { email: "bob@example.com", name: "Bob", response: "accepted", optional: false, organizer: false, resource: false },
+    ]);
+    await applyPage(db, scope(), [{ type: "delete", providerEventId: "e4" }], window);
   });
 
   it("long-polls: a wait answers as soon as a change commits", async () => {
@@ -123,7 +175,11 @@ describe("the change log", () => {
     setTimeout(() => void applyPage(db, scope(), [{ type: "upsert", event: record("e3", "three") }], window), 300);
     const started = Date.now();
     const answer = await pending;
-    expect(answer.body.changes.map((change) => change.event?.providerEventId)).toEqual(["e3"]);
+    // The event's change and its meeting's, committed together.
+    expect(answer.body.changes.map((change) => `${change.type} ${change.event?.providerEventId ?? change.meeting?.iCalUid}`)).toEqual([
+      "event.created e3",
+      "meeting.created e3@test",
+    ]);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
@@ -239,11 +295,18 @@ describe("calendar and connection changes", () => {
     await db.calendarConnection.update({ where: { id: fixture.google.connectionId }, data: { status: "needs_reconnect", accessToken: "plain-access-token" } });
     await db.calendarConnection.update({ where: { id: fixture.google.connectionId }, data: { lastSyncedAt: new Date() } });
     const { body } = await changes(after, "&limit=1000");
-    expect(body.changes.map((change) => change.type)).toEqual(["event.created", "calendar.removed", "event.deleted", "connection.needs_reconnect"]);
-    expect(body.changes[1]!.calendar?.id).toBe(fixture.google.otherCalendarId);
+    expect(body.changes.map((change) => change.type)).toEqual([
+      "event.created",
+      "meeting.created",
+      "calendar.removed",
+      "event.deleted",
+      "meeting.deleted",
+      "connection.needs_reconnect",
+    ]);
+    expect(body.changes[2]!.calendar?.id).toBe(fixture.google.otherCalendarId);
     const text = JSON.stringify(body);
     expect(text).not.toContain("secret-cursor");
     expect(text).not.toContain("plain-access-token");
-    expect(body.changes[3]!.connection).toEqual(expect.objectContaining({ id: fixture.google.connectionId, status: "needs_reconnect" }));
+    expect(body.changes[5]!.connection).toEqual(expect.objectContaining({ id: fixture.google.connectionId, status: "needs_reconnect" }));
   });
 });

@@ -4,7 +4,6 @@ import { logger } from "@/lib/log";
 import { registerPush, stopSubscription } from "@/lib/subscriptions/lifecycle";
 import { requestSync } from "@/lib/sync/resync";
 import { errorMessage } from "@/lib/format";
-import { deleteMeetingsWithoutCopies } from "@/lib/meetings/meetings";
 
 /**
  * Turns sync on or off for one calendar. On: push for it (where push is per
@@ -39,5 +38,4 @@ export async function setCalendarSync(organizationId: string, calendarId: string
     database.event.deleteMany({ where: { calendarId, organizationId } }),
     database.calendar.update({ where: { id: calendarId }, data: { syncEnabled: false, syncCursor: null, syncWindowStart: null, syncWindowEnd: null } }),
   ]);
-  await deleteMeetingsWithoutCopies(organizationId);
 }

@@ -7,7 +7,6 @@ import { forgetAccessToken, withAccessToken } from "@/lib/oauth/tokens";
 import { isProviderError } from "@/lib/providers/errors";
 import { providerFor } from "@/lib/providers";
 import type { CalendarProvider, ProviderName } from "@/lib/providers/port";
-import { deleteMeetingsWithoutCopies } from "@/lib/meetings/meetings";
 
 // The connect callback's work once `state` has checked out: exchange the code, check
 // the grant, store the connection (tokens sealed by the data layer), discover its
@@ -177,7 +176,6 @@ export async function discoverCalendars(connectionId: string, organizationId: st
   const gone = known.filter((calendar) => !listedIds.has(calendar.providerCalendarId)).map((calendar) => calendar.id);
   if (gone.length > 0) {
     await database.calendar.deleteMany({ where: { id: { in: gone }, organizationId } });
-    await deleteMeetingsWithoutCopies(organizationId);
   }
   return { total: listed.length, added, removed: gone.length };
 }

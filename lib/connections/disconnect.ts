@@ -7,7 +7,6 @@ import { isProviderError } from "@/lib/providers/errors";
 import { providerFor } from "@/lib/providers";
 import type { ProviderName } from "@/lib/providers/port";
 import { stopAllForConnection } from "@/lib/subscriptions/lifecycle";
-import { deleteMeetingsWithoutCopies } from "@/lib/meetings/meetings";
 
 /**
  * What became of the grant at the provider: "revoked" there, "self_service" (the
@@ -54,7 +53,6 @@ export async function disconnectConnection(
     }),
   ]);
   forgetAccessToken(connectionId);
-  await deleteMeetingsWithoutCopies(organizationId);
   logger.info("connection.disconnected", { connectionId, stoppedSubscriptions, deletedEvents: deleted.count, grant });
   return { stoppedSubscriptions, deletedEvents: deleted.count, grant };
 }

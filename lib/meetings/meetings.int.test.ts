@@ -167,7 +167,9 @@ describe("one meeting per organization", () => {
     const [meeting] = await meetingsKeyed("q3-planning-2026@example.com");
     expect(meeting!.copies.map((event) => event.calendarId)).toEqual([calendars.google.id]);
     // Bob's own answer went with his copy: Alice's copy speaks for him now.
-    expect((await meetingById(await database.db(), organizationId, meeting!.id)).attendees.find((attendee) => attendee.email === "bob@contoso.example")?.response).toBe("needsAction");
+    expect(
+      (await meetingById(await database.db(), organizationId, meeting!.id)).attendees.find((attendee) => attendee.email === "bob@contoso.example")?.response,
+    ).toBe("needsAction");
 
     await emu.control.deleteEvent(calendars.google.providerId, aliceCopy);
     await syncBoth();

@@ -9,13 +9,6 @@ import { isKnownZone } from "@/lib/providers/time";
 // transaction (migration "meetings_in_change_log"): /api/v1/meetings serves it
 // (lib/changes/resources.ts) and meeting hours are counted from it here.
 
-/** After events went without the sync (a calendar turned off, a connection removed): meetings left without a copy go too. */
-export async function deleteMeetingsWithoutCopies(organizationId: string): Promise<number> {
-  const database = await db();
-  const { count } = await database.meeting.deleteMany({ where: { organizationId, copies: { none: {} } } });
-  return count;
-}
-
 export interface MeetingHoursRow {
   email: string;
   name: string | null;

@@ -219,7 +219,17 @@ describe.each(["google", "microsoft"] as const)("%s: private events under each s
     const { db, eventId } = await turnsPrivate("Orion");
     const history = await db.change.findMany({ where: { organizationId, resourceId: eventId }, orderBy: { seq: "asc" } });
     expect(history.map((change) => change.type)).toEqual(["event.created", "event.updated"]);
-    for (const change of history) expect(change.resource).toMatchObject({ title: BUSY_TITLE, description_text: null, location: null });
+    for (const change of history) expect(change.resource).toMatchObject({ title: BUSY_TITLE, description_text: null, location: null, attendees: [] });
+    // Its meeting's changes carried the same title: scrubbed too, times and copies kept.
+    const meetingHistory = await db.$queryRawUnsafe<Array<{ type: string; resource: Record<string, unknown> }>>(
+      `SELECT type, resource FROM changes WHERE organization_id = $1::uuid AND type LIKE 'meeting.%'
+         AND resource->'copies' @> jsonb_build_array(jsonb_build_object('eventId', $2::text)) ORDER BY seq`,
+      organizationId,
+      eventId,
+    );
+    expect(meetingHistory.map((change) => change.type)).toEqual(["meeting.created", "meeting.updated"]);
+    for (const change of meetingHistory)
+      expect(change.resource).toMatchObject({ title: BUSY_TITLE, organizerEmail: null, attendees: [], startAt: expect.any(String) });
   });
 
   it("nothing: private events go at once; declined ones go when they are to be skipped", async () => {

@@ -1,6 +1,5 @@
 import { db } from "@/lib/db/client";
 import { logger } from "@/lib/log";
-import { deleteMeetingsWithoutCopies } from "@/lib/meetings/meetings";
 import { requestSync } from "@/lib/sync/resync";
 import { BUSY_ONLY_CLEARED, BUSY_ONLY_SET_SQL, PRIVATE_SQL, scrubPrivateHistory } from "./history";
 import { BUSY_TITLE, DEFAULT_PRIVACY, type PrivacySettings } from "./policy";
@@ -45,7 +44,6 @@ export async function updatePrivacySettings(
     }
     if (settings.privateEvents !== "everything") await scrubPrivateHistory(tx, organizationId);
   });
-  await deleteMeetingsWithoutCopies(organizationId);
   const calendars = await database.calendar.findMany({ where: { organizationId, syncEnabled: true }, select: { id: true } });
   for (const calendar of calendars) await requestSync(organizationId, calendar.id, { full: true, trigger: "manual" });
   logger.info("organization.privacy_changed", { organizationId, from: previous, to: settings, rewritten, resynced: calendars.length });

@@ -29,7 +29,7 @@ import { JobPump, propertySettings, replayHint, waitUntil } from "@/scripts/test
 // Alongside, two consumers of the organization's changes (scripts/test/consumers.ts):
 // one reading GET /api/v1/changes from its cursor, one receiving only the outbound
 // webhooks (with failures, retries and duplicates); after every run each one's copy
-// equals the organization's events table.
+// equals the organization's events and meetings tables.
 
 const database = setupTestDatabase();
 const settings = propertySettings(25);
@@ -509,8 +509,9 @@ describe.each(["google", "microsoft"] as const)("%s: the mirror converges", (pro
     Math.max(120_000, settings.numRuns * 20_000),
   );
 
-  it("the consumers applied real changes, and the webhook one got retries and duplicates", () => {
+  it("the consumers applied real changes, meetings' included, and the webhook one got retries and duplicates", () => {
     expect(consumers.stats.changesRead).toBeGreaterThan(settings.numRuns);
+    expect(consumers.stats.meetingChangesRead).toBeGreaterThan(settings.numRuns);
     expect(consumers.stats.refused).toBeGreaterThan(0);
     expect(consumers.stats.duplicates).toBeGreaterThan(0);
   });

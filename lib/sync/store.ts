@@ -178,8 +178,8 @@ const CREATE_MEETINGS_SQL = `
 
 // Every value travels as text and is cast in SQL: one array type for all columns
 // behaves the same through the pg and PGlite adapters. meeting_id is looked up by
-// each event's meeting key; the previous one comes back so a meeting left without
-// copies can go. Both lookups are LATERAL, one index probe per row: during a first
+// each event's meeting key (a meeting left without copies goes in the database:
+// migration "meetings_in_change_log"). The lookup is LATERAL, one index probe per row: during a first
 // sync the planner's statistics say the tables are empty, and a plain join then
 // hashes every meeting of the organization and every event of the calendar for
 // each page (quadratic over a large calendar).
@@ -194,10 +194,6 @@ const UPSERT_SQL = `
       SELECT m.id FROM meetings m WHERE m.organization_id = $1::uuid AND m.ical_uid = input.ical_uid AND m.occurrence_key = input.occurrence_key LIMIT 1
     ) m ON true
   ),
-  previous AS (
-    SELECT e.provider_event_id, e.meeting_id FROM input
-    JOIN LATERAL (SELECT e.provider_event_id, e.meeting_id FROM events e WHERE e.calendar_id = $2::uuid AND e.provider_event_id = input.provider_event_id LIMIT 1) e ON true
-  ),
   upserted AS (
     INSERT INTO events (organization_id, calendar_id, ${COLUMNS.join(", ")}, meeting_id, updated_at)
     SELECT $1::uuid, $2::uuid, ${COLUMNS.map((column) => `keyed.${column}${CASTS[column] ?? ""}`).join(", ")}, keyed.meeting_id, now()
@@ -207,10 +203,9 @@ const UPSERT_SQL = `
       meeting_id = EXCLUDED.meeting_id,
       updated_at = now()
     WHERE (${UPDATABLE.map((column) => `events.${column}`).join(", ")}, events.meeting_id) IS DISTINCT FROM (${UPDATABLE.map((column) => `EXCLUDED.${column}`).join(", ")}, EXCLUDED.meeting_id)
-    RETURNING id, provider_event_id, meeting_id, (xmax = 0) AS inserted
+    RETURNING id, provider_event_id, (xmax = 0) AS inserted
   )
-  SELECT upserted.id, upserted.provider_event_id, upserted.inserted, previous.meeting_id AS previous_meeting_id, upserted.meeting_id
-  FROM upserted LEFT JOIN previous USING (provider_event_id)`;
+  SELECT id, provider_event_id, inserted FROM upserted`;
 
 /**
  * The attendee rows of the events just written are replaced (a list is small and
@@ -241,9 +236,12 @@ export async function upsertEvents(
       keys.map((key) => key.iCalUid),
       keys.map((key) => key.occurrenceKey),
     );
-  const rows = await tx.$queryRawUnsafe<
-    Array<{ id: string; provider_event_id: string; inserted: boolean; previous_meeting_id: string | null; meeting_id: string | null }>
-  >(UPSERT_SQL, scope.organizationId, scope.calendarId, ...columnValues(events));
+  const rows = await tx.$queryRawUnsafe<Array<{ id: string; provider_event_id: string; inserted: boolean }>>(
+    UPSERT_SQL,
+    scope.organizationId,
+    scope.calendarId,
+    ...columnValues(events),
+  );
   if (rows.length > 0) {
     const byId = new Map(events.map((event) => [event.providerEventId, event]));
     const updatedIds = rows.filter((row) => !row.inserted).map((row) => row.id);
@@ -273,10 +271,6 @@ export async function upsertEvents(
       });
     }
     if (columns[0].length > 0) await tx.$executeRawUnsafe(INSERT_ATTENDEES_SQL, scope.organizationId, ...columns);
-    await deleteOrphanMeetings(
-      tx,
-      rows.filter((row) => row.previous_meeting_id !== row.meeting_id).map((row) => row.previous_meeting_id),
-    );
   }
   const created = rows.filter((row) => row.inserted).length;
   return { created, updated: rows.length - created };
@@ -311,16 +305,7 @@ export async function deleteOrphanSeries(tx: Executor, calendarId: string): Prom
 
 export async function deleteEvents(tx: Executor, calendarId: string, providerEventIds: string[]): Promise<number> {
   if (providerEventIds.length === 0) return 0;
-  const rows = await tx.$queryRawUnsafe<Array<{ meeting_id: string | null }>>(
-    `DELETE FROM events WHERE calendar_id = $1::uuid AND provider_event_id = ANY($2::text[]) RETURNING meeting_id`,
-    calendarId,
-    providerEventIds,
-  );
-  await deleteOrphanMeetings(
-    tx,
-    rows.map((row) => row.meeting_id),
-  );
-  return rows.length;
+  return tx.$executeRawUnsafe(`DELETE FROM events WHERE calendar_id = $1::uuid AND provider_event_id = ANY($2::text[])`, calendarId, providerEventIds);
 }
 
 /**
@@ -382,33 +367,18 @@ export async function sweepUnseen(database: Database, scope: { organizationId: s
       );
       if ((stored?.count ?? 0) !== sweep.recorded)
         throw new Error(`the full sync recorded ${sweep.recorded} listed events but ${stored?.count ?? 0} are stored; not sweeping (the run repeats)`);
-      const rows = await tx.$queryRawUnsafe<Array<{ meeting_id: string | null }>>(
+      return tx.$executeRawUnsafe(
         `DELETE FROM events e WHERE e.organization_id = $1::uuid AND e.calendar_id = $2::uuid
-         AND NOT EXISTS (SELECT 1 FROM sync_seen_events s WHERE s.sync_run_id = $3::uuid AND s.provider_event_id = e.provider_event_id)
-       RETURNING e.meeting_id`,
+         AND NOT EXISTS (SELECT 1 FROM sync_seen_events s WHERE s.sync_run_id = $3::uuid AND s.provider_event_id = e.provider_event_id)`,
         scope.organizationId,
         scope.calendarId,
         sweep.syncRunId,
       );
-      await deleteOrphanMeetings(
-        tx,
-        rows.map((row) => row.meeting_id),
-      );
-      return rows.length;
     },
     { timeout: WRITE_TIMEOUT_MS },
   );
   await clearSweep(database, sweep);
   return deleted;
-}
-
-// ---- meetings: one per organization for the copies of the same meeting ----------------
-
-/** A meeting disappears with its last copy. */
-export async function deleteOrphanMeetings(tx: Executor, meetingIds: Array<string | null>): Promise<void> {
-  const ids = [...new Set(meetingIds.filter((id): id is string => id !== null))];
-  if (ids.length === 0) return;
-  await tx.$executeRawUnsafe(`DELETE FROM meetings m WHERE m.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM events e WHERE e.meeting_id = m.id)`, ids);
 }
 
 /** The series the page's upserts are instances of. */

@@ -196,7 +196,7 @@ export async function mirrorDiff(calendarId: string): Promise<MirrorDiff> {
     if (!page.nextPageToken) break;
     pageToken = page.nextPageToken;
   }
-  const rows = await database.event.findMany({ where: { calendarId }, include: { attendees: { orderBy: { position: "asc" } } } });
+  const rows = await database.event.findMany({ where: { calendarId }, include: { attendeeRows: { orderBy: { position: "asc" } } } });
   const ours = new Map(rows.map((row) => [row.providerEventId, comparable(storedRecord(row))]));
   const diff: MirrorDiff = { missing: [], extra: [], different: [] };
   for (const [id, event] of theirs) {
@@ -230,7 +230,7 @@ export async function mirrorDiff(calendarId: string): Promise<MirrorDiff> {
 }
 
 type StoredEventRow = Awaited<ReturnType<Awaited<ReturnType<typeof db>>["event"]["findMany"]>>[number] & {
-  attendees: Array<{ email: string; name: string | null; response: string; optional: boolean; organizer: boolean; resource: boolean; self: boolean }>;
+  attendeeRows: Array<{ email: string; name: string | null; response: string; optional: boolean; organizer: boolean; resource: boolean; self: boolean }>;
 };
 
 /** A stored row read back as the port's record (the shape the adapters produce). */
@@ -260,7 +260,7 @@ function storedRecord(row: StoredEventRow): EventRecord {
     organizerEmail: row.organizerEmail,
     organizerName: row.organizerName,
     attendeeCount: row.attendeeCount,
-    attendees: row.attendees.map((a) => ({
+    attendees: row.attendeeRows.map((a) => ({
       email: a.email,
       name: a.name,
       response: a.response as EventRecord["attendees"][number]["response"],

@@ -1,8 +1,8 @@
 import { Webhook } from "standardwebhooks";
 import { GET as listChanges } from "@/app/api/v1/changes/route";
-import type { ApiChange, ApiEvent, ChangesPage } from "@/lib/api/v1/schemas";
+import type { ApiChange, ApiEvent, ApiMeeting, ChangesPage } from "@/lib/api/v1/schemas";
 import { createApiKey } from "@/lib/api-keys/keys";
-import { eventFromRow } from "@/lib/changes/resources";
+import { eventFromRow, meetingFromView } from "@/lib/changes/resources";
 import { db } from "@/lib/db/client";
 import { deliverEndpoint } from "@/lib/outbound/deliver";
 import { createEndpoint } from "@/lib/outbound/endpoints";
@@ -14,21 +14,27 @@ import { startReceiver, type Receiver } from "./outbound";
 // receives outbound webhooks (verified with the standardwebhooks package, deduped by
 // webhook-id, failing now and then: sometimes before applying a message, sometimes
 // after, so retries bring both new attempts and duplicates). Each applies every
-// change to its own copy of the events; `differences()` compares both copies with
-// the organization's events table.
+// change to its own copy of the events and meetings; `differences()` compares both
+// copies with the organization's events and meetings tables.
 
-type Copy = Map<string, ApiEvent>;
+/** Events and meetings by `event:<id>` / `meeting:<id>`, with a label for messages. */
+type Copy = Map<string, { label: string; body: ApiEvent | ApiMeeting }>;
 
 function apply(copy: Copy, change: ApiChange): void {
-  if (!change.event) return;
-  if (change.type === "event.deleted") copy.delete(change.event.id);
-  else copy.set(change.event.id, change.event);
+  const entry = change.event
+    ? { key: `event:${change.event.id}`, label: `event ${change.event.providerEventId}`, body: change.event }
+    : change.meeting
+      ? { key: `meeting:${change.meeting.id}`, label: `meeting ${change.meeting.iCalUid}`, body: change.meeting }
+      : null;
+  if (!entry) return;
+  if (change.type.endsWith(".deleted")) copy.delete(entry.key);
+  else copy.set(entry.key, { label: entry.label, body: entry.body });
 }
 
 export interface Consumers {
   /** Reads and delivers everything there is; returns what each copy gets wrong. */
   differences(): Promise<{ changeLog: string[]; webhooks: string[] }>;
-  stats: { changesRead: number; webhooksReceived: number; duplicates: number; refused: number; unverified: number };
+  stats: { changesRead: number; meetingChangesRead: number; webhooksReceived: number; duplicates: number; refused: number; unverified: number };
   close(): Promise<void>;
 }
 
@@ -40,7 +46,7 @@ export async function startConsumers(organizationId: string, options: { failureR
   const fromLog: Copy = new Map();
   const fromWebhooks: Copy = new Map();
   const seen = new Set<string>();
-  const stats = { changesRead: 0, webhooksReceived: 0, duplicates: 0, refused: 0, unverified: 0 };
+  const stats = { changesRead: 0, meetingChangesRead: 0, webhooksReceived: 0, duplicates: 0, refused: 0, unverified: 0 };
   let cursor = "0";
 
   const receiver: Receiver = await startReceiver();
@@ -77,6 +83,7 @@ export async function startConsumers(organizationId: string, options: { failureR
       const page = (await response.json()) as ChangesPage;
       for (const change of page.changes) apply(fromLog, change);
       stats.changesRead += page.changes.length;
+      stats.meetingChangesRead += page.changes.filter((change) => change.meeting !== null).length;
       cursor = page.nextCursor;
       if (!page.hasMore) return;
     }
@@ -100,18 +107,27 @@ export async function startConsumers(organizationId: string, options: { failureR
       `SELECT to_jsonb(e) AS row FROM events e WHERE organization_id = $1::uuid`,
       organizationId,
     );
-    return new Map(rows.map(({ row }) => eventFromRow(row)).map((event) => [event.id, event]));
+    const meetings = await database.$queryRawUnsafe<Array<{ view: unknown }>>(
+      `SELECT view FROM meetings WHERE organization_id = $1::uuid AND view IS NOT NULL`,
+      organizationId,
+    );
+    return new Map([
+      ...rows.map(({ row }) => eventFromRow(row)).map((event) => [`event:${event.id}`, { label: `event ${event.providerEventId}`, body: event }] as const),
+      ...meetings
+        .map(({ view }) => meetingFromView(view))
+        .map((meeting) => [`meeting:${meeting.id}`, { label: `meeting ${meeting.iCalUid}`, body: meeting }] as const),
+    ]);
   }
 
   function compare(copy: Copy, truth: Copy): string[] {
     const problems: string[] = [];
-    for (const [id, event] of truth) {
-      const mine = copy.get(id);
-      if (!mine) problems.push(`missing ${event.providerEventId}`);
-      else if (JSON.stringify(mine) !== JSON.stringify(event))
-        problems.push(`different ${event.providerEventId}: ${JSON.stringify(mine)} vs ${JSON.stringify(event)}`);
+    for (const [key, entry] of truth) {
+      const mine = copy.get(key);
+      if (!mine) problems.push(`missing ${entry.label}`);
+      else if (JSON.stringify(mine.body) !== JSON.stringify(entry.body))
+        problems.push(`different ${entry.label}: ${JSON.stringify(mine.body)} vs ${JSON.stringify(entry.body)}`);
     }
-    for (const [id, event] of copy) if (!truth.has(id)) problems.push(`extra ${event.providerEventId}`);
+    for (const [key, entry] of copy) if (!truth.has(key)) problems.push(`extra ${entry.label}`);
     return problems;
   }
 

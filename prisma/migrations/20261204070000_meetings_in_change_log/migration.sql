@@ -10,9 +10,10 @@
 -- 2. meetings.view: the meeting as /api/v1 shows it (Meeting), recomputed by a
 --    statement trigger on events for the meetings a statement touched. When the view
 --    differs from the stored one it is stored and a meeting.created (first view) or
---    meeting.updated (naming the fields) is appended; a deleted meeting that had a view
---    appends meeting.deleted with it. A meeting left without copies keeps its last view
---    until it is deleted with its last copy (lib/sync/store.ts deleteOrphanMeetings).
+--    meeting.updated (naming the fields) is appended. A meeting a statement left
+--    without copies (a deletion, a cascade from its calendar, a copy moved to another
+--    meeting) is deleted by the same trigger, and a deleted meeting that had a view
+--    appends meeting.deleted with it: a meeting disappears with its last copy.
 --    The events triggers run in name order, so a statement's event changes precede the
 --    meeting changes they caused, and the change_sequences row the event changes lock
 --    serializes one organization's writers: the view is computed after any other
@@ -97,7 +98,11 @@ BEGIN
       SELECT n.meeting_id FROM new_rows n WHERE n.meeting_id IS NOT NULL
       UNION SELECT o.meeting_id FROM old_rows o WHERE o.meeting_id IS NOT NULL);
   END IF;
-  IF cardinality(touched) > 0 THEN PERFORM calsync_refresh_meetings(touched); END IF;
+  IF cardinality(touched) = 0 THEN RETURN NULL; END IF;
+  PERFORM calsync_refresh_meetings(touched);
+  IF TG_OP <> 'INSERT' THEN
+    DELETE FROM meetings m WHERE m.id = ANY(touched) AND NOT EXISTS (SELECT 1 FROM events e WHERE e.meeting_id = m.id);
+  END IF;
   RETURN NULL;
 END $$;
 
@@ -116,7 +121,8 @@ CREATE TRIGGER meetings_change_log_delete AFTER DELETE ON meetings REFERENCING O
 
 -- What is mirrored already: each event's list from its attendee rows (an event.updated
 -- naming "attendees" for each event that has any, so a consumer's copy learns them),
--- then every meeting's first view (a meeting.created each).
+-- then every meeting's first view (a meeting.created each); meetings an earlier
+-- deletion left without copies go.
 UPDATE events e SET attendees = a.list
 FROM (
   SELECT event_id, jsonb_agg(jsonb_build_object('email', email, 'name', name, 'response', response, 'optional', optional,
@@ -125,6 +131,7 @@ FROM (
 ) a
 WHERE a.event_id = e.id;
 SELECT calsync_refresh_meetings(ARRAY(SELECT id FROM meetings));
+DELETE FROM meetings m WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.meeting_id = m.id);
 
 -- Changes written before this migration carry rows without the list.
 UPDATE changes SET resource = resource || '{"attendees": []}' WHERE type LIKE 'event.%' AND NOT resource ? 'attendees';
