@@ -3,7 +3,7 @@ import { envNumber } from "@/lib/config";
 import { db } from "@/lib/db/client";
 import type { ApiKeyScope, ApiKeySummary } from "@/lib/api/v1/schemas";
 import { forbidden, notFound, rateLimited, unauthorized } from "@/lib/http/errors";
-import { createMemoryStore, type WindowStore } from "@/lib/webhooks/rate-limit";
+import { sharedWindowStore, type WindowStore } from "@/lib/webhooks/rate-limit";
 
 // API keys: an organization's machines call /api/v1 with `Authorization: Bearer
 // csk_...`. The key is shown once; only its SHA-256 is stored (a key is 256 random
@@ -81,8 +81,23 @@ export function apiRateLimit(env = process.env): { limit: number; windowMs: numb
   };
 }
 
-const shared = globalThis as unknown as { __calsyncApiRates?: WindowStore };
-const rates = () => (shared.__calsyncApiRates ??= createMemoryStore({ windowMs: apiRateLimit().windowMs }));
+/** Redis key namespace of the per-key counters (REDIS_URL shares them across instances, as the webhook budget's). */
+export const API_RATE_REDIS_PREFIX = "calsync:api-rate:";
+
+// On globalThis: one store per process, however many route bundles evaluate this module.
+const shared = globalThis as unknown as { __calsyncApiRates?: Promise<WindowStore> };
+const rates = () =>
+  (shared.__calsyncApiRates ??= sharedWindowStore({
+    redisUrl: process.env.REDIS_URL?.trim() || null,
+    windowMs: apiRateLimit().windowMs,
+    prefix: API_RATE_REDIS_PREFIX,
+    counting: "API rate limit",
+  }));
+
+/** Replaces the process's per-key counters (tests); null goes back to the environment's on next use. */
+export function replaceApiRateStore(store: WindowStore | null): void {
+  shared.__calsyncApiRates = store ? Promise.resolve(store) : undefined;
+}
 
 /** RateLimit headers of the answer (draft-ietf-httpapi-ratelimit-headers), set by the v1 route wrapper. */
 export interface RateState {
@@ -113,7 +128,7 @@ export async function authorizeKey(request: Request, scope: ApiKeyScope, rate?: 
   });
   if (!row || row.revokedAt) throw unauthorized("the API key is unknown or revoked");
   const { limit, windowMs } = apiRateLimit();
-  const window = await rates().increment(row.id);
+  const window = await (await rates()).increment(row.id);
   const state: RateState = {
     limit,
     remaining: Math.max(0, limit - window.count),

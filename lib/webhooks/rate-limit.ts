@@ -123,20 +123,20 @@ export function createRedisStore(options: { redis: Redis; windowMs: number; pref
  * `primary`, or `fallback` whenever `primary` fails. Logged once per outage, not
  * once per request: a Redis outage during a flood would otherwise flood the logs.
  */
-export function withFallback(primary: WindowStore, fallback: WindowStore, what = "Redis"): WindowStore {
+export function withFallback(primary: WindowStore, fallback: WindowStore, what = "Redis", counting = "webhook rate limit"): WindowStore {
   let failing = false;
   const attempt = async (operation: (store: WindowStore) => Promise<WindowCount>): Promise<WindowCount> => {
     try {
       const result = await operation(primary);
       if (failing) {
         failing = false;
-        logger.info("webhook rate limit: shared counters are back", { store: what });
+        logger.info(`${counting}: shared counters are back`, { store: what });
       }
       return result;
     } catch (err) {
       if (!failing) {
         failing = true;
-        logger.warn("webhook rate limit: shared counters unavailable; counting in this process", {
+        logger.warn(`${counting}: shared counters unavailable; counting in this process`, {
           store: what,
           error: err instanceof Error ? err : String(err),
         });
@@ -203,34 +203,67 @@ export function rateLimitSettings(env: Env = process.env): RateLimitSettings {
 /** Redis key namespace; one deployment per Redis database is assumed. */
 export const REDIS_KEY_PREFIX = "calsync:webhook-failures:";
 
-async function limiterFromSettings(settings: RateLimitSettings): Promise<FailureLimiter> {
-  const memory = createMemoryStore({ windowMs: settings.windowMs });
-  const inMemory = createFailureLimiter({ limit: settings.limit, store: memory });
-  if (settings.limit <= 0 || !settings.redisUrl) return inMemory;
+// On globalThis: one Redis connection per URL and process, shared by every counter
+// (the webhook failure budget, the API's per-key limits), however many route bundles
+// and hot reloads evaluate this module.
+const clients = globalThis as unknown as { __calsyncRedis?: Map<string, Promise<Redis>> };
+
+function redisClient(url: string): Promise<Redis> {
+  const known = (clients.__calsyncRedis ??= new Map());
+  let client = known.get(url);
+  if (!client) {
+    // Loaded only when configured, so a route's cold start without Redis stays light.
+    client = import("ioredis").then(({ Redis }) => {
+      const redis = new Redis(url, {
+        // Fail fast into the in-memory fallback rather than queueing behind a dead connection.
+        maxRetriesPerRequest: 1,
+        connectTimeout: 2_000,
+        // Reconnect attempts continue in the background, at most every 5 s.
+        retryStrategy: (times) => Math.min(times * 200, 5_000),
+      });
+      // ioredis also reports connection errors as events; the fallback logs the outage once.
+      redis.on("error", () => {});
+      return redis;
+    });
+    client.catch(() => known.delete(url));
+    known.set(url, client);
+  }
+  return client;
+}
+
+/** Closes the process's Redis connections (tests, and a CLI that is done). */
+export async function closeRedisClients(): Promise<void> {
+  const known = clients.__calsyncRedis;
+  if (!known) return;
+  clients.__calsyncRedis = undefined;
+  await Promise.allSettled([...known.values()].map(async (client) => (await client).quit()));
+}
+
+/**
+ * Fixed-window counters that every instance shares through Redis when `redisUrl` is
+ * set (counting in this process while Redis is unreachable), else in this process.
+ * `counting` names the counters in the outage log lines.
+ */
+export async function sharedWindowStore(options: { redisUrl: string | null; windowMs: number; prefix: string; counting: string }): Promise<WindowStore> {
+  const memory = createMemoryStore({ windowMs: options.windowMs });
+  if (!options.redisUrl) return memory;
   try {
-    // Loaded only when configured, so a webhook route's cold start without Redis stays light.
-    const { Redis } = await import("ioredis");
-    const redis = new Redis(settings.redisUrl, {
-      // Fail fast into the in-memory fallback rather than queueing behind a dead connection.
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2_000,
-      // Reconnect attempts continue in the background, at most every 5 s.
-      retryStrategy: (times) => Math.min(times * 200, 5_000),
-    });
-    // ioredis also reports connection errors as events; the fallback logs the outage once.
-    redis.on("error", () => {});
-    return createFailureLimiter({
-      limit: settings.limit,
-      store: withFallback(createRedisStore({ redis, windowMs: settings.windowMs, prefix: REDIS_KEY_PREFIX }), memory),
-    });
+    const redis = await redisClient(options.redisUrl);
+    return withFallback(createRedisStore({ redis, windowMs: options.windowMs, prefix: options.prefix }), memory, "Redis", options.counting);
   } catch (err) {
-    logger.error("webhook rate limit: cannot set up Redis; counting in this process", { error: err instanceof Error ? err : String(err) });
-    return inMemory;
+    logger.error(`${options.counting}: cannot set up Redis; counting in this process`, { error: err instanceof Error ? err : String(err) });
+    return memory;
   }
 }
 
-// On globalThis: one limiter (and one Redis connection) per process, however many
-// route bundles and hot reloads evaluate this module.
+async function limiterFromSettings(settings: RateLimitSettings): Promise<FailureLimiter> {
+  if (settings.limit <= 0) return createFailureLimiter({ limit: settings.limit, store: createMemoryStore({ windowMs: settings.windowMs }) });
+  const store = await sharedWindowStore({ redisUrl: settings.redisUrl, windowMs: settings.windowMs, prefix: REDIS_KEY_PREFIX, counting: "webhook rate limit" });
+  return createFailureLimiter({ limit: settings.limit, store });
+}
+
+// On globalThis: one limiter per process, however many route bundles and hot
+// reloads evaluate this module.
 const holder = globalThis as unknown as { __calsyncWebhookLimiter?: Promise<FailureLimiter> };
 
 /** The process's limiter, configured from the environment on first use. */

@@ -111,12 +111,11 @@ export async function startConsumers(organizationId: string, options: { failureR
       `SELECT view FROM meetings WHERE organization_id = $1::uuid AND view IS NOT NULL`,
       organizationId,
     );
-    return new Map([
-      ...rows.map(({ row }) => eventFromRow(row)).map((event) => [`event:${event.id}`, { label: `event ${event.providerEventId}`, body: event }] as const),
-      ...meetings
-        .map(({ view }) => meetingFromView(view))
-        .map((meeting) => [`meeting:${meeting.id}`, { label: `meeting ${meeting.iCalUid}`, body: meeting }] as const),
-    ]);
+    const truth: Copy = new Map();
+    for (const event of rows.map(({ row }) => eventFromRow(row))) truth.set(`event:${event.id}`, { label: `event ${event.providerEventId}`, body: event });
+    for (const meeting of meetings.map(({ view }) => meetingFromView(view)))
+      truth.set(`meeting:${meeting.id}`, { label: `meeting ${meeting.iCalUid}`, body: meeting });
+    return truth;
   }
 
   function compare(copy: Copy, truth: Copy): string[] {
