@@ -65,6 +65,27 @@ test("owner: health charts, webhook log with filters and details, stopping a sub
   const bars = page.getByTestId("chart-notifications").locator("rect title");
   await expect(bars).toHaveCount(24);
   await expect(page.getByTestId("chart-notifications").getByRole("img", { name: "Notifications per hour" })).toBeVisible();
+  // Each hour has a keyboard path (focus the plot, arrows move, the reading is announced) and a table view.
+  const plot = page.getByTestId("chart-notifications-plot");
+  await plot.focus();
+  const reading = page.getByTestId("chart-notifications-reading");
+  await expect(reading).toHaveText(/^\d{1,2}:\d{2}( [AP]M)?–\d{1,2}:\d{2}( [AP]M)?: \d+$/);
+  const newest = await reading.textContent();
+  await page.keyboard.press("ArrowLeft");
+  await expect(reading).not.toHaveText(newest!);
+  await page.keyboard.press("End");
+  await expect(reading).toHaveText(newest!);
+  await page.keyboard.press("Home");
+  const oldest = await reading.textContent();
+  await expect(page.getByTestId("chart-notifications-table")).toHaveClass(/sr-only/);
+  await page.getByTestId("chart-notifications").getByRole("button", { name: "Show table" }).click();
+  const table = page.getByTestId("chart-notifications-table");
+  await expect(table).toBeVisible();
+  await expect(table.locator("tbody tr")).toHaveCount(24);
+  const [oldestHour, oldestValue] = oldest!.split(": ");
+  await expect(table.locator("tbody tr").first().locator("th")).toHaveText(oldestHour!);
+  await expect(table.locator("tbody tr").first().locator("td")).toHaveText(oldestValue!);
+  await page.getByTestId("chart-notifications").getByRole("button", { name: "Hide table" }).click();
   await expect(page.getByTestId("health-connection-row")).toHaveCount(1);
   await expect(page.getByTestId("card-needs-reconnect")).toHaveAttribute("data-count", "0");
   await page.screenshot({ path: "e2e/artifacts/admin-health.png", fullPage: true });

@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useId, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import { formatClock } from "@/components/format/time";
 import { Card } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
@@ -29,9 +29,10 @@ function hourSpan(start: string): string {
 
 /**
  * Twenty-four hours of one figure as bars (counts) or a line (rates, latencies),
- * drawn as plain SVG. Each hour carries a native tooltip (`<title>`); the chart as
- * a whole is an image with a title and a summary, and the numbers are repeated in
- * a table only screen readers see.
+ * drawn as plain SVG. The chart as a whole is an image with a title and a summary.
+ * Each hour can be read three ways: hovering its mark, from the keyboard (the plot
+ * takes focus; arrows, Home and End move between hours and the reading is announced),
+ * and in the table under it ("Show table"; screen readers always have it).
  */
 export function HourlyChart({
   testId,
@@ -85,15 +86,56 @@ export function HourlyChart({
   const y = yScale(axis.max, area);
   const labelled = new Set(labelledIndexes(points.length, width < 480 ? 8 : 6));
   const colors = TONES[tone];
+  const [active, setActive] = useState<number | null>(null);
+  const [showTable, setShowTable] = useState(false);
+  const tableId = `${id}-table`;
+  const readingOf = (index: number) => {
+    const point = points[index];
+    return point ? `${hourSpan(point.start)}: ${point.value === null ? "no data" : formatValue(point.value)}` : "";
+  };
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (points.length === 0) return;
+    const last = points.length - 1;
+    const current = active ?? last;
+    const next = { ArrowLeft: current - 1, ArrowRight: current + 1, Home: 0, End: last }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    setActive(Math.min(last, Math.max(0, next)));
+  };
 
   return (
     <Card className="p-4 sm:p-5">
       <figure data-testid={testId} data-empty={empty ? "true" : "false"} data-points={values.length}>
-        <figcaption>
-          <h3 className="text-sm font-semibold text-slate-900">{title}</h3>
-          <p className="mt-0.5 text-xs text-slate-500">{description}</p>
+        <figcaption className="flex items-start justify-between gap-3">
+          <div>
+            <h3 className="text-sm font-semibold text-slate-900">{title}</h3>
+            <p className="mt-0.5 text-xs text-slate-500">{description}</p>
+          </div>
+          <button
+            type="button"
+            className="shrink-0 rounded-md border border-slate-300 px-2 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600"
+            aria-expanded={showTable}
+            aria-controls={tableId}
+            onClick={() => setShowTable((shown) => !shown)}
+          >
+            {showTable ? "Hide table" : "Show table"}
+          </button>
         </figcaption>
-        <div ref={boxRef} className="relative mt-3">
+        <p className="mt-2 min-h-4 text-xs text-slate-700 tabular-nums" aria-live="polite" data-testid={`${testId}-reading`}>
+          {active === null ? "" : readingOf(active)}
+        </p>
+        <div
+          ref={boxRef}
+          className="relative mt-1 rounded-md focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600"
+          tabIndex={empty ? -1 : 0}
+          role="group"
+          aria-label={`${title}: left and right arrows read each hour`}
+          data-testid={`${testId}-plot`}
+          onKeyDown={onKeyDown}
+          onFocus={() => setActive((current) => current ?? (points.length > 0 ? points.length - 1 : null))}
+          onBlur={() => setActive(null)}
+          onMouseLeave={() => setActive(null)}
+        >
           <svg
             viewBox={`0 0 ${width} ${HEIGHT}`}
             width={width}
@@ -150,7 +192,9 @@ export function HourlyChart({
                       width={slot.width}
                       height={area.bottom - top}
                       rx={2}
-                      className={cn("transition-colors", value === 0 ? "fill-slate-200" : colors.mark)}
+                      className={cn("transition-colors", value === 0 ? "fill-slate-200" : colors.mark, active === index && "stroke-slate-900")}
+                      strokeWidth={active === index ? 2 : 0}
+                      onMouseEnter={() => setActive(index)}
                     >
                       <title>{`${hourSpan(point.start)}: ${formatValue(value)}`}</title>
                     </rect>
@@ -174,9 +218,10 @@ export function HourlyChart({
                       key={point.start}
                       cx={band(index, points.length, area).center}
                       cy={y(point.value)}
-                      r={4}
-                      className={cn("stroke-white", colors.mark)}
+                      r={active === index ? 6 : 4}
+                      className={cn(active === index ? "stroke-slate-900" : "stroke-white", colors.mark)}
                       strokeWidth={1.5}
+                      onMouseEnter={() => setActive(index)}
                     >
                       <title>{`${hourSpan(point.start)}: ${formatValue(point.value)}`}</title>
                     </circle>
@@ -194,19 +239,25 @@ export function HourlyChart({
             </p>
           ) : null}
         </div>
-        <table className="sr-only">
+        <table id={tableId} className={showTable ? "mt-3 w-full text-left text-xs tabular-nums text-slate-700" : "sr-only"} data-testid={`${testId}-table`}>
           <caption>{title}</caption>
           <thead>
             <tr>
-              <th scope="col">Hour</th>
-              <th scope="col">Value</th>
+              <th scope="col" className="py-1 pr-4 font-semibold">
+                Hour
+              </th>
+              <th scope="col" className="py-1 font-semibold">
+                Value
+              </th>
             </tr>
           </thead>
           <tbody>
             {points.map((point) => (
               <tr key={point.start}>
-                <th scope="row">{hourSpan(point.start)}</th>
-                <td>{point.value === null ? "no data" : formatValue(point.value)}</td>
+                <th scope="row" className="py-0.5 pr-4 font-normal">
+                  {hourSpan(point.start)}
+                </th>
+                <td className="py-0.5">{point.value === null ? "no data" : formatValue(point.value)}</td>
               </tr>
             ))}
           </tbody>
