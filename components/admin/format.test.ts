@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { eventCalendarLabel, formatCount, replayAllExplanation, formatLatency, formatPercent, isTimeRange, rangeStart, shortId } from "./format";
+import {
+  eventCalendarLabel,
+  formatCount,
+  replayAllExplanation,
+  formatLatency,
+  formatPercent,
+  isTimeRange,
+  rangeStart,
+  shortId,
+  slowestLatencyHint,
+} from "./format";
 
 describe("formatLatency", () => {
   it("picks the unit people read fastest", () => {
@@ -59,5 +69,20 @@ describe("replayAllExplanation", () => {
     expect(replayAllExplanation(1)).toBe("The 1 event whose retries ran out goes back to pending, and its calendar syncs again.");
     expect(replayAllExplanation(3)).toBe("The 3 events whose retries ran out go back to pending, and their calendars sync again.");
     expect(replayAllExplanation(null)).toBe("Events whose retries ran out go back to pending, and their calendars sync again.");
+  });
+});
+
+describe("slowestLatencyHint", () => {
+  const connection = (accountEmail: string, p95Ms: number | null) => ({ accountEmail, latency: { p95Ms } });
+  it("names the slowest connection when it is slower than the whole", () => {
+    expect(slowestLatencyHint(7_800, [connection("a@x.com", 2_000), connection("b@x.com", 31_000), connection("c@x.com", null)])).toBe(
+      "all notifications; slowest: b@x.com 31 s",
+    );
+    expect(slowestLatencyHint(null, [connection("a@x.com", 900), connection("b@x.com", null)])).toBe("all notifications; slowest: a@x.com 900 ms");
+  });
+  it("says nothing for one connection, or when none is slower than the whole", () => {
+    expect(slowestLatencyHint(31_000, [connection("b@x.com", 31_000)])).toBeNull();
+    expect(slowestLatencyHint(8_000, [connection("a@x.com", 8_000), connection("b@x.com", 2_000)])).toBeNull();
+    expect(slowestLatencyHint(null, [connection("a@x.com", null), connection("b@x.com", null)])).toBeNull();
   });
 });

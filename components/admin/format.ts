@@ -65,3 +65,22 @@ export function replayAllExplanation(deadCount: number | null): string {
   if (deadCount === 1) return "The 1 event whose retries ran out goes back to pending, and its calendar syncs again.";
   return `${deadCount ? `The ${formatCount(deadCount, "event")}` : "Events"} whose retries ran out go back to pending, and their calendars sync again.`;
 }
+
+/**
+ * The overview's p95 is over every notification, so one slow connection with few
+ * notifications hardly moves it while its own row shows much more: name that
+ * connection beside the overall figure ("slowest: bob@x.com 31 s"), so the two do
+ * not seem to disagree. Null when no connection is slower than the whole.
+ */
+export function slowestLatencyHint(
+  overallP95Ms: number | null,
+  connections: Array<{ accountEmail: string; latency: { p95Ms: number | null } }>,
+): string | null {
+  if (connections.length < 2) return null;
+  const slowest = connections.reduce<(typeof connections)[number] | null>(
+    (worst, connection) => (connection.latency.p95Ms !== null && (worst === null || connection.latency.p95Ms > worst.latency.p95Ms!) ? connection : worst),
+    null,
+  );
+  if (!slowest || slowest.latency.p95Ms === null || (overallP95Ms !== null && slowest.latency.p95Ms <= overallP95Ms)) return null;
+  return `all notifications; slowest: ${slowest.accountEmail} ${formatLatency(slowest.latency.p95Ms)}`;
+}

@@ -12,7 +12,7 @@ import { Badge } from "@/components/ui/badge";
 import { Card, Section } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { RelativeTime } from "@/components/ui/relative-time";
-import { formatCount, formatLatency, formatPercent } from "./format";
+import { formatCount, formatLatency, formatPercent, slowestLatencyHint } from "./format";
 import { HourlyChart } from "./hourly-chart";
 import { ADMIN_REFRESH_MS, adminHealthQueryKey, fetchAdminHealth } from "./queries";
 import { HEALTH_STATUS } from "./status";
@@ -236,7 +236,7 @@ export function HealthOverview() {
             <Figure label="Delivery success" testId="figure-success-rate" hint="processed / decided">
               {formatPercent(report.successRate)}
             </Figure>
-            <Figure label="Latency p50 / p95" testId="figure-latency">
+            <Figure label="Latency p50 / p95" testId="figure-latency" hint={slowestLatencyHint(report.latency.p95Ms, report.connections) ?? undefined}>
               <span className="text-base">
                 {formatLatency(report.latency.p50Ms)} / {formatLatency(report.latency.p95Ms)}
               </span>
