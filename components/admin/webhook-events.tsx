@@ -88,15 +88,19 @@ function Json({ value, testId }: { value: unknown; testId: string }) {
   );
 }
 
+const PENDING_REFRESH_MS = 1_000;
+
 function EventDrawer({ id, onClose }: { id: string | null; onClose: () => void }) {
   const queryClient = useQueryClient();
   const detail = useQuery({
     queryKey: [...adminQueryKey, "webhook-event", id],
     queryFn: ({ signal }) => fetchWebhookEvent(id!, signal),
     enabled: id !== null,
-    // An event still on its way (pending, or failed and waiting for a retry) is
-    // watched while the drawer is open, so a replay is seen to finish.
-    refetchInterval: (query) => (query.state.data?.status === "pending" || query.state.data?.status === "failed" ? ADMIN_REFRESH_MS : false),
+    // An event still on its way is watched while the drawer is open, so a replay is
+    // seen to finish: a pending one is processed within seconds (its sync's
+    // debounce), so every second; a failed one waits for a retry, so at the page's pace.
+    refetchInterval: (query) =>
+      query.state.data?.status === "pending" ? PENDING_REFRESH_MS : query.state.data?.status === "failed" ? ADMIN_REFRESH_MS : false,
   });
   const replay = useMutation({
     mutationFn: (eventId: string) => replayEvent(eventId),
