@@ -34,7 +34,8 @@ function useConnectResultToast(data: ConnectionsResponse | undefined) {
   const detail = searchParams.get("detail");
   const connectionId = searchParams.get("connection");
   // The account a success names, from the organization's own list (waited for once).
-  const account = connectionId && data ? (data.providers.flatMap((summary) => summary.connections).find((c) => c.id === connectionId)?.accountEmail ?? null) : null;
+  const account =
+    connectionId && data ? (data.providers.flatMap((summary) => summary.connections).find((c) => c.id === connectionId)?.accountEmail ?? null) : null;
   const waitingForAccount = connectionId !== null && data === undefined;
 
   useEffect(() => {

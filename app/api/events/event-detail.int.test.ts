@@ -24,7 +24,15 @@ async function seedCalendar(organizationId: string, tag: string) {
     data: { organizationId, provider: "google", providerAccountId: `sub-${tag}`, accountEmail: `${tag}@example.com`, accessToken: "at", refreshToken: "rt" },
   });
   return db.calendar.create({
-    data: { organizationId, connectionId: connection.id, providerCalendarId: `${tag}-cal`, name: `${tag} calendar`, syncEnabled: true, timeZone: "Europe/Berlin", lastSyncedAt: new Date("2026-12-01T10:00:00Z") },
+    data: {
+      organizationId,
+      connectionId: connection.id,
+      providerCalendarId: `${tag}-cal`,
+      name: `${tag} calendar`,
+      syncEnabled: true,
+      timeZone: "Europe/Berlin",
+      lastSyncedAt: new Date("2026-12-01T10:00:00Z"),
+    },
   });
 }
 
@@ -80,7 +88,14 @@ beforeAll(async () => {
   const strangerCalendar = await seedCalendar(stranger.viewer.organizationId, "b");
   strangerEventId = (
     await db.event.create({
-      data: { organizationId: stranger.viewer.organizationId, calendarId: strangerCalendar.id, providerEventId: "b1", title: "B secret", startAt: start, endAt: start },
+      data: {
+        organizationId: stranger.viewer.organizationId,
+        calendarId: strangerCalendar.id,
+        providerEventId: "b1",
+        title: "B secret",
+        startAt: start,
+        endAt: start,
+      },
     })
   ).id;
 });
