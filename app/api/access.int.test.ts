@@ -27,6 +27,7 @@ let invitationToken: string;
 let apiKeyId: string;
 let endpointId: string;
 let meetingId: string;
+let eventId: string;
 /** API keys by caller: another organization's with every scope; A's own without the route's scope. */
 let strangerKey: string;
 const scopelessKeys = new Map<ApiKeyScope, string>();
@@ -64,18 +65,20 @@ beforeAll(async () => {
   ).id;
   const start = new Date(Date.now() + 3_600_000);
   meetingId = (await db.meeting.create({ data: { organizationId: owner.viewer.organizationId, iCalUid: "orga-ical-1", occurrenceKey: "" } })).id;
-  await db.event.create({
-    data: {
-      organizationId: owner.viewer.organizationId,
-      calendarId: fixture.google.calendarId,
-      providerEventId: "orga-e1",
-      iCalUid: "orga-ical-1",
-      meetingId,
-      title: "orga board meeting",
-      startAt: start,
-      endAt: new Date(start.getTime() + 3_600_000),
-    },
-  });
+  eventId = (
+    await db.event.create({
+      data: {
+        organizationId: owner.viewer.organizationId,
+        calendarId: fixture.google.calendarId,
+        providerEventId: "orga-e1",
+        iCalUid: "orga-ical-1",
+        meetingId,
+        title: "orga board meeting",
+        startAt: start,
+        endAt: new Date(start.getTime() + 3_600_000),
+      },
+    })
+  ).id;
   await db.organization.update({ where: { id: owner.viewer.organizationId }, data: { name: "Orga Incorporated" } });
   memberMembershipId = (await db.membership.findFirstOrThrow({ where: { userId: member.viewer.userId } })).id;
   const { createInvitation } = await import("@/lib/organizations/invitations");
@@ -104,6 +107,7 @@ beforeAll(async () => {
     "alice-orga@example.com",
     "Alice orga",
     "orga board meeting",
+    eventId,
     "orga-ical-1",
     meetingId,
     fixture.google.channelId,
@@ -156,6 +160,22 @@ const CASES: RouteCase[] = [
     body: () => ({ syncEnabled: false }),
   },
   { method: "GET", route: "events/upcoming", role: "member", load: () => import("@/app/api/events/upcoming/route"), url: () => "/api/events/upcoming" },
+  {
+    method: "GET",
+    route: "events/[id]",
+    role: "member",
+    load: () => import("@/app/api/events/[id]/route"),
+    url: () => `/api/events/${eventId}`,
+    params: () => ({ id: eventId }),
+  },
+  {
+    method: "POST",
+    route: "calendars/[id]/sync",
+    role: "member",
+    load: () => import("@/app/api/calendars/[id]/sync/route"),
+    url: () => `/api/calendars/${fixture.google.calendarId}/sync`,
+    params: () => ({ id: fixture.google.calendarId }),
+  },
   { method: "GET", route: "organizations", role: "member", load: () => import("@/app/api/organizations/route"), url: () => "/api/organizations" },
   {
     method: "PUT",

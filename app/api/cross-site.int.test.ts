@@ -133,6 +133,13 @@ const CASES: MutatingCase[] = [
     body: () => ({ syncEnabled: false }),
   },
   {
+    method: "POST",
+    route: "calendars/[id]/sync",
+    load: () => import("@/app/api/calendars/[id]/sync/route"),
+    url: () => `/api/calendars/${fixture.google.calendarId}/sync`,
+    params: () => ({ id: fixture.google.calendarId }),
+  },
+  {
     method: "DELETE",
     route: "admin/subscriptions/[id]",
     load: () => import("@/app/api/admin/subscriptions/[id]/route"),
@@ -424,6 +431,9 @@ describe("mutating routes under app/api", () => {
     const runsBefore = dispatched.length;
     expect((await call(byName("admin/calendars/[id]/resync"), "own origin", admin)).status).toBe(202);
     expect(dispatched.length).toBeGreaterThan(runsBefore);
+    const beforeSyncNow = dispatched.length;
+    expect((await call(byName("calendars/[id]/sync"), "own origin", admin)).status).toBe(202);
+    expect(dispatched.length).toBeGreaterThan(beforeSyncNow);
     expect((await call(byName("admin/webhook-events/[id]/replay"), "own origin", admin)).status).toBe(200);
     expect((await db.webhookEvent.findUniqueOrThrow({ where: { id: deadEventId } })).status).toBe("pending");
     await db.webhookEvent.update({ where: { id: deadEventId }, data: { status: "dead" } });

@@ -17,7 +17,7 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { RelativeTime } from "@/components/ui/relative-time";
-import { Drawer, Field, Fields } from "./drawer";
+import { Drawer, Field, Fields } from "@/components/ui/drawer";
 import { Chips, SelectFilter, useUrlParam } from "./filters";
 import { ADMIN_REFRESH_MS, adminQueryKey, fetchSyncRun, fetchSyncRuns, resyncCalendar } from "./queries";
 import { PagedTable } from "./paged-table";

@@ -18,7 +18,7 @@ import { Card } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { useHydrated } from "@/components/ui/use-hydrated";
-import { Drawer, Field, Fields } from "./drawer";
+import { Drawer, Field, Fields } from "@/components/ui/drawer";
 import { Chips, SearchBox, SelectFilter, useUrlParam } from "./filters";
 import { TIME_RANGES, eventCalendarLabel, formatCount, replayAllExplanation, formatLatency, isTimeRange, rangeStart, shortId, type TimeRange } from "./format";
 import {

@@ -68,8 +68,8 @@ describe("describePush", () => {
 
 describe("describeCalendarCount", () => {
   it("counts synced over total", () => {
-    expect(describeCalendarCount({ calendarCount: 3, syncedCalendarCount: 2 })).toBe("2 of 3 calendars synced");
-    expect(describeCalendarCount({ calendarCount: 1, syncedCalendarCount: 1 })).toBe("1 of 1 calendar synced");
+    expect(describeCalendarCount({ calendarCount: 3, syncedCalendarCount: 2 })).toBe("2 of 3 selected");
+    expect(describeCalendarCount({ calendarCount: 1, syncedCalendarCount: 1 })).toBe("1 of 1 selected");
     expect(describeCalendarCount({ calendarCount: 0, syncedCalendarCount: 0 })).toBe("No calendars found yet");
   });
 });

@@ -53,11 +53,11 @@ export function describePush(push: PushSummary, zone: ZoneOptions = {}): PushDes
   }
 }
 
-/** "2 of 3 calendars synced" (or "No calendars found" for an account with none). */
+/** "2 of 3 selected" (or "No calendars found" for an account with none). */
 export function describeCalendarCount(connection: Pick<ConnectionSummary, "calendarCount" | "syncedCalendarCount">): string {
   const { calendarCount: total, syncedCalendarCount: synced } = connection;
   if (total === 0) return "No calendars found yet";
-  return `${synced} of ${total} ${total === 1 ? "calendar" : "calendars"} synced`;
+  return `${synced} of ${total} selected`;
 }
 
 /** Whether anything is connected, for the "Go to dashboard" link. */

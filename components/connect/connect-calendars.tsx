@@ -5,6 +5,7 @@ import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { toast } from "sonner";
+import type { ConnectionsResponse } from "@/lib/api/types";
 import type { ProviderName } from "@/lib/providers/port";
 import { PageHeader } from "@/components/page-header";
 import { ProviderCard, connectUrl } from "@/components/provider-card";
@@ -23,7 +24,7 @@ const PRODUCT_NAMES = Object.fromEntries(Object.entries(PROVIDER_META).map(([pro
  * Turns the OAuth callback's `?result=&provider=` into one toast, then drops the
  * parameters from the URL so a reload or a shared link does not announce it again.
  */
-function useConnectResultToast() {
+function useConnectResultToast(data: ConnectionsResponse | undefined) {
   const searchParams = useSearchParams();
   const router = useRouter();
   const pathname = usePathname();
@@ -31,9 +32,15 @@ function useConnectResultToast() {
   const result = searchParams.get("result");
   const provider = searchParams.get("provider");
   const detail = searchParams.get("detail");
+  const connectionId = searchParams.get("connection");
+  // The account a success names, from the organization's own list (waited for once).
+  const account =
+    connectionId && data ? (data.providers.flatMap((summary) => summary.connections).find((c) => c.id === connectionId)?.accountEmail ?? null) : null;
+  const waitingForAccount = connectionId !== null && data === undefined;
 
   useEffect(() => {
-    const outcome = connectResultToast(result, provider, PRODUCT_NAMES, detail);
+    if (waitingForAccount) return;
+    const outcome = connectResultToast(result, provider, PRODUCT_NAMES, detail, account);
     if (!outcome || announced.current === outcome.id) return;
     announced.current = outcome.id;
     const show = outcome.tone === "success" ? toast.success : toast.error;
@@ -48,7 +55,7 @@ function useConnectResultToast() {
       action,
     });
     router.replace(`${pathname}${withoutConnectResult(window.location.search)}`, { scroll: false });
-  }, [result, provider, detail, pathname, router]);
+  }, [result, provider, detail, account, waitingForAccount, pathname, router]);
 }
 
 function CardsSkeleton() {
@@ -77,7 +84,6 @@ function CardsSkeleton() {
 }
 
 export function ConnectCalendars() {
-  useConnectResultToast();
   // The card whose redirect is under way: a connection id, or "new:<provider>" for a new account.
   const [connecting, setConnecting] = useState<string | null>(null);
 
@@ -87,6 +93,7 @@ export function ConnectCalendars() {
     // A first sync takes seconds: follow it closely, then settle into a slow heartbeat.
     refetchInterval: (query) => (query.state.data && isAnySyncing(query.state.data.providers) ? 1_500 : 10_000),
   });
+  useConnectResultToast(connections.data);
 
   // Back from the provider via the Back button, the page may come from the
   // back/forward cache still showing "Redirecting…".

@@ -39,7 +39,16 @@ describe("connectResultToast", () => {
 describe("withoutConnectResult", () => {
   it("removes the callback's parameters and keeps the rest", () => {
     expect(withoutConnectResult("?result=connected&provider=google")).toBe("");
+    expect(withoutConnectResult("?result=connected&provider=google&connection=abc")).toBe("");
     expect(withoutConnectResult("?result=connected&provider=google&tab=2")).toBe("?tab=2");
     expect(withoutConnectResult("")).toBe("");
+  });
+
+  it("names the provider and the account of a connection that succeeded", () => {
+    const names = { google: "Google Calendar", microsoft: "Outlook Calendar" };
+    expect(connectResultToast("connected", "google", names, null, "ada@example.com")?.title).toBe("Google Calendar connected: ada@example.com");
+    expect(connectResultToast("reconnected", "microsoft", names, null, "ada@example.com")?.title).toBe("Outlook Calendar reconnected: ada@example.com");
+    expect(connectResultToast("connected", "google", names)?.title).toBe("Google Calendar connected");
+    expect(connectResultToast("consent_denied", "google", names, null, "ada@example.com")?.title).toBe(CONNECT_RESULTS.consent_denied.title);
   });
 });

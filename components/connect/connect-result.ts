@@ -19,6 +19,14 @@ export function cleanDetail(detail: string | null): string | null {
   return text === "" ? null : text;
 }
 
+/** "Google Calendar connected: ada@example.com", for the two successes; null for the rest. */
+function named(result: string, productName: string | null, account: string | null): string | null {
+  if ((result !== "connected" && result !== "reconnected") || (!productName && !account)) return null;
+  const what = productName ?? "Calendar";
+  const verb = result === "connected" ? "connected" : "reconnected";
+  return account ? `${what} ${verb}: ${account}` : `${what} ${verb}`;
+}
+
 /**
  * The toast for the `?result=` the OAuth callback put on the URL. Unknown codes still
  * get an error toast: a redirect from a newer server, or a hand-edited URL, must not
@@ -29,6 +37,7 @@ export function connectResultToast(
   provider: string | null,
   providerNames: Record<string, string> = {},
   rawDetail: string | null = null,
+  account: string | null = null,
 ): ConnectResultToast | null {
   if (result === null || result === "") return null;
   const id = `connect-result:${result}:${provider ?? ""}`;
@@ -37,7 +46,8 @@ export function connectResultToast(
     const detail = cleanDetail(rawDetail);
     const description = detail && outcome.detailed ? outcome.detailed(detail) : outcome.description;
     const action = result === "different_account" && detail ? { label: "Connect as new account", connectAs: detail } : undefined;
-    return { tone: outcome.tone, title: outcome.title, description, id, ...(action ? { action } : {}) };
+    const title = named(result, provider ? (providerNames[provider] ?? null) : null, cleanDetail(account)) ?? outcome.title;
+    return { tone: outcome.tone, title, description, id, ...(action ? { action } : {}) };
   }
   const name = provider ? (providerNames[provider] ?? null) : null;
   return {
@@ -54,6 +64,7 @@ export function withoutConnectResult(search: string): string {
   params.delete("result");
   params.delete("provider");
   params.delete("detail");
+  params.delete("connection");
   const rest = params.toString();
   return rest === "" ? "" : `?${rest}`;
 }

@@ -1,6 +1,9 @@
 import type { UpcomingEvent } from "@/lib/api/types";
 import { addDaysToKey, dayKeyInZone, dayLabel, formatAbsolute, formatClock, formatDayKey, type ZoneOptions } from "@/components/format/time";
 
+/** What the time formatters read: an agenda row, or the drawer's full record. */
+export type EventTimes = Pick<UpcomingEvent, "isAllDay" | "startAt" | "endAt" | "startDate" | "endDate" | "timeZone">;
+
 export interface EventDay {
   /** `YYYY-MM-DD` in the viewer's zone. */
   key: string;
@@ -52,7 +55,7 @@ export function groupEventsByDay(events: readonly UpcomingEvent[], now: Date | n
  * The time column of an agenda row: "All day", "All day · until Thu, Mar 6",
  * "9:00 AM – 10:00 AM", or with weekdays when the event crosses midnight.
  */
-export function formatEventTime(event: UpcomingEvent, zone: ZoneOptions = {}): string {
+export function formatEventTime(event: EventTimes, zone: ZoneOptions = {}): string {
   if (event.isAllDay) {
     if (event.startDate && event.endDate) {
       // endDate is exclusive: a one-day event on the 5th ends on the 6th.
@@ -98,7 +101,7 @@ function wallClock(at: string, timeZone: string): string | null {
  * end (a zone with another name but the same clock, Europe/Paris for a viewer in
  * Europe/Berlin, is not worth a mention); null otherwise.
  */
-export function differingZone(event: UpcomingEvent, viewerZone: string): string | null {
+export function differingZone(event: EventTimes, viewerZone: string): string | null {
   if (event.timeZone === viewerZone) return null;
   for (const at of [event.startAt, event.endAt]) {
     const theirs = wallClock(at, event.timeZone);
@@ -109,7 +112,7 @@ export function differingZone(event: UpcomingEvent, viewerZone: string): string 
 }
 
 /** Hover text: the times in the viewer's zone, and in the event's own zone when that differs. */
-export function eventTimeTitle(event: UpcomingEvent, viewerZone: string, ownZone: string | null, locale?: string): string {
+export function eventTimeTitle(event: EventTimes, viewerZone: string, ownZone: string | null, locale?: string): string {
   const span = (timeZone: string) => `${formatAbsolute(event.startAt, { timeZone, locale })} → ${formatAbsolute(event.endAt, { timeZone, locale })}`;
   const here = span(viewerZone);
   return ownZone ? `${here}\nScheduled in ${ownZone.replaceAll("_", " ")}: ${span(ownZone)}` : here;

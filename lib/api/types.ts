@@ -93,6 +93,14 @@ export interface CalendarsResponse {
   calendars: CalendarSummary[];
 }
 
+/** POST /api/calendars/:id/sync (202: the sync runs in the background) */
+export interface CalendarSyncResponse {
+  calendarId: string;
+  requested: true;
+  /** Runs that started at or after this are the one asked for. */
+  requestedAt: string;
+}
+
 /** PATCH /api/calendars/:id body */
 export interface CalendarPatch {
   syncEnabled: boolean;

@@ -31,11 +31,13 @@ function cookieOptions(provider: ProviderName, maxAgeSeconds: number) {
   };
 }
 
-function toOnboarding(provider: ProviderName, result: ConnectResult, detail?: string): NextResponse {
+function toOnboarding(provider: ProviderName, result: ConnectResult, detail?: string, connectionId?: string): NextResponse {
   const url = new URL(ONBOARDING_PATH, publicBaseUrl());
   url.searchParams.set("result", result);
   url.searchParams.set("provider", provider);
   if (detail) url.searchParams.set("detail", detail);
+  // The page names the account from its own (organization-scoped) connection list.
+  if (connectionId) url.searchParams.set("connection", connectionId);
   const response = NextResponse.redirect(url, 303);
   response.cookies.set(stateCookieName(provider), "", cookieOptions(provider, 0));
   return response;
@@ -117,7 +119,7 @@ export async function finishConnect(request: Request, providerName: ProviderName
   }
   if (!query.code) return toOnboarding(providerName, "invalid_callback");
   try {
-    const { result, detail } = await completeConnection({
+    const { result, detail, connectionId } = await completeConnection({
       organizationId: viewer.organizationId,
       userId: viewer.userId,
       provider: providerName,
@@ -127,7 +129,7 @@ export async function finishConnect(request: Request, providerName: ProviderName
       reconnectConnectionId: check.connectionId,
     });
     logger.info("connect.finished", { provider: providerName, result });
-    return toOnboarding(providerName, result, detail);
+    return toOnboarding(providerName, result, detail, connectionId);
   } catch (err) {
     logger.error("connect.failed", { provider: providerName, error: errorMessage(err) });
     return toOnboarding(providerName, "failed");
