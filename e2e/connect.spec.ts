@@ -127,7 +127,7 @@ test("a connection that lost access asks the person to reconnect", async ({ page
   await page.getByTestId("reconnect-google").click();
   await page.getByTestId("allow-alice@example.com").click();
   await page.waitForURL(/\/onboarding\/connect-calendar/);
-  await expect(page.getByText("Connection renewed")).toBeVisible();
+  await expect(page.getByText("Google Calendar reconnected: alice@example.com")).toBeVisible();
   await expect(card).toHaveAttribute("data-state", "connected");
 });
 

@@ -174,6 +174,6 @@ test("reconnect with another account is refused and offers to connect it as a ne
   await cards.filter({ hasText: INVITEE.email }).getByTestId("reconnect-google").click();
   await page.getByTestId(`allow-${INVITEE.email}`).click();
   await page.waitForURL(/\/onboarding\/connect-calendar/);
-  await expect(page.getByText("Connection renewed")).toBeVisible();
+  await expect(page.getByText(`Google Calendar reconnected: ${INVITEE.email}`)).toBeVisible();
   await expect(cards).toHaveCount(2);
 });

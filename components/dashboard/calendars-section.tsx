@@ -2,24 +2,72 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { toast } from "sonner";
-import type { CalendarPatch, CalendarSummary, CalendarsResponse, ConnectionSummary } from "@/lib/api/types";
+import type { CalendarPatch, CalendarSummary, CalendarSyncResponse, CalendarsResponse, ConnectionSummary } from "@/lib/api/types";
 import { fetchJson, messageOf } from "@/components/api-client";
 import { ProviderLogo, providerMeta } from "@/components/provider-meta";
 import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Switch } from "@/components/ui/switch";
 import { calendarsQueryKey } from "./queries";
-import { groupCalendarsByAccount, replaceCalendar } from "./sync-status";
+import { describeCounts, groupCalendarsByAccount, replaceCalendar, requestedRunOutcome } from "./sync-status";
+
+/** How long "Sync now" keeps watching for its run before it stops saying "Syncing…" (the run itself goes on). */
+const SYNC_NOW_WATCH_MS = 60_000;
+
+/**
+ * "Sync now" for one calendar: asks for an incremental sync, then follows the calendar's
+ * runs (the page refreshes them) until the one asked for has finished, and says how it
+ * went. The button stays busy meanwhile, so a second press cannot queue a second run.
+ */
+function useSyncNow(calendar: CalendarSummary) {
+  const queryClient = useQueryClient();
+  const [requestedAt, setRequestedAt] = useState<string | null>(null);
+  const [gaveUpOn, setGaveUpOn] = useState<string | null>(null);
+  // The request whose outcome was told, so a refresh showing the same run says nothing again.
+  const told = useRef<string | null>(null);
+  const request = useMutation({
+    mutationFn: () => fetchJson<CalendarSyncResponse>(`/api/calendars/${encodeURIComponent(calendar.id)}/sync`, { method: "POST" }),
+    onSuccess: (answer) => {
+      setRequestedAt(answer.requestedAt);
+      void queryClient.invalidateQueries({ queryKey: calendarsQueryKey });
+    },
+    onError: (error) => toast.error(`Could not sync “${calendar.name}”`, { description: messageOf(error) }),
+  });
+  const outcome = requestedAt ? requestedRunOutcome(calendar, requestedAt) : null;
+  const watching = requestedAt !== null && outcome === null && gaveUpOn !== requestedAt;
+
+  useEffect(() => {
+    if (!requestedAt || told.current === requestedAt) return;
+    if (outcome) {
+      told.current = requestedAt;
+      if (outcome.status === "succeeded") {
+        toast.success(`“${calendar.name}” is up to date`, { description: describeCounts(outcome) });
+        void Promise.all(["events", "connections"].map((key) => queryClient.invalidateQueries({ queryKey: [key] })));
+      } else toast.error(`Syncing “${calendar.name}” failed`, { description: outcome.error ?? "The next poll tries again." });
+      return;
+    }
+    const giveUp = setTimeout(() => {
+      told.current = requestedAt;
+      setGaveUpOn(requestedAt);
+      toast.info(`“${calendar.name}” is still syncing`, { description: "Its events appear on this page when the sync finishes." });
+    }, SYNC_NOW_WATCH_MS);
+    return () => clearTimeout(giveUp);
+  }, [requestedAt, outcome, calendar.name, queryClient]);
+
+  return { start: () => request.mutate(), busy: request.isPending || watching };
+}
 
 function setCalendar(queryClient: ReturnType<typeof useQueryClient>, id: string, update: (calendar: CalendarSummary) => CalendarSummary) {
   queryClient.setQueryData<CalendarsResponse>(calendarsQueryKey, (old) => (old ? { ...old, calendars: replaceCalendar(old.calendars, id, update) } : old));
 }
 
-function CalendarRow({ calendar }: { calendar: CalendarSummary }) {
+function CalendarRow({ calendar, canSync }: { calendar: CalendarSummary; canSync: boolean }) {
   const queryClient = useQueryClient();
+  const syncNow = useSyncNow(calendar);
   const nameId = useId();
   const detailId = useId();
   // Turning sync off removes the mirrored events: asked first, as disconnecting is.
@@ -68,6 +116,19 @@ function CalendarRow({ calendar }: { calendar: CalendarSummary }) {
           {calendar.syncEnabled ? `${calendar.eventCount} ${calendar.eventCount === 1 ? "event" : "events"} mirrored` : "Not synced"} · {calendar.timeZone}
         </p>
       </div>
+      {calendar.syncEnabled && canSync ? (
+        <Button
+          variant="ghost"
+          size="sm"
+          loading={syncNow.busy}
+          loadingText="Syncing…"
+          onClick={syncNow.start}
+          aria-describedby={nameId}
+          data-testid={`calendar-sync-now-${calendar.id}`}
+        >
+          Sync now
+        </Button>
+      ) : null}
       <Switch
         checked={checked}
         busy={toggle.isPending}
@@ -168,7 +229,7 @@ export function CalendarsSection({ calendars, connections }: { calendars: Calend
             ) : null}
             <ul className="divide-y divide-slate-100">
               {group.calendars.map((calendar) => (
-                <CalendarRow key={calendar.id} calendar={calendar} />
+                <CalendarRow key={calendar.id} calendar={calendar} canSync={connection?.status === "active"} />
               ))}
             </ul>
           </Card>

@@ -1,12 +1,14 @@
 "use client";
 
 import Link from "next/link";
+import { useState } from "react";
 import type { UpcomingEvent } from "@/lib/api/types";
 import { ProviderDot } from "@/components/provider-meta";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { useNow } from "@/components/ui/use-now";
+import { EventDrawer } from "./event-drawer";
 import { differingZone, eventTimeTitle, formatEventTime, groupEventsByDay } from "./group-events";
 
 function RecurringIcon() {
@@ -32,7 +34,7 @@ function RecurringIcon() {
   );
 }
 
-function EventRow({ event, timeZone }: { event: UpcomingEvent; timeZone: string }) {
+function EventRow({ event, timeZone, onOpen }: { event: UpcomingEvent; timeZone: string; onOpen: (event: UpcomingEvent) => void }) {
   const tentative = event.status === "tentative";
   const time = formatEventTime(event, { timeZone });
   const ownZone = event.isAllDay ? null : differingZone(event, timeZone);
@@ -58,7 +60,18 @@ function EventRow({ event, timeZone }: { event: UpcomingEvent; timeZone: string 
       </p>
       <div className="min-w-0 flex-1">
         <p className="flex flex-wrap items-center gap-x-2 gap-y-1">
-          <span className={cn("text-sm font-medium break-words text-slate-900", tentative && "text-slate-600 italic")}>{event.title || "(No title)"}</span>
+          <button
+            type="button"
+            data-testid="event-open"
+            aria-haspopup="dialog"
+            onClick={() => onOpen(event)}
+            className={cn(
+              "rounded-sm text-left text-sm font-medium break-words text-slate-900 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600",
+              tentative && "text-slate-600 italic",
+            )}
+          >
+            {event.title || "(No title)"}
+          </button>
           {event.recurring ? <RecurringIcon /> : null}
           {tentative ? (
             <Badge tone="neutral" className="border border-dashed border-slate-300 ring-0">
@@ -79,6 +92,7 @@ export function EventsSection({ events, timeZone, hasSyncedCalendars }: { events
   // A minute is enough: it only moves "Today" at midnight and drops nothing by itself.
   const now = useNow(60_000);
   const days = groupEventsByDay(events, now, { timeZone });
+  const [open, setOpen] = useState<{ id: string; title: string } | null>(null);
 
   if (days.length === 0) {
     return (
@@ -116,12 +130,13 @@ export function EventsSection({ events, timeZone, hasSyncedCalendars }: { events
             </h3>
             <ul className="divide-y divide-slate-100">
               {day.events.map((event) => (
-                <EventRow key={event.id} event={event} timeZone={timeZone} />
+                <EventRow key={event.id} event={event} timeZone={timeZone} onOpen={(picked) => setOpen({ id: picked.id, title: picked.title })} />
               ))}
             </ul>
           </li>
         ))}
       </ol>
+      <EventDrawer id={open?.id ?? null} title={open?.title ?? ""} timeZone={timeZone} onClose={() => setOpen(null)} />
     </Card>
   );
 }

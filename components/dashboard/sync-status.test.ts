@@ -7,6 +7,7 @@ import {
   groupCalendarsByAccount,
   modeLabel,
   replaceCalendar,
+  requestedRunOutcome,
   summarizeSync,
   triggerLabel,
 } from "./sync-status";
@@ -78,6 +79,19 @@ describe("calendarSyncState", () => {
   it("waits for a first run, or shows it running while the account syncs", () => {
     expect(calendarSyncState(calendar())).toBe("waiting");
     expect(calendarSyncState(calendar(), true)).toBe("running");
+  });
+});
+
+describe("requestedRunOutcome", () => {
+  const asked = "2025-03-04T10:00:00.500Z";
+  it("waits while no run started since the request, or it is still running", () => {
+    expect(requestedRunOutcome(calendar({ lastRun: null }), asked)).toBeNull();
+    expect(requestedRunOutcome(calendar({ lastRun: run({ startedAt: "2025-03-04T10:00:00Z", status: "failed" }) }), asked)).toBeNull();
+    expect(requestedRunOutcome(calendar({ lastRun: run({ startedAt: "2025-03-04T10:00:02Z", status: "running", finishedAt: null }) }), asked)).toBeNull();
+  });
+  it("answers with the run that started at or after the request and finished", () => {
+    const done = run({ startedAt: asked, status: "failed", error: "HTTP 500" });
+    expect(requestedRunOutcome(calendar({ lastRun: done }), asked)).toBe(done);
   });
 });
 

@@ -49,6 +49,18 @@ export function calendarSyncState(calendar: Pick<CalendarSummary, "syncEnabled" 
   return calendar.lastRun.status;
 }
 
+/**
+ * The run a "Sync now" asked for, once it has finished: the calendar's latest run if it
+ * started at or after the request (the server's clock on both sides) and has an end.
+ * Null while it is queued or running. A run that started earlier is an older one,
+ * whatever its status.
+ */
+export function requestedRunOutcome(calendar: Pick<CalendarSummary, "lastRun">, requestedAt: string): SyncRunSummary | null {
+  const run = calendar.lastRun;
+  if (!run || Date.parse(run.startedAt) < Date.parse(requestedAt)) return null;
+  return run.status === "running" ? null : run;
+}
+
 export const SYNC_STATE_BADGE: Record<CalendarSyncState, { tone: BadgeTone; label: string }> = {
   off: { tone: "neutral", label: "Sync off" },
   waiting: { tone: "info", label: "Waiting for first sync" },

@@ -294,6 +294,27 @@ describe("status", () => {
     }
   });
 
+  it("is degraded when a synced calendar has no push at all (its subscription deleted), not for one whose sync is off", async () => {
+    const fixture = await organization("nopush@health.test");
+    const db = await database.db();
+    // An admin deleted the Team calendar's channel, and stopped Bob's mailbox subscription.
+    await db.webhookSubscription.delete({ where: { id: fixture.google.otherSubscriptionId } });
+    await db.webhookSubscription.update({ where: { id: fixture.microsoft.subscriptionId }, data: { status: "stopped" } });
+    let report = await healthReport({ organizationId: fixture.organizationId, now });
+    expect(report.status).toBe("degraded");
+    expect(report.cards.failing.map((item) => item.id).sort()).toEqual([fixture.google.otherCalendarId, fixture.microsoft.calendarId].sort());
+    expect(report.problems.filter((problem) => /has no push subscription/.test(problem))).toHaveLength(2);
+    // Alice's calendar keeps its channel: it is not named.
+    expect(report.problems.join("\n")).not.toMatch(/^Alice/m);
+
+    // A calendar whose sync is off needs no push; a disconnected account is not "degraded push".
+    await db.calendar.update({ where: { id: fixture.google.otherCalendarId }, data: { syncEnabled: false } });
+    await db.calendarConnection.update({ where: { id: fixture.microsoft.connectionId }, data: { status: "revoked" } });
+    report = await healthReport({ organizationId: fixture.organizationId, now });
+    expect(report.problems.filter((problem) => /has no push subscription/.test(problem))).toEqual([]);
+    expect(report.status).toBe("ok");
+  });
+
   it("covers the whole installation when no organization is given", async () => {
     const report = await healthReport({ now });
     const byOrganization = new Set(report.connections.map((connection) => connection.organizationId));

@@ -170,6 +170,33 @@ async function calendarsFailingToSync(organizationId: string | undefined, now: D
     ORDER BY latest.started_at DESC`;
 }
 
+interface UncoveredCalendarRow {
+  calendar_id: string;
+  calendar_name: string;
+  connection_id: string;
+  last_synced_at: Date | null;
+}
+
+/**
+ * Synced calendars of active connections that no push subscription covers at all (none
+ * registered, or stopped and deleted): a subscription names its calendar, or covers
+ * every calendar of its connection when it names none. One that is expired or failed
+ * still covers its calendar here: those are reported, with their reason, on their own.
+ */
+async function calendarsWithoutPush(organizationId: string | undefined): Promise<UncoveredCalendarRow[]> {
+  const database = await db();
+  return database.$queryRaw<UncoveredCalendarRow[]>`
+    SELECT c.id::text AS calendar_id, c.name AS calendar_name, c.connection_id::text AS connection_id, c.last_synced_at
+    FROM calendars c JOIN calendar_connections cc ON cc.id = c.connection_id
+    WHERE c.sync_enabled AND cc.status = 'active' ${scoped("c", organizationId)}
+      AND NOT EXISTS (
+        SELECT 1 FROM webhook_subscriptions s
+        WHERE s.connection_id = c.connection_id AND (s.calendar_id = c.id OR s.calendar_id IS NULL)
+          AND s.status IN ('pending', 'active', 'expired', 'failed')
+      )
+    ORDER BY c.name, c.id`;
+}
+
 interface SubscriptionRow {
   id: string;
   connectionId: string;
@@ -219,7 +246,7 @@ export async function healthReport(options: { organizationId?: string; now?: Dat
   const scope = organizationId ? { organizationId } : {};
   const database = await db();
 
-  const [connections, subscriptions, lastNotifications, windowRows, backlogRows, hourly, failedRuns, failingCalendars] = await Promise.all([
+  const [connections, subscriptions, lastNotifications, windowRows, backlogRows, hourly, failedRuns, failingCalendars, uncoveredCalendars] = await Promise.all([
     database.calendarConnection.findMany({
       where: { ...scope, status: { not: "revoked" } },
       orderBy: [{ createdAt: "asc" }, { id: "asc" }],
@@ -258,6 +285,7 @@ export async function healthReport(options: { organizationId?: string; now?: Dat
     hourlySeries(organizationId, now),
     failedRunsByConnection(organizationId, since),
     calendarsFailingToSync(organizationId, now),
+    calendarsWithoutPush(organizationId),
   ]);
 
   const breakers = new Map(breakerStates().map((breaker) => [breaker.connectionId, breaker]));
@@ -327,7 +355,7 @@ export async function healthReport(options: { organizationId?: string; now?: Dat
     failedRuns24h: [...failedRuns.values()].reduce((sum, count) => sum + count, 0),
   });
 
-  const assessment = assess({ now, connections, subscriptions, failingCalendars, overall, connectionReports });
+  const assessment = assess({ now, connections, subscriptions, failingCalendars, uncoveredCalendars, overall, connectionReports });
   return {
     status: assessment.status,
     attention: assessment.status !== "ok",
@@ -346,6 +374,7 @@ function assess(input: {
   connections: Array<{ id: string; provider: ProviderName; accountEmail: string; status: ConnectionStatus; lastError: string | null }>;
   subscriptions: SubscriptionRow[];
   failingCalendars: FailedRunRow[];
+  uncoveredCalendars: UncoveredCalendarRow[];
   overall: HealthFigures;
   connectionReports: HealthConnection[];
 }): { status: HealthStatus; problems: string[]; cards: HealthCards } {
@@ -416,6 +445,19 @@ function assess(input: {
       detail: `last sync failed${calendar.error ? `: ${calendar.error}` : ""}`,
       href: `/admin/sync-runs?calendarId=${calendar.calendar_id}`,
       at: iso(calendar.started_at),
+    });
+  }
+
+  for (const calendar of input.uncoveredCalendars) {
+    degraded.push(
+      `${calendar.calendar_name} (${emailOf.get(calendar.connection_id) ?? "unknown account"}) has no push subscription; the 15-minute poll keeps it in sync until the hourly renewal registers one`,
+    );
+    cards.failing.push({
+      id: calendar.calendar_id,
+      title: calendar.calendar_name,
+      detail: `${emailOf.get(calendar.connection_id) ?? "unknown account"}: no push; polled every 15 minutes until the hourly renewal registers it`,
+      href: "/admin/subscriptions",
+      at: iso(calendar.last_synced_at),
     });
   }
 

@@ -10,7 +10,15 @@ import type { WebhookEventStatus } from "@/lib/api/types";
 
 export interface AdminFixture {
   organizationId: string;
-  google: { connectionId: string; calendarId: string; otherCalendarId: string; subscriptionId: string; channelId: string; replacedChannelId: string };
+  google: {
+    connectionId: string;
+    calendarId: string;
+    otherCalendarId: string;
+    otherSubscriptionId: string;
+    subscriptionId: string;
+    channelId: string;
+    replacedChannelId: string;
+  };
   microsoft: { connectionId: string; calendarId: string; subscriptionId: string; externalId: string };
 }
 
@@ -40,6 +48,20 @@ export async function seedAdminFixture(client: Database, organizationId: string,
       status: "active",
       expiresAt: new Date(now.getTime() + 6 * 24 * 60 * 60_000),
       lastNotificationAt: now,
+    },
+  });
+  // Each synced Google calendar has a channel of its own, as after a real connect.
+  const otherSubscription = await client.webhookSubscription.create({
+    data: {
+      organizationId,
+      connectionId: googleConnection.id,
+      calendarId: otherCalendar.id,
+      provider: "google",
+      externalId: `chan-team-${tag}`,
+      resourceId: `res-team-${tag}`,
+      secretHash: "3".repeat(64),
+      status: "active",
+      expiresAt: new Date(now.getTime() + 6 * 24 * 60 * 60_000),
     },
   });
   await client.replacedSubscriptionId.create({
@@ -72,6 +94,7 @@ export async function seedAdminFixture(client: Database, organizationId: string,
       connectionId: googleConnection.id,
       calendarId: calendar.id,
       otherCalendarId: otherCalendar.id,
+      otherSubscriptionId: otherSubscription.id,
       subscriptionId: googleSubscription.id,
       channelId,
       replacedChannelId,

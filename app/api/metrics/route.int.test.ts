@@ -130,7 +130,7 @@ describe("GET /api/metrics", () => {
     const db = await database.db();
     const families = await scraped();
     const live = await db.webhookSubscription.findMany({ where: { status: "active" }, select: { provider: true, expiresAt: true } });
-    expect(live.length).toBe(3);
+    expect(live.length).toBe(4);
     for (const provider of ["google", "microsoft"] as const) {
       const mine = live.filter((row) => row.provider === provider);
       expect(sampleValue(families, "calsync_subscriptions", { provider, status: "active" })).toBe(mine.length);
