@@ -7,7 +7,7 @@ import type { ConnectionSummary, ConnectionsResponse, DisconnectResponse, Provid
 import type { ProviderName } from "@/lib/providers/port";
 import { fetchJson, messageOf } from "@/components/api-client";
 import { connectionsQueryKey } from "@/components/connect/queries";
-import { cardState, describeCalendarCount, describePush, type CardState } from "@/components/connect/card-state";
+import { cardState, describeCalendarCount, describePush, importProgress, type CardState } from "@/components/connect/card-state";
 import { ProviderLogo, providerMeta } from "@/components/provider-meta";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -86,7 +86,7 @@ function ConnectionDetails({ connection }: { connection: ConnectionSummary }) {
         {connection.syncing ? (
           <span className="inline-flex items-center gap-1.5 text-brand-700" data-testid={`syncing-${connection.provider}`}>
             <Spinner className="h-3.5 w-3.5" />
-            Syncing…
+            {importProgress(connection)}
           </span>
         ) : connection.lastSyncedAt ? (
           <RelativeTime date={connection.lastSyncedAt} />

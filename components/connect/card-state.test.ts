@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ConnectionSummary, ProviderSummary } from "@/lib/api/types";
-import { cardState, describeCalendarCount, describePush, hasAnyConnection, isAnySyncing } from "./card-state";
+import { cardState, describeCalendarCount, describePush, hasAnyConnection, importProgress, isAnySyncing } from "./card-state";
 
 const connection = (overrides: Partial<ConnectionSummary> = {}): ConnectionSummary => ({
   id: "c1",
@@ -12,6 +12,7 @@ const connection = (overrides: Partial<ConnectionSummary> = {}): ConnectionSumma
   calendarCount: 2,
   syncedCalendarCount: 1,
   syncing: false,
+  mirroredWhileSyncing: null,
   push: { status: "active", expiresAt: null, lastNotificationAt: null, suspect: false },
   createdAt: "2025-03-01T00:00:00Z",
   connectedBy: { name: "Alice", email: "alice@example.com" },
@@ -63,6 +64,15 @@ describe("describePush", () => {
       expect(describePush({ status, expiresAt: null, lastNotificationAt: null, suspect: false }, zone).detail).toMatch(/Polling every 15 min/);
     }
     expect(describePush({ status: "failed", expiresAt: null, lastNotificationAt: null, suspect: false }).tone).toBe("danger");
+  });
+});
+
+describe("importProgress", () => {
+  it("says how many events are in while an account syncs, and just syncing before the first", () => {
+    expect(importProgress(connection({ syncing: true, mirroredWhileSyncing: 0 }))).toBe("Syncing…");
+    expect(importProgress(connection({ mirroredWhileSyncing: null }))).toBe("Syncing…");
+    expect(importProgress(connection({ syncing: true, mirroredWhileSyncing: 1 }))).toBe("Importing… 1 event so far");
+    expect(importProgress(connection({ syncing: true, mirroredWhileSyncing: 12500 }))).toBe("Importing… 12,500 events so far");
   });
 });
 

@@ -53,6 +53,13 @@ export function describePush(push: PushSummary, zone: ZoneOptions = {}): PushDes
   }
 }
 
+/** "Importing… 6 events so far" while an account syncs ("Syncing…" until its first event lands). */
+export function importProgress(connection: Pick<ConnectionSummary, "mirroredWhileSyncing">): string {
+  const count = connection.mirroredWhileSyncing ?? 0;
+  if (count === 0) return "Syncing…";
+  return `Importing… ${count.toLocaleString("en-US")} ${count === 1 ? "event" : "events"} so far`;
+}
+
 /** "2 of 3 selected" (or "No calendars found" for an account with none). */
 export function describeCalendarCount(connection: Pick<ConnectionSummary, "calendarCount" | "syncedCalendarCount">): string {
   const { calendarCount: total, syncedCalendarCount: synced } = connection;

@@ -26,6 +26,8 @@ export interface ConnectionSummary {
   syncedCalendarCount: number;
   /** A sync is running, or the first sync has not finished yet. */
   syncing: boolean;
+  /** While syncing, how many events of it are mirrored so far (first-sync progress); null otherwise. */
+  mirroredWhileSyncing: number | null;
   push: PushSummary;
   createdAt: string;
   /** The person who connected (or last reconnected) it; null once they are gone. */

@@ -53,6 +53,17 @@ export async function connectionSummaries(organizationId: string): Promise<Provi
     select: { calendarId: true },
   });
   const runningCalendars = new Set(running.map((run) => run.calendarId));
+  const isSyncing = (connection: (typeof connections)[number]) =>
+    connection.status === "active" &&
+    (connection.calendars.some((calendar) => calendar.syncEnabled && calendar.lastSyncedAt === null) ||
+      connection.calendars.some((calendar) => runningCalendars.has(calendar.id)));
+  // Counted only for accounts that are syncing, so the page's steady refresh costs no count over a large mirror.
+  const syncingCalendarIds = connections.filter(isSyncing).flatMap((connection) => connection.calendars.map((calendar) => calendar.id));
+  const counts =
+    syncingCalendarIds.length === 0
+      ? []
+      : await database.event.groupBy({ by: ["calendarId"], where: { organizationId, calendarId: { in: syncingCalendarIds } }, _count: { _all: true } });
+  const eventsIn = new Map(counts.map((row) => [row.calendarId, row._count._all]));
   return PROVIDERS.map((provider) => {
     // Every live connection of the provider, needs-reconnect ones included: each gets its own card.
     const summaries: ConnectionSummary[] = connections
@@ -68,9 +79,8 @@ export async function connectionSummaries(organizationId: string): Promise<Provi
           lastSyncedAt: iso(connection.lastSyncedAt),
           calendarCount: connection.calendars.length,
           syncedCalendarCount: synced.length,
-          syncing:
-            connection.status === "active" &&
-            (synced.some((calendar) => calendar.lastSyncedAt === null) || connection.calendars.some((calendar) => runningCalendars.has(calendar.id))),
+          syncing: isSyncing(connection),
+          mirroredWhileSyncing: isSyncing(connection) ? connection.calendars.reduce((sum, calendar) => sum + (eventsIn.get(calendar.id) ?? 0), 0) : null,
           push: pushSummary(connection.subscriptions),
           createdAt: connection.createdAt.toISOString(),
           connectedBy: connection.user ? { name: connection.user.name, email: connection.user.email ?? "" } : null,
