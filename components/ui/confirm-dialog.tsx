@@ -1,7 +1,8 @@
 "use client";
 
-import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from "react";
+import { useId, useRef, type KeyboardEvent, type ReactNode } from "react";
 import { Button, type ButtonVariant } from "./button";
+import { useModalDialog } from "./use-modal-dialog";
 
 export interface ConfirmDialogProps {
   open: boolean;
@@ -45,32 +46,10 @@ export function ConfirmDialog({
   confirmTestId,
   cancelTestId,
 }: ConfirmDialogProps) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
-  const returnFocusTo = useRef<HTMLElement | null>(null);
+  const { dialogRef } = useModalDialog(open, cancelRef);
   const titleId = useId();
   const descriptionId = useId();
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (open && !dialog.open) {
-      returnFocusTo.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-      dialog.showModal();
-      cancelRef.current?.focus();
-    } else if (!open && dialog.open) {
-      dialog.close();
-      returnFocusTo.current?.focus();
-      returnFocusTo.current = null;
-    }
-  }, [open]);
-
-  // Unmounting while open (e.g. the card re-rendered into another state) must not strand focus.
-  useEffect(() => {
-    return () => {
-      returnFocusTo.current?.focus();
-    };
-  }, []);
 
   const keepFocusInside = (event: KeyboardEvent<HTMLDialogElement>) => {
     if (event.key !== "Tab") return;

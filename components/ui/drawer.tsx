@@ -1,6 +1,7 @@
 "use client";
 
-import { useEffect, useId, useRef, type ReactNode } from "react";
+import { useId, useRef, type ReactNode } from "react";
+import { useModalDialog } from "./use-modal-dialog";
 
 /**
  * A panel from the right edge, on the native modal `<dialog>`: the page behind is
@@ -24,24 +25,9 @@ export function Drawer({
   footer?: ReactNode;
   testId?: string;
 }) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const closeRef = useRef<HTMLButtonElement>(null);
-  const returnFocusTo = useRef<HTMLElement | null>(null);
+  const { dialogRef } = useModalDialog(open, closeRef);
   const titleId = useId();
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (open && !dialog.open) {
-      returnFocusTo.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-      dialog.showModal();
-      closeRef.current?.focus();
-    } else if (!open && dialog.open) {
-      dialog.close();
-      returnFocusTo.current?.focus();
-      returnFocusTo.current = null;
-    }
-  }, [open]);
 
   return (
     <dialog

@@ -1,6 +1,7 @@
 import { EventDetailSchema, type EventDetail } from "@/lib/api/event-detail";
 import { AttendeeSchema } from "@/lib/api/v1/schemas";
 import { db } from "@/lib/db/client";
+import { eventTimes } from "./event-times";
 import { notFound } from "@/lib/http/errors";
 import { ruleText } from "./rule-text";
 
@@ -36,11 +37,7 @@ export async function eventDetail(organizationId: string, id: string): Promise<E
     location: event.location,
     locationAddress: event.locationAddress,
     webLink: event.webLink,
-    isAllDay: event.isAllDay,
-    startAt: event.startAt.toISOString(),
-    endAt: event.endAt.toISOString(),
-    startDate: event.startDate ? event.startDate.toISOString().slice(0, 10) : null,
-    endDate: event.endDate ? event.endDate.toISOString().slice(0, 10) : null,
+    ...eventTimes(event),
     timeZone: event.startTimeZone ?? event.calendar.timeZone,
     status: event.status,
     busyStatus: event.busyStatus,

@@ -1,6 +1,7 @@
 import type { CalendarSummary, ConnectionSummary, ProviderSummary, PushSummary, SyncRunSummary, UpcomingEvent } from "@/lib/api/types";
 import { CRON_JOBS } from "@/lib/jobs/catalog";
 import { db } from "@/lib/db/client";
+import { eventTimes } from "./event-times";
 import { notFound } from "@/lib/http/errors";
 import { providerSettings } from "@/lib/providers/config";
 import { providerFor } from "@/lib/providers";
@@ -178,11 +179,7 @@ export async function upcomingEvents(organizationId: string, days: number, now =
       calendarName: event.calendar.name,
       provider: event.calendar.connection.provider,
       title: event.title,
-      isAllDay: event.isAllDay,
-      startAt: event.startAt.toISOString(),
-      endAt: event.endAt.toISOString(),
-      startDate: event.startDate ? event.startDate.toISOString().slice(0, 10) : null,
-      endDate: event.endDate ? event.endDate.toISOString().slice(0, 10) : null,
+      ...eventTimes(event),
       status: event.status,
       recurring: event.recurringSeriesId !== null,
       timeZone: event.startTimeZone ?? event.calendar.timeZone,
