@@ -11,7 +11,8 @@ import { emulator } from "./support/emulator";
 // 404 elsewhere), the favicon, and each page on a desktop and on a 390x844 phone,
 // which must never scroll sideways and must have no serious or critical axe finding.
 // The account is one of this spec's own, with a connection, notifications, a
-// pending invitation and the webhook event drawer open, so the pages show their data.
+// pending invitation and both drawers (webhook event, dashboard event) open, so the
+// pages show their data.
 
 const PERSON = "pages@example.com";
 const VIEWPORTS = [
@@ -166,7 +167,17 @@ test("every page, desktop and 390x844: no sideways scrolling, no serious or crit
     for (const path of signedIn) {
       await page.goto(path);
       await checkPage(page, `${path} (${viewport.name})`);
+      // Kept as artifacts; the README's screenshots are picked from these.
+      await page.screenshot({ path: `e2e/artifacts/page-${path.replace(/^\//, "").replace(/[^a-z0-9]+/g, "-")}-${viewport.name}.png`, fullPage: true });
     }
+    // The dashboard's event drawer, open.
+    await page.goto("/dashboard");
+    await page.getByTestId("event-open").first().click();
+    await expect(page.getByTestId("event-drawer")).toBeVisible();
+    await expect(page.getByTestId("event-detail-time")).toBeVisible();
+    await checkPage(page, `event drawer (${viewport.name})`);
+    await page.screenshot({ path: `e2e/artifacts/event-drawer-${viewport.name}.png` });
+    await page.keyboard.press("Escape");
     // The webhook event drawer, open.
     await page.goto("/admin/webhook-events");
     await expect(page.getByTestId("webhook-event-row").first()).toBeVisible({ timeout: 30_000 });
