@@ -3,6 +3,10 @@ import type { NextConfig } from "next";
 const nextConfig: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
+  // `next dev` refuses its HMR socket to pages opened from any host but localhost;
+  // opened as http://127.0.0.1:3000 (as the e2e setup and some people do), the socket
+  // failed every time and the client kept reloading. Dev only: production ignores it.
+  allowedDevOrigins: ["127.0.0.1"],
   // Loaded from node_modules at run time rather than bundled: the embedded database
   // and the migration engine carry .wasm and data files a bundler would mangle, and
   // the database drivers gain nothing from bundling.
