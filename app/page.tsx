@@ -15,7 +15,7 @@ const features = [
   },
   {
     title: "Nothing missed",
-    body: "A poll every 15 minutes backs up push, and channels are renewed before they expire, so a lost notification costs minutes, not data.",
+    body: "A poll backs up push (every 5 minutes where push is missing), and channels are renewed before they expire, so a lost notification costs minutes, not data.",
   },
   {
     title: "Your database",

@@ -11,12 +11,14 @@ function stubHandlers(overrides: Partial<JobHandlers["events"]> & Partial<JobHan
     events: {
       "calendar/sync.requested": overrides["calendar/sync.requested"] ?? none,
       "connection/connected": overrides["connection/connected"] ?? none,
+      "connection/calendars.refresh": overrides["connection/calendars.refresh"] ?? none,
       "subscription/lifecycle": overrides["subscription/lifecycle"] ?? none,
       "outbound/changes.appended": overrides["outbound/changes.appended"] ?? none,
       "outbound/deliver.requested": overrides["outbound/deliver.requested"] ?? none,
     },
     crons: {
       poll: overrides.poll ?? none,
+      discoverCalendars: overrides.discoverCalendars ?? none,
       renew: overrides.renew ?? none,
       retryWebhookEvents: overrides.retryWebhookEvents ?? none,
       cleanupWebhookEvents: overrides.cleanupWebhookEvents ?? none,
@@ -121,6 +123,31 @@ describe("a run", () => {
     expect(poll).toHaveBeenCalledOnce();
     expect(ctx.step.run).toHaveBeenCalledWith(CRON_JOBS.poll.id, expect.any(Function));
     expect(ctx.step.sendEvent).toHaveBeenCalledExactlyOnceWith("follow-ups", [{ name: "calendar/sync.requested", data: { ...syncRequest, trigger: "poll" } }]);
+  });
+
+  it("runs a batched cron one step and one send per batch while it has more, and adds the batches' counts up", async () => {
+    let left = 3;
+    const poll = vi.fn(async (): Promise<HandlerResult> => {
+      left -= 1;
+      return { followUps: [{ name: "calendar/sync.requested", data: { ...syncRequest, trigger: "poll" } }], summary: { calendars: 1 }, more: left > 0 };
+    });
+    const engine = new InngestTestEngine({ function: byId(stubHandlers({ poll }), CRON_JOBS.poll.id) });
+    const sent = () => ({ ids: ["a"] });
+    const { error, result, ctx } = await engine.execute({
+      steps: ["follow-ups", "follow-ups-2", "follow-ups-3"].map((id) => ({ id, handler: sent })),
+    });
+    expect(error).toBeUndefined();
+    expect(poll).toHaveBeenCalledTimes(3);
+    expect(vi.mocked(ctx.step.run).mock.calls.map(([id]) => id)).toEqual([CRON_JOBS.poll.id, `${CRON_JOBS.poll.id}-2`, `${CRON_JOBS.poll.id}-3`]);
+    expect(vi.mocked(ctx.step.sendEvent).mock.calls.map(([id]) => id)).toEqual(["follow-ups", "follow-ups-2", "follow-ups-3"]);
+    expect(result).toEqual({ calendars: 3, batches: 3 });
+  });
+
+  it("stops a batched cron at the catalog's batch limit, however much is left", async () => {
+    const poll = vi.fn(async (): Promise<HandlerResult> => ({ summary: { calendars: 0 }, more: true }));
+    const { error } = await new InngestTestEngine({ function: byId(stubHandlers({ poll }), CRON_JOBS.poll.id) }).execute();
+    expect(error).toBeUndefined();
+    expect(poll).toHaveBeenCalledTimes(CRON_JOBS.poll.batches.max);
   });
 });
 

@@ -88,12 +88,36 @@ function eventFunction<N extends JobName>(job: EventJob<N>, handler: (data: JobP
   );
 }
 
+/** Numeric fields of the batches' summaries added up, the rest as the last batch said. */
+function mergeSummaries(summaries: ReadonlyArray<Record<string, unknown>>): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const summary of summaries) {
+    for (const [key, value] of Object.entries(summary)) {
+      const previous = merged[key];
+      merged[key] = typeof value === "number" && typeof previous === "number" ? previous + value : value;
+    }
+  }
+  return merged;
+}
+
+/**
+ * A cron run: one step per batch, each followed by its own send, so neither a step's
+ * output nor a send grows with the number of calendars (the catalog's `batches`
+ * bounds both). The first batch keeps the step names of an unbatched cron.
+ */
 function cronFunction(job: CronJob, handler: () => Promise<HandlerResult>) {
+  const maxBatches = job.batches?.max ?? 1;
   return inngest.createFunction({ id: job.id, triggers: [cron(job.cron)], retries: retries(job.retry) }, async ({ step }) => {
-    const result = await step.run(job.id, () => runHandler(handler));
-    const followUps = followUpEvents(result);
-    if (followUps.length > 0) await step.sendEvent("follow-ups", followUps);
-    return result.summary ?? {};
+    const summaries: Array<Record<string, unknown>> = [];
+    for (let batch = 1; batch <= maxBatches; batch += 1) {
+      const suffix = batch === 1 ? "" : `-${batch}`;
+      const result = await step.run(`${job.id}${suffix}`, () => runHandler(handler));
+      const followUps = followUpEvents(result);
+      if (followUps.length > 0) await step.sendEvent(`follow-ups${suffix}`, followUps);
+      summaries.push(result.summary ?? {});
+      if (!result.more) break;
+    }
+    return maxBatches === 1 ? (summaries[0] ?? {}) : { ...mergeSummaries(summaries), batches: summaries.length };
   });
 }
 

@@ -1,5 +1,5 @@
 import type { JobHandlers } from "@/lib/jobs/catalog";
-import { setUpConnectionJob } from "@/lib/connections/setup";
+import { discoverCalendarsCronJob, refreshCalendarsJob, setUpConnectionJob } from "@/lib/connections/setup";
 import { lifecycleJob, renewJob, stopAllForConnection } from "@/lib/subscriptions/lifecycle";
 import { syncCalendarJob } from "@/lib/sync/engine";
 import { pollJob } from "@/lib/sync/poll";
@@ -15,12 +15,14 @@ export const handlers: JobHandlers = {
   events: {
     "calendar/sync.requested": syncCalendarJob,
     "connection/connected": setUpConnectionJob,
+    "connection/calendars.refresh": refreshCalendarsJob,
     "subscription/lifecycle": lifecycleJob,
     "outbound/changes.appended": changesAppendedJob,
     "outbound/deliver.requested": deliverEndpointJob,
   },
   crons: {
     poll: pollJob,
+    discoverCalendars: () => discoverCalendarsCronJob(),
     renew: renewJob,
     retryWebhookEvents: retryWebhookEventsJob,
     cleanupWebhookEvents: cleanupWebhookEventsJob,

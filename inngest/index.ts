@@ -110,6 +110,8 @@ export async function startBackgroundWork(env: Env = process.env): Promise<Backg
   // Crons first: a failed catch-up must not also cost the schedules.
   try {
     const recovered = await recoverPendingWork();
+    // Overdue polls are already due: the poll claims them now instead of at its next minute.
+    inlineDriver().runCron("poll");
     if (recovered.webhook > 0 || recovered.poll > 0) logger.info("background work recovered", { ...recovered });
     return { started: true, recovered };
   } catch (err) {

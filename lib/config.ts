@@ -71,3 +71,16 @@ export function envFlag(env: Env, name: string): boolean {
 export function syncHorizon(env: Env = process.env): { pastDays: number; futureDays: number } {
   return { pastDays: envNumber(env, "SYNC_PAST_DAYS", 30, { above: 0 }), futureDays: envNumber(env, "SYNC_FUTURE_DAYS", 365, { above: 0 }) };
 }
+
+/**
+ * How often the poll picks a calendar: POLL_MINUTES_WITH_PUSH (60) while its push is
+ * healthy, since then the poll only checks that push still works, and
+ * POLL_MINUTES_WITHOUT_PUSH (5, as the peers do) when there is none (never registered,
+ * refused, expired, suspect), since then the poll is how changes arrive.
+ */
+export function pollCadence(env: Env = process.env): { withPushMs: number; withoutPushMs: number } {
+  return {
+    withPushMs: envNumber(env, "POLL_MINUTES_WITH_PUSH", 60, { min: 1 }) * 60_000,
+    withoutPushMs: envNumber(env, "POLL_MINUTES_WITHOUT_PUSH", 5, { min: 1 }) * 60_000,
+  };
+}

@@ -62,7 +62,7 @@ const ACTIONS: Record<
     pending: "Stopping…",
     variant: "danger",
     explain: () =>
-      "Push stops at the provider at once. The calendar keeps syncing through the 15-minute poll, and the hourly renewal registers push again while the calendar stays synced. Its notification history is kept.",
+      "Push stops at the provider at once. The calendar keeps syncing through the poll (every few minutes without push), and the hourly renewal registers push again while the calendar stays synced. Its notification history is kept.",
   },
 };
 

@@ -142,9 +142,7 @@ function ResyncPanel({ calendars }: { calendars: Array<{ id: string; name: strin
   return (
     <Card className="mb-4 p-4">
       <h2 className="text-sm font-semibold text-slate-900">Sync a calendar now</h2>
-      <p className="mt-0.5 text-xs text-slate-500">
-        Push and the 15-minute poll keep calendars current on their own; this is for checking a fix or rebuilding a mirror.
-      </p>
+      <p className="mt-0.5 text-xs text-slate-500">Push and the poll keep calendars current on their own; this is for checking a fix or rebuilding a mirror.</p>
       <div className="mt-3 flex flex-wrap items-end gap-3">
         <SelectFilter
           label="Calendar"

@@ -61,7 +61,7 @@ describe("describePush", () => {
 
   it("falls back to polling for every other state", () => {
     for (const status of ["pending", "expired", "failed", "stopped", "none"] as const) {
-      expect(describePush({ status, expiresAt: null, lastNotificationAt: null, suspect: false }, zone).detail).toMatch(/Polling every 15 min/);
+      expect(describePush({ status, expiresAt: null, lastNotificationAt: null, suspect: false }, zone).detail).toMatch(/Polling every 5 min/);
     }
     expect(describePush({ status: "failed", expiresAt: null, lastNotificationAt: null, suspect: false }).tone).toBe("danger");
   });

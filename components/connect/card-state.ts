@@ -29,7 +29,7 @@ export interface PushDescription {
   detail: string;
 }
 
-const POLLING = "Polling every 15 min";
+const POLLING = "Polling every 5 min";
 
 /** How changes reach calsync for this account, in one badge and one line. */
 export function describePush(push: PushSummary, zone: ZoneOptions = {}): PushDescription {

@@ -111,6 +111,12 @@ function CalendarRow({ calendar, canSync }: { calendar: CalendarSummary; canSync
             {calendar.name}
           </span>
           {calendar.isPrimary ? <Badge tone="brand">Primary</Badge> : null}
+          {calendar.discovered ? <Badge tone="brand">New</Badge> : null}
+          {calendar.syncEnabled && calendar.pollOnlyMinutes !== null ? (
+            <Badge title="The provider offers no push notifications for this calendar, so calsync checks it on a schedule">
+              Updates every {calendar.pollOnlyMinutes} min
+            </Badge>
+          ) : null}
         </p>
         <p id={detailId} className="mt-0.5 text-xs text-slate-500">
           {calendar.syncEnabled ? `${calendar.eventCount} ${calendar.eventCount === 1 ? "event" : "events"} mirrored` : "Not synced"} · {calendar.timeZone}

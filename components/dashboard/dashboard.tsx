@@ -146,7 +146,7 @@ export function Dashboard() {
           <Section
             id="sync-status"
             title="Sync status"
-            description="The last run of each calendar, and when the 15-minute safety poll looks next."
+            description="The last run of each calendar, and when the safety poll looks next (hourly with push, every 5 minutes without)."
             className="mt-10"
           >
             {calendars.isPending ? (

@@ -39,6 +39,8 @@ const calendar = (overrides: Partial<CalendarSummary> = {}): CalendarSummary => 
   lastSyncedAt: null,
   lastRun: null,
   nextPollAt: null,
+  pollOnlyMinutes: null,
+  discovered: false,
   eventCount: 0,
   ...overrides,
 });

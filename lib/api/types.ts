@@ -85,8 +85,12 @@ export interface CalendarSummary {
   syncEnabled: boolean;
   lastSyncedAt: string | null;
   lastRun: SyncRunSummary | null;
-  /** When the 15-minute poll will next look at it (null when sync is off). */
+  /** When the poll will next look at it (null when sync is off, or before its first sync). */
   nextPollAt: string | null;
+  /** The provider offers no push for it (Google holiday calendars): polled every this many minutes; null when it has push. */
+  pollOnlyMinutes: number | null;
+  /** Found at the provider after the account was connected and not chosen yet: shown as new. */
+  discovered: boolean;
   eventCount: number;
 }
 

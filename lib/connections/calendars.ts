@@ -36,6 +36,10 @@ export async function setCalendarSync(organizationId: string, calendarId: string
   for (const subscription of own) await stopSubscription(subscription.id, { organizationId });
   await database.$transaction([
     database.event.deleteMany({ where: { calendarId, organizationId } }),
-    database.calendar.update({ where: { id: calendarId }, data: { syncEnabled: false, syncCursor: null, syncWindowStart: null, syncWindowEnd: null } }),
+    // Off means no poll slot either: chosen again, it is scheduled after its first sync.
+    database.calendar.update({
+      where: { id: calendarId },
+      data: { syncEnabled: false, syncCursor: null, syncWindowStart: null, syncWindowEnd: null, nextPollAt: null },
+    }),
   ]);
 }

@@ -114,7 +114,7 @@ export async function completeConnection(input: ConnectInput): Promise<ConnectOu
   try {
     await dispatch("connection/connected", { organizationId: input.organizationId, connectionId: connection.id });
   } catch (err) {
-    // The poll and the renewal job pick the connection up within 15 minutes.
+    // The poll and the renewal job pick the connection up within minutes (lib/sync/poll.ts).
     logger.error("connect.dispatch_failed", { connectionId: connection.id, message: err instanceof Error ? err.message : undefined });
   }
   // "Renewed" only when a live connection was renewed: after a disconnect it is a new
@@ -140,7 +140,11 @@ async function alreadyConnectedElsewhere(organizationId: string, userId: string)
  * Mirrors the account's calendar list: new calendars appear (the primary one synced
  * by default), renamed ones follow, vanished ones go with their events.
  */
-export async function discoverCalendars(connectionId: string, organizationId: string): Promise<{ total: number; added: number; removed: number }> {
+export async function discoverCalendars(
+  connectionId: string,
+  organizationId: string,
+  options: { periodic?: boolean; now?: Date } = {},
+): Promise<{ total: number; added: number; removed: number }> {
   const database = await db();
   const connection = await database.calendarConnection.findFirst({ where: { id: connectionId, organizationId }, select: { id: true, provider: true } });
   if (!connection) return { total: 0, added: 0, removed: 0 };
@@ -167,7 +171,9 @@ export async function discoverCalendars(connectionId: string, organizationId: st
           name: calendar.name,
           isPrimary: calendar.isPrimary,
           timeZone: calendar.timeZone,
-          syncEnabled: calendar.isPrimary,
+          // Found later (the periodic list): shown as new, synced once someone chooses it.
+          syncEnabled: calendar.isPrimary && !options.periodic,
+          ...(options.periodic ? { discoveredAt: options.now ?? new Date() } : {}),
         },
       });
     }
@@ -177,5 +183,6 @@ export async function discoverCalendars(connectionId: string, organizationId: st
   if (gone.length > 0) {
     await database.calendar.deleteMany({ where: { id: { in: gone }, organizationId } });
   }
+  await database.calendarConnection.update({ where: { id: connectionId }, data: { calendarsListedAt: options.now ?? new Date() } });
   return { total: listed.length, added, removed: gone.length };
 }

@@ -1,5 +1,5 @@
 import type { CalendarSummary, ConnectionSummary, ProviderSummary, PushSummary, SyncRunSummary, UpcomingEvent } from "@/lib/api/types";
-import { CRON_JOBS } from "@/lib/jobs/catalog";
+import { pollCadence } from "@/lib/config";
 import { db } from "@/lib/db/client";
 import { eventTimes } from "./event-times";
 import { notFound } from "@/lib/http/errors";
@@ -133,7 +133,6 @@ async function loadCalendars(organizationId: string, id?: string) {
 
 function calendarSummary(calendar: CalendarRow): CalendarSummary {
   const lastRun = calendar.syncRuns[0];
-  const pollBase = calendar.lastPolledAt ?? calendar.lastSyncedAt;
   return {
     id: calendar.id,
     connectionId: calendar.connectionId,
@@ -145,7 +144,10 @@ function calendarSummary(calendar: CalendarRow): CalendarSummary {
     syncEnabled: calendar.syncEnabled,
     lastSyncedAt: iso(calendar.lastSyncedAt),
     lastRun: lastRun ? runSummary(lastRun) : null,
-    nextPollAt: calendar.syncEnabled && pollBase ? new Date(pollBase.getTime() + CRON_JOBS.poll.everyMs).toISOString() : null,
+    // The slot the poll gave it (lib/sync/poll.ts); none before its first sync.
+    nextPollAt: calendar.syncEnabled ? iso(calendar.nextPollAt) : null,
+    pollOnlyMinutes: calendar.pushUnsupportedAt === null ? null : pollCadence().withoutPushMs / 60_000,
+    discovered: calendar.discoveredAt !== null && !calendar.syncEnabled,
     eventCount: calendar._count.events,
   };
 }

@@ -189,6 +189,8 @@ async function calendarsWithoutPush(organizationId: string | undefined): Promise
     SELECT c.id::text AS calendar_id, c.name AS calendar_name, c.connection_id::text AS connection_id, c.last_synced_at
     FROM calendars c JOIN calendar_connections cc ON cc.id = c.connection_id
     WHERE c.sync_enabled AND cc.status = 'active' ${scoped("c", organizationId)}
+      -- Poll-only by the provider's choice (holiday calendars): polled every few minutes, nothing to fix.
+      AND c.push_unsupported_at IS NULL
       AND NOT EXISTS (
         SELECT 1 FROM webhook_subscriptions s
         WHERE s.connection_id = c.connection_id AND (s.calendar_id = c.id OR s.calendar_id IS NULL)
@@ -406,7 +408,7 @@ function assess(input: {
       at: iso(at),
     });
     if (hasExpired(subscription, now)) {
-      unhealthy.push(`Push for ${label} has expired; only the 15-minute poll keeps it in sync`);
+      unhealthy.push(`Push for ${label} has expired; only the poll keeps it in sync, every few minutes`);
       cards.failing.push(item("push expired", subscription.expiresAt));
       continue;
     }
@@ -450,12 +452,12 @@ function assess(input: {
 
   for (const calendar of input.uncoveredCalendars) {
     degraded.push(
-      `${calendar.calendar_name} (${emailOf.get(calendar.connection_id) ?? "unknown account"}) has no push subscription; the 15-minute poll keeps it in sync until the hourly renewal registers one`,
+      `${calendar.calendar_name} (${emailOf.get(calendar.connection_id) ?? "unknown account"}) has no push subscription; the poll keeps it in sync every few minutes until the hourly renewal registers one`,
     );
     cards.failing.push({
       id: calendar.calendar_id,
       title: calendar.calendar_name,
-      detail: `${emailOf.get(calendar.connection_id) ?? "unknown account"}: no push; polled every 15 minutes until the hourly renewal registers it`,
+      detail: `${emailOf.get(calendar.connection_id) ?? "unknown account"}: no push; polled every few minutes until the hourly renewal registers it`,
       href: "/admin/subscriptions",
       at: iso(calendar.last_synced_at),
     });

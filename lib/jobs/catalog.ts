@@ -29,6 +29,8 @@ interface JobFields {
   "calendar/sync.requested": { organizationId: string; calendarId: string; trigger: SyncTrigger; mode?: "incremental" | "full" };
   /** A calendar was just connected: first full sync of its enabled calendars, then push registration. */
   "connection/connected": { organizationId: string; connectionId: string };
+  /** Read a connected account's calendar list again (new and removed calendars). */
+  "connection/calendars.refresh": { organizationId: string; connectionId: string };
   /** A Graph lifecycle notification (or an equivalent Google event) to act on. */
   "subscription/lifecycle": {
     organizationId: string;
@@ -78,6 +80,15 @@ export interface CronJob {
   cron: string;
   /** The same schedule as an interval, for the inline driver's timer. */
   everyMs: number;
+  /**
+   * Work done in bounded batches: the handler is called again while it answers
+   * `more`, up to `max` times per run, each call its own step (Inngest) with its own
+   * send of follow-ups. Bounded so one run stays inside Inngest's documented limits
+   * (https://www.inngest.com/docs/usage-limits/inngest): 1,000 steps per function,
+   * 4 MB returned per step, 32 MB of run state, 5,000 events and 256 KB (free plan;
+   * 512 KB to 3 MB on others) per send.
+   */
+  batches?: { max: number };
   retry: RetryPolicy;
 }
 
@@ -101,6 +112,13 @@ export const EVENT_JOBS = {
     concurrency: { key: "connectionId", limit: 1 },
     retry: { retries: 3, baseDelayMs: 2_000, maxDelayMs: 60_000 },
   } satisfies EventJob<"connection/connected">,
+  calendarListRefresh: {
+    kind: "event",
+    id: "calendar-list-refresh",
+    event: "connection/calendars.refresh",
+    concurrency: { key: "connectionId", limit: 1 },
+    retry: { retries: 3, baseDelayMs: 5_000, maxDelayMs: 5 * 60_000 },
+  } satisfies EventJob<"connection/calendars.refresh">,
   subscriptionLifecycle: {
     kind: "event",
     id: "subscription-lifecycle",
@@ -127,9 +145,39 @@ export const EVENT_JOBS = {
   } satisfies EventJob<"outbound/deliver.requested">,
 } as const;
 
+/**
+ * Calendars one poll batch claims (lib/sync/poll.ts). A batch's follow-ups are about
+ * 170 bytes each as JSON, so 500 make an 83 KB step output and an 83 KB send
+ * (measured, scripts/bench/poll-scale.ts): within 4 MB per step and 256 KB per send
+ * (the free plan's, the smallest). 40 batches a minute (80 steps, about 7 MB of run
+ * state) cover 20,000 calendars a minute: 100,000 calendars without push at the
+ * 5-minute cadence.
+ */
+export const POLL_BATCH_SIZE = 500;
+
 export const CRON_JOBS = {
-  /** A missed notification costs at most 15 minutes. */
-  poll: { kind: "cron", id: "poll-calendars", cron: "*/15 * * * *", everyMs: 15 * 60_000, retry: { retries: 2, baseDelayMs: 5_000, maxDelayMs: 60_000 } },
+  /**
+   * Every minute, the calendars whose slot has come (each calendar has its own offset
+   * in its interval, so a minute holds about 1/60 of the hourly ones and 1/5 of the
+   * 5-minute ones): a missed notification costs at most one interval.
+   */
+  poll: {
+    kind: "cron",
+    id: "poll-calendars",
+    cron: "* * * * *",
+    everyMs: 60_000,
+    batches: { max: 40 },
+    retry: { retries: 2, baseDelayMs: 5_000, maxDelayMs: 60_000 },
+  },
+  /** Connections whose calendar list is due to be read again (lib/connections/setup.ts), in batches. */
+  discoverCalendars: {
+    kind: "cron",
+    id: "discover-calendars",
+    cron: "*/15 * * * *",
+    everyMs: 15 * 60_000,
+    batches: { max: 20 },
+    retry: { retries: 2, baseDelayMs: 5_000, maxDelayMs: 60_000 },
+  },
   /** Renews whatever expires within the renewal margin (lib/subscriptions). */
   renew: { kind: "cron", id: "renew-subscriptions", cron: "0 * * * *", everyMs: 60 * 60_000, retry: { retries: 2, baseDelayMs: 5_000, maxDelayMs: 60_000 } },
   /** Asks again for the syncs of notifications whose scheduled retry is due (lib/webhooks/processing). */
@@ -182,6 +230,8 @@ export interface HandlerResult {
   followUps?: FollowUp[];
   /** Anything worth showing in a run log (counts, ids). Must be JSON and carry no secrets. */
   summary?: Record<string, unknown>;
+  /** A batched cron (CronJob.batches) has another batch waiting: call it again. */
+  more?: boolean;
 }
 
 /** The work behind every catalog entry: given to the drivers by the composition root. */

@@ -41,10 +41,12 @@ function recordingHandlers(
         calls.lifecycle += 1;
         return (await overrides["subscription/lifecycle"]?.(data)) ?? {};
       },
+      "connection/calendars.refresh": async () => ({}),
       "outbound/changes.appended": async (data) => (await overrides["outbound/changes.appended"]?.(data)) ?? {},
       "outbound/deliver.requested": async (data) => (await overrides["outbound/deliver.requested"]?.(data)) ?? {},
     },
     crons: {
+      discoverCalendars: async () => ({}),
       poll: async () => {
         calls.poll += 1;
         return (await overrides.poll?.()) ?? {};
@@ -404,6 +406,20 @@ describe("crons", () => {
     await vi.advanceTimersByTimeAsync(CRON_JOBS.poll.everyMs);
     expect(first.calls.poll).toBe(1);
     expect(second.calls.poll).toBe(1);
+  });
+
+  it("calls a batched cron again while it has more, up to the catalog's limit per run", async () => {
+    let left = 3;
+    const { calls, handlers } = recordingHandlers({ poll: async () => ({ more: --left > 0 }) });
+    const driver = driverWith(handlers);
+    driver.runCron("poll");
+    await driver.idle();
+    expect(calls.poll).toBe(3);
+    const endless = recordingHandlers({ poll: async () => ({ more: true }) });
+    const second = driverWith(endless.handlers);
+    second.runCron("poll");
+    await second.idle();
+    expect(endless.calls.poll).toBe(CRON_JOBS.poll.batches.max);
   });
 
   it("skips a tick while the previous run of that cron is still going", async () => {

@@ -44,6 +44,8 @@ export interface InlineDriver {
   dispatchMany(items: readonly FollowUp[]): void;
   /** Starts every cron of the catalog; a second call (or a hot reload) replaces the timers rather than adding to them. */
   startCrons(): void;
+  /** Runs one cron now, outside its schedule (start-up catch-up); skipped while a run of it is in progress. */
+  runCron(name: CronName): void;
   /** Resolves once nothing is debouncing, queued, running or waiting to retry. Cron schedules do not count. */
   idle(): Promise<void>;
   /** Clears every timer and drops queued work; runs already executing finish on their own. */
@@ -200,13 +202,21 @@ export function createInlineDriver(options: InlineDriverOptions): InlineDriver {
 
   async function execute(run: Run): Promise<void> {
     const context = { job: run.label, ...(run.event ? { data: run.event.data } : {}) };
+    // A batched cron calls its handler again while it has more, each batch retried on its own, as on Inngest.
+    const maxBatches = run.cron ? ((CRON_JOBS[run.cron] as CronJob).batches?.max ?? 1) : 1;
+    let batch = 1;
     try {
       for (let attempt = 1; ; attempt += 1) {
         try {
           // The payload's traceparent, not this call stack, says which trace the run joins.
           const result = await Promise.resolve().then(() => detachedFromTrace(() => invoke(run)));
-          logger.debug("job finished", { ...context, attempt, summary: result.summary ?? {} });
+          logger.debug("job finished", { ...context, attempt, batch, summary: result.summary ?? {} });
           if (result.followUps?.length) dispatchMany(result.followUps);
+          if (result.more && batch < maxBatches && !stopped) {
+            batch += 1;
+            attempt = 0;
+            continue;
+          }
           return;
         } catch (err) {
           const retriesLeft = run.retry.retries - (attempt - 1);
@@ -291,7 +301,9 @@ export function createInlineDriver(options: InlineDriverOptions): InlineDriver {
     settle();
   }
 
-  return { dispatch, dispatchMany, startCrons, idle, stop };
+  const runCron = (name: CronName): void => tick(name, CRON_JOBS[name]);
+
+  return { dispatch, dispatchMany, startCrons, runCron, idle, stop };
 }
 
 /** What a log line may say about a failure: no stack, no cause chain (causes can carry request details). */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CRON_JOBS, type FollowUp } from "@/lib/jobs/catalog";
+import type { FollowUp } from "@/lib/jobs/catalog";
 import { installJobSender } from "@/lib/jobs/dispatch";
 import { recoverPendingWork } from "@/lib/jobs/recovery";
 import { setupTestDatabase } from "@/scripts/test/database";
@@ -9,7 +9,8 @@ const database = setupTestDatabase();
 
 const NOW = new Date("2026-12-01T12:00:00Z");
 const minutesAgo = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000);
-const RECENT = minutesAgo(1);
+const minutesAhead = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
+const LATER = minutesAhead(3);
 
 type Client = Awaited<ReturnType<typeof database.db>>;
 
@@ -32,7 +33,7 @@ async function seedOrganization(client: Client, options: { provider?: "google" |
 async function seedCalendar(
   client: Client,
   owner: { organization: { id: string }; connection: { id: string } },
-  options: { syncEnabled?: boolean; lastPolledAt?: Date | null } = {},
+  options: { syncEnabled?: boolean; nextPollAt?: Date | null } = {},
 ) {
   return client.calendar.create({
     data: {
@@ -41,7 +42,7 @@ async function seedCalendar(
       providerCalendarId: `cal-${randomUUID()}`,
       name: "Calendar",
       syncEnabled: options.syncEnabled ?? true,
-      lastPolledAt: options.lastPolledAt === undefined ? RECENT : options.lastPolledAt,
+      nextPollAt: options.nextPollAt === undefined ? LATER : options.nextPollAt,
     },
   });
 }
@@ -91,8 +92,8 @@ describe("recoverPendingWork", () => {
     const notified = await seedCalendar(client, a);
     const notifiedTwice = await seedCalendar(client, a);
     const processedOnly = await seedCalendar(client, a);
-    const notifiedAndOverdue = await seedCalendar(client, a, { lastPolledAt: minutesAgo(60) });
-    const disabledButNotified = await seedCalendar(client, a, { syncEnabled: false, lastPolledAt: null });
+    const notifiedAndOverdue = await seedCalendar(client, a, { nextPollAt: minutesAgo(60) });
+    const disabledButNotified = await seedCalendar(client, a, { syncEnabled: false, nextPollAt: null });
     await seedEvent(client, { organizationId: a.organization.id, calendarId: notified.id });
     await seedEvent(client, { organizationId: a.organization.id, calendarId: notifiedTwice.id });
     await seedEvent(client, { organizationId: a.organization.id, calendarId: notifiedTwice.id });
@@ -100,10 +101,10 @@ describe("recoverPendingWork", () => {
     await seedEvent(client, { organizationId: a.organization.id, calendarId: processedOnly.id, status: "ignored" });
     await seedEvent(client, { organizationId: a.organization.id, calendarId: notifiedAndOverdue.id });
     await seedEvent(client, { organizationId: a.organization.id, calendarId: disabledButNotified.id });
-    // Poll state alone.
-    const neverPolled = await seedCalendar(client, a, { lastPolledAt: null });
-    const overdue = await seedCalendar(client, a, { lastPolledAt: minutesAgo(16) });
-    await seedCalendar(client, a, { lastPolledAt: minutesAgo(14) });
+    // Poll state alone: no slot yet, a slot that has passed, and one still ahead.
+    const neverPolled = await seedCalendar(client, a, { nextPollAt: null });
+    const overdue = await seedCalendar(client, a, { nextPollAt: minutesAgo(1) });
+    await seedCalendar(client, a, { nextPollAt: minutesAhead(1) });
 
     // Organization B (Microsoft): a notification that names only the subscription.
     const b = await seedOrganization(client, { provider: "microsoft" });
@@ -138,11 +139,11 @@ describe("recoverPendingWork", () => {
 
     // Organization D: a connection that needs reconnecting syncs nothing, whatever is pending.
     const d = await seedOrganization(client, { status: "needs_reconnect" });
-    const stranded = await seedCalendar(client, d, { lastPolledAt: null });
+    const stranded = await seedCalendar(client, d, { nextPollAt: null });
     await seedEvent(client, { organizationId: d.organization.id, calendarId: stranded.id });
 
     expected.webhook = [notified, notifiedTwice, notifiedAndOverdue, mailboxCalendar1, mailboxCalendar2].map((calendar) => calendar.id).sort();
-    expected.poll = [neverPolled, overdue].map((calendar) => calendar.id).sort();
+    expected.poll = [neverPolled, overdue, notifiedAndOverdue].map((calendar) => calendar.id).sort();
     for (const calendar of [notified, notifiedTwice, notifiedAndOverdue, neverPolled, overdue]) organizationOf.set(calendar.id, a.organization.id);
     for (const calendar of [mailboxCalendar1, mailboxCalendar2]) organizationOf.set(calendar.id, b.organization.id);
   });
@@ -153,27 +154,19 @@ describe("recoverPendingWork", () => {
     expect(result.webhook).toBe(expected.webhook.length);
   });
 
-  it("re-queues sync-enabled calendars of active connections whose poll is overdue, unless a webhook sync already covers them", async () => {
+  it("counts the calendars whose poll slot has passed or that have none, and leaves them to the poll (no poll request of its own)", async () => {
     const { result, sent } = await recover();
-    expect(calendarsFor(sent, "poll")).toEqual(expected.poll);
+    expect(calendarsFor(sent, "poll")).toEqual([]);
     expect(result.poll).toBe(expected.poll.length);
   });
 
   it("sends nothing else, and each request names its calendar's own organization", async () => {
     const { sent } = await recover();
-    expect(sent).toHaveLength(expected.webhook.length + expected.poll.length);
+    expect(sent).toHaveLength(expected.webhook.length);
     for (const item of sent) {
       expect(item.name).toBe("calendar/sync.requested");
       if (item.name !== "calendar/sync.requested") continue;
-      expect(item.data).toEqual({ organizationId: organizationOf.get(item.data.calendarId), calendarId: item.data.calendarId, trigger: item.data.trigger });
+      expect(item.data).toEqual({ organizationId: organizationOf.get(item.data.calendarId), calendarId: item.data.calendarId, trigger: "webhook" });
     }
-  });
-
-  it("measures overdue against the poll interval", async () => {
-    const sent: FollowUp[] = [];
-    // Twice the interval: the calendar polled 16 minutes ago is no longer overdue.
-    const restore = installJobSender(async (items) => void sent.push(...items));
-    await recoverPendingWork({ now: NOW, pollIntervalMs: 2 * CRON_JOBS.poll.everyMs }).finally(restore);
-    expect(calendarsFor(sent, "poll")).toHaveLength(expected.poll.length - 1);
   });
 });

@@ -1,27 +1,28 @@
 import { db } from "@/lib/db/client";
-import { CRON_JOBS, type FollowUp } from "@/lib/jobs/catalog";
+import type { FollowUp } from "@/lib/jobs/catalog";
 import { dispatchMany } from "@/lib/jobs/dispatch";
 
 // The inline driver keeps its queue in memory, so a restart forgets work that was
 // acknowledged but not done. Everything needed to find it again is in the database:
 // a webhook event still `pending` was answered 2xx but never synced, and a calendar
-// whose last poll is older than the poll interval missed at least one poll.
+// whose poll slot (calendars.next_poll_at) has passed missed its poll. The first is
+// re-queued here; the second needs nothing but the poll itself, which claims every
+// calendar whose slot has passed (lib/sync/poll.ts): the composition root runs it once
+// right after this, so nothing is polled twice and the spread of slots is kept.
 
 export interface RecoveryResult {
   /** Calendars re-queued because a notification for them was never processed. */
   webhook: number;
-  /** Calendars re-queued because their poll is overdue (and no notification already covered them). */
+  /** Calendars whose poll slot has passed (or that have none yet): the poll that follows takes them. */
   poll: number;
 }
 
 export interface RecoveryOptions {
   now?: Date;
-  pollIntervalMs?: number;
 }
 
 export async function recoverPendingWork(options: RecoveryOptions = {}): Promise<RecoveryResult> {
   const now = options.now ?? new Date();
-  const pollIntervalMs = options.pollIntervalMs ?? CRON_JOBS.poll.everyMs;
   const client = await db();
 
   // A system-wide scan, deliberately not scoped by organization: this runs at start-up
@@ -46,20 +47,12 @@ export async function recoverPendingWork(options: RecoveryOptions = {}): Promise
     orderBy: { id: "asc" },
   });
 
-  const notifiedIds = new Set(notified.map((calendar) => calendar.id));
-  const overdue = (
-    await client.calendar.findMany({
-      where: { ...syncable, OR: [{ lastPolledAt: null }, { lastPolledAt: { lt: new Date(now.getTime() - pollIntervalMs) } }] },
-      select,
-      orderBy: { id: "asc" },
-    })
-  ).filter((calendar) => !notifiedIds.has(calendar.id));
+  const overdue = await client.calendar.count({ where: { ...syncable, OR: [{ nextPollAt: null }, { nextPollAt: { lte: now } }] } });
 
-  const requests: FollowUp[] = [...notified.map((calendar) => syncRequest(calendar, "webhook")), ...overdue.map((calendar) => syncRequest(calendar, "poll"))];
-  await dispatchMany(requests);
-  return { webhook: notified.length, poll: overdue.length };
+  await dispatchMany(notified.map((calendar) => syncRequest(calendar)));
+  return { webhook: notified.length, poll: overdue };
 }
 
-function syncRequest(calendar: { id: string; organizationId: string }, trigger: "webhook" | "poll"): FollowUp {
-  return { name: "calendar/sync.requested", data: { organizationId: calendar.organizationId, calendarId: calendar.id, trigger } };
+function syncRequest(calendar: { id: string; organizationId: string }): FollowUp {
+  return { name: "calendar/sync.requested", data: { organizationId: calendar.organizationId, calendarId: calendar.id, trigger: "webhook" } };
 }

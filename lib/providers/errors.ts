@@ -8,6 +8,7 @@ export type ProviderErrorKind =
   | "unauthorized" // 401 on an API call: refresh the access token once, then retry
   | "reauthorization_required" // invalid_grant / interaction_required: the person must reconnect
   | "not_found" // 404 (a stopped channel, a deleted subscription or calendar)
+  | "push_unsupported" // the calendar cannot be watched (Google pushNotSupportedForRequestedResource): poll it
   | "rejected" // any other 4xx: our request is wrong; retrying will not help
   | "failed"; // anything else
 

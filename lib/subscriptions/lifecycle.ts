@@ -16,7 +16,10 @@ import { errorMessage } from "@/lib/format";
 // that keeps late notifications routable. Nothing else writes webhook_subscriptions.
 //
 // Registration is best-effort everywhere: a calendar without push still syncs, the
-// 15-minute poll covers it, and the hourly renewal job retries registration.
+// poll covers it (every 5 minutes without push), and the hourly renewal job retries registration.
+
+/** How long a calendar the provider refused push for is left to the poll before registration is tried again. */
+export const PUSH_UNSUPPORTED_RETRY_MS = 7 * 24 * 60 * 60_000;
 
 /** Renew what expires within this margin. */
 export const RENEWAL_MARGIN_MS = 24 * 60 * 60_000;
@@ -40,7 +43,8 @@ async function loadSubscription(subscriptionId: string, organizationId?: string)
 
 export interface RegisterOutcome {
   calendarId: string | null;
-  status: "active" | "failed";
+  /** poll_only: the provider offers no push for this calendar (it is polled at the short interval). */
+  status: "active" | "failed" | "poll_only";
   subscriptionId: string;
   error?: string;
 }
@@ -125,7 +129,16 @@ export async function registerPush(connectionId: string, organizationId: string,
   const database = await db();
   const connection = await database.calendarConnection.findFirst({
     where: { id: connectionId, organizationId, status: "active" },
-    select: { id: true, provider: true, organizationId: true, calendars: { where: { syncEnabled: true }, select: { id: true, providerCalendarId: true } } },
+    select: {
+      id: true,
+      provider: true,
+      organizationId: true,
+      calendars: {
+        // A calendar the provider refused push for is polled; it is asked again after a while.
+        where: { syncEnabled: true, OR: [{ pushUnsupportedAt: null }, { pushUnsupportedAt: { lt: new Date(now.getTime() - PUSH_UNSUPPORTED_RETRY_MS) } }] },
+        select: { id: true, providerCalendarId: true },
+      },
+    },
   });
   if (!connection) return [];
   const provider = providerFor(connection.provider);
@@ -165,6 +178,16 @@ async function recordCreation(created: Awaited<ReturnType<typeof createOne>>, ca
     return { calendarId, status: "active", subscriptionId: created.holder.id };
   }
   const message = errorMessage(created.error);
+  if (calendarId && isProviderError(created.error, "push_unsupported")) {
+    // Not a failure: this calendar can only be polled. No channel exists, so the
+    // pending row (nothing can have reached it) goes, and the calendar says why.
+    await database.$transaction([
+      database.webhookSubscription.delete({ where: { id: created.holder.id } }),
+      database.calendar.update({ where: { id: calendarId }, data: { pushUnsupportedAt: new Date() } }),
+    ]);
+    logger.info("subscription.push_unsupported", { calendarId });
+    return { calendarId, status: "poll_only", subscriptionId: created.holder.id };
+  }
   await database.webhookSubscription.update({ where: { id: created.holder.id }, data: { status: "failed", lastError: message.slice(0, 500) } });
   logger.warn("subscription.register_failed", { subscriptionId: created.holder.id, error: message });
   return { calendarId, status: "failed", subscriptionId: created.holder.id, error: message };
@@ -451,6 +474,7 @@ export async function renewExpiring(options: { now?: Date; marginMs?: number; or
   });
   for (const connection of connections) {
     for (const registered of await registerPush(connection.id, connection.organizationId, now)) {
+      if (registered.status === "poll_only") continue;
       outcomes.push({ subscriptionId: registered.subscriptionId, action: registered.status === "active" ? "recreated" : "failed", error: registered.error });
     }
   }

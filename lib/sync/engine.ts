@@ -11,6 +11,8 @@ import { markCoveredFailed, markCoveredProcessed } from "@/lib/webhooks/processi
 import { privacySettings } from "@/lib/privacy/settings";
 import { applyPage, clearSweep, deleteOrphanSeries, seriesIdsOf, startSweep, sweepUnseen, type FullSyncSweep } from "./store";
 import { errorMessage } from "@/lib/format";
+import { scheduleFirstPoll } from "./poll";
+import { backOffPolls } from "./poll-backoff";
 
 // The sync engine: pulls a calendar's changes through the provider port and mirrors
 // them into `events`. Incremental from the stored cursor; full when there is none,
@@ -232,12 +234,17 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
           ...(input.trigger === "poll" ? { lastPolledAt: finishedAt } : {}),
         },
       }),
-      database.calendarConnection.update({ where: { id: calendar.connection.id }, data: { lastSyncedAt: finishedAt, lastError: null } }),
+      // A success ends any quota back-off of the connection's poll.
+      database.calendarConnection.update({
+        where: { id: calendar.connection.id },
+        data: { lastSyncedAt: finishedAt, lastError: null, pollBackoffLevel: 0, pollBackoffUntil: null },
+      }),
       database.syncRun.update({ where: { id: run.id }, data: { ...counters, mode, status: "succeeded", durationMs, finishedAt } }),
       // Notifications that arrived before this run started are covered by it.
       markCoveredProcessed(database, coverage),
     ]);
     if (input.trigger === "poll") await flagSilentChanges(calendar.id, calendar.connection.id, calendar.lastSyncedAt, counters);
+    if (calendar.nextPollAt === null) await scheduleFirstPoll(calendar.id, finishedAt);
     return { status: "succeeded", syncRunId: run.id, mode, ...counters, durationMs };
   } catch (err) {
     const message = errorMessage(err);
@@ -249,6 +256,11 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
       })
       .catch(() => {});
     if (input.trigger === "poll") await database.calendar.update({ where: { id: calendar.id }, data: { lastPolledAt: now() } }).catch(() => {});
+    if (isProviderError(err, "rate_limited")) {
+      await backOffPolls(calendar.connection.id, err, now()).catch((backoffError: unknown) =>
+        logger.error("connection.poll_backoff_failed", { connectionId: calendar.connection.id, error: errorMessage(backoffError) }),
+      );
+    }
     // Losing this bookkeeping must not hide the failure itself: the events stay
     // pending, and recovery or the next covering run takes them up.
     await markCoveredFailed({ ...coverage, error: err, now: now() }).catch((markingError: unknown) =>

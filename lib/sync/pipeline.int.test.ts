@@ -7,6 +7,7 @@ import { dispatchMany, installJobSender } from "@/lib/jobs/dispatch";
 import type { FollowUp } from "@/lib/jobs/catalog";
 import { recoverPendingWork } from "@/lib/jobs/recovery";
 import { renewExpiring } from "@/lib/subscriptions/lifecycle";
+import { pollCadence } from "@/lib/config";
 import { pollJob } from "./poll";
 
 // The whole path over real HTTP, per provider, on the inline driver: a change at the
@@ -131,7 +132,8 @@ describe.each(["google", "microsoft"] as const)("%s: change → notification →
     await emu.control.clearFaults();
     const db = await database.db();
     expect(await db.event.findFirst({ where: { calendarId, title: "Never announced" } })).toBeNull();
-    const { followUps = [] } = await pollJob();
+    // The next poll of every calendar, whatever its slot: one long interval on.
+    const { followUps = [] } = await pollJob({ now: new Date(Date.now() + pollCadence().withPushMs + 60_000) });
     await dispatchMany(followUps.filter((job) => job.data.organizationId === organizationId));
     await settle();
     expect(await db.event.findFirst({ where: { calendarId, title: "Never announced" } })).not.toBeNull();

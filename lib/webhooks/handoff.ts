@@ -116,7 +116,7 @@ function scheduleTrailing(key: string, slot: Slot, delayMs: number): void {
  * Hands recorded notifications to the job system, after they are committed, in
  * one dispatch (one Inngest request for a whole Graph batch), throttled per
  * calendar (above). Never fails the request: an event whose hand-off failed stays
- * `pending`, and start-up recovery or the 15-minute poll picks it up
+ * `pending`, and start-up recovery or the poll picks it up
  * (lib/jobs/recovery.ts).
  */
 export async function handOff(intake: Pick<Intake, "requestId" | "provider" | "count">, jobs: readonly HandOff[]): Promise<boolean> {

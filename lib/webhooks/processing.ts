@@ -31,7 +31,7 @@ export const DEFAULT_WEBHOOK_MAX_ATTEMPTS = 5;
  * Retry-After wins when longer), so with the default five attempts a notification
  * is given up on after 15 to 30 minutes of failing syncs, long enough to ride out
  * a provider's blip, short enough that a real problem shows up the same hour (the
- * 15-minute poll keeps the calendar itself converging meanwhile). `retries` is not
+ * poll keeps the calendar itself converging meanwhile). `retries` is not
  * read: WEBHOOK_MAX_ATTEMPTS decides when to stop.
  */
 export const WEBHOOK_EVENT_RETRY: RetryPolicy = { retries: DEFAULT_WEBHOOK_MAX_ATTEMPTS - 1, baseDelayMs: 2 * 60_000, maxDelayMs: 60 * 60_000 };

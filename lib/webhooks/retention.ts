@@ -9,7 +9,7 @@ import { webhookMaxAttempts } from "@/lib/webhooks/processing";
 // locks on a large share of a table the webhook routes insert into all the time.
 //
 // Everything old goes (processed, ignored, duplicate, dead, and pending ones too:
-// after weeks of 15-minute polls a pending row is either covered or belongs to a
+// after weeks of polls a pending row is either covered or belongs to a
 // calendar that no longer syncs) except failed events still due a retry, whose
 // row is the only record that a sync is owed.
 

@@ -12,6 +12,9 @@ import { formatIsoUtc, formatRfc1123 } from "../time";
 import type { ChannelView } from "../types";
 import { callerCalendar, GOOGLE_SCOPES, requireGoogleCaller } from "./auth";
 
+/** The domain of Google's public read-only calendars, which cannot be watched. */
+export const PUSHLESS_CALENDAR_SUFFIX = "@group.v.calendar.google.com";
+
 interface Channel {
   id: string;
   resourceId: string;
@@ -114,6 +117,12 @@ export class GoogleChannels {
     const caller = requireGoogleCaller(ctx, this.services, GOOGLE_SCOPES.eventsRead);
     const calendarIdParam = ctx.params.calendarId ?? "";
     const calendar = callerCalendar(this.services, caller, calendarIdParam);
+    // Google's read-only public calendars (holidays "en.usa#holiday@group.v.calendar.google.com",
+    // contacts' birthdays) live under group.v.calendar.google.com and refuse watch with a
+    // 400 pushNotSupportedForRequestedResource: they can only be polled.
+    if (calendar.id.endsWith(PUSHLESS_CALENDAR_SUFFIX)) {
+      throw googleApiError(400, "Push notifications are not supported by this resource.", { reason: "pushNotSupportedForRequestedResource" });
+    }
     let body: Record<string, unknown>;
     try {
       body = ((await ctx.json()) ?? {}) as Record<string, unknown>;

@@ -75,6 +75,18 @@ describe("googleError (API endpoints)", () => {
     expect(forbidden).toMatchObject({ kind: "rejected", code: "insufficientPermissions" });
   });
 
+  it("reads a watch Google refuses for the calendar as push_unsupported, final, and other 400s as rejected", async () => {
+    const refused = googleError(
+      await gaxiosFailure(json(400, apiError(400, "pushNotSupportedForRequestedResource", "Push notifications are not supported by this resource."))),
+      "api",
+      "events.watch",
+    );
+    expect(refused).toMatchObject({ kind: "push_unsupported", status: 400, code: "pushNotSupportedForRequestedResource" });
+    expect(refused.transient).toBe(false);
+    const invalid = googleError(await gaxiosFailure(json(400, apiError(400, "invalid", "Invalid channel type"))), "api", "events.watch");
+    expect(invalid).toMatchObject({ kind: "rejected", code: "invalid" });
+  });
+
   it("maps 401, 404, 400 and 5xx by status", async () => {
     const cases: Array<[number, string, string]> = [
       [401, "authError", "unauthorized"],

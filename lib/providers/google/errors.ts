@@ -14,6 +14,9 @@ export type GoogleEndpoint = "api" | "oauth";
 /** Quota reasons Google sends with 403: waiting helps, so they are not "rejected". */
 const RATE_LIMIT_REASONS = new Set(["rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"]);
 
+/** events.watch on a calendar Google offers no push for (holidays, some shared calendars). */
+const PUSH_UNSUPPORTED_REASON = "pushNotSupportedForRequestedResource";
+
 /** The parts of an HTTP failure we classify on; tokens and request details stay out. */
 export interface GoogleHttpFailure {
   status: number;
@@ -63,6 +66,8 @@ function kindFor(failure: GoogleHttpFailure, code: string | null, endpoint: Goog
   // Google answers 410 for any dead sync state (fullSyncRequired, updatedMinTooLongAgo, ...): all mean resync.
   if (status === 410) return "cursor_expired";
   if (status === 403 && code !== null && RATE_LIMIT_REASONS.has(code)) return "rate_limited";
+  // Holiday and some shared calendars cannot be watched; they are polled instead.
+  if (status === 400 && code === PUSH_UNSUPPORTED_REASON) return "push_unsupported";
   return kindForStatus(status);
 }
 
