@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Emulator } from "@/e2e/emulator/server";
+import { discoverCalendarsCronJob, refreshCalendarsJob } from "@/lib/connections/setup";
+import { calendarSummaries } from "@/lib/connections/queries";
 import { healthReport } from "@/lib/health/organization";
 import { installJobSender } from "@/lib/jobs/dispatch";
 import { claimDuePolls } from "@/lib/sync/poll";
@@ -60,5 +62,31 @@ describe("a calendar that refuses push", () => {
     const renewed = await renewExpiring({ organizationId });
     expect(renewed.filter((outcome) => outcome.action === "failed")).toEqual([]);
     expect((await emu.control.calls()).byEndpoint["google.events.watch"] ?? 0).toBe(watchesBefore);
+  });
+});
+
+describe("periodic calendar discovery", () => {
+  it("finds a calendar added at the provider after connect: listed as new and unsynced", async () => {
+    const person = await signIn("discovery@calsync.test");
+    const organizationId = person.viewer.organizationId;
+    const db = await database.db();
+    // One live connection per account: the earlier test's goes first.
+    await db.calendarConnection.updateMany({ where: { accountEmail: "alice@example.com" }, data: { status: "revoked" } });
+    const connectionId = await connectAccount(emu, person, "google", "alice@example.com");
+    const added = await emu.control.addCalendar("alice@example.com", { name: "Project X", timeZone: "Europe/Berlin" });
+
+    // Not due right after connect (the list was just read); due once the interval has passed.
+    expect((await discoverCalendarsCronJob({ limit: 500 })).followUps ?? []).not.toContainEqual(
+      expect.objectContaining({ data: { connectionId, organizationId } }),
+    );
+    const later = new Date(Date.now() + 7 * 60 * 60_000);
+    const claimed = await discoverCalendarsCronJob({ now: later, limit: 500 });
+    expect(claimed.followUps).toContainEqual({ name: "connection/calendars.refresh", data: { connectionId, organizationId } });
+    expect((await discoverCalendarsCronJob({ now: later, limit: 500 })).followUps ?? []).toEqual([]);
+
+    await refreshCalendarsJob({ connectionId, organizationId });
+    const found = (await calendarSummaries(organizationId)).find((calendar) => calendar.name === "Project X");
+    expect(found).toMatchObject({ syncEnabled: false, discovered: true });
+    expect(await db.calendar.count({ where: { connectionId, providerCalendarId: added.id } })).toBe(1);
   });
 });
