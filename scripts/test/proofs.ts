@@ -64,6 +64,8 @@ interface PendingSync {
   trigger: SyncTrigger;
   full: boolean;
   attempt: number;
+  /** The latest request's stamp: the engine skips the run when a sync that started since covered it. */
+  requestedAt: string;
 }
 
 export interface JobFailure {
@@ -113,6 +115,7 @@ export class JobPump {
           trigger: item.data.trigger,
           full: item.data.mode === "full",
           attempt: 1,
+          requestedAt: item.data.requestedAt ?? new Date().toISOString(),
         });
       } else {
         this.runOther(item);
@@ -144,6 +147,7 @@ export class JobPump {
             trigger: waiting.trigger,
             full: waiting.full || request.full,
             attempt: Math.min(waiting.attempt, request.attempt),
+            requestedAt: waiting.requestedAt > request.requestedAt ? waiting.requestedAt : request.requestedAt,
           }
         : request,
     );
@@ -165,7 +169,13 @@ export class JobPump {
       if (!next) return;
       this.pending.delete(calendarId);
       try {
-        await syncCalendar({ organizationId: next.organizationId, calendarId, trigger: next.trigger, ...(next.full ? { mode: "full" as const } : {}) });
+        await syncCalendar({
+          organizationId: next.organizationId,
+          calendarId,
+          trigger: next.trigger,
+          requestedAt: next.requestedAt,
+          ...(next.full ? { mode: "full" as const } : {}),
+        });
       } catch (error) {
         if (!isRetryable(error) || next.attempt >= (this.options.maxAttempts ?? 10)) {
           this.failures.push({ job: "calendar/sync.requested", calendarId, error });
