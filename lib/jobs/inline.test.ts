@@ -254,7 +254,7 @@ describe("concurrency", () => {
     await vi.advanceTimersByTimeAsync(minIntervalMs);
     expect(calls.sync).toHaveLength(1);
 
-    // 30 s of notifications while the first run hangs: several debounce windows close.
+    // 30 s of notifications while the first run hangs: many intervals pass.
     for (let i = 0; i < 30; i += 1) {
       driver.dispatch("calendar/sync.requested", sync("cal-a", { organizationId: `org-${i}` }));
       await vi.advanceTimersByTimeAsync(1_000);

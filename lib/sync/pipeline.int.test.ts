@@ -11,7 +11,7 @@ import { pollJob } from "./poll";
 
 // The whole path over real HTTP, per provider, on the inline driver: a change at the
 // emulator, its notification to our real route handlers, the durable row, the
-// debounced sync, the database. Then renewal, lifecycle events, a dropped
+// coalesced sync, the database. Then renewal, lifecycle events, a dropped
 // notification caught by the poll, and a restart with acknowledged work pending.
 
 const database = setupTestDatabase();
@@ -39,7 +39,7 @@ function at(days: number, hour = 10): string {
   return date.toISOString().replace(".000Z", "Z");
 }
 
-/** Lets notifications land and the debounced syncs they caused finish. */
+/** Lets notifications land and the coalesced syncs they caused finish. */
 async function settle(): Promise<void> {
   await emu.control.waitForIdle(15_000);
   await inlineDriver().idle();

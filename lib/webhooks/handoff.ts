@@ -73,7 +73,7 @@ function throttle(jobs: readonly HandOff[], now: number): HandOff[] {
 
 /**
  * A trailing send runs after the request that asked for it: the job keeps that
- * request's trace (the last one's, like the debounce), not the timer's.
+ * request's trace (the last one's, like a coalesced run), not the timer's.
  */
 function traced(job: HandOff<"calendar/sync.requested">): HandOff<"calendar/sync.requested"> {
   const trace = currentTraceparent();

@@ -9,7 +9,7 @@ import { syncCalendar } from "@/lib/sync/engine";
 
 // Shared by the proof suites (convergence, webhook fuzzing, database outage): the
 // knobs that make a property run reproducible, a stand-in for the job driver that
-// runs hand-offs at once instead of after real debounce periods, and a TCP proxy
+// runs hand-offs at once instead of after real minimum intervals, and a TCP proxy
 // that can take PostgreSQL away from the app and give it back.
 
 // ---- property settings -----------------------------------------------------------
@@ -77,7 +77,7 @@ export interface JobFailure {
 /**
  * Takes every dispatch of the process (installJobSender) and runs it right away:
  * sync requests through `syncCalendar`, one run at a time per calendar, a request
- * arriving during a run becoming exactly one more run (what the debounce and the
+ * arriving during a run becoming exactly one more run (what the coalescing and the
  * per-calendar concurrency limit of the catalog amount to, minus the waiting);
  * other jobs through the real handlers, their follow-ups dispatched the same way.
  * Transient failures are retried with short delays, as the driver's retry policy
