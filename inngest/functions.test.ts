@@ -47,21 +47,39 @@ describe("function configuration", () => {
     expect(functions.map((fn) => fn.opts.id).sort()).toEqual([...Object.values(EVENT_JOBS), ...Object.values(CRON_JOBS)].map((job) => job.id).sort());
   });
 
-  it.each(Object.values(EVENT_JOBS))("$id follows the catalog's trigger, debounce, concurrency and retries", (job) => {
+  it.each(Object.values(EVENT_JOBS))("$id follows the catalog's trigger, coalescing, concurrency and retries", (job) => {
     const fn = functions.find((candidate) => candidate.opts.id === job.id)!;
     expect(fn.opts.triggers).toEqual([expect.objectContaining({ event: job.event })]);
     expect(fn.opts.retries).toBe(job.retry.retries);
-    const debounce = "debounce" in job ? job.debounce : undefined;
-    expect(fn.opts.debounce).toEqual(
-      debounce && { key: `event.data.${debounce.key}`, period: `${debounce.periodMs / 1000}s`, timeout: `${debounce.maxWaitMs / 1000}s` },
-    );
+    const coalesce = "coalesce" in job ? job.coalesce : undefined;
+    expect(fn.opts.throttle).toEqual(coalesce && { key: `event.data.${coalesce.key}`, limit: 1, period: `${coalesce.minIntervalMs / 1000}s` });
+    // Trailing-only debounce would hold back the leading sync; nothing uses it.
+    expect(fn.opts.debounce).toBeUndefined();
     expect(fn.opts.concurrency).toEqual({ key: `event.data.${job.concurrency.key}`, limit: job.concurrency.limit });
   });
 
-  it("debounces calendar syncs 2 s after the last notification, at most 10 s after the first, one run per calendar", () => {
+  it("throttles calendar syncs to one start per calendar per minimum interval (2 s by default), one run at a time", () => {
     const fn = functions.find((candidate) => candidate.opts.id === "calendar-sync")!;
-    expect(fn.opts.debounce).toEqual({ key: "event.data.calendarId", period: "2s", timeout: "10s" });
+    expect(EVENT_JOBS.calendarSync.coalesce).toEqual({ key: "calendarId", minIntervalMs: 2_000 });
+    expect(fn.opts.throttle).toEqual({ key: "event.data.calendarId", limit: 1, period: "2s" });
     expect(fn.opts.concurrency).toEqual({ key: "event.data.calendarId", limit: 1 });
+  });
+
+  it("stamps the sync requests it sends as follow-ups with when they were asked for, and leaves other jobs alone", async () => {
+    const poll = vi.fn(async (): Promise<HandlerResult> => ({
+      followUps: [
+        { name: "calendar/sync.requested", data: { ...syncRequest, trigger: "poll" } },
+        { name: "outbound/changes.appended", data: { organizationId: "org-1" } },
+      ],
+    }));
+    const before = Date.now();
+    const { error, ctx } = await new InngestTestEngine({ function: byId(stubHandlers({ poll }), CRON_JOBS.poll.id) }).execute({
+      steps: [{ id: "follow-ups", handler: () => ({ ids: ["a", "b"] }) }],
+    });
+    expect(error).toBeUndefined();
+    const sent = vi.mocked(ctx.step.sendEvent).mock.calls[0]![1] as Array<{ name: string; data: Record<string, unknown> }>;
+    expect(sent[1]).toEqual({ name: "outbound/changes.appended", data: { organizationId: "org-1" } });
+    expect(Date.parse(String(sent[0]!.data.requestedAt))).toBeGreaterThanOrEqual(before);
   });
 
   it.each(Object.values(CRON_JOBS))("$id runs on the catalog's cron schedule", (job) => {
@@ -87,7 +105,8 @@ describe("a run", () => {
     expect(error).toBeUndefined();
     expect(setUp).toHaveBeenCalledExactlyOnceWith({ organizationId: "org-1", connectionId: "conn-1" });
     expect(ctx.step.run).toHaveBeenCalledWith(EVENT_JOBS.connectionSetup.id, expect.any(Function));
-    expect(ctx.step.sendEvent).toHaveBeenCalledExactlyOnceWith("follow-ups", followUps);
+    const stamped = followUps.map((item) => ({ ...item, data: { ...item.data, requestedAt: expect.any(String) } }));
+    expect(ctx.step.sendEvent).toHaveBeenCalledExactlyOnceWith("follow-ups", stamped);
     expect(result).toEqual({ calendars: 2 });
   });
 
@@ -122,7 +141,9 @@ describe("a run", () => {
     expect(error).toBeUndefined();
     expect(poll).toHaveBeenCalledOnce();
     expect(ctx.step.run).toHaveBeenCalledWith(CRON_JOBS.poll.id, expect.any(Function));
-    expect(ctx.step.sendEvent).toHaveBeenCalledExactlyOnceWith("follow-ups", [{ name: "calendar/sync.requested", data: { ...syncRequest, trigger: "poll" } }]);
+    expect(ctx.step.sendEvent).toHaveBeenCalledExactlyOnceWith("follow-ups", [
+      { name: "calendar/sync.requested", data: { ...syncRequest, trigger: "poll", requestedAt: expect.any(String) } },
+    ]);
   });
 
   it("runs a batched cron one step and one send per batch while it has more, and adds the batches' counts up", async () => {
@@ -168,7 +189,8 @@ describe("webhook event crons", () => {
     expect(error).toBeUndefined();
     expect(retryWebhookEvents).toHaveBeenCalledOnce();
     expect(ctx.step.run).toHaveBeenCalledWith("retry-webhook-events", expect.any(Function));
-    expect(ctx.step.sendEvent).toHaveBeenCalledExactlyOnceWith("follow-ups", due.followUps);
+    const stamped = due.followUps!.map((item) => ({ ...item, data: { ...item.data, requestedAt: expect.any(String) } }));
+    expect(ctx.step.sendEvent).toHaveBeenCalledExactlyOnceWith("follow-ups", stamped);
     expect(result).toEqual({ calendars: 2, deadLettered: 1 });
   });
 

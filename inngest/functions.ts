@@ -13,6 +13,7 @@ import {
   type JobName,
   type JobPayloads,
   type RetryPolicy,
+  stampRequestedAt,
 } from "@/lib/jobs/catalog";
 import { isRetryable } from "@/lib/jobs/retry";
 import { ProviderError } from "@/lib/providers/errors";
@@ -60,10 +61,33 @@ async function runHandler(work: () => Promise<HandlerResult>): Promise<HandlerRe
   }
 }
 
-/** Follow-ups as events: JSON round-tripped by the step, so only name and data are kept. */
+/** Follow-ups as events: JSON round-tripped by the step, so only name and data are kept; coalesced ones stamped as they are sent. */
 function followUpEvents(result: { followUps?: unknown }): FollowUp[] {
   const items = (result.followUps ?? []) as FollowUp[];
-  return items.map(({ name, data }) => ({ name, data }) as FollowUp);
+  return stampRequestedAt(items.map(({ name, data }) => ({ name, data }) as FollowUp));
+}
+
+/**
+ * The catalog's `coalesce` (leading edge, one trailing run, a minimum interval) from
+ * Inngest's flow control. Its throttle "allows you to specify how many function runs
+ * can start within a time period. When the limit is reached, new function runs over
+ * the throttling limit will be enqueued for the future. Throttling is FIFO", and
+ * with limit 1 and no burst its GCRA "will admit a single request for every window"
+ * (inngest.com/docs/guides/throttling): the first request for a quiet key starts at
+ * once, later ones start one per interval, and none is dropped. A concurrency limit
+ * of 1 on the same key keeps a started run from overlapping the one before it
+ * ("a concurrency limit of 1 controls executing steps": inngest.com/docs/durable-execution/flow-control/singleton). What
+ * makes the queued runs one trailing sync is the work: a request that a sync
+ * started at or after its `requestedAt` already covered is answered with no provider
+ * call (lib/sync/engine.ts), so of everything that came during or just after the
+ * leading sync only the first queued run syncs, and it covers the rest.
+ * Not the others: debounce is trailing only ("period" after the last event), rate
+ * limiting discards the events over its limit, and a singleton in "skip" mode drops
+ * a request that arrives while a run is going: each would delay or lose the
+ * trailing sync a notification needs.
+ */
+function throttleOf(coalesce: { key: string; minIntervalMs: number }) {
+  return { key: `event.data.${coalesce.key}`, limit: 1, period: seconds(coalesce.minIntervalMs) };
 }
 
 function eventFunction<N extends JobName>(job: EventJob<N>, handler: (data: JobPayloads[N]) => Promise<HandlerResult>) {
@@ -72,10 +96,7 @@ function eventFunction<N extends JobName>(job: EventJob<N>, handler: (data: JobP
       id: job.id,
       triggers: [jobEvents[job.event]],
       retries: retries(job.retry),
-      // Inngest's debounce runs with the burst's last event: the catalog's `keeps: "last"`.
-      ...(job.debounce && {
-        debounce: { key: `event.data.${job.debounce.key}`, period: seconds(job.debounce.periodMs), timeout: seconds(job.debounce.maxWaitMs) },
-      }),
+      ...(job.coalesce && { throttle: throttleOf(job.coalesce) }),
       ...(job.concurrency && { concurrency: { key: `event.data.${job.concurrency.key}`, limit: job.concurrency.limit } }),
     },
     async ({ event, step }) => {

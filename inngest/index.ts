@@ -1,5 +1,5 @@
 import { envFlag, type Env } from "@/lib/config";
-import type { FollowUp, HandlerResult, JobHandlers, JobName, JobPayloads } from "@/lib/jobs/catalog";
+import { stampRequestedAt, type FollowUp, type HandlerResult, type JobHandlers, type JobName, type JobPayloads } from "@/lib/jobs/catalog";
 import { installJobSender } from "@/lib/jobs/dispatch";
 import { jobDriverName, type JobDriverName } from "@/lib/jobs/driver";
 import { createInlineDriver, type InlineDriver } from "@/lib/jobs/inline";
@@ -51,7 +51,7 @@ const lazyHandlers: JobHandlers = {
 
 async function sendToInngest(items: readonly FollowUp[]): Promise<void> {
   const { inngest } = await import("./client");
-  await inngest.send(items.map(({ name, data }) => ({ name, data })));
+  await inngest.send(stampRequestedAt(items).map(({ name, data }) => ({ name, data })));
 }
 
 /**

@@ -84,3 +84,14 @@ export function pollCadence(env: Env = process.env): { withPushMs: number; witho
     withoutPushMs: envNumber(env, "POLL_MINUTES_WITHOUT_PUSH", 5, { min: 1 }) * 60_000,
   };
 }
+
+/**
+ * SYNC_MIN_INTERVAL_MS (2000): the least time between two provider syncs of one
+ * calendar. The first request for a quiet calendar syncs at once; what arrives
+ * within this interval of it (or while it runs) is covered by one trailing sync.
+ * At least 1 s, rounded up to whole seconds: Inngest's throttle takes its period in
+ * seconds, and both drivers must keep the same interval.
+ */
+export function syncMinIntervalMs(env: Env = process.env): number {
+  return Math.ceil(envNumber(env, "SYNC_MIN_INTERVAL_MS", 2_000, { min: 1_000 }) / 1_000) * 1_000;
+}

@@ -1,9 +1,10 @@
-// Every background job, declared once: its event, payload, schedule, debounce,
+// Every background job, declared once: its event, payload, schedule, coalescing,
 // concurrency and retry policy, and the types a job's work returns. Both drivers
 // (Inngest and inline) read this file, so they cannot drift apart. This is the bottom
-// of lib/: it imports nothing but a type of the schema's, and it never names the work itself. Which lib/
+// of lib/: it imports nothing but a type of the schema's and the settings reader, and it never names the work itself. Which lib/
 // function runs each job is decided once, at the composition root (inngest/).
 
+import { syncMinIntervalMs } from "@/lib/config";
 import type { SyncTrigger } from "@/lib/db/generated/enums";
 
 // The schema's enum is the one list of triggers (sync_runs.trigger stores it).
@@ -17,11 +18,16 @@ export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
  * What every payload may carry besides its own fields: the W3C `traceparent` of the
  * span that asked for the job (lib/telemetry/tracing.ts), so the run joins the trace
  * of the webhook or job that caused it. Optional: absent when tracing is off. A
- * debounced burst runs with its last event, and so with that event's trace.
+ * coalesced run carries the last request it took in, and so that request's trace.
+ *
+ * And, for a coalesced job, `requestedAt`: when it was handed to a driver (ISO),
+ * stamped by the driver (`stampRequestedAt`). A run that already started at or after
+ * it covers it; absent, the request counts as never covered.
  */
 // A type, not an interface: Inngest's event schemas want an index signature.
 export type TraceCarrier = {
   trace?: string;
+  requestedAt?: string;
 };
 
 interface JobFields {
@@ -61,13 +67,19 @@ export interface EventJob<N extends JobName = JobName> {
   id: string;
   event: N;
   /**
-   * Coalesce a burst into one run per key: wait `periodMs` after the last event, but
-   * never more than `maxWaitMs` after the first. `keeps` says which payload the run
-   * sees. "last" is the only rule Inngest's debounce has, so it is the only one the
-   * catalog offers: whatever must survive a burst lives in the database, not in the
-   * payload (a full resync clears the calendar's cursor; a notification is a row).
+   * Leading edge and a minimum interval, per key: a request for a quiet key (idle,
+   * and its last run started at least `minIntervalMs` ago) runs at once; requests
+   * that arrive while a run is going or within the interval are covered by exactly
+   * one trailing run, which starts when the run ends and the interval has passed
+   * (whichever is later), and takes in every request that arrives before it starts.
+   * The trailing run carries the last request's payload: whatever must survive
+   * coalescing lives in the database, not in the payload (a full resync clears the
+   * calendar's cursor; a notification is a row). The work itself answers a request
+   * that a run started at or after its `requestedAt` already covered with a no-op:
+   * that is what lets Inngest's throttle, which queues every request, give the same
+   * result (inngest/functions.ts).
    */
-  debounce?: { key: keyof JobPayloads[N] & string; periodMs: number; maxWaitMs: number; keeps: "last" };
+  coalesce?: { key: keyof JobPayloads[N] & string; minIntervalMs: number };
   /** At most `limit` runs per key at a time. */
   concurrency?: { key: keyof JobPayloads[N] & string; limit: number };
   retry: RetryPolicy;
@@ -99,9 +111,10 @@ export const EVENT_JOBS = {
     kind: "event",
     id: "calendar-sync",
     event: "calendar/sync.requested",
-    // 2 s after the last notification, at most 10 s after the first: a burst of 50
-    // becomes one run, and a steady stream still syncs every 10 s.
-    debounce: { key: "calendarId", periodMs: 2_000, maxWaitMs: 10_000, keeps: "last" },
+    // The first notification for a quiet calendar syncs at once; a burst of 50 is
+    // one leading and one trailing sync, a steady stream one sync per interval
+    // (SYNC_MIN_INTERVAL_MS, 2 s).
+    coalesce: { key: "calendarId", minIntervalMs: syncMinIntervalMs() },
     concurrency: { key: "calendarId", limit: 1 },
     retry: PROVIDER_RETRY,
   } satisfies EventJob<"calendar/sync.requested">,
@@ -213,6 +226,24 @@ export const CRON_JOBS = {
     retry: { retries: 2, baseDelayMs: 60_000, maxDelayMs: 10 * 60_000 },
   },
 } as const satisfies Record<string, CronJob>;
+
+/**
+ * Stamps `requestedAt` on the coalesced jobs among `items` that do not carry it yet:
+ * what each driver does as it accepts a job (the inline driver's dispatch; for
+ * Inngest, the root's sender and a function's follow-ups), so the stamp is never
+ * earlier than whatever asked for the job.
+ */
+export function stampRequestedAt(items: readonly FollowUp[], now: Date = new Date()): FollowUp[] {
+  return items.map((item) =>
+    item.data.requestedAt === undefined && coalescedEvents.has(item.name)
+      ? ({ ...item, data: { ...item.data, requestedAt: now.toISOString() } } as FollowUp)
+      : item,
+  );
+}
+
+const coalescedEvents: ReadonlySet<JobName> = new Set(
+  (Object.values(EVENT_JOBS) as Array<{ event: JobName; coalesce?: unknown }>).filter((job) => job.coalesce).map((job) => job.event),
+);
 
 /** Every event name, in catalog order. */
 export const JOB_NAMES = Object.values(EVENT_JOBS).map((job) => job.event) as JobName[];

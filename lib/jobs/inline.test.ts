@@ -7,7 +7,7 @@ import { ProviderError, type ProviderErrorKind } from "@/lib/providers/errors";
 type SyncRequest = JobPayloads["calendar/sync.requested"];
 
 const SYNC = EVENT_JOBS.calendarSync;
-const { periodMs, maxWaitMs } = SYNC.debounce;
+const { minIntervalMs } = SYNC.coalesce;
 
 function sync(calendarId: string, extra: Partial<SyncRequest> = {}): SyncRequest {
   return { organizationId: "org-1", calendarId, trigger: "webhook", ...extra };
@@ -100,59 +100,100 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe("debounce", () => {
-  it("turns 50 notifications for one calendar within a second into one run", async () => {
+describe("coalesce: leading edge and a minimum interval", () => {
+  it("syncs the first notification for a quiet calendar at once", async () => {
+    const { calls, handlers } = recordingHandlers();
+    const driver = driverWith(handlers);
+    driver.dispatch("calendar/sync.requested", sync("cal-a"));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls.sync.map((call) => call.at - start)).toEqual([0]);
+    await driver.idle();
+    // Quiet for an interval: the next one is a leading edge again.
+    await vi.advanceTimersByTimeAsync(minIntervalMs);
+    driver.dispatch("calendar/sync.requested", sync("cal-a"));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls.sync.map((call) => call.at - start)).toEqual([0, minIntervalMs]);
+  });
+
+  it("turns a burst of 50 notifications for one calendar into one leading and one trailing run", async () => {
     const { calls, handlers } = recordingHandlers();
     const driver = driverWith(handlers);
     for (let i = 0; i < 50; i += 1) {
-      driver.dispatch("calendar/sync.requested", sync("cal-a"));
+      driver.dispatch("calendar/sync.requested", sync("cal-a", { organizationId: `org-${i}` }));
       await vi.advanceTimersByTimeAsync(20);
     }
-    await vi.advanceTimersByTimeAsync(periodMs);
+    await vi.advanceTimersByTimeAsync(minIntervalMs);
     await driver.idle();
-    expect(calls.sync).toHaveLength(1);
-    // Period counted from the last event, not the first.
-    expect(calls.sync[0]!.at - start).toBe(49 * 20 + periodMs);
+    expect(calls.sync.map((call) => call.at - start)).toEqual([0, minIntervalMs]);
+    // The trailing run carries the last request it took in, stamped when it was made.
+    expect(calls.sync.map((call) => call.data.organizationId)).toEqual(["org-0", "org-49"]);
+    expect(calls.sync[1]!.data.requestedAt).toBe(new Date(start + 49 * 20).toISOString());
   });
 
-  it("runs once per calendar", async () => {
+  it("never runs a calendar twice within an interval under a steady stream, and covers its last notification", async () => {
+    const { calls, handlers } = recordingHandlers();
+    const driver = driverWith(handlers);
+    // One notification a second for 10 s.
+    for (let i = 0; i < 10; i += 1) {
+      driver.dispatch("calendar/sync.requested", sync("cal-a", { organizationId: `org-${i}` }));
+      await vi.advanceTimersByTimeAsync(1_000);
+    }
+    await vi.advanceTimersByTimeAsync(minIntervalMs);
+    await driver.idle();
+    const starts = calls.sync.map((call) => call.at - start);
+    const gaps = starts.slice(1).map((at, index) => at - starts[index]!);
+    expect(gaps.every((gap) => gap >= minIntervalMs)).toBe(true);
+    expect(starts).toEqual([0, 2_000, 4_000, 6_000, 8_000, 10_000]);
+    // The last run started after the last request: nothing acknowledged is left uncovered.
+    expect(calls.sync.at(-1)!.data.organizationId).toBe("org-9");
+    expect(Date.parse(calls.sync.at(-1)!.data.requestedAt!)).toBeLessThanOrEqual(start + starts.at(-1)!);
+  });
+
+  it("keeps calendars apart", async () => {
     const { calls, handlers } = recordingHandlers();
     const driver = driverWith(handlers);
     for (let i = 0; i < 10; i += 1) {
       driver.dispatch("calendar/sync.requested", sync("cal-a"));
       driver.dispatch("calendar/sync.requested", sync("cal-b"));
     }
-    await vi.advanceTimersByTimeAsync(periodMs);
+    await vi.advanceTimersByTimeAsync(minIntervalMs);
     await driver.idle();
-    expect(calls.sync.map((call) => call.data.calendarId).sort()).toEqual(["cal-a", "cal-b"]);
+    expect(calls.sync.map((call) => `${call.data.calendarId}@${call.at - start}`).sort()).toEqual([
+      "cal-a@0",
+      `cal-a@${minIntervalMs}`,
+      "cal-b@0",
+      `cal-b@${minIntervalMs}`,
+    ]);
   });
 
-  it("still runs every maxWait while a stream of notifications never pauses", async () => {
-    const { calls, handlers } = recordingHandlers();
+  it("starts the trailing run when a long run ends, not before", async () => {
+    const gate = deferred();
+    const { calls, handlers } = recordingHandlers({ sync: async () => (calls.sync.length === 1 ? (await gate.promise, {}) : {}) });
     const driver = driverWith(handlers);
-    // One event every 700 ms for about 30 s: never a 2 s pause.
-    for (let i = 0; i <= 42; i += 1) {
-      driver.dispatch("calendar/sync.requested", sync("cal-a", { organizationId: `org-${i}` }));
-      await vi.advanceTimersByTimeAsync(700);
-    }
-    await vi.advanceTimersByTimeAsync(maxWaitMs);
+    driver.dispatch("calendar/sync.requested", sync("cal-a"));
+    await vi.advanceTimersByTimeAsync(500);
+    driver.dispatch("calendar/sync.requested", sync("cal-a"));
+    await vi.advanceTimersByTimeAsync(4_500);
+    expect(calls.sync).toHaveLength(1);
+    gate.resolve();
+    await vi.advanceTimersByTimeAsync(0);
     await driver.idle();
-    // Each run comes maxWait after the first event of its burst (0, 10 500, 21 000 ms).
-    expect(calls.sync.map((call) => call.at - start)).toEqual([maxWaitMs, 10_500 + maxWaitMs, 21_000 + maxWaitMs]);
-    // And carries the latest payload it had seen.
-    expect(calls.sync.map((call) => call.data.organizationId)).toEqual(["org-14", "org-29", "org-42"]);
+    expect(calls.sync.map((call) => call.at - start)).toEqual([0, 5_000]);
   });
 
-  it("runs a burst with its last event, as the catalog's `keeps: \"last\"` says and Inngest's debounce does", async () => {
-    expect(EVENT_JOBS.calendarSync.debounce.keeps).toBe("last");
+  it("carries the last request into the trailing run, as the catalog says and the throttled Inngest run that syncs does", async () => {
     const { calls, handlers } = recordingHandlers();
     const driver = driverWith(handlers);
     driver.dispatch("calendar/sync.requested", sync("cal-a", { trigger: "webhook", organizationId: "first" }));
     driver.dispatch("calendar/sync.requested", sync("cal-a", { trigger: "manual", mode: "full" }));
     driver.dispatch("calendar/sync.requested", sync("cal-a", { trigger: "poll", organizationId: "last" }));
-    await vi.advanceTimersByTimeAsync(periodMs);
+    await vi.advanceTimersByTimeAsync(minIntervalMs);
     await driver.idle();
-    expect(calls.sync.map((call) => call.data)).toEqual([{ organizationId: "last", calendarId: "cal-a", trigger: "poll" }]);
+    const requestedAt = new Date(start).toISOString();
+    expect(calls.sync.map((call) => call.data)).toEqual([
+      { organizationId: "first", calendarId: "cal-a", trigger: "webhook", requestedAt },
+      { organizationId: "last", calendarId: "cal-a", trigger: "poll", requestedAt },
+    ]);
   });
 });
 
@@ -165,14 +206,14 @@ describe("trace context", () => {
     driver.dispatch("calendar/sync.requested", sync("cal-a", { trace: traceparent(1) }));
     driver.dispatch("calendar/sync.requested", sync("cal-a", { trace: traceparent(2) }));
     driver.dispatch("calendar/sync.requested", sync("cal-b", { trace: traceparent(3) }));
-    await vi.advanceTimersByTimeAsync(periodMs);
+    await vi.advanceTimersByTimeAsync(minIntervalMs);
     await driver.idle();
     expect(Object.fromEntries(calls.sync.map((call) => [call.data.calendarId, call.data.trace]))).toEqual({ "cal-a": traceparent(2), "cal-b": traceparent(3) });
   });
 });
 
 describe("queue depth", () => {
-  it("reports debouncing, queued and running work to the metrics until the driver stops", async () => {
+  it("reports trailing, queued and running work to the metrics until the driver stops", async () => {
     const { metrics } = await import("@/lib/telemetry/metrics");
     const depth = async () => {
       const gauge = (await metrics().registry.getSingleMetric("calsync_job_queue_depth")?.get())?.values ?? [];
@@ -183,12 +224,14 @@ describe("queue depth", () => {
     const driver = driverWith(handlers, { maxConcurrentRuns: 1 });
     driver.dispatch("calendar/sync.requested", sync("cal-a"));
     driver.dispatch("calendar/sync.requested", sync("cal-b"));
-    expect(await depth()).toEqual({ debouncing: 2, queued: 0, running: 0, retrying: 0 });
-    await vi.advanceTimersByTimeAsync(periodMs);
-    expect(await depth()).toEqual({ debouncing: 0, queued: 1, running: 1, retrying: 0 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await depth()).toEqual({ trailing: 0, queued: 1, running: 1, retrying: 0 });
+    driver.dispatch("calendar/sync.requested", sync("cal-a"));
+    expect(await depth()).toEqual({ trailing: 1, queued: 1, running: 1, retrying: 0 });
     gate.resolve();
+    await vi.advanceTimersByTimeAsync(minIntervalMs);
     await driver.idle();
-    expect(await depth()).toEqual({ debouncing: 0, queued: 0, running: 0, retrying: 0 });
+    expect(await depth()).toEqual({ trailing: 0, queued: 0, running: 0, retrying: 0 });
     driver.stop();
     expect(await depth()).toEqual({});
   });
@@ -210,15 +253,15 @@ describe("concurrency", () => {
     });
     const driver = driverWith(handlers);
     driver.dispatch("calendar/sync.requested", sync("cal-a"));
-    await vi.advanceTimersByTimeAsync(periodMs);
+    await vi.advanceTimersByTimeAsync(minIntervalMs);
     expect(calls.sync).toHaveLength(1);
 
-    // 30 s of notifications while the first run hangs: several debounce windows close.
+    // 30 s of notifications while the first run hangs: many intervals pass.
     for (let i = 0; i < 30; i += 1) {
       driver.dispatch("calendar/sync.requested", sync("cal-a", { organizationId: `org-${i}` }));
       await vi.advanceTimersByTimeAsync(1_000);
     }
-    await vi.advanceTimersByTimeAsync(maxWaitMs);
+    await vi.advanceTimersByTimeAsync(minIntervalMs);
     expect(calls.sync).toHaveLength(1);
 
     gate.resolve();
@@ -244,7 +287,7 @@ describe("concurrency", () => {
     });
     const driver = driverWith(handlers, { maxConcurrentRuns: 2 });
     for (const id of ["cal-a", "cal-b", "cal-c"]) driver.dispatch("calendar/sync.requested", sync(id));
-    await vi.advanceTimersByTimeAsync(periodMs);
+    await vi.advanceTimersByTimeAsync(minIntervalMs);
     expect(calls.sync).toHaveLength(2);
     gates[0]!.resolve();
     await vi.advanceTimersByTimeAsync(0);
@@ -266,7 +309,7 @@ describe("retries", () => {
     });
     const driver = driverWith(handlers);
     driver.dispatch("calendar/sync.requested", sync("cal-a"));
-    await vi.advanceTimersByTimeAsync(periodMs);
+    await vi.advanceTimersByTimeAsync(0);
     expect(calls.sync).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(2_999);
     expect(calls.sync).toHaveLength(1);
@@ -286,7 +329,7 @@ describe("retries", () => {
     });
     const driver = driverWith(handlers);
     driver.dispatch("calendar/sync.requested", sync("cal-a"));
-    await vi.advanceTimersByTimeAsync(periodMs + 60_000);
+    await vi.advanceTimersByTimeAsync(minIntervalMs + 60_000);
     await driver.idle();
     const gaps = calls.sync.slice(1).map((call, index) => call.at - calls.sync[index]!.at);
     // Full jitter at its lower bound: half of base * 2^(n-1).
@@ -301,7 +344,7 @@ describe("retries", () => {
     });
     const driver = driverWith(handlers);
     driver.dispatch("calendar/sync.requested", sync("cal-a"));
-    await vi.advanceTimersByTimeAsync(periodMs + 60 * 60_000);
+    await vi.advanceTimersByTimeAsync(minIntervalMs + 60 * 60_000);
     await driver.idle();
     expect(calls.sync).toHaveLength(1);
     expect(logger.error).toHaveBeenCalledWith("job failed", expect.objectContaining({ job: SYNC.id, attempt: 1 }));
@@ -319,7 +362,7 @@ describe("retries", () => {
     });
     const driver = driverWith(handlers);
     driver.dispatch("calendar/sync.requested", sync("cal-a"));
-    await vi.advanceTimersByTimeAsync(periodMs + 60 * 60_000);
+    await vi.advanceTimersByTimeAsync(minIntervalMs + 60 * 60_000);
     await driver.idle();
     expect(calls.sync).toHaveLength(1 + SYNC.retry.retries);
     expect(logger.error).toHaveBeenCalledTimes(1);
@@ -335,14 +378,14 @@ describe("retries", () => {
     });
     const driver = driverWith(handlers);
     driver.dispatch("calendar/sync.requested", sync("cal-a"));
-    await vi.advanceTimersByTimeAsync(periodMs);
+    await vi.advanceTimersByTimeAsync(minIntervalMs);
     driver.dispatch("calendar/sync.requested", sync("cal-a"));
-    await vi.advanceTimersByTimeAsync(periodMs);
+    await vi.advanceTimersByTimeAsync(minIntervalMs);
     driver.dispatch("calendar/sync.requested", sync("cal-a"));
     await vi.advanceTimersByTimeAsync(60_000);
     await driver.idle();
-    // The first run, its retry, then one run for both later notifications.
-    expect(calls.sync.map((call) => call.at - start)).toEqual([periodMs, periodMs + 30_000, periodMs + 30_000]);
+    // The first run, its retry, then one trailing run for both later notifications, an interval after the retry.
+    expect(calls.sync.map((call) => call.at - start)).toEqual([0, 30_000, 30_000 + minIntervalMs]);
   });
 });
 
@@ -360,11 +403,11 @@ describe("follow-ups", () => {
     driver.dispatch("connection/connected", { organizationId: "org-1", connectionId: "conn-1" });
     await vi.advanceTimersByTimeAsync(0);
     expect(calls.connected).toBe(1);
-    await vi.advanceTimersByTimeAsync(periodMs);
+    await vi.advanceTimersByTimeAsync(minIntervalMs);
     await driver.idle();
     expect(calls.sync.map((call) => call.data)).toEqual([
-      { organizationId: "org-1", calendarId: "cal-a", trigger: "initial", mode: "full" },
-      { organizationId: "org-1", calendarId: "cal-b", trigger: "initial", mode: "full" },
+      { organizationId: "org-1", calendarId: "cal-a", trigger: "initial", mode: "full", requestedAt: expect.any(String) },
+      { organizationId: "org-1", calendarId: "cal-b", trigger: "initial", mode: "full", requestedAt: expect.any(String) },
     ]);
   });
 });
@@ -436,7 +479,7 @@ describe("crons", () => {
 });
 
 describe("idle and stop", () => {
-  it("idle waits for debounced, running and retrying work", async () => {
+  it("idle waits for trailing, running and retrying work", async () => {
     const { calls, handlers } = recordingHandlers({
       sync: async () => {
         if (calls.sync.length === 1) throw new ProviderError("unavailable", "503");
@@ -449,7 +492,8 @@ describe("idle and stop", () => {
     void driver.idle().then(() => {
       idle = true;
     });
-    await vi.advanceTimersByTimeAsync(periodMs);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls.sync).toHaveLength(1);
     expect(idle).toBe(false);
     await vi.advanceTimersByTimeAsync(SYNC.retry.baseDelayMs);
     expect(calls.sync).toHaveLength(2);
@@ -460,13 +504,16 @@ describe("idle and stop", () => {
     const { calls, handlers } = recordingHandlers();
     const driver = driverWith(handlers);
     driver.startCrons();
+    // The leading run starts at once (and finishes on its own); the trailing one is dropped.
+    driver.dispatch("calendar/sync.requested", sync("cal-a"));
     driver.dispatch("calendar/sync.requested", sync("cal-a"));
     driver.stop();
     await driver.idle();
     await vi.advanceTimersByTimeAsync(CRON_JOBS.renew.everyMs);
     driver.dispatch("calendar/sync.requested", sync("cal-b"));
-    await vi.advanceTimersByTimeAsync(periodMs);
-    expect(calls).toMatchObject({ sync: [], poll: 0, renew: 0 });
+    await vi.advanceTimersByTimeAsync(minIntervalMs);
+    expect(calls).toMatchObject({ poll: 0, renew: 0 });
+    expect(calls.sync.map((call) => call.data.calendarId)).toEqual(["cal-a"]);
     expect(vi.getTimerCount()).toBe(0);
   });
 });

@@ -10,6 +10,7 @@ import {
   type JobName,
   type JobPayloads,
   type RetryPolicy,
+  stampRequestedAt,
 } from "@/lib/jobs/catalog";
 import { isRetryable } from "@/lib/jobs/retry";
 import { logger } from "@/lib/log";
@@ -18,7 +19,7 @@ import { reportQueueDepth } from "@/lib/telemetry/metrics";
 import { detachedFromTrace } from "@/lib/telemetry/tracing";
 
 // The in-process job driver: the embedded default has no Inngest server, so this
-// gives the catalog's debounce, concurrency and retry policy the same meaning inside
+// gives the catalog's coalescing, concurrency and retry policy the same meaning inside
 // one Node process. Nothing here is durable; what a restart loses is found again by
 // lib/jobs/recovery.ts (pending webhook events, overdue polls).
 
@@ -46,7 +47,7 @@ export interface InlineDriver {
   startCrons(): void;
   /** Runs one cron now, outside its schedule (start-up catch-up); skipped while a run of it is in progress. */
   runCron(name: CronName): void;
-  /** Resolves once nothing is debouncing, queued, running or waiting to retry. Cron schedules do not count. */
+  /** Resolves once nothing is waiting for its interval, queued, running or waiting to retry. Cron schedules do not count. */
   idle(): Promise<void>;
   /** Clears every timer and drops queued work; runs already executing finish on their own. */
   stop(): void;
@@ -59,25 +60,30 @@ interface Run {
   /** Runs sharing this key count against one `limit`. */
   laneKey: string;
   limit: number;
-  /** Set for debounced event jobs: a queued run absorbs later bursts with the same key. */
-  debounceKey?: string;
+  /** Set for coalesced event jobs: the key's state in `coalescing`. */
+  coalesceKey?: string;
+  /** False while queued: a queued coalesced run still takes later requests in. */
+  started?: boolean;
   retry: RetryPolicy;
   event?: { name: JobName; data: JobPayloads[JobName] };
   cron?: CronName;
 }
 
-interface Burst {
-  name: JobName;
-  data: JobPayloads[JobName];
-  firstAt: number;
-  timer: TimerHandle;
+/** One key of a coalesced job (the catalog's `coalesce`). */
+interface CoalesceState {
+  /** When the key's last run, or its last retry attempt, started. */
+  lastStartAt: number | null;
+  /** The key's run, queued, running or waiting out a retry. */
+  active: Run | null;
+  /** The one trailing run: every request since `active` started, carried as the last one. Its timer is set once `active` is done. */
+  trailing: { name: JobName; data: JobPayloads[JobName]; timer: TimerHandle | null } | null;
 }
 
 /** An event job seen without its payload type: keys are plain strings read from the payload. */
 interface AnyEventJob {
   id: string;
   event: JobName;
-  debounce?: { key: string; periodMs: number; maxWaitMs: number; keeps: "last" };
+  coalesce?: { key: string; minIntervalMs: number };
   concurrency?: { key: string; limit: number };
   retry: RetryPolicy;
 }
@@ -98,7 +104,8 @@ export function createInlineDriver(options: InlineDriverOptions): InlineDriver {
   const random = options.random ?? Math.random;
   const maxConcurrentRuns = options.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS;
 
-  const bursts = new Map<string, Burst>();
+  const coalescing = new Map<string, CoalesceState>();
+  let trailingCount = 0;
   const queue: Run[] = [];
   const runningByLane = new Map<string, number>();
   let running = 0;
@@ -107,10 +114,10 @@ export function createInlineDriver(options: InlineDriverOptions): InlineDriver {
   const cronStops: Array<() => void> = [];
   let stopped = false;
   // The job queue depth gauge of /api/metrics reads this driver until it stops.
-  const stopReporting = reportQueueDepth(() => ({ debouncing: bursts.size, queued: queue.length, running, retrying: retryTimers.size }));
+  const stopReporting = reportQueueDepth(() => ({ trailing: trailingCount, queued: queue.length, running, retrying: retryTimers.size }));
 
   function busy(): boolean {
-    return bursts.size > 0 || queue.length > 0 || running > 0 || retryTimers.size > 0;
+    return trailingCount > 0 || queue.length > 0 || running > 0 || retryTimers.size > 0;
   }
 
   function settle(): void {
@@ -122,45 +129,82 @@ export function createInlineDriver(options: InlineDriverOptions): InlineDriver {
     return String((data as Record<string, unknown>)[key]);
   }
 
-  function dispatch<N extends JobName>(name: N, data: JobPayloads[N]): void {
+  function dispatch<N extends JobName>(name: N, payload: JobPayloads[N]): void {
     if (stopped) {
       logger.warn("job dropped: inline driver stopped", { job: name });
       return;
     }
     const job = eventJobs.get(name);
     if (!job) throw new Error(`No job is declared for event "${name}"`);
+    const [stamped] = stampRequestedAt([{ name, data: payload } as FollowUp], new Date(now()));
+    const data = stamped!.data;
     const laneKey = job.concurrency ? `${job.id}:${keyValue(data, job.concurrency.key)}` : job.id;
-    const limit = job.concurrency?.limit ?? Number.POSITIVE_INFINITY;
-    const label = job.id;
-    if (!job.debounce) {
-      enqueue({ label, laneKey, limit, retry: job.retry, event: { name, data } });
+    const run: Run = { label: job.id, laneKey, limit: job.concurrency?.limit ?? Number.POSITIVE_INFINITY, retry: job.retry, event: { name, data } };
+    if (job.coalesce) coalesce(`${job.id}:${keyValue(data, job.coalesce.key)}`, job.coalesce.minIntervalMs, run);
+    else enqueue(run);
+  }
+
+  /**
+   * The catalog's `coalesce` for one request: the leading edge when the key is quiet,
+   * else into the one run that has not started yet (queued, or the trailing one),
+   * carried as the last request, as on Inngest the throttled run that does the work
+   * is the first one not yet covered.
+   */
+  function coalesce(key: string, minIntervalMs: number, run: Run): void {
+    const state = coalescing.get(key) ?? { lastStartAt: null, active: null, trailing: null };
+    coalescing.set(key, state);
+    if (state.active && !state.active.started) {
+      state.active.event = run.event;
       return;
     }
-    const { periodMs, maxWaitMs } = job.debounce;
-    const debounceKey = `${job.id}:${keyValue(data, job.debounce.key)}`;
-    const at = now();
-    const existing = bursts.get(debounceKey);
-    if (existing) clearTimer(existing.timer);
-    // The catalog's `keeps: "last"`: a burst runs with its last event, as Inngest's debounce does.
-    const burst: Burst = existing ? { ...existing, data } : { name, data, firstAt: at, timer: undefined };
-    const delay = Math.max(0, Math.min(periodMs, burst.firstAt + maxWaitMs - at));
-    burst.timer = setTimer(() => {
-      bursts.delete(debounceKey);
-      enqueue({ label, laneKey, limit, debounceKey, retry: job.retry, event: { name: burst.name, data: burst.data } });
-    }, delay);
-    bursts.set(debounceKey, burst);
+    if (state.trailing) {
+      state.trailing.data = run.event!.data;
+      return;
+    }
+    if (!state.active && (state.lastStartAt === null || now() - state.lastStartAt >= minIntervalMs)) {
+      state.active = { ...run, coalesceKey: key, started: false };
+      enqueue(state.active);
+      return;
+    }
+    state.trailing = { name: run.event!.name, data: run.event!.data, timer: null };
+    trailingCount += 1;
+    if (!state.active) scheduleTrailing(key, state, minIntervalMs, run);
+  }
+
+  /** The trailing run starts once the key's run is done and its interval has passed. */
+  function scheduleTrailing(key: string, state: CoalesceState, minIntervalMs: number, template: Run): void {
+    const trailing = state.trailing!;
+    trailing.timer = setTimer(
+      () => {
+        state.trailing = null;
+        trailingCount -= 1;
+        state.active = { ...template, coalesceKey: key, started: false, event: { name: trailing.name, data: trailing.data } };
+        enqueue(state.active);
+      },
+      Math.max(0, (state.lastStartAt ?? 0) + minIntervalMs - now()),
+    );
+  }
+
+  /** A coalesced run is over (retries included): its key's trailing run may be scheduled. */
+  function coalescedRunDone(run: Run): void {
+    const state = run.coalesceKey === undefined ? undefined : coalescing.get(run.coalesceKey);
+    if (!state || state.active !== run) return;
+    state.active = null;
+    const job = eventJobs.get(run.event!.name)!;
+    if (state.trailing) scheduleTrailing(run.coalesceKey!, state, job.coalesce!.minIntervalMs, run);
+    else if (coalescing.size > 10_000) forgetQuietKeys(job.coalesce!.minIntervalMs);
+  }
+
+  /** A key with nothing pending whose interval has passed behaves as if it were never seen. */
+  function forgetQuietKeys(minIntervalMs: number): void {
+    for (const [key, state] of coalescing) {
+      if (!state.active && !state.trailing && (state.lastStartAt === null || now() - state.lastStartAt >= minIntervalMs)) coalescing.delete(key);
+    }
   }
 
   function enqueue(run: Run): void {
     if (stopped) return;
-    // A run still waiting for its lane takes the new burst in: events that arrive
-    // while a run is in progress become exactly one more run, not one per burst.
-    const waiting = run.debounceKey === undefined ? undefined : queue.find((queued) => queued.debounceKey === run.debounceKey);
-    if (waiting?.event && run.event) {
-      waiting.event = run.event;
-    } else {
-      queue.push(run);
-    }
+    queue.push(run);
     pump();
   }
 
@@ -173,6 +217,7 @@ export function createInlineDriver(options: InlineDriverOptions): InlineDriver {
         continue;
       }
       queue.splice(index, 1);
+      run.started = true;
       runningByLane.set(run.laneKey, inLane + 1);
       running += 1;
       void execute(run);
@@ -207,6 +252,8 @@ export function createInlineDriver(options: InlineDriverOptions): InlineDriver {
     let batch = 1;
     try {
       for (let attempt = 1; ; attempt += 1) {
+        // The interval is counted from the latest attempt: a retry is a sync too.
+        if (run.coalesceKey !== undefined) coalescing.get(run.coalesceKey)!.lastStartAt = now();
         try {
           // The payload's traceparent, not this call stack, says which trace the run joins.
           const result = await Promise.resolve().then(() => detachedFromTrace(() => invoke(run)));
@@ -231,6 +278,7 @@ export function createInlineDriver(options: InlineDriverOptions): InlineDriver {
         }
       }
     } finally {
+      coalescedRunDone(run);
       running -= 1;
       const inLane = (runningByLane.get(run.laneKey) ?? 1) - 1;
       if (inLane > 0) runningByLane.set(run.laneKey, inLane);
@@ -290,8 +338,9 @@ export function createInlineDriver(options: InlineDriverOptions): InlineDriver {
     stopped = true;
     stopReporting();
     for (const stopCrons of cronStops.splice(0)) stopCrons();
-    for (const burst of bursts.values()) clearTimer(burst.timer);
-    bursts.clear();
+    for (const state of coalescing.values()) if (state.trailing?.timer) clearTimer(state.trailing.timer);
+    coalescing.clear();
+    trailingCount = 0;
     queue.length = 0;
     for (const [handle, abandon] of retryTimers) {
       clearTimer(handle);

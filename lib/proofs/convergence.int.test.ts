@@ -23,7 +23,7 @@ import { JobPump, propertySettings, replayHint, waitUntil } from "@/scripts/test
 //
 // Everything travels the real way: the emulator's notifications reach the real
 // route handlers over HTTP and are stored; the hand-offs are captured and run at
-// once (JobPump: the debounce without its wait), concurrently with further changes.
+// once (JobPump: the coalescing without its interval), concurrently with further changes.
 // One emulator and one connection per provider for the whole file; every run gets
 // a fresh calendar, enabled on arrival and disabled when the run is over.
 //

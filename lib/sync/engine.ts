@@ -1,5 +1,5 @@
 import { syncHorizon } from "@/lib/config";
-import { db } from "@/lib/db/client";
+import { db, type Database } from "@/lib/db/client";
 import type { HandlerResult, JobPayloads, SyncTrigger } from "@/lib/jobs/catalog";
 import { logger } from "@/lib/log";
 import { withAccessToken } from "@/lib/oauth/tokens";
@@ -7,7 +7,7 @@ import { ProviderError, isProviderError } from "@/lib/providers/errors";
 import type { ChangesPage, ChangesRequest, SeriesRecord } from "@/lib/providers/port";
 import { metrics } from "@/lib/telemetry/metrics";
 import { ATTR, contextFromTraceparent, inSpan, SPAN, withAttempt } from "@/lib/telemetry/tracing";
-import { markCoveredFailed, markCoveredProcessed } from "@/lib/webhooks/processing";
+import { hasPendingNotifications, markCoveredFailed, markCoveredProcessed } from "@/lib/webhooks/processing";
 import { privacySettings } from "@/lib/privacy/settings";
 import { applyPage, clearSweep, deleteOrphanSeries, seriesIdsOf, startSweep, sweepUnseen, type FullSyncSweep } from "./store";
 import { errorMessage } from "@/lib/format";
@@ -75,6 +75,8 @@ interface SyncInput {
   mode?: "incremental" | "full";
   /** The traceparent the job carried (lib/jobs/catalog.ts): the run's span continues that trace. */
   trace?: string;
+  /** When the job was requested (ISO, stamped by the driver): a run that started since then covers it. */
+  requestedAt?: string;
   now?: () => Date;
 }
 
@@ -135,6 +137,7 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
   if (!calendar) return skipped("calendar not found");
   if (!calendar.syncEnabled) return skipped("sync is off for this calendar");
   if (calendar.connection.status !== "active") return skipped(`connection is ${calendar.connection.status}`);
+  if (await coveredAlready(database, calendar, input.requestedAt)) return skipped("covered");
 
   const target = windowFor(now());
   const drifted = !calendar.syncWindowStart || target.start.getTime() - calendar.syncWindowStart.getTime() > WINDOW_DRIFT_MS;
@@ -231,6 +234,8 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
           syncWindowStart: window.start,
           syncWindowEnd: window.end,
           lastSyncedAt: finishedAt,
+          // The real clock, like the request's stamp (input.now may be a test's).
+          lastSyncStartedAt: new Date(started),
           ...(input.trigger === "poll" ? { lastPolledAt: finishedAt } : {}),
         },
       }),
@@ -271,6 +276,26 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
     );
     throw err;
   }
+}
+
+/**
+ * A request is covered, and answered with no provider call, when a succeeded sync of
+ * its calendar started at or after the request was made: that run read everything
+ * the request could be about. Two more conditions keep it safe: the cursor is still
+ * there (clearing it asks for a full sync, whatever ran before), and no notification
+ * for the calendar is pending (an acknowledged one is never left to a comparison of
+ * two hosts' clocks). This is what turns the requests Inngest's throttle queues
+ * behind a sync into no-ops (inngest/functions.ts).
+ */
+async function coveredAlready(
+  database: Database,
+  calendar: { id: string; syncCursor: string | null; lastSyncStartedAt: Date | null; connection: { id: string } },
+  requestedAt: string | undefined,
+): Promise<boolean> {
+  const asked = requestedAt === undefined ? Number.NaN : Date.parse(requestedAt);
+  if (Number.isNaN(asked) || !calendar.lastSyncStartedAt || calendar.syncCursor === null) return false;
+  if (calendar.lastSyncStartedAt.getTime() < asked) return false;
+  return !(await hasPendingNotifications(database, { calendarId: calendar.id, connectionId: calendar.connection.id }));
 }
 
 /** Waits out short rate limits and blips inside the run; anything longer is the job driver's to retry. */

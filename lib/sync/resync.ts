@@ -5,9 +5,9 @@ import type { SyncTrigger } from "@/lib/jobs/catalog";
 
 /**
  * Asks for a sync of one calendar. A full one is requested by forgetting the
- * cursor first: the engine then has nothing to resume from, whichever request a
- * debounce keeps (Inngest keeps only the last event of a burst, so a `mode` in the
- * payload alone could be lost to a webhook arriving right after).
+ * cursor first: the engine then has nothing to resume from, whichever request the
+ * coalescing keeps (a trailing run carries only the last request it took in, so a
+ * `mode` in the payload alone could be lost to a webhook arriving right after).
  */
 export async function requestSync(organizationId: string, calendarId: string, options: { full?: boolean; trigger?: SyncTrigger } = {}): Promise<void> {
   const database = await db();

@@ -7,8 +7,8 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 // never an organization, a calendar, a connection or an email.
 
 export interface QueueDepth {
-  /** Debounce windows open (a burst waiting for its period to pass). */
-  debouncing: number;
+  /** Trailing runs waiting for their key's run to end and its minimum interval to pass (the catalog's `coalesce`). */
+  trailing: number;
   queued: number;
   running: number;
   /** Runs waiting out a retry delay. */
@@ -67,7 +67,7 @@ function create(): Metrics {
     collect() {
       this.reset();
       if (queueDepthSources.size === 0) return;
-      const total: QueueDepth = { debouncing: 0, queued: 0, running: 0, retrying: 0 };
+      const total: QueueDepth = { trailing: 0, queued: 0, running: 0, retrying: 0 };
       for (const source of queueDepthSources) {
         const depth = source();
         for (const state of Object.keys(total) as Array<keyof QueueDepth>) total[state] += depth[state];

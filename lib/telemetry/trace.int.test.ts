@@ -9,7 +9,7 @@ import { setupTestDatabase } from "@/scripts/test/database";
 
 // One Google notification, traced the way production traces it (the SDK as
 // instrumentation.ts starts it, with the in-memory exporter in place of OTLP): the
-// emulator's delivery over HTTP to the real route, the job dispatch, the debounced
+// emulator's delivery over HTTP to the real route, the job dispatch, the coalesced
 // sync on the inline driver, and the provider calls it made, all in one trace.
 
 const exporter = new InMemorySpanExporter();

@@ -1,5 +1,5 @@
 import { after } from "next/server";
-import type { JobPayloads } from "@/lib/jobs/catalog";
+import { EVENT_JOBS, type JobPayloads } from "@/lib/jobs/catalog";
 import { dispatchMany } from "@/lib/jobs/dispatch";
 import { logger } from "@/lib/log";
 import { currentTraceparent, detachedFromTrace } from "@/lib/telemetry/tracing";
@@ -18,11 +18,15 @@ const HANDOFF_TIMEOUT_MS = 1_500;
  * Sync requests for one calendar are sent at most once per this window; one that
  * comes sooner is sent at the end of the window instead (trailing). Every recorded
  * notification is thus followed by a hand-off sent after it was committed, and the
- * sync that hand-off starts (debounced by the job layer anyway) covers it. A burst of
- * notifications costs one job-system request per second per calendar instead of one
- * each (on Inngest, an HTTP request per notification was most of a webhook's cost).
+ * sync that hand-off starts (or the trailing sync the job layer folds it into)
+ * covers it. A burst of notifications costs one job-system request per window per
+ * calendar instead of one each (on Inngest, an HTTP request per notification was
+ * most of a webhook's cost). The window is the sync's minimum interval: the job
+ * layer starts no sync sooner anyway, and on Inngest every request sent waits its
+ * turn in the throttle's queue, so sending them faster than syncs can start would
+ * only line up no-ops ahead of the next notification.
  */
-export const HANDOFF_WINDOW_MS = 1_000;
+export const HANDOFF_WINDOW_MS = EVENT_JOBS.calendarSync.coalesce.minIntervalMs;
 
 interface Slot {
   sentAt: number;
@@ -69,7 +73,7 @@ function throttle(jobs: readonly HandOff[], now: number): HandOff[] {
 
 /**
  * A trailing send runs after the request that asked for it: the job keeps that
- * request's trace (the last one's, like the debounce), not the timer's.
+ * request's trace (the last one's, like a coalesced run), not the timer's.
  */
 function traced(job: HandOff<"calendar/sync.requested">): HandOff<"calendar/sync.requested"> {
   const trace = currentTraceparent();

@@ -172,7 +172,7 @@ function lifecycleItem(raw: unknown, ord: number): GraphItem | { issues: z.core.
 /**
  * The duplicate window as a time slot: keys are unique in the database, so "the same
  * notification within the window" is "the same key in this slot". A redelivery
- * straddling a slot boundary is stored twice; that costs one debounced sync.
+ * straddling a slot boundary is stored twice; that costs at most one more sync.
  */
 function windowSlot(now = Date.now()): string {
   return `slot-${Math.floor(now / (GRAPH_DUPLICATE_WINDOW_SECONDS * 1000))}`;

@@ -74,6 +74,20 @@ export function markCoveredProcessed(database: Database, coverage: Coverage) {
   );
 }
 
+/**
+ * Whether a notification a run of this calendar would cover is still pending, i.e.
+ * acknowledged and not yet covered by a succeeded run. Read in the database, on its
+ * own clock: the engine asks before it answers a request "already covered".
+ */
+export async function hasPendingNotifications(database: Database, scope: Omit<Coverage, "runStartedAt">): Promise<boolean> {
+  const rows = await database.$queryRawUnsafe<Array<{ pending: boolean }>>(
+    `SELECT EXISTS (SELECT 1 FROM webhook_events e WHERE e.status = 'pending' AND ${covered("now()", "$1", "$2")}) AS pending`,
+    scope.calendarId,
+    scope.connectionId,
+  );
+  return rows[0]?.pending ?? false;
+}
+
 export interface FailureMarking {
   /** Events now waiting for a scheduled retry. */
   failed: number;

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { debounceWindows, freshnessReport, runFreshness } from "./freshness";
+import { closestGap, coalescedRuns, freshnessReport, runFreshness } from "./freshness";
 import { plan, selected, splitFlags, webhooksTable } from "./run";
 import { runApiBench } from "./api";
 import { benchSeed, eventId, planChanges, runSyncScale, syncScaleReport } from "./sync-scale";
@@ -75,12 +75,28 @@ describe("figures", () => {
     expect(() => numberList("10,-1", "sizes")).toThrow(/--sizes/);
   });
 
-  it("counts debounce windows as the catalog's debounce makes them", () => {
+  it("counts the runs the catalog's coalescing makes: leading edge, then one per interval", () => {
+    const policy = { minIntervalMs: 2_000 };
     const steady = Array.from({ length: 60 }, (_, second) => second * 1000);
-    expect(debounceWindows(steady)).toBe(6);
-    expect(debounceWindows(Array.from({ length: 12 }, (_, index) => index * 5000))).toBe(12);
-    expect(debounceWindows(Array.from({ length: 50 }, (_, index) => index * 20))).toBe(1);
-    expect(debounceWindows([])).toBe(0);
+    // 0, 2, 4, ... 58 s, and one trailing run at 60 s for the change at 59 s.
+    expect(coalescedRuns(steady, policy)).toBe(31);
+    expect(
+      coalescedRuns(
+        Array.from({ length: 12 }, (_, index) => index * 5000),
+        policy,
+      ),
+    ).toBe(12);
+    // A burst of 50: one leading and one trailing run.
+    expect(
+      coalescedRuns(
+        Array.from({ length: 50 }, (_, index) => index * 20),
+        policy,
+      ),
+    ).toBe(2);
+    expect(coalescedRuns([5_000], policy)).toBe(1);
+    expect(coalescedRuns([], policy)).toBe(0);
+    expect(closestGap([4_000, 0, 2_500])).toBe(1_500);
+    expect(closestGap([1])).toBe(Number.POSITIVE_INFINITY);
   });
 
   it("plans changes on distinct events, never touching one twice across rounds", () => {

@@ -4,7 +4,7 @@
 //   webhooks   ingest throughput and latency vs a bare route (scripts/bench/webhooks.ts,
 //              run as a child process: it needs a production build and PostgreSQL)
 //   sync       sync scale: 1k / 10k / 100k events, initial and incremental (sync-scale.ts)
-//   freshness  change-to-database latency and syncs per debounce window (freshness.ts)
+//   freshness  change-to-database latency and syncs against the coalescing's ideal (freshness.ts)
 //   api        change-log write cost, GET /api/v1/changes and outbound delivery throughput (api.ts);
 //              the ingest ratio beside outbound load: --webhooks-flags --outbound
 // --quick runs small sizes and short durations (about two minutes instead of eight

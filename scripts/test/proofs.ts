@@ -9,7 +9,7 @@ import { syncCalendar } from "@/lib/sync/engine";
 
 // Shared by the proof suites (convergence, webhook fuzzing, database outage): the
 // knobs that make a property run reproducible, a stand-in for the job driver that
-// runs hand-offs at once instead of after real debounce periods, and a TCP proxy
+// runs hand-offs at once instead of after real minimum intervals, and a TCP proxy
 // that can take PostgreSQL away from the app and give it back.
 
 // ---- property settings -----------------------------------------------------------
@@ -64,6 +64,8 @@ interface PendingSync {
   trigger: SyncTrigger;
   full: boolean;
   attempt: number;
+  /** The latest request's stamp: the engine skips the run when a sync that started since covered it. */
+  requestedAt: string;
 }
 
 export interface JobFailure {
@@ -75,7 +77,7 @@ export interface JobFailure {
 /**
  * Takes every dispatch of the process (installJobSender) and runs it right away:
  * sync requests through `syncCalendar`, one run at a time per calendar, a request
- * arriving during a run becoming exactly one more run (what the debounce and the
+ * arriving during a run becoming exactly one more run (what the coalescing and the
  * per-calendar concurrency limit of the catalog amount to, minus the waiting);
  * other jobs through the real handlers, their follow-ups dispatched the same way.
  * Transient failures are retried with short delays, as the driver's retry policy
@@ -113,6 +115,7 @@ export class JobPump {
           trigger: item.data.trigger,
           full: item.data.mode === "full",
           attempt: 1,
+          requestedAt: item.data.requestedAt ?? new Date().toISOString(),
         });
       } else {
         this.runOther(item);
@@ -144,6 +147,7 @@ export class JobPump {
             trigger: waiting.trigger,
             full: waiting.full || request.full,
             attempt: Math.min(waiting.attempt, request.attempt),
+            requestedAt: waiting.requestedAt > request.requestedAt ? waiting.requestedAt : request.requestedAt,
           }
         : request,
     );
@@ -165,7 +169,13 @@ export class JobPump {
       if (!next) return;
       this.pending.delete(calendarId);
       try {
-        await syncCalendar({ organizationId: next.organizationId, calendarId, trigger: next.trigger, ...(next.full ? { mode: "full" as const } : {}) });
+        await syncCalendar({
+          organizationId: next.organizationId,
+          calendarId,
+          trigger: next.trigger,
+          requestedAt: next.requestedAt,
+          ...(next.full ? { mode: "full" as const } : {}),
+        });
       } catch (error) {
         if (!isRetryable(error) || next.attempt >= (this.options.maxAttempts ?? 10)) {
           this.failures.push({ job: "calendar/sync.requested", calendarId, error });

@@ -103,7 +103,7 @@ describe("GET /api/metrics", () => {
       family(after, "calsync_job_queue_depth")
         .metrics.map((sample) => sample.labels?.state)
         .sort(),
-    ).toEqual(["debouncing", "queued", "retrying", "running"]);
+    ).toEqual(["queued", "retrying", "running", "trailing"]);
   });
 
   it("counts an unknown channel under its outcome", async () => {

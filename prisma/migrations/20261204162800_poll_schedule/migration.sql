@@ -1,7 +1,7 @@
 -- The poll's schedule (lib/sync/poll.ts): each calendar's next slot, push it cannot
 -- have, calendars found after connect, and a connection's quota back-off.
 --
--- 1. The new calendar columns are bookkeeping: the change log's calendar trigger
+-- 1. The new calendar columns (and last_sync_started_at, next migration) are bookkeeping: the change log's calendar trigger
 --    ignores them like last_polled_at, so scheduling a poll appends no change.
 -- 2. Push lost means poll now: when a subscription stops being healthy (no longer
 --    active, or flagged suspect) or goes away, the calendars it covered (one, or the
@@ -25,7 +25,7 @@ CREATE INDEX "calendars_poll_due_idx" ON "calendars"("next_poll_at") WHERE (sync
 
 CREATE OR REPLACE FUNCTION calsync_calendar_change() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  bookkeeping text[] := ARRAY['created_at', 'updated_at', 'sync_cursor', 'sync_window_start', 'sync_window_end', 'last_synced_at', 'last_polled_at', 'next_poll_at', 'push_unsupported_at', 'discovered_at'];
+  bookkeeping text[] := ARRAY['created_at', 'updated_at', 'sync_cursor', 'sync_window_start', 'sync_window_end', 'last_synced_at', 'last_polled_at', 'next_poll_at', 'push_unsupported_at', 'discovered_at', 'last_sync_started_at'];
   fields text[];
 BEGIN
   IF TG_OP = 'INSERT' THEN

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "calendars" ADD COLUMN     "last_sync_started_at" TIMESTAMPTZ(3);
