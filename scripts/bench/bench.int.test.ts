@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { closestGap, coalescedRuns, freshnessReport, runFreshness } from "./freshness";
 import { plan, selected, splitFlags, webhooksTable } from "./run";
 import { runApiBench } from "./api";
+import { pollScaleReport, runPollScale } from "./poll-scale";
 import { benchSeed, eventId, planChanges, runSyncScale, syncScaleReport } from "./sync-scale";
 import { distribution, formatTable, growth, nodeWithTsx, numberList, percentile, ROOT } from "./support";
 
@@ -214,5 +215,20 @@ describe("the API benchmark at a toy size", () => {
       "outbound deliveries, one endpoint",
     ]);
     expect(result.rows[3]![1]).toBe("40");
+  }, 120_000);
+});
+
+describe("the poll simulation at a toy size", () => {
+  it("polls every calendar of the simulated hour at its cadence and runs the cron through the Inngest function", async () => {
+    const options = { calendars: 300, connections: 30, pushShare: 0.5 };
+    const result = await runPollScale(options);
+    const total = result.perMinute.reduce((sum, count) => sum + count, 0);
+    // Each calendar with push once in the hour, each without twelve times: between those bounds.
+    expect(total).toBeGreaterThanOrEqual(300);
+    expect(total).toBeLessThanOrEqual(300 * 12);
+    expect(result.inngest.calendars).toBe(300);
+    expect(result.inngest.sends).toBeGreaterThan(0);
+    expect(result.inngest.steps).toBeGreaterThanOrEqual(result.inngest.sends);
+    expect(pollScaleReport(options, result)).toMatch(/provider calls per minute/);
   }, 120_000);
 });

@@ -79,7 +79,6 @@ async function seed(options: PollScaleOptions, start: Date): Promise<void> {
 export async function runPollScale(options: PollScaleOptions): Promise<PollScaleResult> {
   const log = options.log ?? (() => {});
   prepareBenchEnvironment();
-  process.env.CALSYNC_DISABLE_CRONS = "1";
   const bench = await createBenchDatabase();
   const detach = await attachBenchDatabase(bench.env);
   try {

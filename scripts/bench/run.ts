@@ -19,10 +19,11 @@ import { freshnessReport, runFreshness, type FreshnessOptions, type FreshnessRes
 import { runSyncScale, syncScaleReport, type SyncScaleOptions } from "./sync-scale";
 import { isEntryPoint, nodeWithTsx, prepareBenchEnvironment, ROOT } from "./support";
 import { apiBenchReport, runApiBench, type ApiBenchOptions } from "./api";
+import { pollScaleReport, runPollScale, type PollScaleOptions } from "./poll-scale";
 import { errorMessage } from "@/lib/format";
 
-export type BenchName = "webhooks" | "sync" | "freshness" | "proofs" | "api";
-export const BENCHES: readonly BenchName[] = ["webhooks", "sync", "freshness", "proofs", "api"];
+export type BenchName = "webhooks" | "sync" | "freshness" | "proofs" | "api" | "poll";
+export const BENCHES: readonly BenchName[] = ["webhooks", "sync", "freshness", "proofs", "api", "poll"];
 
 export interface Plan {
   webhooks: string[];
@@ -31,6 +32,7 @@ export interface Plan {
   sync: Omit<SyncScaleOptions, "log">;
   freshness: Array<Omit<FreshnessOptions, "log">>;
   api: Omit<ApiBenchOptions, "log">;
+  poll: Omit<PollScaleOptions, "log">;
 }
 
 /** What each benchmark runs with, full or quick. */
@@ -40,6 +42,7 @@ export function plan(quick: boolean, webhooksFlags: string[] = []): Plan {
       webhooks: ["--duration", "3", "--warmup", "1", "--connections", "10", "--rounds", "1", ...webhooksFlags],
       proofRuns: 50,
       api: { changes: 5_000, deliveries: 500 },
+      poll: { calendars: 10_000, connections: 1_000, pushShare: 0.8 },
       sync: { sizes: [1_000, 10_000], providers: ["google", "microsoft"], changes: [10, 1_000] },
       freshness: [
         { label: "steady 1/s (google)", calendars: 2, ratePerSecond: 1, durationS: 20, provider: "google" },
@@ -51,6 +54,7 @@ export function plan(quick: boolean, webhooksFlags: string[] = []): Plan {
     webhooks: webhooksFlags,
     proofRuns: 200,
     api: { changes: 20_000, deliveries: 2_000 },
+    poll: { calendars: 100_000, connections: 10_000, pushShare: 0.8 },
     sync: { sizes: [1_000, 10_000, 100_000], providers: ["google", "microsoft"], changes: [10, 1_000] },
     freshness: [
       { label: "steady 1/s (google)", calendars: 3, ratePerSecond: 1, durationS: 60, provider: "google" },
@@ -162,6 +166,8 @@ Database: PostgreSQL when DATABASE_URL or TEST_DATABASE_URL is set, else in-memo
           `Convergence proof with ${settings.proofRuns} runs per provider (lib/proofs/convergence.int.test.ts): ${code === 0 ? "passed" : "FAILED"}`,
         );
         if (code !== 0) failures.push(`proofs exited with ${code}`);
+      } else if (name === "poll") {
+        sections.push(pollScaleReport(settings.poll, await runPollScale({ ...settings.poll, log })));
       } else if (name === "api") {
         sections.push(apiBenchReport(await runApiBench({ ...settings.api, log })));
       } else if (name === "sync") {
