@@ -106,4 +106,19 @@ describe("organizationStream", () => {
     controller.abort();
     for (;;) if ((await reader.read()).done) break;
   });
+
+  it("beats its heart and ends itself after its lifetime, telling EventSource when to come back", async () => {
+    const reader = organizationStream({
+      organizationId: a.viewer.organizationId,
+      since: null,
+      signal: new AbortController().signal,
+      heartbeatMs: 100,
+      lifetimeMs: 450,
+    }).getReader();
+    let text = "";
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += new TextDecoder().decode(chunk.value);
+    expect(text.startsWith("retry: 1000\n\n")).toBe(true);
+    expect(text).toContain("event: ready");
+    expect(text.match(/^: heartbeat$/gm)?.length ?? 0).toBeGreaterThanOrEqual(2);
+  });
 });

@@ -19,7 +19,8 @@ export const GET = apiRoute("live", async (request: Request) => {
   return new Response(body, {
     headers: {
       "Content-Type": "text/event-stream; charset=utf-8",
-      // no-transform: no proxy may compress or buffer it; X-Accel-Buffering: nginx-style proxies pass it through at once.
+      // no-transform: neither `next start`'s gzip (next.config's default `compress`, which skips such answers) nor a
+      // proxy may compress, and so buffer, the events; X-Accel-Buffering: nginx-style proxies pass each one at once.
       "Cache-Control": "no-cache, no-transform",
       "X-Accel-Buffering": "no",
       Connection: "keep-alive",
