@@ -129,6 +129,8 @@ interface RouteCase {
   url: () => string;
   params?: () => Record<string, string>;
   body?: () => unknown;
+  /** An event stream: read for this long, then the caller hangs up (the stream ends on abort). */
+  streamMs?: number;
 }
 
 const CASES: RouteCase[] = [
@@ -176,6 +178,8 @@ const CASES: RouteCase[] = [
     url: () => `/api/calendars/${fixture.google.calendarId}/sync`,
     params: () => ({ id: fixture.google.calendarId }),
   },
+  // The live stream: the caller's own organization's marks only (a stranger's stream is B's, so no trace of A).
+  { method: "GET", route: "live", role: "member", load: () => import("@/app/api/live/route"), url: () => "/api/live", streamMs: 1_000 },
   { method: "GET", route: "organizations", role: "member", load: () => import("@/app/api/organizations/route"), url: () => "/api/organizations" },
   {
     method: "PUT",
@@ -562,6 +566,7 @@ async function call(routeCase: RouteCase, caller: SignedIn): Promise<{ status: n
     init.body = JSON.stringify(routeCase.body());
     headers["content-type"] = "application/json";
   }
+  if (routeCase.streamMs !== undefined) init.signal = AbortSignal.timeout(routeCase.streamMs);
   const response = await handler(request(routeCase.url(), init), { params: Promise.resolve(routeCase.params?.() ?? {}) });
   return { status: response.status, text: await response.text() };
 }

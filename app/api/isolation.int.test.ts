@@ -7,6 +7,7 @@ import { GET as listCalendars } from "@/app/api/calendars/route";
 import { GET as getCalendar, PATCH as patchCalendar } from "@/app/api/calendars/[id]/route";
 import { GET as upcoming } from "@/app/api/events/upcoming/route";
 import { GET as meetingHours } from "@/app/api/admin/meeting-hours/route";
+import { GET as live } from "@/app/api/live/route";
 
 // Every route a person uses, called by a member of another organization: never
 // their data, never an effect on it. Rows are written directly; no provider is
@@ -108,6 +109,45 @@ describe("organization isolation", () => {
     expect(await body(await upcoming(request("/api/events/upcoming", { cookie: owner.cookie }), undefined as never))).toContain("board meeting");
   });
 
+  it("GET /api/live streams the caller's organization only: the owner hears the owner's change, the stranger nothing", async () => {
+    const hangUp = new AbortController();
+    const open = async (caller: SignedIn) => {
+      const response = await live(request("/api/live", { cookie: caller.cookie, signal: hangUp.signal }), undefined as never);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toContain("text/event-stream");
+      expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
+      expect(response.headers.get("x-accel-buffering")).toBe("no");
+      const reader = response.body!.getReader();
+      const seen = { text: "" };
+      void (async () => {
+        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) seen.text += new TextDecoder().decode(chunk.value);
+      })();
+      return seen;
+    };
+    const [ownerStream, strangerStream] = [await open(owner), await open(stranger)];
+    const settle = async (check: () => boolean) => {
+      for (let waited = 0; !check() && waited < 3_000; waited += 25) await new Promise((resolve) => setTimeout(resolve, 25));
+    };
+    await settle(() => ownerStream.text.includes("event: ready") && strangerStream.text.includes("event: ready"));
+    const db = await database.db();
+    await db.event.create({
+      data: {
+        organizationId: owner.viewer.organizationId,
+        calendarId,
+        providerEventId: "live-1",
+        title: "live",
+        startAt: new Date(),
+        endAt: new Date(Date.now() + 60_000),
+      },
+    });
+    await settle(() => ownerStream.text.includes("event: changed"));
+    // Several of the poller's rounds later, the stranger's stream still has only its greeting.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    hangUp.abort();
+    expect(ownerStream.text).toMatch(/event: changed\ndata: \{"kind":"events","seq":\d+\}/);
+    expect(strangerStream.text).not.toContain("event: changed");
+  });
+
   it("every route refuses a caller without a session (401) and bad input (400)", async () => {
     const anonymous = [
       await listConnections(request("/api/connections"), undefined as never),
@@ -115,8 +155,9 @@ describe("organization isolation", () => {
       await listCalendars(request("/api/calendars"), undefined as never),
       await getCalendar(request(`/api/calendars/${calendarId}`), params(calendarId)),
       await upcoming(request("/api/events/upcoming"), undefined as never),
+      await live(request("/api/live"), undefined as never),
     ];
-    expect(anonymous.map((response) => response.status)).toEqual([401, 401, 401, 401, 401]);
+    expect(anonymous.map((response) => response.status)).toEqual([401, 401, 401, 401, 401, 401]);
     expect((await getCalendar(request("/api/calendars/not-a-uuid", { cookie: owner.cookie }), params("not-a-uuid"))).status).toBe(400);
     const badPatch = await patchCalendar(
       request(`/api/calendars/${calendarId}`, {

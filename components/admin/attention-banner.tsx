@@ -1,5 +1,6 @@
 "use client";
 
+import { fallbackInterval, useLiveUpdates } from "@/components/realtime/use-live-updates";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
@@ -10,8 +11,9 @@ const SHOWN = 3;
 
 /** Above every admin page while something needs a person: what, and where to look. */
 export function AttentionBanner() {
+  const { live } = useLiveUpdates();
   const pathname = usePathname();
-  const health = useQuery({ queryKey: adminHealthQueryKey, queryFn: fetchAdminHealth, refetchInterval: ADMIN_REFRESH_MS });
+  const health = useQuery({ queryKey: adminHealthQueryKey, queryFn: fetchAdminHealth, refetchInterval: fallbackInterval(live, ADMIN_REFRESH_MS) });
   const report = health.data;
   if (!report?.attention) return null;
   const unhealthy = report.status === "unhealthy";

@@ -1,5 +1,6 @@
 "use client";
 
+import { fallbackInterval, useLiveUpdates } from "@/components/realtime/use-live-updates";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { ReactNode } from "react";
@@ -196,7 +197,8 @@ function ConnectionRow({ connection }: { connection: HealthConnection }) {
 }
 
 export function HealthOverview() {
-  const health = useQuery({ queryKey: adminHealthQueryKey, queryFn: fetchAdminHealth, refetchInterval: ADMIN_REFRESH_MS });
+  const { live } = useLiveUpdates();
+  const health = useQuery({ queryKey: adminHealthQueryKey, queryFn: fetchAdminHealth, refetchInterval: fallbackInterval(live, ADMIN_REFRESH_MS) });
   const report = health.data;
   const status = report ? HEALTH_STATUS[report.status] : null;
 
@@ -207,7 +209,7 @@ export function HealthOverview() {
         description="How push notifications and syncs are doing for your organization over the last 24 hours, and what needs a person."
         actions={
           <>
-            {report ? <LiveIndicator updatedAt={health.dataUpdatedAt} failing={health.isRefetchError} /> : null}
+            {report ? <LiveIndicator updatedAt={health.dataUpdatedAt} failing={health.isRefetchError} pollingMs={ADMIN_REFRESH_MS} /> : null}
             {status ? (
               <Badge tone={status.tone} dot className="px-2.5 py-1 text-sm" data-testid="health-status" data-status={report?.status}>
                 {status.label}

@@ -1,5 +1,6 @@
 "use client";
 
+import { fallbackInterval, useLiveUpdates } from "@/components/realtime/use-live-updates";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
@@ -205,8 +206,13 @@ function SubscriptionRow({ subscription, onAction }: { subscription: AdminSubscr
 }
 
 export function SubscriptionsTable() {
+  const { live } = useLiveUpdates();
   const queryClient = useQueryClient();
-  const subscriptions = useQuery({ queryKey: adminSubscriptionsQueryKey, queryFn: fetchAdminSubscriptions, refetchInterval: ADMIN_REFRESH_MS });
+  const subscriptions = useQuery({
+    queryKey: adminSubscriptionsQueryKey,
+    queryFn: fetchAdminSubscriptions,
+    refetchInterval: fallbackInterval(live, ADMIN_REFRESH_MS),
+  });
   const [pending, setPending] = useState<{ subscription: AdminSubscription; action: SubscriptionAction } | null>(null);
   const mutation = useMutation({
     mutationFn: ({ subscription, action }: { subscription: AdminSubscription; action: SubscriptionAction }) => runSubscriptionAction(subscription.id, action),
@@ -241,7 +247,7 @@ export function SubscriptionsTable() {
                 />
                 Show stopped ({stoppedCount})
               </label>
-              <LiveIndicator updatedAt={subscriptions.dataUpdatedAt} failing={subscriptions.isRefetchError} />
+              <LiveIndicator updatedAt={subscriptions.dataUpdatedAt} failing={subscriptions.isRefetchError} pollingMs={ADMIN_REFRESH_MS} />
             </>
           ) : null
         }

@@ -1,5 +1,6 @@
 "use client";
 
+import { fallbackInterval, useLiveUpdates } from "@/components/realtime/use-live-updates";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
 import { useState } from "react";
@@ -179,6 +180,7 @@ function ResyncPanel({ calendars }: { calendars: Array<{ id: string; name: strin
 }
 
 export function SyncRuns() {
+  const { live } = useLiveUpdates();
   const searchParams = useSearchParams();
   const [openId, setOpenId] = useState<string | null>(null);
   const calendarId = searchParams.get("calendarId") ?? "";
@@ -200,7 +202,7 @@ export function SyncRuns() {
     },
     initialPageParam: null as string | null,
     getNextPageParam: (page) => page.nextCursor,
-    refetchInterval: ADMIN_REFRESH_MS,
+    refetchInterval: fallbackInterval(live, ADMIN_REFRESH_MS),
   });
   const rows = runs.data?.pages.flatMap((page) => page.runs) ?? [];
   const allCalendars = calendars.data?.calendars ?? [];
@@ -211,7 +213,7 @@ export function SyncRuns() {
       <PageHeader
         title="Sync runs"
         description="Every sync of every calendar: what started it, what it changed, how long it took, and why it failed."
-        actions={runs.data ? <LiveIndicator updatedAt={runs.dataUpdatedAt} failing={runs.isRefetchError} /> : null}
+        actions={runs.data ? <LiveIndicator updatedAt={runs.dataUpdatedAt} failing={runs.isRefetchError} pollingMs={ADMIN_REFRESH_MS} /> : null}
       />
 
       <ResyncPanel calendars={synced} />

@@ -1,5 +1,6 @@
 "use client";
 
+import { fallbackInterval, useLiveUpdates } from "@/components/realtime/use-live-updates";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
 import { useState } from "react";
@@ -230,6 +231,7 @@ function EventRow({ event, filteredCalendarName, onOpen }: { event: AdminWebhook
 }
 
 export function WebhookEvents() {
+  const { live } = useLiveUpdates();
   const searchParams = useSearchParams();
   const queryClient = useQueryClient();
   const filters = readFilters(searchParams);
@@ -242,13 +244,13 @@ export function WebhookEvents() {
     setParam(name, (name === "provider" || name === "range") && value === "all" ? null : value);
 
   const calendars = useQuery({ queryKey: calendarsQueryKey, queryFn: fetchCalendars });
-  const health = useQuery({ queryKey: adminHealthQueryKey, queryFn: fetchAdminHealth, refetchInterval: ADMIN_REFRESH_MS });
+  const health = useQuery({ queryKey: adminHealthQueryKey, queryFn: fetchAdminHealth, refetchInterval: fallbackInterval(live, ADMIN_REFRESH_MS) });
   const events = useInfiniteQuery({
     queryKey: [...adminQueryKey, "webhook-events", filters],
     queryFn: ({ pageParam, signal }) => fetchWebhookEvents(apiQuery(filters, pageParam), signal),
     initialPageParam: null as string | null,
     getNextPageParam: (page) => page.nextCursor,
-    refetchInterval: ADMIN_REFRESH_MS,
+    refetchInterval: fallbackInterval(live, ADMIN_REFRESH_MS),
   });
   const replayDead = useMutation({
     mutationFn: () => replayEvents({ status: "dead" }),
@@ -279,7 +281,7 @@ export function WebhookEvents() {
         description="Every notification the providers delivered, as stored: newest first, with what became of it. Open one for its headers and body."
         actions={
           <>
-            {events.data ? <LiveIndicator updatedAt={events.dataUpdatedAt} failing={events.isRefetchError} /> : null}
+            {events.data ? <LiveIndicator updatedAt={events.dataUpdatedAt} failing={events.isRefetchError} pollingMs={ADMIN_REFRESH_MS} /> : null}
             <Button variant="warning" onClick={() => setConfirmReplayAll(true)} data-testid="replay-all-dead" disabled={!deadCount}>
               Replay all dead{deadCount ? ` (${deadCount})` : ""}
             </Button>

@@ -11,6 +11,7 @@ import { PageHeader } from "@/components/page-header";
 import { ProviderCard, connectUrl } from "@/components/provider-card";
 import { PROVIDER_META } from "@/components/provider-meta";
 import { LiveIndicator, QueryErrorPanel } from "@/components/query-state";
+import { fallbackInterval, useLiveUpdates } from "@/components/realtime/use-live-updates";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { connectResultToast, withoutConnectResult } from "./connect-result";
 import { hasAnyConnection, isAnySyncing } from "./card-state";
@@ -86,12 +87,13 @@ function CardsSkeleton() {
 export function ConnectCalendars() {
   // The card whose redirect is under way: a connection id, or "new:<provider>" for a new account.
   const [connecting, setConnecting] = useState<string | null>(null);
+  const { live } = useLiveUpdates();
 
   const connections = useQuery({
     queryKey: connectionsQueryKey,
     queryFn: fetchConnections,
     // A first sync takes seconds: follow it closely, then settle into a slow heartbeat.
-    refetchInterval: (query) => (query.state.data && isAnySyncing(query.state.data.providers) ? 1_500 : 10_000),
+    refetchInterval: (query) => fallbackInterval(live, query.state.data && isAnySyncing(query.state.data.providers) ? 1_500 : 10_000),
   });
   useConnectResultToast(connections.data);
 
@@ -121,7 +123,7 @@ export function ConnectCalendars() {
         description="calsync mirrors every calendar of a connected account into your organization's database and keeps it current within seconds. You choose which calendars to sync on the dashboard."
         actions={
           <>
-            {data ? <LiveIndicator updatedAt={connections.dataUpdatedAt} failing={connections.isRefetchError} /> : null}
+            {data ? <LiveIndicator updatedAt={connections.dataUpdatedAt} failing={connections.isRefetchError} pollingMs={10_000} /> : null}
             {anyConnected ? (
               <Link href="/dashboard" className={buttonClasses({ variant: "secondary" })} data-testid="go-to-dashboard">
                 Go to dashboard

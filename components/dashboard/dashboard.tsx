@@ -7,6 +7,7 @@ import type { ConnectionSummary } from "@/lib/api/types";
 import { connectionsQueryKey, fetchConnections } from "@/components/connect/queries";
 import { hasAnyConnection, isAnySyncing } from "@/components/connect/card-state";
 import { PageHeader } from "@/components/page-header";
+import { fallbackInterval, useLiveUpdates } from "@/components/realtime/use-live-updates";
 import { LiveIndicator, QueryErrorPanel } from "@/components/query-state";
 import { buttonClasses } from "@/components/ui/button";
 import { Card, Section } from "@/components/ui/card";
@@ -81,14 +82,15 @@ function AccountAlerts({ connections }: { connections: ConnectionSummary[] }) {
 
 export function Dashboard() {
   const timeZone = useBrowserTimeZone();
+  const { live } = useLiveUpdates();
 
   const connections = useQuery({
     queryKey: connectionsQueryKey,
     queryFn: fetchConnections,
-    refetchInterval: (query) => (query.state.data && isAnySyncing(query.state.data.providers) ? 1_500 : 5_000),
+    refetchInterval: (query) => fallbackInterval(live, query.state.data && isAnySyncing(query.state.data.providers) ? 1_500 : 5_000),
   });
-  const calendars = useQuery({ queryKey: calendarsQueryKey, queryFn: fetchCalendars, refetchInterval: LIVE_REFRESH_MS });
-  const events = useQuery({ queryKey: upcomingEventsQueryKey, queryFn: fetchUpcomingEvents, refetchInterval: LIVE_REFRESH_MS });
+  const calendars = useQuery({ queryKey: calendarsQueryKey, queryFn: fetchCalendars, refetchInterval: fallbackInterval(live, LIVE_REFRESH_MS) });
+  const events = useQuery({ queryKey: upcomingEventsQueryKey, queryFn: fetchUpcomingEvents, refetchInterval: fallbackInterval(live, LIVE_REFRESH_MS) });
 
   const connectionList = connections.data?.providers.flatMap((provider) => provider.connections) ?? [];
   const nothingConnected = connections.data !== undefined && !hasAnyConnection(connections.data.providers) && (calendars.data?.calendars.length ?? 0) === 0;
@@ -103,7 +105,7 @@ export function Dashboard() {
         description="Your connected calendars, what is coming up, and how each calendar is syncing. Updates appear here within seconds."
         actions={
           <>
-            {Number.isFinite(updatedAt) ? <LiveIndicator updatedAt={updatedAt} failing={failing} /> : null}
+            {Number.isFinite(updatedAt) ? <LiveIndicator updatedAt={updatedAt} failing={failing} pollingMs={LIVE_REFRESH_MS} /> : null}
             <Link href="/onboarding/connect-calendar" className={buttonClasses({ variant: "secondary" })}>
               Connect calendars
             </Link>
