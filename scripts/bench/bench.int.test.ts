@@ -115,7 +115,7 @@ describe("figures", () => {
 
 describe("run.ts", () => {
   it("chooses benchmarks and passes flags through", () => {
-    expect(selected(undefined)).toEqual(["webhooks", "sync", "freshness", "proofs", "api"]);
+    expect(selected(undefined)).toEqual(["webhooks", "sync", "freshness", "proofs", "api", "poll"]);
     expect(selected("freshness,sync")).toEqual(["sync", "freshness"]);
     expect(() => selected("sync,nope")).toThrow(/--only/);
     expect(splitFlags(`--jobs inngest --dir "/tmp/a b"`)).toEqual(["--jobs", "inngest", "--dir", "/tmp/a b"]);

@@ -196,8 +196,19 @@ export function pollScaleReport(options: PollScaleOptions, result: PollScaleResu
 
 if (isEntryPoint(import.meta.url)) {
   const { values } = parseArgs({
-    options: { calendars: { type: "string", default: "100000" }, connections: { type: "string", default: "10000" }, push: { type: "string", default: "0.8" } },
+    options: {
+      calendars: { type: "string", default: "100000" },
+      connections: { type: "string", default: "10000" },
+      push: { type: "string", default: "0.8" },
+      help: { type: "boolean", short: "h", default: false },
+    },
   });
+  if (values.help) {
+    console.log(`Usage: npx tsx scripts/bench/poll-scale.ts [--calendars 100000] [--connections 10000] [--push 0.8]
+One simulated hour of the poll over that many synced calendars (--push: the share with healthy push).
+Database: PostgreSQL (fresh calsync_bench_<random>) when DATABASE_URL or TEST_DATABASE_URL is set, else in-memory PGlite.`);
+    process.exit(0);
+  }
   const options: PollScaleOptions = {
     calendars: Number(values.calendars),
     connections: Number(values.connections),

@@ -7,6 +7,7 @@
 //   freshness  change-to-database latency and syncs against the coalescing's ideal (freshness.ts)
 //   api        change-log write cost, GET /api/v1/changes and outbound delivery throughput (api.ts);
 //              the ingest ratio beside outbound load: --webhooks-flags --outbound
+//   poll       the poll over 100,000 calendars for one simulated hour (poll-scale.ts)
 // --quick runs small sizes and short durations (about two minutes instead of eight
 // on two cores). Progress goes to stderr, the tables to stdout. Exits non-zero when
 // a benchmark failed or found the mirror wrong; slow figures never fail it.
@@ -139,7 +140,7 @@ async function main(): Promise<void> {
   --quick                   small sizes, short durations
   --only <list>             some of: ${BENCHES.join(",")}
   --webhooks-flags "<...>"  extra flags for scripts/bench/webhooks.ts (e.g. "--build", "--jobs inngest")
-Each benchmark also runs alone: npx tsx scripts/bench/{webhooks,sync-scale,freshness}.ts --help
+Each benchmark also runs alone: npx tsx scripts/bench/{webhooks,sync-scale,freshness,poll-scale}.ts --help
 Database: PostgreSQL when DATABASE_URL or TEST_DATABASE_URL is set, else in-memory PGlite
 (webhooks.ts always needs PostgreSQL: BENCH_DATABASE_URL, TEST_DATABASE_URL or 127.0.0.1:5432).`);
     return;

@@ -58,6 +58,8 @@ export interface SyncScaleOptions {
   verify?: "auto" | "full" | "count";
   /** Per case. */
   timeoutMs?: number;
+  /** The emulator's delay per provider call, standing for the internet (e.g. 150). */
+  latencyMs?: number;
   /** Flags for the syncing process's node, e.g. `--max-old-space-size=160` to see how much of the peak is the heap's slack. */
   nodeOptions?: string[];
   /** Progress lines (stderr by default). */
@@ -247,6 +249,8 @@ export async function runSyncScale(options: SyncScaleOptions): Promise<SyncScale
         log(`sync-scale: ${provider}, ${format.int(size)} events: seeding the emulator`);
         const seeded = performance.now();
         await emu.reset(benchSeed(provider, size));
+        // After the seed (a reset clears faults): every provider call of the sync waits this long.
+        if (options.latencyMs) await emu.control.setLatency(options.latencyMs);
         const seedMs = performance.now() - seeded;
         const bench = await createBenchDatabase();
         database = bench.description;
@@ -520,6 +524,7 @@ async function main(): Promise<void> {
       changes: { type: "string", default: "10,1000" },
       verify: { type: "string", default: "auto" },
       timeout: { type: "string", default: "900" },
+      latency: { type: "string", default: "0" },
       "node-options": { type: "string", default: "" },
       child: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -539,6 +544,7 @@ async function main(): Promise<void> {
   --verify <how>    full (every event against a fresh provider listing), count, or
                     auto: full up to 10,000 events (default)
   --timeout <s>     per provider and size (default 900)
+  --latency <ms>    the emulator's delay per provider call, standing for the internet (default 0; e.g. 150)
   --node-options=<flags>  node flags for the syncing process (e.g. --node-options=--max-old-space-size=160)
 Database: PostgreSQL (fresh calsync_bench_<random>) when DATABASE_URL or
 TEST_DATABASE_URL is set, else in-memory PGlite inside the syncing process.`);
@@ -553,6 +559,7 @@ TEST_DATABASE_URL is set, else in-memory PGlite inside the syncing process.`);
     changes: values.changes === "0" || values.changes === "" ? [] : numberList(values.changes, "changes"),
     verify: values.verify as SyncScaleOptions["verify"],
     timeoutMs: Number(values.timeout) * 1000,
+    latencyMs: Number(values.latency),
     nodeOptions: values["node-options"].split(/\s+/).filter(Boolean),
   });
   console.log(`\n${syncScaleReport(result)}`);
