@@ -22,7 +22,7 @@ export const handlers: JobHandlers = {
   },
   crons: {
     poll: pollJob,
-    discoverCalendars: () => discoverCalendarsCronJob(),
+    discoverCalendars: discoverCalendarsCronJob,
     renew: renewJob,
     retryWebhookEvents: retryWebhookEventsJob,
     cleanupWebhookEvents: cleanupWebhookEventsJob,

@@ -165,4 +165,19 @@ describe("the poll schedule", () => {
     expect(await nextPollOf(client, fresh!)).toEqual(slot);
     expect(calendars).toHaveLength(3);
   });
+
+  it("scheduling and sync bookkeeping append no change for API consumers; a rename does", async () => {
+    const client = await database.db();
+    const owner = await seedConnection(client);
+    const [calendarId] = await seedCalendars(client, owner, 1, null);
+    const updates = () => client.change.count({ where: { organizationId: owner.organizationId, type: "calendar.updated" } });
+    await claimAll(T0, new Set([calendarId!]));
+    await client.calendar.update({
+      where: { id: calendarId! },
+      data: { lastSyncStartedAt: new Date(), lastPolledAt: new Date(), pushUnsupportedAt: new Date(), discoveredAt: new Date() },
+    });
+    expect(await updates()).toBe(0);
+    await client.calendar.update({ where: { id: calendarId! }, data: { name: "Renamed" } });
+    expect(await updates()).toBe(1);
+  });
 });

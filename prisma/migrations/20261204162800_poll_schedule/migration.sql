@@ -1,8 +1,10 @@
 -- The poll's schedule (lib/sync/poll.ts): each calendar's next slot, push it cannot
 -- have, calendars found after connect, and a connection's quota back-off.
 --
--- 1. The new calendar columns (and last_sync_started_at, next migration) are bookkeeping: the change log's calendar trigger
---    ignores them like last_polled_at, so scheduling a poll appends no change.
+-- 1. The new calendar columns (and last_sync_started_at, next migration) are bookkeeping:
+--    the change log's calendar trigger ignores them like last_polled_at, so scheduling a
+--    poll appends no change. The list moves into calsync_calendar_bookkeeping(), so the
+--    next bookkeeping column replaces that one-line function, not the whole trigger.
 -- 2. Push lost means poll now: when a subscription stops being healthy (no longer
 --    active, or flagged suspect) or goes away, the calendars it covered (one, or the
 --    whole account for Graph) are due at once, and the poll then keeps them at the
@@ -23,9 +25,15 @@ ADD COLUMN     "push_unsupported_at" TIMESTAMPTZ(3);
 -- CreateIndex
 CREATE INDEX "calendars_poll_due_idx" ON "calendars"("next_poll_at") WHERE (sync_enabled);
 
+-- The calendar columns no API consumer hears of: sync state and scheduling.
+CREATE FUNCTION calsync_calendar_bookkeeping() RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
+  SELECT ARRAY['created_at', 'updated_at', 'sync_cursor', 'sync_window_start', 'sync_window_end', 'last_synced_at', 'last_polled_at',
+               'next_poll_at', 'push_unsupported_at', 'discovered_at', 'last_sync_started_at']
+$$;
+
 CREATE OR REPLACE FUNCTION calsync_calendar_change() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  bookkeeping text[] := ARRAY['created_at', 'updated_at', 'sync_cursor', 'sync_window_start', 'sync_window_end', 'last_synced_at', 'last_polled_at', 'next_poll_at', 'push_unsupported_at', 'discovered_at', 'last_sync_started_at'];
+  bookkeeping text[] := calsync_calendar_bookkeeping();
   fields text[];
 BEGIN
   IF TG_OP = 'INSERT' THEN
