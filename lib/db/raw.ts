@@ -89,3 +89,57 @@ export async function closeRawPool(): Promise<void> {
   const pool = await current?.pool.catch(() => undefined);
   await pool?.end();
 }
+
+/**
+ * Statements of one raw transaction, with the method names of Prisma's raw queries
+ * so the code that writes them runs on either. Parameters are what the drivers take
+ * (strings, numbers, booleans, null, and arrays of those); rows come back as the
+ * driver types them.
+ */
+export interface RawSql {
+  /** Like Prisma's: T is the whole result, an array of rows. */
+  $queryRawUnsafe<T = unknown>(sql: string, ...params: unknown[]): Promise<T>;
+  $executeRawUnsafe(sql: string, ...params: unknown[]): Promise<number>;
+}
+
+/**
+ * A transaction of raw statements on the app's database, for bulk writes: Prisma
+ * passes a raw query's parameters through JSON (stringified whole, then parsed
+ * again) before the driver sees them, and for a sync's chunk of 500 events with
+ * their provider items that was the sync's largest allocation and much of its CPU
+ * (README.md, "Performance"). `timeoutMs` bounds each statement (PostgreSQL's
+ * statement_timeout). Never touch the sealed token columns here.
+ */
+export async function rawTransaction<T>(work: (sql: RawSql) => Promise<T>, { timeoutMs }: { timeoutMs: number }): Promise<T> {
+  const target = await databaseTarget();
+  if (target.kind !== "postgres") {
+    // One connection: PGlite queues this behind (and ahead of) Prisma's own queries.
+    const embedded: PGlite = await sharedPglite(target.dataDir);
+    return embedded.transaction((tx) =>
+      work({
+        $queryRawUnsafe: async <Row>(text: string, ...params: unknown[]) => (await tx.query(text, params)).rows as Row,
+        $executeRawUnsafe: async (text: string, ...params: unknown[]) => (await tx.query(text, params)).affectedRows ?? 0,
+      }),
+    );
+  }
+  const client = await (await poolFor(target.url)).connect();
+  let reusable = true;
+  try {
+    // One round trip: without parameters pg sends both as one simple query.
+    await client.query(`BEGIN; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+    const result = await work({
+      $queryRawUnsafe: async <Row>(text: string, ...params: unknown[]) => (await client.query(text, params)).rows as Row,
+      $executeRawUnsafe: async (text: string, ...params: unknown[]) => (await client.query(text, params)).rowCount ?? 0,
+    });
+    await client.query("COMMIT");
+    return result;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {
+      reusable = false;
+    });
+    throw err;
+  } finally {
+    // A connection that could not roll back is closed, not handed to the next caller.
+    client.release(reusable ? undefined : true);
+  }
+}

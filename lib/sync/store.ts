@@ -1,3 +1,4 @@
+import { rawTransaction, type RawSql } from "@/lib/db/raw";
 import type { Database } from "@/lib/db/client";
 import type { EventChange, EventRecord, SeriesRecord } from "@/lib/providers/port";
 import type { ApiAttendee } from "@/lib/api/v1/schemas";
@@ -11,7 +12,7 @@ import { applyPrivacy, DEFAULT_PRIVACY, isPrivate, type PrivacySettings } from "
 // nothing.
 
 type Tx = Parameters<Parameters<Database["$transaction"]>[0]>[0];
-type Executor = Pick<Database, "$queryRawUnsafe" | "$executeRawUnsafe"> | Pick<Tx, "$queryRawUnsafe" | "$executeRawUnsafe">;
+type Executor = Pick<Database, "$queryRawUnsafe" | "$executeRawUnsafe"> | Pick<Tx, "$queryRawUnsafe" | "$executeRawUnsafe"> | RawSql;
 
 export interface PageCounts {
   created: number;
@@ -317,7 +318,14 @@ export async function deleteEvents(tx: Executor, calendarId: string, providerEve
  * half-way repeats, and each id appears once in a collapsed page.
  */
 const WRITE_CHUNK = 500;
-/** Prisma's default (5 s) is for requests; a chunk on a loaded database can take longer, and failing it only repeats it. */
+/**
+ * Write transactions of one page in flight at once. A chunk's inserts run while the
+ * other chunk holds the organization's change-log sequence (the rest of its
+ * transaction), so two keep a second database core busy; more would only queue
+ * behind that lock.
+ */
+const WRITE_CONCURRENCY = 2;
+/** Per statement of a chunk (PostgreSQL's statement_timeout): a chunk on a loaded database can take seconds, and failing it only repeats it. */
 const WRITE_TIMEOUT_MS = 60_000;
 
 // ---- the full-sync sweep: what the provider no longer lists is gone -------------------
@@ -389,9 +397,13 @@ export function seriesIdsOf(changes: EventChange[]): string[] {
 }
 
 /** Ids of the stored rows of these provider events (the calendar's unique index). */
-async function storedEventIds(tx: Tx, calendarId: string, providerEventIds: string[]): Promise<string[]> {
+async function storedEventIds(tx: Executor, calendarId: string, providerEventIds: string[]): Promise<string[]> {
   if (providerEventIds.length === 0) return [];
-  const rows = await tx.event.findMany({ where: { calendarId, providerEventId: { in: providerEventIds } }, select: { id: true } });
+  const rows = await tx.$queryRawUnsafe<Array<{ id: string }>>(
+    `SELECT id::text AS id FROM events WHERE calendar_id = $1::uuid AND provider_event_id = ANY($2::text[])`,
+    calendarId,
+    providerEventIds,
+  );
   return rows.map((row) => row.id);
 }
 
@@ -423,16 +435,17 @@ export async function applyPage(
   }
   const counts: PageCounts = { created: 0, updated: 0, deleted: 0 };
   const chunks = Math.max(Math.ceil(keep.length / WRITE_CHUNK), Math.ceil(deletes.length / WRITE_CHUNK), series.length > 0 ? 1 : 0);
-  for (let chunk = 0; chunk < chunks; chunk += 1) {
+  const writeChunk = async (chunk: number): Promise<void> => {
     const part = <T>(list: T[]): T[] => list.slice(chunk * WRITE_CHUNK, (chunk + 1) * WRITE_CHUNK);
     const kept = part(keep);
-    const { written, recorded } = await database.$transaction(
+    // On the driver, not through Prisma: a chunk's parameters are megabytes (RawSql).
+    const { written, recorded } = await rawTransaction(
       async (tx) => {
         // Looked up before the writes: a deleted event's row is gone after them.
         const privateRows = await storedEventIds(
           tx,
           scope.calendarId,
-          [...part(keep).map((event) => event.providerEventId), ...part(deletes)].filter((id) => privateIds.has(id)),
+          [...kept.map((event) => event.providerEventId), ...part(deletes)].filter((id) => privateIds.has(id)),
         );
         const deleted = await deleteEvents(tx, scope.calendarId, part(deletes));
         const { created, updated } = await upsertEvents(tx, scope, kept);
@@ -447,13 +460,24 @@ export async function applyPage(
           : 0;
         return { written: { created, updated, deleted }, recorded };
       },
-      { timeout: WRITE_TIMEOUT_MS },
+      { timeoutMs: WRITE_TIMEOUT_MS },
     );
     counts.created += written.created;
     counts.updated += written.updated;
     counts.deleted += written.deleted;
     // Counted once committed: a chunk rolled back recorded nothing.
     if (sweep) sweep.recorded += recorded;
-  }
+  };
+  // The chunks of one collapsed page touch disjoint events, so they may commit in
+  // any order; pages stay in order (an event can be listed again on a later page).
+  let nextChunk = 0;
+  const writer = async (): Promise<void> => {
+    while (nextChunk < chunks) await writeChunk(nextChunk++);
+  };
+  const writers = Array.from({ length: Math.min(WRITE_CONCURRENCY, chunks) }, writer);
+  // Every writer finishes (none is left running into the next page) before a failure surfaces.
+  const results = await Promise.allSettled(writers);
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (failed) throw failed.reason;
   return counts;
 }

@@ -60,6 +60,8 @@ export interface BenchDatabase {
   env: EnvPatch;
   /** Drops it (PostgreSQL); an in-memory PGlite goes with its process. */
   drop(): Promise<void>;
+  /** Measures the CPU time of the server processes serving this database (a local PostgreSQL only; null elsewhere). */
+  serverCpu(): DatabaseCpuMeter | null;
 }
 
 const PGLITE_DUMP_ENV = "CALSYNC_BENCH_PGLITE_DUMP";
@@ -124,6 +126,7 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
     return {
       kind: "postgres",
       description: `${describeTarget({ kind: "postgres", url })} (fresh, dropped afterwards)`,
+      serverCpu: () => databaseCpuMeter(server, name),
       env: { DATABASE_URL: url, PGLITE_DATA_DIR: undefined },
       drop: async () => {
         await queryOnce(server, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
@@ -136,6 +139,8 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
     description: "embedded PGlite in memory, inside the process that syncs (set DATABASE_URL or TEST_DATABASE_URL for PostgreSQL)",
     env: { DATABASE_URL: undefined, PGLITE_DATA_DIR: dataDir, [PGLITE_DUMP_ENV]: await pgliteTemplate() },
     drop: async () => {},
+    // Inside the syncing process: its CPU time already counts it.
+    serverCpu: () => null,
   };
 }
 
@@ -251,6 +256,75 @@ export function sampleMemory(intervalMs = 25): { stop(): MemorySample } {
       clearInterval(timer);
       take();
       return { ...peak };
+    },
+  };
+}
+
+// ---- the database server's share ----------------------------------------------------
+
+export interface DatabaseCpuMeter {
+  start(): void;
+  /** CPU milliseconds the database's backends used since start(). */
+  stop(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // Linux's USER_HZ, what /proc/<pid>/stat counts in
+
+/** utime + stime of a process in ms, or null once it is gone. */
+function processCpuMs(pid: number): number | null {
+  try {
+    // The command name sits in parentheses and may hold spaces: fields count from after it.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The CPU time PostgreSQL spends for one database: the backends connected to it
+ * (pg_stat_activity) are sampled every 200 ms, and each contributes what it used
+ * between its first and last sample. A local server only (its processes are in this
+ * machine's /proc); a backend that ends between samples loses at most 200 ms.
+ */
+export function databaseCpuMeter(serverUrl: string, database: string, intervalMs = 200): DatabaseCpuMeter | null {
+  const host = new URL(serverUrl).hostname;
+  if (!["127.0.0.1", "localhost", "::1", "[::1]"].includes(host) || !fs.existsSync("/proc/self/stat")) return null;
+  const seen = new Map<number, { first: number; last: number }>();
+  let timer: NodeJS.Timeout | undefined;
+  let sampling: Promise<void> = Promise.resolve();
+  const sample = async () => {
+    const rows = await queryOnce<{ pid: number }>(serverUrl, `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [
+      database,
+    ]).catch(() => []);
+    for (const { pid } of rows) {
+      const now = processCpuMs(pid);
+      if (now === null) continue;
+      const entry = seen.get(pid);
+      if (entry) entry.last = now;
+      else seen.set(pid, { first: now, last: now });
+    }
+  };
+  const tick = () => {
+    sampling = sampling.then(sample);
+  };
+  return {
+    start: () => {
+      seen.clear();
+      tick();
+      timer = setInterval(tick, intervalMs);
+    },
+    stop: async () => {
+      clearInterval(timer);
+      tick();
+      await sampling;
+      return [...seen.values()].reduce((sum, entry) => sum + entry.last - entry.first, 0);
+    },
+    close: async () => {
+      clearInterval(timer);
+      await sampling;
     },
   };
 }

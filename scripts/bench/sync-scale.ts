@@ -44,6 +44,7 @@ import {
   pointAppAtEmulator,
   type EmulatorAddress,
   type EnvPatch,
+  type DatabaseCpuMeter,
   type Growth,
 } from "./support";
 
@@ -80,6 +81,8 @@ export interface SyncPhase {
   /** CPU time (user + system) of the syncing process during the sync, and of the emulator's process. */
   cpuMs: number;
   emulatorCpuMs: number;
+  /** CPU time of the PostgreSQL backends serving the benchmark database (a local server; NaN for PGlite, which is inside `cpuMs`). */
+  databaseCpuMs: number;
   created: number;
   updated: number;
   deleted: number;
@@ -111,6 +114,8 @@ export interface SyncScaleCase {
 
 export interface SyncScaleResult {
   database: string;
+  /** The emulator's delay per provider call during the run. */
+  latencyMs?: number;
   cases: SyncScaleCase[];
   growth: Partial<Record<BenchProvider, Growth>>;
 }
@@ -267,7 +272,7 @@ export async function runSyncScale(options: SyncScaleOptions): Promise<SyncScale
               database: bench.env,
               databaseDescription: bench.description,
             },
-            { timeoutMs: options.timeoutMs ?? 15 * 60_000, nodeOptions: options.nodeOptions ?? [] },
+            { timeoutMs: options.timeoutMs ?? 15 * 60_000, nodeOptions: options.nodeOptions ?? [], databaseCpu: bench.serverCpu() },
             log,
           );
           cases.push({ ...result, seedMs });
@@ -288,12 +293,12 @@ export async function runSyncScale(options: SyncScaleOptions): Promise<SyncScale
     const points = cases.filter((entry) => entry.provider === provider && entry.phases[0]).map((entry) => ({ size: entry.size, ms: entry.phases[0]!.ms }));
     if (points.length > 0) byProvider[provider] = growth(points);
   }
-  return { database, cases, growth: byProvider };
+  return { database, latencyMs: options.latencyMs ?? 0, cases, growth: byProvider };
 }
 
 function runChild(
   config: ChildConfig,
-  { timeoutMs, nodeOptions }: { timeoutMs: number; nodeOptions: string[] },
+  { timeoutMs, nodeOptions, databaseCpu }: { timeoutMs: number; nodeOptions: string[]; databaseCpu: DatabaseCpuMeter | null },
   log: (line: string) => void,
 ): Promise<ChildResult> {
   const { command, args } = nodeWithTsx(SELF, ["--child"], nodeOptions);
@@ -304,11 +309,18 @@ function runChild(
     // This process does nothing but serve the emulator while the child syncs, so its
     // CPU time over a phase is the provider side's share of that phase.
     const emulatorCpu: number[] = [];
+    // The database's share, where its server runs here: the three together are what the sync cost the machine.
+    const databaseCpuByPhase: Array<Promise<number>> = [];
     let phaseStartedAt = 0;
     child.on("message", (message: ChildMessage) => {
       if (message.type === "result") result = message.result;
-      else if (message.edge === "start") phaseStartedAt = cpuMs();
-      else emulatorCpu.push(cpuMs() - phaseStartedAt);
+      else if (message.edge === "start") {
+        phaseStartedAt = cpuMs();
+        databaseCpu?.start();
+      } else {
+        emulatorCpu.push(cpuMs() - phaseStartedAt);
+        databaseCpuByPhase.push(databaseCpu ? databaseCpu.stop() : Promise.resolve(Number.NaN));
+      }
     });
     let pending = "";
     child.stdout?.setEncoding("utf8");
@@ -325,9 +337,19 @@ function runChild(
       child.kill("SIGKILL");
     }, timeoutMs);
     child.on("error", reject);
-    child.on("exit", (code, signal) => {
+    child.on("exit", async (code, signal) => {
       clearTimeout(timer);
-      if (result) resolve({ ...result, phases: result.phases.map((phase, index) => ({ ...phase, emulatorCpuMs: emulatorCpu[index] ?? Number.NaN })) });
+      const databaseMs = await Promise.all(databaseCpuByPhase);
+      await databaseCpu?.close();
+      if (result)
+        resolve({
+          ...result,
+          phases: result.phases.map((phase, index) => ({
+            ...phase,
+            emulatorCpuMs: emulatorCpu[index] ?? Number.NaN,
+            databaseCpuMs: databaseMs[index] ?? Number.NaN,
+          })),
+        });
       else reject(new Error(`sync-scale child for ${config.provider}/${config.size} ended (${signal ?? `exit ${code}`}) without a result`));
     });
   });
@@ -400,6 +422,7 @@ async function childMain(config: ChildConfig): Promise<ChildResult> {
       pages: outcome.pages,
       cpuMs: cpu,
       emulatorCpuMs: Number.NaN,
+      databaseCpuMs: Number.NaN,
       created: outcome.created,
       updated: outcome.updated,
       deleted: outcome.deleted,
@@ -452,12 +475,17 @@ async function childMain(config: ChildConfig): Promise<ChildResult> {
 
 // ---- report ---------------------------------------------------------------------------
 
-export const TARGETS = { initialMs: 60_000, peakRssMb: 300, size: 100_000 } as const;
+/**
+ * At 100,000 events on PostgreSQL. Issue #7: the first sync under 60 s with the
+ * emulator answering at once. Issue #17: under 20 s with 150 ms per provider call
+ * (standing for the internet), and peak RSS growth over the process's base under 60 MB.
+ */
+export const TARGETS = { initialMs: 60_000, initialOverNetworkMs: 20_000, networkLatencyMs: 150, growthMb: 60, size: 100_000 } as const;
 
 export function syncScaleReport(result: SyncScaleResult): string {
   const lines: string[] = [`Sync scale: ${result.database}`, ""];
   const phaseLabels = [...new Set(result.cases.flatMap((entry) => entry.phases.map((phase) => phase.changes)))];
-  const header = ["provider", "events", "initial", "per 1k", "cpu", "emu cpu", "peak RSS", "base RSS", "growth", "peak heap", "calls", "pages"];
+  const header = ["provider", "events", "initial", "per 1k", "cpu", "emu cpu", "db cpu", "peak RSS", "base RSS", "growth", "peak heap", "calls", "pages"];
   for (const changes of phaseLabels.filter((count) => count > 0)) header.push(`+${format.int(changes)} chg`, "calls");
   header.push("check");
   const rows = result.cases.map((entry) => {
@@ -469,6 +497,7 @@ export function syncScaleReport(result: SyncScaleResult): string {
       format.ms(initial ? initial.ms / (entry.size / 1000) : NaN),
       format.ms(initial?.cpuMs ?? NaN),
       format.ms(initial?.emulatorCpuMs ?? NaN),
+      Number.isFinite(initial?.databaseCpuMs) ? format.ms(initial!.databaseCpuMs) : "-",
       format.mb(entry.peakRssMb ?? entry.sampledPeakRssMb),
       format.mb(entry.baselineRssMb),
       format.mb((entry.peakRssMb ?? entry.sampledPeakRssMb) - entry.baselineRssMb),
@@ -486,8 +515,10 @@ export function syncScaleReport(result: SyncScaleResult): string {
   lines.push(formatTable(header, rows));
   lines.push(
     "",
-    "initial: first full sync, wall time in the syncing process; per 1k: initial per 1,000 events; cpu / emu cpu: CPU time of the",
-    "syncing process / of the emulator's process during it (the database server's is not counted); peak RSS: VmHWM of the syncing process;",
+    "initial: first full sync, wall time in the syncing process; per 1k: initial per 1,000 events; cpu / emu cpu / db cpu: CPU time of the",
+    "syncing process / of the emulator's process / of the PostgreSQL backends serving the database during it (a local server; '-' for",
+    "PGlite, which runs inside the syncing process); on a machine of C cores, (cpu + emu cpu + db cpu) / C is a floor under the wall time;",
+    "peak RSS: VmHWM of the syncing process;",
     "base RSS: its RSS before the first sync (runtime, tsx, SDKs, Prisma, the connect flow); growth: peak minus base; peak heap: largest",
     "V8 heap in use (sampled); calls: requests the emulator counted for the account (listing pages plus token calls, if any);",
     "+N chg: incremental sync after N changes (80% title updates, 10% deletes, 10% creates).",
@@ -502,14 +533,18 @@ export function syncScaleReport(result: SyncScaleResult): string {
     );
   }
   const atTarget = result.cases.filter((entry) => entry.size === TARGETS.size);
+  const overNetwork = (result.latencyMs ?? 0) >= TARGETS.networkLatencyMs;
+  const wallTarget = overNetwork ? TARGETS.initialOverNetworkMs : TARGETS.initialMs;
+  const wallLabel = `< ${wallTarget / 1000} s${overNetwork ? ` at ${result.latencyMs} ms per call` : " (no provider latency)"}`;
   for (const entry of atTarget) {
     const initial = entry.phases.find((phase) => phase.changes === 0);
-    const peak = entry.peakRssMb ?? entry.sampledPeakRssMb;
+    const grown = (entry.peakRssMb ?? entry.sampledPeakRssMb) - entry.baselineRssMb;
     lines.push(
-      `target (${entry.provider}, 100k): initial ${format.ms(initial?.ms ?? NaN)} vs < 60 s ${initial && initial.ms < TARGETS.initialMs ? "MET" : "MISSED"}; peak ${format.mb(peak)} vs < 300 MB ${peak < TARGETS.peakRssMb ? "MET" : "MISSED"}`,
+      `target (${entry.provider}, 100k): initial ${format.ms(initial?.ms ?? NaN)} vs ${wallLabel} ${initial && initial.ms < wallTarget ? "MET" : "MISSED"}; ` +
+        `growth ${format.mb(grown)} over a base of ${format.mb(entry.baselineRssMb)} vs < ${TARGETS.growthMb} MB ${grown < TARGETS.growthMb ? "MET" : "MISSED"}`,
     );
   }
-  if (atTarget.length === 0) lines.push(`targets (100k events: initial < 60 s, peak < 300 MB): not measured at this size`);
+  if (atTarget.length === 0) lines.push(`targets (100k events: initial ${wallLabel}, RSS growth < ${TARGETS.growthMb} MB): not measured at this size`);
   for (const entry of result.cases) for (const problem of entry.problems) lines.push(`PROBLEM ${entry.provider}/${entry.size}: ${problem}`);
   return lines.join("\n");
 }
