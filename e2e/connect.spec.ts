@@ -195,3 +195,35 @@ test("switching a calendar's sync off asks first; cancelling keeps it and its ev
   await expect(primary).toHaveAttribute("aria-checked", "false");
   await expect(seeded).toHaveCount(0, { timeout: 20_000 });
 });
+
+test("a calendar removed at the provider says so on the dashboard, with no switch, until it is dismissed", async ({ page }) => {
+  const email = "removed@example.com";
+  await emulator().reset();
+  await emulator().addAccount({ provider: "google", email, name: "Removed", calendars: [{ name: "Removed", primary: true }] });
+  const old = await emulator().addCalendar(email, { name: "Old project" }, "google");
+  await page.goto("/signin?callbackUrl=/onboarding/connect-calendar");
+  await page.getByRole("button", { name: /Sign in with Google/i }).click();
+  await page.getByTestId(`allow-${email}`).click();
+  await page.waitForURL(/\/onboarding\/connect-calendar/);
+  await page.getByTestId("connect-google").click();
+  await page.getByTestId(`allow-${email}`).click();
+  await page.waitForURL(/\/onboarding\/connect-calendar/);
+  await page.goto("/dashboard");
+  await expect(page.getByRole("switch", { name: "Old project" })).toHaveAttribute("aria-checked", "false");
+
+  await emulator().removeCalendar(old.id);
+  // Connecting the account again reads its calendar list, as the periodic discovery does.
+  await page.goto("/onboarding/connect-calendar");
+  await page.getByTestId("connect-another-google").click();
+  await page.getByTestId(`allow-${email}`).click();
+  await page.waitForURL(/\/onboarding\/connect-calendar/);
+  await page.goto("/dashboard");
+  const removed = page.locator('[data-testid^="calendar-removed-"]');
+  await expect(removed).toContainText("Old project");
+  await expect(removed).toContainText(`Removed from ${email} ·`);
+  await expect(page.getByRole("switch", { name: "Old project" })).toHaveCount(0);
+
+  await removed.getByRole("button", { name: "Dismiss" }).click();
+  await expect(page.locator("[data-sonner-toast]").filter({ hasText: "Dismissed “Old project”" })).toBeVisible();
+  await expect(removed).toHaveCount(0);
+});

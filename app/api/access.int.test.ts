@@ -28,6 +28,8 @@ let apiKeyId: string;
 let endpointId: string;
 let meetingId: string;
 let eventId: string;
+/** A calendar the provider no longer lists: the one Dismiss (DELETE /api/calendars/:id) may delete. */
+let removedCalendarId: string;
 /** API keys by caller: another organization's with every scope; A's own without the route's scope. */
 let strangerKey: string;
 const scopelessKeys = new Map<ApiKeyScope, string>();
@@ -79,6 +81,17 @@ beforeAll(async () => {
       },
     })
   ).id;
+  removedCalendarId = (
+    await db.calendar.create({
+      data: {
+        organizationId: owner.viewer.organizationId,
+        connectionId: fixture.google.connectionId,
+        providerCalendarId: "orga-retired",
+        name: "orga retired calendar",
+        removedAt: new Date(),
+      },
+    })
+  ).id;
   await db.organization.update({ where: { id: owner.viewer.organizationId }, data: { name: "Orga Incorporated" } });
   memberMembershipId = (await db.membership.findFirstOrThrow({ where: { userId: member.viewer.userId } })).id;
   const { createInvitation } = await import("@/lib/organizations/invitations");
@@ -115,6 +128,8 @@ beforeAll(async () => {
     webhookEventId,
     syncRunId,
     "orga failure",
+    "orga retired calendar",
+    removedCalendarId,
   ];
 });
 
@@ -160,6 +175,14 @@ const CASES: RouteCase[] = [
     url: () => `/api/calendars/${fixture.google.calendarId}`,
     params: () => ({ id: fixture.google.calendarId }),
     body: () => ({ syncEnabled: false }),
+  },
+  {
+    method: "DELETE",
+    route: "calendars/[id]",
+    role: "member",
+    load: () => import("@/app/api/calendars/[id]/route"),
+    url: () => `/api/calendars/${removedCalendarId}`,
+    params: () => ({ id: removedCalendarId }),
   },
   { method: "GET", route: "events/upcoming", role: "member", load: () => import("@/app/api/events/upcoming/route"), url: () => "/api/events/upcoming" },
   {
@@ -613,6 +636,7 @@ describe("every route under app/api", () => {
     const db = await database.db();
     expect((await db.calendarConnection.findUniqueOrThrow({ where: { id: fixture.google.connectionId } })).status).toBe("active");
     expect((await db.calendar.findUniqueOrThrow({ where: { id: fixture.google.calendarId } })).syncEnabled).toBe(true);
+    expect(await db.calendar.count({ where: { id: removedCalendarId } })).toBe(1);
     expect((await db.webhookSubscription.findUniqueOrThrow({ where: { id: fixture.google.subscriptionId } })).status).toBe("active");
     expect((await db.webhookEvent.findUniqueOrThrow({ where: { id: webhookEventId } })).status).toBe("dead");
     expect(await db.event.count({ where: { organizationId: owner.viewer.organizationId } })).toBe(1);

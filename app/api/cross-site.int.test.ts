@@ -26,6 +26,8 @@ let membershipId: string;
 let invitationId: string;
 let apiKeyId: string;
 let endpointId: string;
+/** A calendar the provider no longer lists: what a forged Dismiss would delete. */
+let removedCalendarId: string;
 const dispatched: unknown[] = [];
 
 beforeAll(async () => {
@@ -59,6 +61,17 @@ beforeAll(async () => {
       error: "gave up",
     },
   ])) as [string];
+  removedCalendarId = (
+    await db.calendar.create({
+      data: {
+        organizationId: admin.viewer.organizationId,
+        connectionId: fixture.google.connectionId,
+        providerCalendarId: "xsite-retired",
+        name: "Retired",
+        removedAt: new Date(),
+      },
+    })
+  ).id;
   apiKeyId = (await createApiKey(admin.viewer.organizationId, { name: "xsite key", scopes: ["webhooks:manage"] })).apiKey.id;
   endpointId = (await createEndpoint(admin.viewer.organizationId, { url: "https://xsite.example.com/in", description: "", eventTypes: [] })).endpoint.id;
 });
@@ -131,6 +144,13 @@ const CASES: MutatingCase[] = [
     url: () => `/api/calendars/${fixture.google.calendarId}`,
     params: () => ({ id: fixture.google.calendarId }),
     body: () => ({ syncEnabled: false }),
+  },
+  {
+    method: "DELETE",
+    route: "calendars/[id]",
+    load: () => import("@/app/api/calendars/[id]/route"),
+    url: () => `/api/calendars/${removedCalendarId}`,
+    params: () => ({ id: removedCalendarId }),
   },
   {
     method: "POST",
@@ -359,6 +379,7 @@ async function snapshot() {
   return {
     connection: (await db.calendarConnection.findUniqueOrThrow({ where: { id: fixture.google.connectionId } })).status,
     calendar: (await db.calendar.findUniqueOrThrow({ where: { id: fixture.google.calendarId } })).syncEnabled,
+    removedCalendar: await db.calendar.count({ where: { id: removedCalendarId } }),
     subscription: JSON.stringify(await db.webhookSubscription.findUniqueOrThrow({ where: { id: fixture.google.subscriptionId } })),
     event: (await db.webhookEvent.findUniqueOrThrow({ where: { id: deadEventId } })).status,
     syncRuns: await db.syncRun.count({ where: { organizationId: admin.viewer.organizationId } }),
@@ -425,7 +446,7 @@ describe("mutating routes under app/api", () => {
     },
   );
 
-  it("from the app's own origin, as the admin, the resync, the replays and the calendar change happen", async () => {
+  it("from the app's own origin, as the admin, the resync, the replays, the calendar change and the dismissal happen", async () => {
     const db = await database.db();
     const byName = (route: string) => CASES.find((routeCase) => routeCase.route === route)!;
     const runsBefore = dispatched.length;
@@ -446,5 +467,8 @@ describe("mutating routes under app/api", () => {
     expect(
       await db.organization.findUniqueOrThrow({ where: { id: admin.viewer.organizationId }, select: { privateEvents: true, keepDeclined: true } }),
     ).toEqual({ privateEvents: "busy_only", keepDeclined: false });
+    const dismiss = CASES.find((routeCase) => routeCase.method === "DELETE" && routeCase.route === "calendars/[id]")!;
+    expect((await call(dismiss, "own origin", admin)).status).toBe(200);
+    expect(await db.calendar.count({ where: { id: removedCalendarId } })).toBe(0);
   });
 });

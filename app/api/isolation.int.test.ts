@@ -4,7 +4,7 @@ import { request, signIn, type SignedIn } from "@/scripts/test/app";
 import { GET as listConnections } from "@/app/api/connections/route";
 import { DELETE as disconnect } from "@/app/api/connections/[id]/route";
 import { GET as listCalendars } from "@/app/api/calendars/route";
-import { GET as getCalendar, PATCH as patchCalendar } from "@/app/api/calendars/[id]/route";
+import { DELETE as dismissCalendar, GET as getCalendar, PATCH as patchCalendar } from "@/app/api/calendars/[id]/route";
 import { GET as upcoming } from "@/app/api/events/upcoming/route";
 import { GET as meetingHours } from "@/app/api/admin/meeting-hours/route";
 import { GET as live } from "@/app/api/live/route";
@@ -18,6 +18,7 @@ let owner: SignedIn;
 let stranger: SignedIn;
 let connectionId: string;
 let calendarId: string;
+let removedCalendarId: string;
 
 const params = (id: string) => ({ params: Promise.resolve({ id }) });
 
@@ -34,6 +35,9 @@ beforeAll(async () => {
     data: { organizationId, connectionId, providerCalendarId: "a@example.com", name: "A private", isPrimary: true, syncEnabled: true },
   });
   calendarId = calendar.id;
+  removedCalendarId = (
+    await db.calendar.create({ data: { organizationId, connectionId, providerCalendarId: "gone@example.com", name: "A retired", removedAt: new Date() } })
+  ).id;
   const start = new Date(Date.now() + 60 * 60_000);
   const meeting = await db.meeting.create({ data: { organizationId, iCalUid: "board@a.test", occurrenceKey: "" } });
   await db.event.create({
@@ -92,6 +96,16 @@ describe("organization isolation", () => {
     );
     expect(patched.status).toBe(404);
     expect((await (await database.db()).calendar.findUniqueOrThrow({ where: { id: calendarId } })).syncEnabled).toBe(true);
+  });
+
+  it("DELETE /api/calendars/:id of another organization is 404 and dismisses nothing", async () => {
+    const response = await dismissCalendar(
+      request(`/api/calendars/${removedCalendarId}`, { method: "DELETE", cookie: stranger.cookie }),
+      params(removedCalendarId),
+    );
+    expect(response.status).toBe(404);
+    expect(await body(response)).not.toContain("A retired");
+    expect(await (await database.db()).calendar.count({ where: { id: removedCalendarId } })).toBe(1);
   });
 
   it("GET /api/admin/meeting-hours counts only the caller's organization's meetings, and refuses an unknown zone", async () => {
@@ -154,10 +168,11 @@ describe("organization isolation", () => {
       await disconnect(request(`/api/connections/${connectionId}`, { method: "DELETE" }), params(connectionId)),
       await listCalendars(request("/api/calendars"), undefined as never),
       await getCalendar(request(`/api/calendars/${calendarId}`), params(calendarId)),
+      await dismissCalendar(request(`/api/calendars/${removedCalendarId}`, { method: "DELETE" }), params(removedCalendarId)),
       await upcoming(request("/api/events/upcoming"), undefined as never),
       await live(request("/api/live"), undefined as never),
     ];
-    expect(anonymous.map((response) => response.status)).toEqual([401, 401, 401, 401, 401, 401]);
+    expect(anonymous.map((response) => response.status)).toEqual([401, 401, 401, 401, 401, 401, 401]);
     expect((await getCalendar(request("/api/calendars/not-a-uuid", { cookie: owner.cookie }), params("not-a-uuid"))).status).toBe(400);
     const badPatch = await patchCalendar(
       request(`/api/calendars/${calendarId}`, {

@@ -4,8 +4,9 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useId, useRef, useState } from "react";
 import { toast } from "sonner";
-import type { CalendarPatch, CalendarSummary, CalendarSyncResponse, CalendarsResponse, ConnectionSummary } from "@/lib/api/types";
+import type { CalendarDismissResponse, CalendarPatch, CalendarSummary, CalendarSyncResponse, CalendarsResponse, ConnectionSummary } from "@/lib/api/types";
 import { fetchJson, messageOf } from "@/components/api-client";
+import { formatAbsolute, formatShortDateTime } from "@/components/format/time";
 import { ProviderLogo, providerMeta } from "@/components/provider-meta";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -168,6 +169,55 @@ function CalendarRow({ calendar, canSync }: { calendar: CalendarSummary; canSync
   );
 }
 
+/**
+ * A calendar the provider no longer lists: nothing to sync or toggle (its events went
+ * when it was removed), only "Dismiss", which deletes the row. Not behind a
+ * confirmation: it removes nothing still mirrored, and a calendar listed again comes
+ * back as new whether dismissed or not.
+ */
+function RemovedCalendarRow({ calendar, removedAt }: { calendar: CalendarSummary; removedAt: string }) {
+  const queryClient = useQueryClient();
+  const nameId = useId();
+  const dismiss = useMutation({
+    mutationFn: () => fetchJson<CalendarDismissResponse>(`/api/calendars/${encodeURIComponent(calendar.id)}`, { method: "DELETE" }),
+    onSuccess: () => {
+      queryClient.setQueryData<CalendarsResponse>(calendarsQueryKey, (old) =>
+        old ? { ...old, calendars: old.calendars.filter((other) => other.id !== calendar.id) } : old,
+      );
+      toast.success(`Dismissed “${calendar.name}”`, { description: "If the provider lists it again, it comes back here as new." });
+    },
+    onError: (error) => toast.error(`Could not dismiss “${calendar.name}”`, { description: messageOf(error) }),
+    onSettled: () => Promise.all(["calendars", "connections"].map((key) => queryClient.invalidateQueries({ queryKey: [key] }))),
+  });
+
+  return (
+    <li className="flex items-center gap-4 px-4 py-3 sm:px-5" data-testid={`calendar-removed-${calendar.id}`}>
+      <div className="min-w-0 flex-1">
+        <p id={nameId} className="truncate text-sm font-medium text-slate-600">
+          {calendar.name}
+        </p>
+        <p className="mt-0.5 text-xs text-slate-500">
+          Removed from {calendar.accountEmail} ·{" "}
+          <time dateTime={removedAt} title={formatAbsolute(removedAt)} suppressHydrationWarning>
+            {formatShortDateTime(removedAt)}
+          </time>
+        </p>
+      </div>
+      <Button
+        variant="ghost"
+        size="sm"
+        loading={dismiss.isPending}
+        loadingText="Dismissing…"
+        onClick={() => dismiss.mutate()}
+        aria-describedby={nameId}
+        data-testid={`calendar-dismiss-${calendar.id}`}
+      >
+        Dismiss
+      </Button>
+    </li>
+  );
+}
+
 function AccountStatus({ connection }: { connection: ConnectionSummary | undefined }) {
   if (!connection) return null;
   if (connection.status === "needs_reconnect" || connection.status === "revoked")
@@ -234,9 +284,13 @@ export function CalendarsSection({ calendars, connections }: { calendars: Calend
               </p>
             ) : null}
             <ul className="divide-y divide-slate-100">
-              {group.calendars.map((calendar) => (
-                <CalendarRow key={calendar.id} calendar={calendar} canSync={connection?.status === "active"} />
-              ))}
+              {group.calendars.map((calendar) =>
+                calendar.removedAt ? (
+                  <RemovedCalendarRow key={calendar.id} calendar={calendar} removedAt={calendar.removedAt} />
+                ) : (
+                  <CalendarRow key={calendar.id} calendar={calendar} canSync={connection?.status === "active"} />
+                ),
+              )}
             </ul>
           </Card>
         );

@@ -91,8 +91,9 @@ function SyncStatusRow({ calendar, accountSyncing }: { calendar: CalendarSummary
 
 export function SyncStatusSection({ calendars, connections }: { calendars: CalendarSummary[]; connections: ConnectionSummary[] }) {
   const syncingAccounts = new Set(connections.filter((connection) => connection.syncing).map((connection) => connection.id));
-  // Same order as the calendar list above, so a calendar is easy to find in both.
-  const ordered = groupCalendarsByAccount(calendars).flatMap((group) => group.calendars);
+  // Same order as the calendar list above, so a calendar is easy to find in both. One
+  // the provider no longer lists has no sync to report (the list above says it went).
+  const ordered = groupCalendarsByAccount(calendars.filter((calendar) => calendar.removedAt === null)).flatMap((group) => group.calendars);
 
   if (ordered.length === 0) {
     return <Card className="p-6 text-sm text-slate-600">Sync runs are listed here once a calendar is connected.</Card>;

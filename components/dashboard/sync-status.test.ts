@@ -41,6 +41,7 @@ const calendar = (overrides: Partial<CalendarSummary> = {}): CalendarSummary => 
   nextPollAt: null,
   pollOnlyMinutes: null,
   discovered: false,
+  removedAt: null,
   eventCount: 0,
   ...overrides,
 });

@@ -90,6 +90,11 @@ export class EmulatorControl {
     return this.call("POST", "/calendars", { ...calendar, accountEmail, provider });
   }
 
+  /** Removes a calendar from its account, with its events, as if the person deleted it at the provider (not a primary one). */
+  removeCalendar(calendarId: string): Promise<CalendarView> {
+    return this.call("DELETE", `/calendars/${encodeURIComponent(calendarId)}`);
+  }
+
   /** The calendar id of an account's primary calendar. */
   async primaryCalendarId(accountEmail: string, provider?: Provider): Promise<string> {
     const { calendars } = await this.state();

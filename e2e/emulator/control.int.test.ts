@@ -79,6 +79,23 @@ describe("control API", () => {
     await expect(emu.control.failNext({ endpoint: "google.events.list", status: 418 as never })).rejects.toMatchObject({ status: 400 });
   });
 
+  it("removes a calendar from its account's list with its events, lists it again when added back, and never removes a primary one", async () => {
+    await emu.reset();
+    const { client } = await googleSignIn(emu);
+    const calendar = googleCalendarApi(emu, client);
+    const team = await emu.control.addCalendar("alice@example.com", { name: "Team", events: [{ summary: "Standup", start: "2030-01-01", end: "2030-01-02" }] });
+    const listed = async () => ((await calendar.calendarList.list()).data.items ?? []).map((item) => item.id);
+    expect(await listed()).toContain(team.id);
+    expect(await emu.control.removeCalendar(team.id)).toMatchObject({ id: team.id, accountEmail: "alice@example.com" });
+    expect(await listed()).not.toContain(team.id);
+    await expect(calendar.events.list({ calendarId: team.id })).rejects.toMatchObject({ status: 404 });
+    await expect(emu.control.removeCalendar(team.id)).rejects.toMatchObject({ status: 404 });
+    await expect(emu.control.removeCalendar(await emu.control.primaryCalendarId("alice@example.com"))).rejects.toMatchObject({ status: 400 });
+    await emu.control.addCalendar("alice@example.com", { id: team.id, name: "Team" });
+    expect(await listed()).toContain(team.id);
+    expect(await emu.control.listEvents(team.id)).toEqual([]);
+  });
+
   it("counts API calls per endpoint and per account, and resets everything on reset()", async () => {
     await emu.reset();
     const { client } = await googleSignIn(emu);

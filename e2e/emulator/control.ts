@@ -170,6 +170,7 @@ export function controlRoutes(core: EmulatorOperations): RouteDefinition[] {
     route("POST", "/seed", async (ctx) => core.seed(await parse(ctx, seedSchema))),
     route("POST", "/accounts", async (ctx) => core.addAccount(await parse(ctx, seedAccount))),
     route("POST", "/calendars", async (ctx) => core.addCalendar(await parse(ctx, schemas.calendar))),
+    route("DELETE", "/calendars/:calendarId", (ctx) => core.removeCalendar(param(ctx, "calendarId"))),
     route("GET", "/calendars/:calendarId/events", (ctx) => core.listEvents(param(ctx, "calendarId"))),
     route("POST", "/calendars/:calendarId/events", async (ctx) => core.createEvent(param(ctx, "calendarId"), await parse(ctx, schemas.createEvent))),
     route("PATCH", "/calendars/:calendarId/events/:eventId", async (ctx) =>

@@ -35,6 +35,7 @@ export interface EmulatorOperations {
   seed(seed: Seed): AccountView[];
   addAccount(input: SeedAccount): AccountView;
   addCalendar(input: SeedCalendar & { accountEmail: string; provider?: Provider }): CalendarView;
+  removeCalendar(calendarId: string): CalendarView;
   listEvents(calendarId: string): EventView[];
   createEvent(calendarId: string, input: EventInput & { exceptions?: InstanceChange[] }): EventView;
   updateEvent(calendarId: string, eventId: string, patch: EventPatch): EventView;

@@ -331,6 +331,15 @@ export class EmulatorCore implements EmulatorOperations {
     });
   }
 
+  removeCalendar(calendarId: string): CalendarView {
+    return this.guard(() => {
+      // The view first: it names the account, which the removed calendar no longer can.
+      const view = this.calendarView(this.services.store.requireCalendar(calendarId));
+      this.services.store.removeCalendar(calendarId);
+      return view;
+    });
+  }
+
   listEvents(calendarId: string): EventView[] {
     return this.guard(() => {
       const calendar = this.services.store.requireCalendar(calendarId);

@@ -215,6 +215,19 @@ export class CalendarStore {
     return calendar;
   }
 
+  /**
+   * The account no longer has the calendar (deleted, or Google's calendarList.delete):
+   * it leaves the calendar list with its events, and its channels hear nothing more.
+   * A primary calendar cannot go, as at both providers.
+   */
+  removeCalendar(calendarId: string): Calendar {
+    const calendar = this.requireCalendar(calendarId);
+    if (calendar.primary) throw new InvalidInputError(`${calendarId} is a primary calendar, which cannot be removed`);
+    this.calendars.delete(calendarId);
+    this.eventsByCalendar.delete(calendarId);
+    return calendar;
+  }
+
   calendarsOf(accountId: string): Calendar[] {
     return [...this.calendars.values()].filter((calendar) => calendar.accountId === accountId);
   }

@@ -91,6 +91,8 @@ export interface CalendarSummary {
   pollOnlyMinutes: number | null;
   /** Found at the provider after the account was connected and not chosen yet: shown as new. */
   discovered: boolean;
+  /** When the provider stopped listing it: not synced, its events gone, shown until dismissed (DELETE /api/calendars/:id). */
+  removedAt: string | null;
   eventCount: number;
 }
 
@@ -105,6 +107,12 @@ export interface CalendarSyncResponse {
   requested: true;
   /** Runs that started at or after this are the one asked for. */
   requestedAt: string;
+}
+
+/** DELETE /api/calendars/:id: a calendar the provider no longer lists, dismissed. */
+export interface CalendarDismissResponse {
+  calendarId: string;
+  dismissed: true;
 }
 
 /** PATCH /api/calendars/:id body */

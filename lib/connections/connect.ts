@@ -2,6 +2,7 @@ import { db } from "@/lib/db/client";
 import { isUniqueViolation } from "@/lib/db/errors";
 import { dispatch } from "@/lib/jobs/dispatch";
 import { logger } from "@/lib/log";
+import { stopMirroring } from "@/lib/connections/calendars";
 import type { ConnectResult } from "@/lib/connections/results";
 import { forgetAccessToken, withAccessToken } from "@/lib/oauth/tokens";
 import { isProviderError } from "@/lib/providers/errors";
@@ -138,28 +139,41 @@ async function alreadyConnectedElsewhere(organizationId: string, userId: string)
 
 /**
  * Mirrors the account's calendar list: new calendars appear (the primary one synced
- * by default), renamed ones follow, vanished ones go with their events.
+ * by default), renamed ones follow. One the list no longer has is marked removed and
+ * its mirroring ends (stopMirroring: push stopped, events deleted, sync off), but
+ * the row stays, so the dashboard can say it went until someone dismisses it; listed
+ * again, it comes back as a new, unsynced calendar.
  */
 export async function discoverCalendars(
   connectionId: string,
   organizationId: string,
   options: { periodic?: boolean; now?: Date } = {},
-): Promise<{ total: number; added: number; removed: number }> {
+): Promise<{ total: number; added: number; removed: number; relisted: number }> {
+  const now = options.now ?? new Date();
   const database = await db();
   const connection = await database.calendarConnection.findFirst({ where: { id: connectionId, organizationId }, select: { id: true, provider: true } });
-  if (!connection) return { total: 0, added: 0, removed: 0 };
+  if (!connection) return { total: 0, added: 0, removed: 0, relisted: 0 };
   const listed = await withAccessToken(connection, (token, provider) => provider.listCalendars(token));
-  const known = await database.calendar.findMany({ where: { connectionId }, select: { id: true, providerCalendarId: true } });
-  const knownIds = new Map(known.map((calendar) => [calendar.providerCalendarId, calendar.id]));
+  const known = await database.calendar.findMany({ where: { connectionId, organizationId }, select: { id: true, providerCalendarId: true, removedAt: true } });
+  const knownByProviderId = new Map(known.map((calendar) => [calendar.providerCalendarId, calendar]));
   let added = 0;
+  let relisted = 0;
   for (const calendar of listed) {
-    const id = knownIds.get(calendar.providerCalendarId);
-    if (id) {
+    const existing = knownByProviderId.get(calendar.providerCalendarId);
+    if (existing) {
       // A new zone moves every all-day instant: the next sync is a full one.
-      const zoneChanged = await database.calendar.count({ where: { id, timeZone: { not: calendar.timeZone } } });
+      const zoneChanged = await database.calendar.count({ where: { id: existing.id, timeZone: { not: calendar.timeZone } } });
+      // Back after a removal: offered as new, synced once someone chooses it again.
+      if (existing.removedAt) relisted += 1;
       await database.calendar.update({
-        where: { id },
-        data: { name: calendar.name, isPrimary: calendar.isPrimary, timeZone: calendar.timeZone, ...(zoneChanged > 0 ? { syncCursor: null } : {}) },
+        where: { id: existing.id },
+        data: {
+          name: calendar.name,
+          isPrimary: calendar.isPrimary,
+          timeZone: calendar.timeZone,
+          ...(zoneChanged > 0 ? { syncCursor: null } : {}),
+          ...(existing.removedAt ? { removedAt: null, discoveredAt: now } : {}),
+        },
       });
     } else {
       added += 1;
@@ -173,16 +187,15 @@ export async function discoverCalendars(
           timeZone: calendar.timeZone,
           // Found later (the periodic list): shown as new, synced once someone chooses it.
           syncEnabled: calendar.isPrimary && !options.periodic,
-          ...(options.periodic ? { discoveredAt: options.now ?? new Date() } : {}),
+          ...(options.periodic ? { discoveredAt: now } : {}),
         },
       });
     }
   }
   const listedIds = new Set(listed.map((calendar) => calendar.providerCalendarId));
-  const gone = known.filter((calendar) => !listedIds.has(calendar.providerCalendarId)).map((calendar) => calendar.id);
-  if (gone.length > 0) {
-    await database.calendar.deleteMany({ where: { id: { in: gone }, organizationId } });
-  }
-  await database.calendarConnection.update({ where: { id: connectionId }, data: { calendarsListedAt: options.now ?? new Date() } });
-  return { total: listed.length, added, removed: gone.length };
+  const gone = known.filter((calendar) => !listedIds.has(calendar.providerCalendarId) && calendar.removedAt === null);
+  for (const calendar of gone) await stopMirroring(organizationId, calendar.id, { removedAt: now });
+  if (gone.length > 0) logger.info("connect.calendars_removed", { connectionId, calendars: gone.length });
+  await database.calendarConnection.update({ where: { id: connectionId }, data: { calendarsListedAt: now } });
+  return { total: listed.length, added, removed: gone.length, relisted };
 }

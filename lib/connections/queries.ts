@@ -42,7 +42,7 @@ export async function connectionSummaries(organizationId: string): Promise<Provi
     orderBy: { createdAt: "asc" },
     include: {
       user: { select: { name: true, email: true } },
-      calendars: { select: { id: true, syncEnabled: true, lastSyncedAt: true } },
+      calendars: { select: { id: true, syncEnabled: true, lastSyncedAt: true, removedAt: true } },
       subscriptions: {
         where: { status: { not: "stopped" } },
         select: { status: true, expiresAt: true, lastNotificationAt: true, suspect: true, updatedAt: true },
@@ -78,7 +78,8 @@ export async function connectionSummaries(organizationId: string): Promise<Provi
           status: connection.status,
           lastError: connection.lastError,
           lastSyncedAt: iso(connection.lastSyncedAt),
-          calendarCount: connection.calendars.length,
+          // A calendar the provider no longer lists is not one to choose from.
+          calendarCount: connection.calendars.filter((calendar) => calendar.removedAt === null).length,
           syncedCalendarCount: synced.length,
           syncing: isSyncing(connection),
           mirroredWhileSyncing: isSyncing(connection) ? connection.calendars.reduce((sum, calendar) => sum + (eventsIn.get(calendar.id) ?? 0), 0) : null,
@@ -147,7 +148,8 @@ function calendarSummary(calendar: CalendarRow): CalendarSummary {
     // The slot the poll gave it (lib/sync/poll.ts); none before its first sync.
     nextPollAt: calendar.syncEnabled ? iso(calendar.nextPollAt) : null,
     pollOnlyMinutes: calendar.pushUnsupportedAt === null ? null : pollCadence().withoutPushMs / 60_000,
-    discovered: calendar.discoveredAt !== null && !calendar.syncEnabled,
+    discovered: calendar.discoveredAt !== null && !calendar.syncEnabled && calendar.removedAt === null,
+    removedAt: iso(calendar.removedAt),
     eventCount: calendar._count.events,
   };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
+import type { CalendarDismissResponse } from "@/lib/api/types";
 import { authorize } from "@/lib/auth/viewer";
-import { setCalendarSync } from "@/lib/connections/calendars";
+import { dismissCalendar, setCalendarSync } from "@/lib/connections/calendars";
 import { oneCalendarSummary } from "@/lib/connections/queries";
 import { apiRoute, json, parseWith, readJson } from "@/lib/http/route";
 
@@ -23,4 +24,13 @@ export const PATCH = apiRoute("calendars.update", async (request: Request, conte
   const body = parseWith(patch, await readJson(request));
   await setCalendarSync(viewer.organizationId, id, body.syncEnabled);
   return json(await oneCalendarSummary(viewer.organizationId, id));
+});
+
+/** Dismiss a calendar the provider no longer lists (409 for one it still lists), as any member may choose what is synced. */
+export const DELETE = apiRoute("calendars.dismiss", async (request: Request, context: Context) => {
+  const viewer = await authorize(request);
+  const { id } = parseWith(params, await context.params);
+  await dismissCalendar(viewer.organizationId, id);
+  const answer: CalendarDismissResponse = { calendarId: id, dismissed: true };
+  return json(answer);
 });
