@@ -4,6 +4,7 @@ import { installJobSender } from "@/lib/jobs/dispatch";
 import { jobDriverName, type JobDriverName } from "@/lib/jobs/driver";
 import { createInlineDriver, type InlineDriver } from "@/lib/jobs/inline";
 import { recoverPendingWork, type RecoveryResult } from "@/lib/jobs/recovery";
+import { applyHeapGrowth } from "@/lib/heap";
 import { logger } from "@/lib/log";
 import { onAccessLost } from "@/lib/oauth/access-lost";
 
@@ -55,11 +56,13 @@ async function sendToInngest(items: readonly FollowUp[]): Promise<void> {
 }
 
 /**
- * Wires this process once: the driver `env` names gets the sender, and lost access
- * stops push. A second call returns the first wiring (hot reloads, several bundles).
+ * Wires this process once: the driver `env` names gets the sender, lost access
+ * stops push, and the heap is held near what is live (lib/heap.ts: a process that
+ * may run a sync). A second call returns the first wiring (hot reloads, several bundles).
  */
 export function installJobs(env: Env = process.env): JobDriverName {
   if (holder.__calsyncJobs) return holder.__calsyncJobs.driver;
+  applyHeapGrowth(env);
   const driver = jobDriverName(env);
   const wiring: Wiring = { driver };
   if (driver === "inline") {

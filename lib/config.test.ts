@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { envFlag, envNumber } from "@/lib/config";
+import { envFlag, envNumber, heapGrowingPercent } from "@/lib/config";
 
 describe("envNumber", () => {
   it("reads a number the rule accepts, trimmed", () => {
@@ -21,5 +21,17 @@ describe("envFlag", () => {
   it("is on for any value but empty, 0 and false, in any case", () => {
     for (const value of ["1", "true", "yes", "http://localhost:8288", " TRUE "]) expect(envFlag({ F: value }, "F")).toBe(true);
     for (const value of [undefined, "", " ", "0", "false", "FALSE", " False "]) expect(envFlag({ F: value }, "F")).toBe(false);
+  });
+});
+
+// What the setting does to a sync's memory is a benchmark's figure (sync-scale prints
+// peak RSS growth; README.md, "Performance"), not a test's: V8's heap sizing shifts
+// with the code around it too much for a threshold to mean anything.
+describe("HEAP_GROWING_PERCENT", () => {
+  it("defaults to 50 and takes a whole number from 0 (V8's own choice) up", () => {
+    expect(heapGrowingPercent({})).toBe(50);
+    expect(heapGrowingPercent({ HEAP_GROWING_PERCENT: "0" })).toBe(0);
+    expect(heapGrowingPercent({ HEAP_GROWING_PERCENT: " 25 " })).toBe(25);
+    for (const bad of ["-5", "12.5", "lots", ""]) expect(heapGrowingPercent({ HEAP_GROWING_PERCENT: bad })).toBe(50);
   });
 });

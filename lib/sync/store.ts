@@ -471,13 +471,20 @@ export async function applyPage(
   // The chunks of one collapsed page touch disjoint events, so they may commit in
   // any order; pages stay in order (an event can be listed again on a later page).
   let nextChunk = 0;
+  let failed = false;
   const writer = async (): Promise<void> => {
-    while (nextChunk < chunks) await writeChunk(nextChunk++);
+    // After a failure the other writer finishes its chunk and takes no more: the run repeats anyway.
+    while (!failed && nextChunk < chunks) {
+      await writeChunk(nextChunk++).catch((err: unknown) => {
+        failed = true;
+        throw err;
+      });
+    }
   };
   const writers = Array.from({ length: Math.min(WRITE_CONCURRENCY, chunks) }, writer);
   // Every writer finishes (none is left running into the next page) before a failure surfaces.
   const results = await Promise.allSettled(writers);
-  const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
-  if (failed) throw failed.reason;
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (failure) throw failure.reason;
   return counts;
 }

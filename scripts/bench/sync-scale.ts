@@ -369,6 +369,9 @@ function tellParent(message: ChildMessage): Promise<void> {
 
 async function childMain(config: ChildConfig): Promise<ChildResult> {
   prepareBenchEnvironment();
+  // What instrumentation.ts does in every server process.
+  const { applyHeapGrowth } = await import("@/lib/heap");
+  applyHeapGrowth();
   const sampler = sampleMemory();
   const release = await attachBenchDatabase(config.database);
   const { db } = await import("@/lib/db/client");
