@@ -64,9 +64,7 @@ describe("the change log", () => {
   it("appends one change per created, updated and deleted event, in order, with the changed fields", async () => {
     start = ((await (await latestCursor(request("/api/v1/changes/latest", { headers: { authorization: `Bearer ${key}` } }), ctx)).json()) as { cursor: string })
       .cursor;
-    const db = await database.db();
     await applyPage(
-      db,
       scope(),
       [
         { type: "upsert", event: record("e1", "one") },
@@ -74,8 +72,8 @@ describe("the change log", () => {
       ],
       window,
     );
-    await applyPage(db, scope(), [{ type: "upsert", event: record("e1", "one, renamed") }], window);
-    await applyPage(db, scope(), [{ type: "delete", providerEventId: "e2" }], window);
+    await applyPage(scope(), [{ type: "upsert", event: record("e1", "one, renamed") }], window);
+    await applyPage(scope(), [{ type: "delete", providerEventId: "e2" }], window);
     const { status, body } = await changes(start);
     expect(status).toBe(200);
     const events = body.changes.filter((change) => change.type.startsWith("event."));
@@ -119,7 +117,7 @@ describe("the change log", () => {
     const before = (await changes("0", "&limit=1000")).body.changes.length;
     const run = await db.syncRun.create({ data: { ...scope(), trigger: "manual", mode: "full" }, select: { id: true } });
     const sweep = startSweep(run.id);
-    await applyPage(db, scope(), [{ type: "upsert", event: record("e1", "one, renamed") }], window, sweep);
+    await applyPage(scope(), [{ type: "upsert", event: record("e1", "one, renamed") }], window, sweep);
     expect(await sweepUnseen(db, scope(), sweep)).toBe(0);
     expect((await changes("0", "&limit=1000")).body.changes.length).toBe(before);
   });
@@ -148,14 +146,13 @@ describe("the change log", () => {
   });
 
   it("an attendee's answer alone is an event.updated naming attendees, and its meeting's update", async () => {
-    const db = await database.db();
     const bob = (response: "needsAction" | "accepted") => ({
       ...record("e4", "four"),
       attendees: [{ email: "bob@example.com", name: "Bob", response, optional: false, organizer: false, resource: false, self: false }],
     });
-    await applyPage(db, scope(), [{ type: "upsert", event: bob("needsAction") }], window);
+    await applyPage(scope(), [{ type: "upsert", event: bob("needsAction") }], window);
     const { body: before } = await changes("0", "&limit=1000");
-    await applyPage(db, scope(), [{ type: "upsert", event: bob("accepted") }], window);
+    await applyPage(scope(), [{ type: "upsert", event: bob("accepted") }], window);
     const { body } = await changes(before.nextCursor);
     expect(body.changes.map((change) => [change.type, change.changedFields])).toEqual([
       ["event.updated", ["attendees"]],
@@ -165,14 +162,13 @@ describe("the change log", () => {
     expect(body.changes[1]!.meeting!.attendees).toEqual([
       { email: "bob@example.com", name: "Bob", response: "accepted", optional: false, organizer: false, resource: false },
     ]);
-    await applyPage(db, scope(), [{ type: "delete", providerEventId: "e4" }], window);
+    await applyPage(scope(), [{ type: "delete", providerEventId: "e4" }], window);
   });
 
   it("long-polls: a wait answers as soon as a change commits", async () => {
     const { body } = await changes("0", "&limit=1000");
     const pending = changes(body.nextCursor, "&wait=5");
-    const db = await database.db();
-    setTimeout(() => void applyPage(db, scope(), [{ type: "upsert", event: record("e3", "three") }], window), 300);
+    setTimeout(() => void applyPage(scope(), [{ type: "upsert", event: record("e3", "three") }], window), 300);
     const started = Date.now();
     const answer = await pending;
     // The event's change and its meeting's, committed together.
@@ -285,7 +281,6 @@ describe("calendar and connection changes", () => {
       (await (await latestCursor(request("/api/v1/changes/latest", { headers: { authorization: `Bearer ${key}` } }), ctx)).json()) as { cursor: string }
     ).cursor;
     await applyPage(
-      db,
       { organizationId: owner.viewer.organizationId, calendarId: fixture.google.otherCalendarId },
       [{ type: "upsert", event: record("t1", "team one") }],
       window,

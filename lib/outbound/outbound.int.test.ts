@@ -64,7 +64,7 @@ describe("outbound webhooks", () => {
     receiver.received.length = 0;
     receiver.respond = () => 200;
     const { endpoint, secret } = await createEndpoint(owner.viewer.organizationId, { url: receiver.url, description: "signed", eventTypes: [] });
-    await applyPage(await database.db(), scope(), [{ type: "upsert", event: record("s1", "signed one") }], window);
+    await applyPage(scope(), [{ type: "upsert", event: record("s1", "signed one") }], window);
     await deliverUntilSettled(endpoint.id);
     expect(receiver.received).toHaveLength(1);
     const [{ headers, body }] = receiver.received as [{ headers: Record<string, string>; body: string }];
@@ -78,7 +78,7 @@ describe("outbound webhooks", () => {
 
     // Delivered six minutes ago: the reference verifier's five-minute tolerance refuses it.
     receiver.received.length = 0;
-    await applyPage(await database.db(), scope(), [{ type: "upsert", event: record("s2", "stale") }], window);
+    await applyPage(scope(), [{ type: "upsert", event: record("s2", "stale") }], window);
     await deliverEndpoint(owner.viewer.organizationId, endpoint.id, { now: () => new Date(Date.now() - 6 * 60_000) });
     const stale = receiver.received[0]!;
     expect(() => new Webhook(secret).verify(stale.body, stale.headers)).toThrow(/timestamp/i);
@@ -114,9 +114,8 @@ describe("outbound webhooks", () => {
   it("an endpoint that fails for a while, then recovers, receives everything once per webhook-id, in order", async () => {
     receiver.received.length = 0;
     const { endpoint } = await createEndpoint(owner.viewer.organizationId, { url: receiver.url, description: "flaky", eventTypes: [] });
-    const db = await database.db();
-    for (let index = 0; index < 5; index += 1) await applyPage(db, scope(), [{ type: "upsert", event: record(`f${index}`, `flaky ${index}`) }], window);
-    await applyPage(db, scope(), [{ type: "upsert", event: record("f0", "flaky 0 renamed") }], window);
+    for (let index = 0; index < 5; index += 1) await applyPage(scope(), [{ type: "upsert", event: record(`f${index}`, `flaky ${index}`) }], window);
+    await applyPage(scope(), [{ type: "upsert", event: record("f0", "flaky 0 renamed") }], window);
     receiver.respond = (nth) => (nth <= 3 ? 500 : 200);
     const outcome = await deliverUntilSettled(endpoint.id);
     expect(outcome.disabled).toBe(false);
@@ -137,7 +136,6 @@ describe("outbound webhooks", () => {
     const { endpoint } = await createEndpoint(owner.viewer.organizationId, { url: receiver.url, description: "down", eventTypes: [] });
     const db = await database.db();
     await applyPage(
-      db,
       scope(),
       [
         { type: "upsert", event: record("d1", "down 1") },
@@ -178,7 +176,7 @@ describe("two delivery jobs for one endpoint at once", () => {
     receiver.respond = () => 200;
     const { endpoint } = await createEndpoint(owner.viewer.organizationId, { url: receiver.url, description: "raced", eventTypes: [] });
     const db = await database.db();
-    for (let index = 0; index < 10; index += 1) await applyPage(db, scope(), [{ type: "upsert", event: record(`r${index}`, `raced ${index}`) }], window);
+    for (let index = 0; index < 10; index += 1) await applyPage(scope(), [{ type: "upsert", event: record(`r${index}`, `raced ${index}`) }], window);
     const outcomes = await Promise.all([
       deliverEndpoint(owner.viewer.organizationId, endpoint.id),
       deliverEndpoint(owner.viewer.organizationId, endpoint.id),

@@ -191,7 +191,7 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
       // Ask for the following page before writing this one.
       if (page.nextPageToken) next = prefetch(fetchPage(request(page.nextPageToken)));
       const series = await fetchSeries(seriesIdsOf(page.changes));
-      const counts = await applyPage(database, scope, page.changes, window, sweep, series);
+      const counts = await applyPage(scope, page.changes, window, sweep, series);
       counters.created += counts.created;
       counters.updated += counts.updated;
       counters.deleted += counts.deleted;

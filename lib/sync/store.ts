@@ -414,7 +414,6 @@ async function storedEventIds(tx: Executor, calendarId: string, providerEventIds
  * record first.
  */
 export async function applyPage(
-  database: Database,
   scope: { organizationId: string; calendarId: string; privacy?: PrivacySettings },
   changes: EventChange[],
   window: SyncWindow,

@@ -121,11 +121,11 @@ describe("the sweep", () => {
       { type: "upsert" as const, event: record("kept-1") },
       { type: "upsert" as const, event: record("kept-2") },
     ];
-    await applyPage(db, scope, page, window);
+    await applyPage(scope, page, window);
 
     const run = await db.syncRun.create({ data: { ...scope, trigger: "manual", mode: "full" }, select: { id: true } });
     const sweep = startSweep(run.id);
-    await applyPage(db, scope, page, window, sweep);
+    await applyPage(scope, page, window, sweep);
     expect(sweep.recorded).toBe(2);
     // What an unlogged table looks like after a database crash mid-run: rows gone.
     await db.$executeRawUnsafe(`DELETE FROM sync_seen_events WHERE sync_run_id = $1::uuid AND provider_event_id = 'kept-2'`, run.id);

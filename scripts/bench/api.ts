@@ -71,7 +71,7 @@ export async function runApiBench(options: ApiBenchOptions): Promise<ApiBenchRes
           type: "upsert" as const,
           event: record(`${prefix}-${offset + index}`),
         }));
-        await applyPage(database, { organizationId: organization.id, calendarId }, page, window);
+        await applyPage({ organizationId: organization.id, calendarId }, page, window);
       }
       return performance.now() - started;
     };

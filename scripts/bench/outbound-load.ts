@@ -48,7 +48,6 @@ const writer = (async () => {
   while (!stopping) {
     round += 1;
     await applyPage(
-      database,
       scope,
       Array.from({ length: PAGE }, (_, index) => ({ type: "upsert" as const, event: record(index, round) })),
       window,

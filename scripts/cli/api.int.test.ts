@@ -101,7 +101,7 @@ describe("calsync endpoints and changes", () => {
     const before = captureIo();
     await changes(["--org", slug], before);
     const cursor = /cursor (\d+)/.exec(before.stderr.text)![1]!;
-    await applyPage(await database.db(), { organizationId: owner.viewer.organizationId, calendarId: fixture.google.calendarId }, [{ type: "upsert", event }], {
+    await applyPage({ organizationId: owner.viewer.organizationId, calendarId: fixture.google.calendarId }, [{ type: "upsert", event }], {
       start: new Date(0),
       end: new Date(Date.UTC(2030, 0)),
     });
