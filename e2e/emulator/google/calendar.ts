@@ -186,25 +186,26 @@ interface ListItem {
 interface CachedListing {
   key: string;
   items: ListItem[];
-  /** The store's change sequence when computed: any later change invalidates it. */
+  /**
+   * The store's change sequence when computed: any later change invalidates it. Time
+   * does not (a listing reads no clock), so a listing paged for longer than a minute,
+   * as a 1,000,000-event one is, stays linear, as Google's does.
+   */
   seq: number;
-  computedAt: number;
 }
 
 const LISTING_CACHE_SIZE = 8;
-/** The emulator clock can be moved (advanceClock); a listing older than this is recomputed. */
-const LISTING_MAX_AGE_MS = 60_000;
 const listingCaches = new WeakMap<EmulatorServices, CachedListing[]>();
 
 function cachedListing(services: EmulatorServices, key: string): ListItem[] | undefined {
   const entry = listingCaches.get(services)?.find((candidate) => candidate.key === key);
-  if (!entry || entry.seq !== services.store.currentSeq || services.clock.now() - entry.computedAt > LISTING_MAX_AGE_MS) return undefined;
+  if (!entry || entry.seq !== services.store.currentSeq) return undefined;
   return entry.items;
 }
 
 function rememberListing(services: EmulatorServices, key: string, items: ListItem[]): void {
   const entries = (listingCaches.get(services) ?? []).filter((entry) => entry.key !== key);
-  entries.push({ key, items, seq: services.store.currentSeq, computedAt: services.clock.now() });
+  entries.push({ key, items, seq: services.store.currentSeq });
   listingCaches.set(services, entries.slice(-LISTING_CACHE_SIZE));
 }
 
