@@ -175,10 +175,11 @@ export async function registerPush(connectionId: string, organizationId: string,
       : connection.calendars.filter((calendar) => !covered.has(calendar.id));
   const outcomes: RegisterOutcome[] = [];
   for (const calendar of targets) {
-    // This attempt supersedes a registration that failed before (it waited for the
-    // renewal cron's retry): one failed row per calendar at most, one attempt at a time.
+    // A new registration supersedes what the renewal cron would otherwise retry for this
+    // calendar (a failed registration, an expired channel): one attempt at a time, and
+    // never a second live subscription once the cron gets to the old row.
     await database.webhookSubscription.updateMany({
-      where: { connectionId, status: "failed", calendarId: calendar?.id ?? null },
+      where: { connectionId, status: { in: ["failed", "expired"] }, calendarId: calendar?.id ?? null },
       data: { status: "stopped", renewAt: null },
     });
     const created = await createOne(connection, calendar, lifetimeFor(provider, now));
@@ -217,7 +218,7 @@ async function recordCreation(created: Awaited<ReturnType<typeof createOne>>, ca
     logger.info("subscription.push_unsupported", { calendarId });
     return { calendarId, status: "poll_only", subscriptionId: created.holder.id };
   }
-  // The renewal cron registers it again at its next run (renew_at), or sooner any attempt that supersedes it.
+  // The renewal cron registers it again at its next run (renew_at), unless a registration for the calendar supersedes it first.
   await database.webhookSubscription.update({
     where: { id: created.holder.id },
     data: { status: "failed", lastError: message.slice(0, 500), renewAt: new Date(now.getTime() + RENEWAL_RETRY_MS) },

@@ -152,6 +152,27 @@ describe("the renewal cron", () => {
     expect(after.externalId).not.toBe(target.externalId);
   });
 
+  it("registers afresh, in the same run, a subscription whose renewal failed past its expiry: one live subscription", async () => {
+    const db = await database.db();
+    const target = (await live()).find((row) => row.provider === "google")!;
+    await db.webhookSubscription.update({
+      where: { id: target.id },
+      data: { expiresAt: new Date(Date.now() - MINUTE), renewAt: new Date(Date.now() - MINUTE) },
+    });
+    await emu.control.failNext({ endpoint: "google.events.watch", status: 500, count: 1 });
+    expect(summaryOf(await renewJob())).toMatchObject({ subscriptions: 1, failed: 1, connections: 1, recreated: 1 });
+    await emu.control.clearFaults();
+    const rows = await db.webhookSubscription.findMany({ where: { calendarId: target.calendarId }, orderBy: { createdAt: "asc" } });
+    expect(rows.map((row) => [row.id === target.id, row.status])).toEqual([
+      [true, "stopped"],
+      [false, "active"],
+    ]);
+    // Nothing left for the next run: the stopped row is not due, the calendar is covered.
+    expect(summaryOf(await renewJob())).toMatchObject({ subscriptions: 0, connections: 0 });
+    // The next test starts with the connection's check due again.
+    await db.calendarConnection.update({ where: { id: googleId }, data: { pushCheckedAt: null } });
+  });
+
   it("registers push where a synced calendar has none, once, and leaves a calendar the provider refuses to the poll", async () => {
     const db = await database.db();
     const [first, second] = (await live()).filter((row) => row.provider === "google");
