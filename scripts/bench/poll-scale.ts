@@ -349,8 +349,8 @@ function renewalReport(renewal: RenewalScaleResult): string {
       ["figure", "value"],
       [
         ["inside the 24 h margin at the first run (what the previous job renewed in one run)", String(renewal.insideMarginAtFirstRun)],
-        ["renewals per hourly run, first / max / mean", `${renewal.perRun[0] ?? 0} / ${runs.max} / ${Math.round(runs.mean)}`],
-        ["runs at capacity while the seed's backlog drains, then the next", `${renewal.backlogRuns}, then ${renewal.perRun[renewal.backlogRuns] ?? 0}`],
+        ["renewals per hourly run, first two / max / mean", `${renewal.perRun[0] ?? 0}, ${renewal.perRun[1] ?? 0} / ${runs.max} / ${Math.round(runs.mean)}`],
+        [`runs held at capacity (${renewal.capacity}) by the seed's backlog`, String(renewal.backlogRuns)],
         [
           "renewals per hourly run after the backlog, min / mean / max",
           `${Math.min(...renewal.perRun.slice(renewal.backlogRuns + 1))} / ${Math.round(after.mean)} / ${after.max}`,
