@@ -170,6 +170,22 @@ describe("a run", () => {
     expect(error).toBeUndefined();
     expect(poll).toHaveBeenCalledTimes(CRON_JOBS.poll.batches.max);
   });
+
+  it("runs the hourly renewal one step per batch, with nothing to send, up to its batch limit", async () => {
+    let left = 2;
+    const renew = vi.fn(async (): Promise<HandlerResult> => ({ summary: { subscriptions: 100, failed: 1 }, more: --left > 0 }));
+    const fn = byId(stubHandlers({ renew }), CRON_JOBS.renew.id);
+    expect(fn.opts.triggers).toEqual([{ cron: "0 * * * *" }]);
+    const { error, result, ctx } = await new InngestTestEngine({ function: fn }).execute();
+    expect(error).toBeUndefined();
+    expect(vi.mocked(ctx.step.run).mock.calls.map(([id]) => id)).toEqual([CRON_JOBS.renew.id, `${CRON_JOBS.renew.id}-2`]);
+    expect(ctx.step.sendEvent).not.toHaveBeenCalled();
+    expect(result).toEqual({ subscriptions: 200, failed: 2, batches: 2 });
+
+    const endless = vi.fn(async (): Promise<HandlerResult> => ({ summary: { subscriptions: 100 }, more: true }));
+    await new InngestTestEngine({ function: byId(stubHandlers({ renew: endless }), CRON_JOBS.renew.id) }).execute();
+    expect(endless).toHaveBeenCalledTimes(CRON_JOBS.renew.batches.max);
+  });
 });
 
 describe("webhook event crons", () => {

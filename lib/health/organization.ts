@@ -5,6 +5,7 @@ import { Prisma } from "@/lib/db/generated/client";
 import { breakerStates } from "@/lib/providers/breaker";
 import { PROVIDER_LABELS, type ProviderName } from "@/lib/providers/port";
 import { iso } from "@/lib/format";
+import { RENEWAL_LATE_MS } from "@/lib/subscriptions/schedule";
 
 export type { HealthReport, HealthStatus } from "@/lib/api/types";
 
@@ -16,10 +17,16 @@ export type { HealthReport, HealthStatus } from "@/lib/api/types";
 // Status: "unhealthy" when notifications have stopped or cannot be acted on (an
 // active connection's push expired, a connection needs reconnecting, events are
 // dead); "degraded" when something will need a person soon or may be losing
-// notifications (expiring within 24 h, suspect, failing renewals, registrations,
-// syncs or deliveries, an open provider circuit).
+// notifications (expiring soon, suspect, failing renewals, registrations, syncs or
+// deliveries, an open provider circuit).
 
-export const EXPIRING_SOON_MS = 24 * HOUR_MS;
+/**
+ * Expiring sooner than this is worth a look: the subscription is past its latest
+ * renewal slot (each renews at its own time in the 24 h before expiry, at the latest
+ * 12 h before it), so its renewal is late or failing. Not the whole margin: a
+ * subscription waiting for its slot inside it is on schedule.
+ */
+export const EXPIRING_SOON_MS = RENEWAL_LATE_MS;
 const DAY_MS = 24 * HOUR_MS;
 // A calendar's latest run is looked for this far back; older failures were
 // followed by nothing at all, which the poll would have noticed long since.

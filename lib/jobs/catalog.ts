@@ -168,6 +168,17 @@ export const EVENT_JOBS = {
  */
 export const POLL_BATCH_SIZE = 500;
 
+/**
+ * Subscriptions (or connections missing push) one renewal batch takes
+ * (lib/subscriptions/lifecycle.ts). Unlike a poll batch, a renewal calls the provider
+ * inside the step, one subscription after another: a Google renewal is a watch and a
+ * stop, a Graph one a PATCH (a recreate adds Graph's validation handshake, up to 10 s).
+ * At about 0.3 s a call, 100 take about a minute, well inside the 300 s a step may run
+ * (`maxDuration` of /api/inngest, vercel.json), and stay far below Google's 10,000
+ * requests a minute per project and 600 per user. The step's output is its counts only.
+ */
+export const RENEWAL_BATCH_SIZE = 100;
+
 export const CRON_JOBS = {
   /**
    * Every minute, the calendars whose slot has come (each calendar has its own offset
@@ -191,8 +202,21 @@ export const CRON_JOBS = {
     batches: { max: 20 },
     retry: { retries: 2, baseDelayMs: 5_000, maxDelayMs: 60_000 },
   },
-  /** Renews whatever expires within the renewal margin (lib/subscriptions). */
-  renew: { kind: "cron", id: "renew-subscriptions", cron: "0 * * * *", everyMs: 60 * 60_000, retry: { retries: 2, baseDelayMs: 5_000, maxDelayMs: 60_000 } },
+  /**
+   * Hourly, the subscriptions whose renewal slot has come (each has its own in the
+   * margin before its expiry), oldest expiry first, then connections missing push
+   * (lib/subscriptions/lifecycle.ts). Capacity: 50 batches of 100, 5,000 renewals a
+   * run (50 steps), against about 560 an hour in a steady state for 100,000 calendars;
+   * the 12-hour reserve before expiry (lib/subscriptions/schedule.ts) holds 60,000.
+   */
+  renew: {
+    kind: "cron",
+    id: "renew-subscriptions",
+    cron: "0 * * * *",
+    everyMs: 60 * 60_000,
+    batches: { max: 50 },
+    retry: { retries: 2, baseDelayMs: 5_000, maxDelayMs: 60_000 },
+  },
   /** Asks again for the syncs of notifications whose scheduled retry is due (lib/webhooks/processing). */
   retryWebhookEvents: {
     kind: "cron",

@@ -463,6 +463,11 @@ describe("crons", () => {
     second.runCron("poll");
     await second.idle();
     expect(endless.calls.poll).toBe(CRON_JOBS.poll.batches.max);
+    const renewals = recordingHandlers({ renew: async () => ({ more: true }) });
+    const third = driverWith(renewals.handlers);
+    third.runCron("renew");
+    await third.idle();
+    expect(renewals.calls.renew).toBe(CRON_JOBS.renew.batches.max);
   });
 
   it("skips a tick while the previous run of that cron is still going", async () => {

@@ -229,6 +229,14 @@ describe("the poll simulation at a toy size", () => {
     expect(result.inngest.calendars).toBe(300);
     expect(result.inngest.sends).toBeGreaterThan(0);
     expect(result.inngest.steps).toBeGreaterThanOrEqual(result.inngest.sends);
-    expect(pollScaleReport(options, result)).toMatch(/provider calls per minute/);
+    // Eight simulated days of renewal: every subscription (all expire within the week) renewed before it expired.
+    expect(result.renewal.subscriptions).toBeGreaterThan(0);
+    expect(result.renewal.perRun).toHaveLength(8 * 24);
+    expect(result.renewal.perRun.reduce((sum, count) => sum + count, 0)).toBeGreaterThanOrEqual(result.renewal.subscriptions);
+    expect(result.renewal.expiredUnrenewed).toBe(0);
+    expect(result.renewal.largestBatch).toBeLessThanOrEqual(100);
+    const report = pollScaleReport(options, result);
+    expect(report).toMatch(/provider calls per minute/);
+    expect(report).toMatch(/renewals per hourly run/);
   }, 120_000);
 });

@@ -1,25 +1,60 @@
-// npx tsx scripts/bench/poll-scale.ts [--calendars 100000] [--connections 10000] [--push 0.8]
+// npx tsx scripts/bench/poll-scale.ts [--calendars 100000] [--connections 10000] [--push 0.8] [--renewal-days 8]
 //
 // The poll at scale, simulated (not a timed test): `--calendars` synced calendars across
 // `--connections` connections in a fresh database, `--push` of them with a healthy push
-// subscription (expiring over the next week). Then one simulated hour of the poll
-// cron, minute by minute, through the real claim (lib/sync/poll.ts) with the clock
-// moved, after the warm-up minutes in which every calendar has its first poll. It
-// prints the calendars each minute hands to sync (each is one provider call: an
-// incremental sync that finds nothing lists once), the database time per batch, the
-// largest step output and send, the hourly renewal plan, and the same cron run once
-// for real through the Inngest function factory (@inngest/test runs its steps).
+// subscription (expiring over the next week; the others refused push, so polled only).
+// Then one simulated hour of the poll cron, minute by minute, through the real claim
+// (lib/sync/poll.ts) with the clock moved, after the warm-up minutes in which every
+// calendar has its first poll. It prints the calendars each minute hands to sync (each
+// is one provider call: an incremental sync that finds nothing lists once), the
+// database time per batch, the largest step output and send, and the same cron run
+// once for real through the Inngest function factory (@inngest/test runs its steps).
+//
+// Then `--renewal-days` of the hourly renewal cron, run by run, through the real claims
+// (claimDueRenewals, claimConnectionsMissingPush in lib/subscriptions/lifecycle.ts) with
+// the clock moved, up to the catalog's batches per run. There is no provider here: a
+// claimed subscription is renewed as a successful Google renewal leaves it (a week's
+// expiry and the slot that follows from it). It prints the renewals per run (each one
+// to three provider calls), the largest batch, the database time per claim, and
+// whether any subscription expired before its renewal. The seed's expiries fall evenly
+// over the week from the start, so about a tenth of them are past their slot at once:
+// the backlog of a fresh migration, not a steady state.
 // Prints figures; asserts nothing.
 import { parseArgs } from "node:util";
+import { RENEWAL_MARGIN_MS, RENEWAL_SPREAD_MS } from "@/lib/subscriptions/schedule";
 import { attachBenchDatabase, createBenchDatabase, distribution, format, formatTable, isEntryPoint, prepareBenchEnvironment } from "./support";
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 export interface PollScaleOptions {
   calendars: number;
   connections: number;
   pushShare: number;
+  /** Simulated days of the hourly renewal cron (default 8: every seeded expiry, and the first renewals coming round again). */
+  renewalDays?: number;
   log?: (line: string) => void;
+}
+
+export interface RenewalScaleResult {
+  subscriptions: number;
+  /** Renewals in each hourly run, in order. */
+  perRun: number[];
+  /** Batches each run took (at most the catalog's). */
+  batchesPerRun: number[];
+  /** The runs capped at the catalog's capacity (batches x batch size) before the first that was not: the backlog draining. */
+  backlogRuns: number;
+  largestBatch: number;
+  capacity: number;
+  claimMs: number[];
+  missingPushMs: number[];
+  /** Connections the missing-push pass took in each run (the weekly retry of calendars that refused push). */
+  registrationsPerRun: number[];
+  /** Live subscriptions found past their expiry at a run: renewal came too late for them. */
+  expiredUnrenewed: number;
+  /** What the previous job would have renewed in its first hourly run: everything inside the 24-hour margin. */
+  insideMarginAtFirstRun: number;
 }
 
 export interface PollScaleResult {
@@ -30,7 +65,7 @@ export interface PollScaleResult {
   largestStepBytes: number;
   largestSendBytes: number;
   batchesPerMinuteMax: number;
-  renewalPlan: { first: number; second: number };
+  renewal: RenewalScaleResult;
   inngest: { steps: number; sends: number; calendars: number; largestStepBytes: number; largestSendBytes: number; ms: number };
 }
 
@@ -59,7 +94,8 @@ async function seed(options: PollScaleOptions, start: Date): Promise<void> {
            FROM calendar_connections k CROSS JOIN generate_series(1, $1::int) g`,
         perConnection,
       );
-      // Healthy push for a share of them, expiring evenly over the next 7 days (Google's longest channel).
+      // Healthy push for a share of them, expiring evenly over the next 7 days (Google's longest channel),
+      // each with its renewal slot as the renewal_schedule migration gives existing subscriptions.
       await tx.$executeRawUnsafe(
         `INSERT INTO webhook_subscriptions (organization_id, connection_id, calendar_id, provider, external_id, secret_hash, status, expires_at, updated_at)
          SELECT c.organization_id, c.connection_id, c.id, 'google', 'ch-' || c.id, repeat('a', 64), 'active',
@@ -67,6 +103,18 @@ async function seed(options: PollScaleOptions, start: Date): Promise<void> {
            FROM calendars c WHERE random() < $2::float8`,
         start,
         options.pushShare,
+      );
+      await tx.$executeRawUnsafe(
+        `UPDATE webhook_subscriptions SET renew_at = calsync_renew_at(id, expires_at, $1::bigint, $2::bigint)`,
+        RENEWAL_MARGIN_MS,
+        RENEWAL_SPREAD_MS,
+      );
+      // The others refused push (polled only), at some time in the past week: the renewal
+      // cron's registration pass asks again a week after each refusal.
+      await tx.$executeRawUnsafe(
+        `UPDATE calendars c SET push_unsupported_at = $1::timestamptz - random() * interval '7 days'
+          WHERE NOT EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.calendar_id = c.id)`,
+        start,
       );
       // As the migration does for calendars already synced: a slot in the short interval.
       await tx.$executeRawUnsafe(`UPDATE calendars SET next_poll_at = calsync_poll_slot(id, $1::timestamptz, 300000)`, start);
@@ -76,6 +124,101 @@ async function seed(options: PollScaleOptions, start: Date): Promise<void> {
   await database.$executeRawUnsafe(`ANALYZE`);
 }
 
+/**
+ * The hourly renewal cron for `days`, from `start`: each run claims batch after batch
+ * (the catalog's size and limit) while batches come back full, as both drivers do,
+ * renewing each claimed subscription as a provider that always succeeds would.
+ */
+async function simulateRenewals(start: Date, days: number, log: (line: string) => void): Promise<RenewalScaleResult> {
+  const { db } = await import("@/lib/db/client");
+  const { CRON_JOBS, RENEWAL_BATCH_SIZE } = await import("@/lib/jobs/catalog");
+  const { claimConnectionsMissingPush, claimDueRenewals, PUSH_UNSUPPORTED_RETRY_MS, renewalPlan } = await import("@/lib/subscriptions/lifecycle");
+  const database = await db();
+  const maxBatches = CRON_JOBS.renew.batches.max;
+  const subscriptions = await database.webhookSubscription.count({ where: { status: "active" } });
+  // Google's lifetime: what a renewal at `now` gets.
+  const lifetimeMs = 7 * DAY;
+  const insideMarginAtFirstRun = (await renewalPlan({ now: start })).length;
+  const perRun: number[] = [];
+  const batchesPerRun: number[] = [];
+  const claimMs: number[] = [];
+  const missingPushMs: number[] = [];
+  const registrationsPerRun: number[] = [];
+  let largestBatch = 0;
+  let expiredUnrenewed = 0;
+  for (let hour = 0; hour < days * 24; hour += 1) {
+    const now = new Date(start.getTime() + hour * HOUR);
+    const [late] = await database.$queryRawUnsafe<Array<{ expired: number }>>(
+      `SELECT count(*)::int AS expired FROM webhook_subscriptions WHERE status = 'active' AND expires_at <= $1::timestamptz`,
+      now,
+    );
+    expiredUnrenewed = Math.max(expiredUnrenewed, late?.expired ?? 0);
+    let renewed = 0;
+    let registrations = 0;
+    let batches = 0;
+    for (; batches < maxBatches;) {
+      const began = performance.now();
+      const due = await claimDueRenewals({ now, limit: RENEWAL_BATCH_SIZE });
+      claimMs.push(performance.now() - began);
+      batches += 1;
+      largestBatch = Math.max(largestBatch, due.length);
+      if (due.length > 0) {
+        await database.$executeRawUnsafe(
+          `UPDATE webhook_subscriptions
+              SET expires_at = $2::timestamptz, last_renewed_at = $1::timestamptz,
+                  renew_at = calsync_renew_at(id, $2::timestamptz, $4::bigint, $5::bigint)
+            WHERE id = ANY($3::uuid[])`,
+          now,
+          new Date(now.getTime() + lifetimeMs),
+          due.map((item) => item.subscriptionId),
+          RENEWAL_MARGIN_MS,
+          RENEWAL_SPREAD_MS,
+        );
+      }
+      renewed += due.length;
+      if (due.length < RENEWAL_BATCH_SIZE) {
+        // The rest of the batch goes to connections missing push: their refused calendars, asked again, refuse again.
+        const scanned = performance.now();
+        const connections = await claimConnectionsMissingPush({ now, limit: RENEWAL_BATCH_SIZE - due.length });
+        missingPushMs.push(performance.now() - scanned);
+        registrations += connections.length;
+        if (connections.length > 0) {
+          await database.$executeRawUnsafe(
+            `UPDATE calendars SET push_unsupported_at = $1::timestamptz
+              WHERE connection_id = ANY($2::uuid[]) AND push_unsupported_at < $1::timestamptz - $3::bigint * interval '1 millisecond'`,
+            now,
+            connections.map((connection) => connection.connectionId),
+            PUSH_UNSUPPORTED_RETRY_MS,
+          );
+        }
+        if (due.length + connections.length < RENEWAL_BATCH_SIZE) break;
+      }
+    }
+    perRun.push(renewed);
+    registrationsPerRun.push(registrations);
+    batchesPerRun.push(batches);
+    if (hour % 24 === 23)
+      log(
+        `renewal day ${(hour + 1) / 24}: ${perRun.slice(-24).reduce((sum, count) => sum + count, 0)} renewals, busiest run ${Math.max(...perRun.slice(-24))}`,
+      );
+  }
+  const capacity = maxBatches * RENEWAL_BATCH_SIZE;
+  const firstUncapped = perRun.findIndex((count, run) => count + registrationsPerRun[run]! < capacity);
+  return {
+    subscriptions,
+    perRun,
+    batchesPerRun,
+    backlogRuns: firstUncapped === -1 ? perRun.length : firstUncapped,
+    largestBatch,
+    capacity,
+    claimMs,
+    missingPushMs,
+    registrationsPerRun,
+    expiredUnrenewed,
+    insideMarginAtFirstRun,
+  };
+}
+
 export async function runPollScale(options: PollScaleOptions): Promise<PollScaleResult> {
   const log = options.log ?? (() => {});
   prepareBenchEnvironment();
@@ -83,7 +226,6 @@ export async function runPollScale(options: PollScaleOptions): Promise<PollScale
   const detach = await attachBenchDatabase(bench.env);
   try {
     const { pollJob } = await import("@/lib/sync/poll");
-    const { renewalPlan } = await import("@/lib/subscriptions/lifecycle");
     const { CRON_JOBS } = await import("@/lib/jobs/catalog");
     // Tomorrow on the hour, so every slot lies ahead of the database's own clock.
     const start = new Date(Math.ceil(Date.now() / (60 * MINUTE)) * 60 * MINUTE + 24 * 60 * MINUTE);
@@ -122,8 +264,7 @@ export async function runPollScale(options: PollScaleOptions): Promise<PollScale
     batchMs.length = 0;
     for (let minute = 6; minute < 66; minute += 1) perMinute.push(await minuteOf(minute));
 
-    const first = (await renewalPlan({ now: new Date(start.getTime() + 60 * MINUTE) })).length;
-    const second = (await renewalPlan({ now: new Date(start.getTime() + 120 * MINUTE) })).length;
+    const renewal = await simulateRenewals(start, options.renewalDays ?? 8, log);
 
     // The same cron once through the Inngest function factory, on the real clock.
     const { db } = await import("@/lib/db/client");
@@ -160,7 +301,7 @@ export async function runPollScale(options: PollScaleOptions): Promise<PollScale
       largestStepBytes,
       largestSendBytes,
       batchesPerMinuteMax,
-      renewalPlan: { first, second },
+      renewal,
       inngest,
     };
   } finally {
@@ -183,12 +324,44 @@ export function pollScaleReport(options: PollScaleOptions, result: PollScaleResu
         ["database time per poll batch, p50 / p95 / max", `${format.ms(batches.p50)} / ${format.ms(batches.p95)} / ${format.ms(batches.max)}`],
         ["batches in the busiest minute", String(result.batchesPerMinuteMax)],
         ["largest step output / largest send", `${kb(result.largestStepBytes)} / ${kb(result.largestSendBytes)}`],
-        ["renewal plan at the first / second hourly run", `${result.renewalPlan.first} / ${result.renewalPlan.second}`],
         [
           "Inngest function (20,000 due): steps, sends, calendars",
           `${result.inngest.steps}, ${result.inngest.sends}, ${result.inngest.calendars} in ${format.ms(result.inngest.ms)}`,
         ],
         ["Inngest function: largest step output / send", `${kb(result.inngest.largestStepBytes)} / ${kb(result.inngest.largestSendBytes)}`],
+      ],
+    ),
+    "",
+    renewalReport(result.renewal),
+  ].join("\n");
+}
+
+function renewalReport(renewal: RenewalScaleResult): string {
+  const runs = distribution(renewal.perRun);
+  const after = distribution(renewal.perRun.slice(renewal.backlogRuns + 1));
+  const claims = distribution(renewal.claimMs);
+  const scans = distribution(renewal.missingPushMs);
+  const registrations = distribution(renewal.registrationsPerRun);
+  const days = renewal.perRun.length / 24;
+  return [
+    `Renewal at scale: ${renewal.subscriptions} subscriptions, ${days} simulated days of the hourly cron (capacity ${renewal.capacity} a run)`,
+    formatTable(
+      ["figure", "value"],
+      [
+        ["inside the 24 h margin at the first run (what the previous job renewed in one run)", String(renewal.insideMarginAtFirstRun)],
+        ["renewals per hourly run, first two / max / mean", `${renewal.perRun[0] ?? 0}, ${renewal.perRun[1] ?? 0} / ${runs.max} / ${Math.round(runs.mean)}`],
+        [`runs held at capacity (${renewal.capacity}) by the seed's backlog`, String(renewal.backlogRuns)],
+        [
+          "renewals per hourly run after the backlog, min / mean / max",
+          `${Math.min(...renewal.perRun.slice(renewal.backlogRuns + 1))} / ${Math.round(after.mean)} / ${after.max}`,
+        ],
+        ["largest renewal batch (one step) / batches in the busiest run", `${renewal.largestBatch} / ${Math.max(...renewal.batchesPerRun)}`],
+        ["database time per renewal claim, p50 / p95 / max", `${format.ms(claims.p50)} / ${format.ms(claims.p95)} / ${format.ms(claims.max)}`],
+        [
+          "missing-push pass: connections taken per run, mean / max (refused calendars asked again weekly); database time p50 / max",
+          `${Math.round(registrations.mean)} / ${registrations.max}; ${format.ms(scans.p50)} / ${format.ms(scans.max)}`,
+        ],
+        ["live subscriptions past their expiry at any run", String(renewal.expiredUnrenewed)],
       ],
     ),
   ].join("\n");
@@ -200,12 +373,14 @@ if (isEntryPoint(import.meta.url)) {
       calendars: { type: "string", default: "100000" },
       connections: { type: "string", default: "10000" },
       push: { type: "string", default: "0.8" },
+      "renewal-days": { type: "string", default: "8" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
-    console.log(`Usage: npx tsx scripts/bench/poll-scale.ts [--calendars 100000] [--connections 10000] [--push 0.8]
-One simulated hour of the poll over that many synced calendars (--push: the share with healthy push).
+    console.log(`Usage: npx tsx scripts/bench/poll-scale.ts [--calendars 100000] [--connections 10000] [--push 0.8] [--renewal-days 8]
+One simulated hour of the poll over that many synced calendars (--push: the share with healthy push),
+then --renewal-days of the hourly renewal cron over their subscriptions.
 Database: PostgreSQL (fresh calsync_bench_<random>) when DATABASE_URL or TEST_DATABASE_URL is set, else in-memory PGlite.`);
     process.exit(0);
   }
@@ -213,6 +388,7 @@ Database: PostgreSQL (fresh calsync_bench_<random>) when DATABASE_URL or TEST_DA
     calendars: Number(values.calendars),
     connections: Number(values.connections),
     pushShare: Number(values.push),
+    renewalDays: Number(values["renewal-days"]),
     log: (line) => console.error(line),
   };
   const result = await runPollScale(options);

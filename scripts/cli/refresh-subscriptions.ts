@@ -1,5 +1,6 @@
 import { db } from "@/lib/db/client";
-import { RENEWAL_MARGIN_MS, renewalPlan, renewExpiring, type RenewalPlanItem, type RenewOutcome } from "@/lib/subscriptions/lifecycle";
+import { renewalPlan, renewExpiring, type RenewalPlanItem, type RenewOutcome } from "@/lib/subscriptions/lifecycle";
+import { RENEWAL_MARGIN_MS } from "@/lib/subscriptions/schedule";
 import { formatDuration, parseDuration, parseUuid } from "./args";
 import { defineCommand, EXIT, parseOptions } from "./command";
 import { commandSpec } from "./commands";
@@ -7,11 +8,12 @@ import { formatInstant, formatWhen, plural, shortId, table } from "./format";
 
 export const usage = `Usage: npm run calsync -- refresh-subscriptions [--horizon 24h] [--dry-run] [--organization <id>]
 
-Renews every push subscription that expires within the horizon, exactly as the
-hourly renewal job does: Graph subscriptions are extended, Google channels are
-replaced by new ones (the old one is stopped), suspect or expired ones are
-recreated, failed registrations are registered again, and push is registered
-for active connections that have none. Prints one row per subscription.
+Renews now every push subscription that expires within the horizon, the way the
+hourly renewal job renews each one at its own time in the 24 hours before it
+expires: Graph subscriptions are extended, Google channels are replaced by new
+ones (the old one is stopped), suspect or expired ones are recreated, failed
+registrations are registered again, and push is registered for synced calendars
+of active connections that have none. Prints one row per subscription.
 
   --horizon <duration>  renew what expires within this time (default ${formatDuration(RENEWAL_MARGIN_MS)}); 30d, 24h, 90m
   --dry-run             print the plan only: nothing is changed here or at the provider
