@@ -52,7 +52,7 @@ export async function discoverCalendarsCronJob(options: { now?: Date; limit?: nu
   return { followUps, summary: { connections: claimed.length }, more: claimed.length === limit };
 }
 
-/** One connection's calendar list read again: new calendars appear unsynced, removed ones go. */
+/** One connection's calendar list read again: new calendars appear unsynced, removed ones are marked removed and shown until dismissed. */
 export async function refreshCalendarsJob(data: JobPayloads["connection/calendars.refresh"]): Promise<HandlerResult> {
   const outcome = await discoverCalendars(data.connectionId, data.organizationId, { periodic: true });
   return { summary: outcome };
