@@ -6,8 +6,8 @@ import { iso } from "@/lib/format";
 import { scrubEventHistory } from "@/lib/privacy/history";
 import { applyPrivacy, DEFAULT_PRIVACY, isPrivate, type PrivacySettings } from "@/lib/privacy/policy";
 
-// Writes one page of changes in one transaction: a batched upsert (one statement,
-// arrays unnested server-side) and a batched delete. Unchanged rows are not
+// Writes one page of changes in raw transactions of WRITE_CHUNK events each: a
+// batched upsert (one statement, arrays unnested server-side) and a batched delete. Unchanged rows are not
 // rewritten, so `updated` counts real changes and a poll that finds nothing writes
 // nothing.
 
