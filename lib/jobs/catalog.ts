@@ -105,6 +105,8 @@ export interface CronJob {
 }
 
 const PROVIDER_RETRY: RetryPolicy = { retries: 5, baseDelayMs: 2_000, maxDelayMs: 5 * 60_000 };
+/** The batched crons' (poll, discovery, renewal): a failed batch is retried soon, and the next run takes what it left anyway. */
+const BATCHED_CRON_RETRY: RetryPolicy = { retries: 2, baseDelayMs: 5_000, maxDelayMs: 60_000 };
 
 export const EVENT_JOBS = {
   calendarSync: {
@@ -191,7 +193,7 @@ export const CRON_JOBS = {
     cron: "* * * * *",
     everyMs: 60_000,
     batches: { max: 40 },
-    retry: { retries: 2, baseDelayMs: 5_000, maxDelayMs: 60_000 },
+    retry: BATCHED_CRON_RETRY,
   },
   /** Connections whose calendar list is due to be read again (lib/connections/setup.ts), in batches. */
   discoverCalendars: {
@@ -200,7 +202,7 @@ export const CRON_JOBS = {
     cron: "*/15 * * * *",
     everyMs: 15 * 60_000,
     batches: { max: 20 },
-    retry: { retries: 2, baseDelayMs: 5_000, maxDelayMs: 60_000 },
+    retry: BATCHED_CRON_RETRY,
   },
   /**
    * Hourly, the subscriptions whose renewal slot has come (each has its own in the
@@ -215,7 +217,7 @@ export const CRON_JOBS = {
     cron: "0 * * * *",
     everyMs: 60 * 60_000,
     batches: { max: 50 },
-    retry: { retries: 2, baseDelayMs: 5_000, maxDelayMs: 60_000 },
+    retry: BATCHED_CRON_RETRY,
   },
   /** Asks again for the syncs of notifications whose scheduled retry is due (lib/webhooks/processing). */
   retryWebhookEvents: {

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 import { adoptPglite, closeSharedPglite, sharedPglite } from "@/lib/db/adapter";
 import { closeDb } from "@/lib/db/client";
 import { applyMigrations } from "@/lib/db/migrations";
@@ -287,18 +288,29 @@ function processCpuMs(pid: number): number | null {
  * The CPU time PostgreSQL spends for one database: the backends connected to it
  * (pg_stat_activity) are sampled every 200 ms, and each contributes what it used
  * between its first and last sample. A local server only (its processes are in this
- * machine's /proc); a backend that ends between samples loses at most 200 ms.
+ * machine's /proc); a backend that ends between samples loses at most 200 ms. The
+ * meter asks over one connection of its own, to the server's default database, so
+ * it adds no backend to what it measures and forks none per sample.
  */
 export function databaseCpuMeter(serverUrl: string, database: string, intervalMs = 200): DatabaseCpuMeter | null {
   const host = new URL(serverUrl).hostname;
   if (!["127.0.0.1", "localhost", "::1", "[::1]"].includes(host) || !fs.existsSync("/proc/self/stat")) return null;
   const seen = new Map<number, { first: number; last: number }>();
+  let client: Promise<pg.Client> | undefined;
+  const connection = () =>
+    (client ??= (async () => {
+      const opened = new pg.Client({ connectionString: serverUrl });
+      await opened.connect();
+      return opened;
+    })());
   let timer: NodeJS.Timeout | undefined;
   let sampling: Promise<void> = Promise.resolve();
   const sample = async () => {
-    const rows = await queryOnce<{ pid: number }>(serverUrl, `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [
-      database,
-    ]).catch(() => []);
+    const { rows } = await (
+      await connection()
+    )
+      .query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database])
+      .catch(() => ({ rows: [] as Array<{ pid: number }> }));
     for (const { pid } of rows) {
       const now = processCpuMs(pid);
       if (now === null) continue;
@@ -308,7 +320,7 @@ export function databaseCpuMeter(serverUrl: string, database: string, intervalMs
     }
   };
   const tick = () => {
-    sampling = sampling.then(sample);
+    sampling = sampling.then(sample).catch(() => {});
   };
   return {
     start: () => {
@@ -325,6 +337,9 @@ export function databaseCpuMeter(serverUrl: string, database: string, intervalMs
     close: async () => {
       clearInterval(timer);
       await sampling;
+      const opened = await client?.catch(() => undefined);
+      client = undefined;
+      await opened?.end().catch(() => {});
     },
   };
 }
