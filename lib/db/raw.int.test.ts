@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { closeRawPool, rawTransaction } from "@/lib/db/raw";
+import { closeRawPool, rawQuery, rawTransaction } from "@/lib/db/raw";
 import { setupTestDatabase } from "@/scripts/test/database";
 
 const database = setupTestDatabase();
@@ -71,5 +71,14 @@ describe("rawTransaction", () => {
     const slow = rawTransaction((sql) => sql.$queryRawUnsafe(`SELECT pg_sleep(0.6)`), { timeoutMs: 200 });
     if (database.kind === "postgres") await expect(slow).rejects.toThrow(/statement timeout/);
     else await expect(slow).resolves.toHaveLength(1);
+  });
+
+  it("plans without JIT compilation on PostgreSQL, and only inside the transaction", async () => {
+    if (database.kind !== "postgres") return;
+    const inside = await rawTransaction((sql) => sql.$queryRawUnsafe<Array<{ jit: string }>>(`SHOW jit`), { timeoutMs: 10_000 });
+    expect(inside).toEqual([{ jit: "off" }]);
+    // SET LOCAL: the pooled connection goes back with the server's own setting.
+    const [after] = await rawQuery<{ jit: string; server: string }>({ text: `SELECT current_setting('jit') AS jit, reset_val AS server FROM pg_settings WHERE name = 'jit'` });
+    expect(after?.jit).toBe(after?.server);
   });
 });

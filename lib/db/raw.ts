@@ -108,7 +108,7 @@ export interface RawSql {
  * again) before the driver sees them, and for a sync's chunk of 500 events with
  * their provider items that was the sync's largest allocation and much of its CPU
  * (README.md, "Performance"). `timeoutMs` bounds each statement (PostgreSQL's
- * statement_timeout). Never touch the sealed token columns here.
+ * statement_timeout); JIT compilation is off. Never touch the sealed token columns here.
  */
 export async function rawTransaction<T>(work: (sql: RawSql) => Promise<T>, { timeoutMs }: { timeoutMs: number }): Promise<T> {
   const target = await databaseTarget();
@@ -125,8 +125,12 @@ export async function rawTransaction<T>(work: (sql: RawSql) => Promise<T>, { tim
   const client = await (await poolFor(target.url)).connect();
   let reusable = true;
   try {
-    // One round trip: without parameters pg sends both as one simple query.
-    await client.query(`BEGIN; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+    // One round trip: without parameters pg sends these as one simple query. No JIT:
+    // a chunk's trigger statements are planned from the statistics of tables a
+    // first sync is filling, whose estimates run to millions of rows, and
+    // PostgreSQL then compiled them for 0.6 s each to run in 30 ms (README.md,
+    // "Performance"). Managed servers enable JIT by default, as Debian's does.
+    await client.query(`BEGIN; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}; SET LOCAL jit = off`);
     const result = await work({
       $queryRawUnsafe: async <Row>(text: string, ...params: unknown[]) => (await client.query(text, params)).rows as Row,
       $executeRawUnsafe: async (text: string, ...params: unknown[]) => (await client.query(text, params)).rowCount ?? 0,
