@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCompactUtc, formatGraphDateTime, formatGraphUtc, formatRfc1123, formatRfc3339InZone, instantOfWallTime, parseRfc3339 } from "./time";
+import { formatCompactUtc, formatGraphDateTime, formatGraphUtc, formatRfc1123, formatRfc3339InZone, instantOfWallTime, parseRfc3339, wallTimeAt } from "./time";
 
 describe("time formats", () => {
   it("writes the providers' formats", () => {
@@ -22,5 +22,42 @@ describe("time formats", () => {
     expect(parseRfc3339("2030-01-01T10:00:00+01:00")).toBe(Date.parse("2030-01-01T09:00:00Z"));
     expect(parseRfc3339("2030-01-01T10:00:00")).toBeUndefined();
     expect(parseRfc3339("tomorrow")).toBeUndefined();
+  });
+
+  it("reads wall times as Intl does, minute by minute through DST changes and odd offsets", () => {
+    // Intl itself, instant by instant: what the per-hour offsets must agree with.
+    const reference = (instant: number, timeZone: string) => {
+      const parts = Object.fromEntries(
+        new Intl.DateTimeFormat("en-US", {
+          timeZone,
+          hourCycle: "h23",
+          year: "numeric",
+          month: "2-digit",
+          day: "2-digit",
+          hour: "2-digit",
+          minute: "2-digit",
+          second: "2-digit",
+        })
+          .formatToParts(new Date(instant))
+          .filter((part) => part.type !== "literal")
+          .map((part) => [part.type, Number(part.value)]),
+      );
+      return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute, second: parts.second };
+    };
+    const cases: Array<[string, string]> = [
+      ["Europe/Berlin", "2030-03-31T00:00:00Z"], // spring forward at 01:00 UTC
+      ["Europe/Berlin", "2030-10-27T00:00:00Z"], // fall back: 02:00-03:00 read twice
+      ["America/St_Johns", "2030-03-10T04:00:00Z"], // -03:30, DST at a half hour
+      ["Australia/Lord_Howe", "2030-04-06T14:00:00Z"], // a DST shift of 30 minutes
+      ["Asia/Kathmandu", "2030-06-01T00:00:00Z"], // +05:45, no DST
+      ["Europe/Amsterdam", "1920-03-01T00:00:00Z"], // +00:19:32, an offset with seconds
+    ];
+    for (const [timeZone, from] of cases) {
+      const start = Date.parse(from);
+      // Four hours either way of the change, a minute and 7.5 s apart, so instants off the minute count too.
+      for (let instant = start - 4 * 3_600_000; instant < start + 8 * 3_600_000; instant += 67_500) {
+        expect(wallTimeAt(instant, timeZone), `${timeZone} at ${new Date(instant).toISOString()}`).toEqual(reference(instant, timeZone));
+      }
+    }
   });
 });

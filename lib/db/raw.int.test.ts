@@ -78,7 +78,9 @@ describe("rawTransaction", () => {
     const inside = await rawTransaction((sql) => sql.$queryRawUnsafe<Array<{ jit: string }>>(`SHOW jit`), { timeoutMs: 10_000 });
     expect(inside).toEqual([{ jit: "off" }]);
     // SET LOCAL: the pooled connection goes back with the server's own setting.
-    const [after] = await rawQuery<{ jit: string; server: string }>({ text: `SELECT current_setting('jit') AS jit, reset_val AS server FROM pg_settings WHERE name = 'jit'` });
+    const [after] = await rawQuery<{ jit: string; server: string }>({
+      text: `SELECT current_setting('jit') AS jit, reset_val AS server FROM pg_settings WHERE name = 'jit'`,
+    });
     expect(after?.jit).toBe(after?.server);
   });
 });
