@@ -53,6 +53,11 @@ export async function stopMirroring(organizationId: string, calendarId: string, 
   });
   for (const subscription of own) await stopSubscription(subscription.id, { organizationId });
   await database.$transaction([
+    // The row's lock first: it waits for a sync's chunk in flight (each holds a share
+    // lock on the row while the calendar is mirrored: lib/sync/store.ts), so the
+    // delete below sees that chunk's events, and a later chunk finds sync off.
+    database.$executeRaw`SELECT 1 FROM calendars WHERE id = ${calendarId}::uuid AND organization_id = ${organizationId}::uuid FOR UPDATE`,
+    // Then the events, then the calendar: the change log tells each event's deletion before the calendar's.
     database.event.deleteMany({ where: { calendarId, organizationId } }),
     // Off means no poll slot either: chosen again, it is scheduled after its first sync.
     database.calendar.updateMany({

@@ -9,7 +9,7 @@ import { metrics } from "@/lib/telemetry/metrics";
 import { ATTR, contextFromTraceparent, inSpan, SPAN, withAttempt } from "@/lib/telemetry/tracing";
 import { hasPendingNotifications, markCoveredFailed, markCoveredProcessed } from "@/lib/webhooks/processing";
 import { privacySettings } from "@/lib/privacy/settings";
-import { applyPage, clearSweep, deleteOrphanSeries, seriesIdsOf, startSweep, sweepUnseen, type FullSyncSweep } from "./store";
+import { applyPage, clearSweep, deleteOrphanSeries, MirroringStoppedError, seriesIdsOf, startSweep, sweepUnseen, type FullSyncSweep } from "./store";
 import { errorMessage } from "@/lib/format";
 import { scheduleFirstPoll } from "./poll";
 import { backOffPolls } from "./poll-backoff";
@@ -226,9 +226,12 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
     }
     const finishedAt = now();
     const durationMs = Date.now() - started;
-    await database.$transaction([
-      database.calendar.update({
-        where: { id: calendar.id },
+    await database.$transaction(async (tx) => {
+      // Only while still mirrored: a stopMirroring that committed during the run
+      // cleared the cursor and window, and putting them back would resume a
+      // calendar nobody mirrors. The row lock orders the two either way.
+      const stored = await tx.calendar.updateMany({
+        where: { id: calendar.id, organizationId: calendar.organizationId, syncEnabled: true, removedAt: null },
         data: {
           syncCursor: cursor,
           syncWindowStart: window.start,
@@ -238,22 +241,31 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
           lastSyncStartedAt: new Date(started),
           ...(input.trigger === "poll" ? { lastPolledAt: finishedAt } : {}),
         },
-      }),
+      });
+      if (stored.count === 0) throw new MirroringStoppedError();
       // A success ends any quota back-off of the connection's poll.
-      database.calendarConnection.update({
+      await tx.calendarConnection.update({
         where: { id: calendar.connection.id },
         data: { lastSyncedAt: finishedAt, lastError: null, pollBackoffLevel: 0, pollBackoffUntil: null },
-      }),
-      database.syncRun.update({ where: { id: run.id }, data: { ...counters, mode, status: "succeeded", durationMs, finishedAt } }),
+      });
+      await tx.syncRun.update({ where: { id: run.id }, data: { ...counters, mode, status: "succeeded", durationMs, finishedAt } });
       // Notifications that arrived before this run started are covered by it.
-      markCoveredProcessed(database, coverage),
-    ]);
+      await markCoveredProcessed(tx, coverage);
+    });
     if (input.trigger === "poll") await flagSilentChanges(calendar.id, calendar.connection.id, calendar.lastSyncedAt, counters);
     if (calendar.nextPollAt === null) await scheduleFirstPoll(calendar.id, finishedAt);
     return { status: "succeeded", syncRunId: run.id, mode, ...counters, durationMs };
   } catch (err) {
     const message = errorMessage(err);
     if (sweep) await clearSweep(database, sweep).catch(() => {});
+    if (err instanceof MirroringStoppedError) {
+      // Not a failure of the provider or of ours, and nothing to retry: the run is
+      // recorded as ended with the reason, and the outcome says it was skipped.
+      await database.syncRun
+        .update({ where: { id: run.id }, data: { ...counters, mode, status: "failed", error: message, durationMs: Date.now() - started, finishedAt: now() } })
+        .catch(() => {});
+      return skipped("the calendar stopped being mirrored during the run");
+    }
     await database.syncRun
       .update({
         where: { id: run.id },

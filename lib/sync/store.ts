@@ -310,6 +310,32 @@ export async function deleteEvents(tx: Executor, calendarId: string, providerEve
 }
 
 /**
+ * The calendar stopped being mirrored (removed at the provider, or its sync turned
+ * off: lib/connections/calendars.ts `stopMirroring`) while a sync of it ran. The
+ * run ends there, writing nothing more; it is not a failure to retry.
+ */
+export class MirroringStoppedError extends Error {
+  constructor() {
+    super("the calendar stopped being mirrored during the sync (removed at the provider or its sync turned off)");
+    this.name = "MirroringStoppedError";
+  }
+}
+
+/**
+ * A write of the calendar's mirror first takes a share lock on its row, still
+ * mirrored. `stopMirroring` locks the row for update before it deletes the
+ * events, so it waits for a chunk in flight and then deletes that chunk's events
+ * too, or the chunk, coming second, finds the calendar off and writes nothing. Without it a
+ * sync running through a removal wrote its remaining pages after the deletion.
+ */
+const MIRRORED_CALENDAR_SQL = `SELECT 1 FROM calendars WHERE id = $1::uuid AND organization_id = $2::uuid AND sync_enabled AND removed_at IS NULL FOR SHARE`;
+
+export async function lockMirroredCalendar(tx: Executor, scope: { organizationId: string; calendarId: string }): Promise<void> {
+  const rows = await tx.$queryRawUnsafe<unknown[]>(MIRRORED_CALENDAR_SQL, scope.calendarId, scope.organizationId);
+  if (rows.length === 0) throw new MirroringStoppedError();
+}
+
+/**
  * Events per write transaction. A page can hold 2,500 (Google's largest); written
  * whole, its transaction would hold the organization's change-log sequence lock
  * (every other calendar of the organization waits on it) for seconds on a busy
@@ -444,6 +470,7 @@ export async function applyPage(
     // On the driver, not through Prisma: a chunk's parameters are megabytes (RawSql).
     const { written, recorded } = await rawTransaction(
       async (tx) => {
+        await lockMirroredCalendar(tx, scope);
         // Looked up before the writes: a deleted event's row is gone after them.
         const privateRows = await storedEventIds(
           tx,

@@ -64,7 +64,7 @@ function covered(startedAt: string, calendarId: string, connectionId: string): s
  * so the cursor and the events it accounts for commit together. Dead events stay
  * dead until someone replays them.
  */
-export function markCoveredProcessed(database: Database, coverage: Coverage) {
+export function markCoveredProcessed(database: Pick<Database, "$executeRawUnsafe">, coverage: Coverage) {
   return database.$executeRawUnsafe(
     `UPDATE webhook_events e SET status = 'processed', processed_at = now(), next_attempt_at = NULL
       WHERE e.status IN ('pending', 'failed') AND ${covered("$1", "$2", "$3")}`,
