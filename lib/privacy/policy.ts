@@ -50,6 +50,6 @@ export function applyPrivacy(event: EventRecord, settings: PrivacySettings): Eve
     attendeeCount: 0,
     attendees: [],
     conference: null,
-    raw: null,
+    rawJson: null,
   };
 }

@@ -127,10 +127,11 @@ export interface EventRecord {
   recurringSeriesId: string | null;
   originalStartAt: Date | null;
   /**
-   * The provider's item as it came (secrets removed: lib/providers/enrich.ts), for
-   * fields we do not model yet; null when the organization keeps only busy/free of it.
+   * The provider's item as it came, as JSON text (secrets removed:
+   * lib/providers/enrich.ts), for fields we do not model yet; stored as `events.raw`.
+   * Null when the organization keeps only busy/free of it.
    */
-  raw: Record<string, unknown> | null;
+  rawJson: string | null;
 }
 
 /** A series' rule, stored once per series (Google `recurrence`, Graph `patternedRecurrence`). */

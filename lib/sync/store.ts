@@ -146,7 +146,7 @@ const VALUES: Record<Column, (event: EventRecord) => string | null> = {
   provider_updated_at: (event) => iso(event.providerUpdatedAt),
   recurring_series_id: (event) => event.recurringSeriesId,
   original_start_at: (event) => iso(event.originalStartAt),
-  raw: (event) => (event.raw === null ? null : JSON.stringify(event.raw)),
+  raw: (event) => event.rawJson,
 };
 
 /** An attendee as the row's list holds it: the /api/v1 shape, field for field, and nothing else the record may carry. */

@@ -276,7 +276,7 @@ function storedRecord(row: StoredEventRow): EventRecord {
     providerUpdatedAt: row.providerUpdatedAt,
     recurringSeriesId: row.recurringSeriesId,
     originalStartAt: row.originalStartAt,
-    raw: (row.raw ?? null) as Record<string, unknown> | null,
+    rawJson: row.raw === null ? null : JSON.stringify(row.raw),
   };
 }
 
@@ -287,7 +287,7 @@ function comparable(event: EventRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(fields).sort()) {
     const value = (fields as Record<string, unknown>)[key];
-    out[key] = value instanceof Date ? value.toISOString() : key === "raw" ? canonicalJson(value) : value;
+    out[key] = value instanceof Date ? value.toISOString() : key === "rawJson" ? canonicalJson(value === null ? null : JSON.parse(value as string)) : value;
   }
   return out;
 }

@@ -33,7 +33,7 @@ export function eventRecord(overrides: Partial<EventRecord> & Pick<EventRecord, 
     providerUpdatedAt: null,
     recurringSeriesId: null,
     originalStartAt: null,
-    raw: {},
+    rawJson: "{}",
     ...overrides,
   };
 }

@@ -204,7 +204,7 @@ describe("toEventRecord: the full record", () => {
       { email: "dave@example.com", name: null, response: "declined", optional: true, organizer: false, resource: false, self: false },
       { email: "room1@resource.calendar.google.com", name: "Room 1", response: "accepted", optional: false, organizer: false, resource: true, self: false },
     ]);
-    expect(record.raw).toEqual(meeting);
+    expect(JSON.parse(record.rawJson ?? "null")).toEqual(meeting);
   });
 
   it("finds Zoom and Teams links in the location or description when there is no conferenceData", () => {

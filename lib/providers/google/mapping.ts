@@ -1,6 +1,6 @@
 import type { calendar_v3 } from "googleapis/build/src/apis/calendar";
 import { ProviderError } from "../errors";
-import { conferenceInText, conferenceProviderOf, htmlToPlainText, looksLikeHtml, rawItem } from "../enrich";
+import { conferenceInText, conferenceProviderOf, htmlToPlainText, looksLikeHtml, rawItemJson } from "../enrich";
 import type {
   AttendeeRecord,
   AttendeeResponse,
@@ -124,7 +124,7 @@ export function toEventRecord(event: calendar_v3.Schema$Event & { id: string }, 
     providerUpdatedAt: event.updated ? instant(event.updated, "updated time", id) : null,
     recurringSeriesId: event.recurringEventId ?? null,
     originalStartAt: event.originalStartTime ? timeOf(event.originalStartTime, calendarTimeZone, "original start", id) : null,
-    raw: rawItem(event),
+    rawJson: rawItemJson(event),
   };
 }
 

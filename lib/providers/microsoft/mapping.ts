@@ -1,5 +1,5 @@
 import { ProviderError } from "../errors";
-import { conferenceInText, conferenceProviderOf, htmlToPlainText, rawItem } from "../enrich";
+import { conferenceInText, conferenceProviderOf, htmlToPlainText, rawItemJson } from "../enrich";
 import type { AttendeeRecord, AttendeeResponse, BusyStatus, ConferenceRecord, EventChange, EventRecord, EventVisibility, SeriesRecord } from "../port";
 import { findIana } from "windows-iana";
 import { isKnownZone, zonedMidnight, zonedTimeToInstant } from "../time";
@@ -293,7 +293,7 @@ export function graphEventToRecord(event: GraphEvent, context: GraphMappingConte
     providerUpdatedAt: parseGraphInstant(event.lastModifiedDateTime),
     recurringSeriesId: event.seriesMasterId ?? null,
     originalStartAt: parseGraphInstant(event.originalStart),
-    raw: rawItem(event),
+    rawJson: rawItemJson(event),
   };
 }
 
