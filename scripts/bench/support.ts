@@ -11,7 +11,7 @@ import pg from "pg";
 import { adoptPglite, closeSharedPglite, sharedPglite } from "@/lib/db/adapter";
 import { closeDb } from "@/lib/db/client";
 import { applyMigrations } from "@/lib/db/migrations";
-import { describeTarget, IN_MEMORY } from "@/lib/db/target";
+import { describeTarget, IN_MEMORY, isInMemory } from "@/lib/db/target";
 import { overrideProviderSettings, sandboxGoogle, sandboxMicrosoft } from "@/lib/providers/config";
 import { EmulatorControl } from "@/e2e/emulator/client";
 import type { Emulator } from "@/e2e/emulator/server";
@@ -66,6 +66,8 @@ export interface BenchDatabase {
 }
 
 const PGLITE_DUMP_ENV = "CALSYNC_BENCH_PGLITE_DUMP";
+/** A directory for the benchmark's PGlite databases, on disk; unset: in memory. */
+export const PGLITE_DIR_ENV = "BENCH_PGLITE_DIR";
 // Left by the integration tests' global setup (TEST_ENV in scripts/test/database.ts,
 // not imported from there because that module loads vitest).
 const TEST_SERVER_URL_ENV = "CALSYNC_TEST_SERVER_URL";
@@ -134,12 +136,19 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
       },
     };
   }
-  const dataDir = `${IN_MEMORY}bench-${randomUUID()}`;
+  // In memory unless BENCH_PGLITE_DIR names a directory: in memory the database's
+  // files count towards the syncing process's RSS, on disk only PGlite's own memory does.
+  const onDisk = process.env[PGLITE_DIR_ENV]?.trim();
+  const dataDir = onDisk ? path.join(path.resolve(onDisk), `calsync-bench-${randomUUID()}`) : `${IN_MEMORY}bench-${randomUUID()}`;
   return {
     kind: "pglite",
-    description: "embedded PGlite in memory, inside the process that syncs (set DATABASE_URL or TEST_DATABASE_URL for PostgreSQL)",
+    description: onDisk
+      ? `embedded PGlite on disk at ${dataDir}, inside the process that syncs (dropped afterwards)`
+      : "embedded PGlite in memory, inside the process that syncs (set DATABASE_URL or TEST_DATABASE_URL for PostgreSQL)",
     env: { DATABASE_URL: undefined, PGLITE_DATA_DIR: dataDir, [PGLITE_DUMP_ENV]: await pgliteTemplate() },
-    drop: async () => {},
+    drop: async () => {
+      if (onDisk) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
     // Inside the syncing process: its CPU time already counts it.
     serverCpu: () => null,
   };
@@ -173,7 +182,8 @@ export async function attachBenchDatabase(patch: EnvPatch): Promise<() => Promis
   const dump = patch[PGLITE_DUMP_ENV];
   if (dataDir && dump) {
     const { PGlite } = await import("@electric-sql/pglite");
-    const database = new PGlite({ loadDataDir: new Blob([fs.readFileSync(dump)]) });
+    const loadDataDir = new Blob([fs.readFileSync(dump)]);
+    const database = isInMemory(dataDir) ? new PGlite({ loadDataDir }) : new PGlite(dataDir, { loadDataDir });
     await database.waitReady;
     adoptPglite(dataDir, database);
   }

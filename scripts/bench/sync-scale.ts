@@ -14,7 +14,8 @@
 //
 // Database: a fresh PostgreSQL database per case when DATABASE_URL or
 // TEST_DATABASE_URL is set, else an in-memory PGlite, which lives inside the syncing
-// process and so counts towards its memory.
+// process and so counts towards its memory (BENCH_PGLITE_DIR=<dir> puts it on disk
+// there instead, so only PGlite's own memory counts).
 //
 // Prints figures; exits non-zero only when the mirror came out wrong.
 
