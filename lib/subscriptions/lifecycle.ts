@@ -10,7 +10,7 @@ import { isProviderError } from "@/lib/providers/errors";
 import { providerFor } from "@/lib/providers";
 import type { CalendarProvider, PushChannel } from "@/lib/providers/port";
 import { errorMessage } from "@/lib/format";
-import { RENEWAL_MARGIN_MS, RENEWAL_RETRY_MS, RENEWAL_SPREAD_MS } from "@/lib/subscriptions/schedule";
+import { PENDING_REGISTRATION_STALE_MS, RENEWAL_MARGIN_MS, RENEWAL_RETRY_MS, RENEWAL_SPREAD_MS } from "@/lib/subscriptions/schedule";
 
 // Push subscriptions, whole life: register, renew (Google: new channel, switch, stop
 // the old; Graph: PATCH, recreate when gone), stop, and the history of replaced ids
@@ -162,8 +162,10 @@ export async function registerPush(connectionId: string, organizationId: string,
   });
   if (!connection) return [];
   const provider = providerFor(connection.provider);
+  // A pending row past PENDING_REGISTRATION_STALE_MS is a crash's leftover, not a registration under way.
+  const staleBefore = new Date(now.getTime() - PENDING_REGISTRATION_STALE_MS);
   const live = await database.webhookSubscription.findMany({
-    where: { connectionId, status: { in: ["pending", "active"] } },
+    where: { connectionId, OR: [{ status: "active" }, { status: "pending", createdAt: { gt: staleBefore } }] },
     select: { calendarId: true },
   });
   const covered = new Set(live.map((subscription) => subscription.calendarId ?? "account"));
@@ -176,10 +178,14 @@ export async function registerPush(connectionId: string, organizationId: string,
   const outcomes: RegisterOutcome[] = [];
   for (const calendar of targets) {
     // A new registration supersedes what the renewal cron would otherwise retry for this
-    // calendar (a failed registration, an expired channel): one attempt at a time, and
-    // never a second live subscription once the cron gets to the old row.
+    // calendar (a failed registration, an expired channel, a stale pending row): one
+    // attempt at a time, and never a second live subscription once the cron gets to the old row.
     await database.webhookSubscription.updateMany({
-      where: { connectionId, status: { in: ["failed", "expired"] }, calendarId: calendar?.id ?? null },
+      where: {
+        connectionId,
+        calendarId: calendar?.id ?? null,
+        OR: [{ status: { in: ["failed", "expired"] } }, { status: "pending", createdAt: { lte: staleBefore } }],
+      },
       data: { status: "stopped", renewAt: null },
     });
     const created = await createOne(connection, calendar, lifetimeFor(provider, now));
@@ -498,18 +504,20 @@ function reasonOf(subscription: { status: string; suspect: boolean; expiresAt: D
  * A synced calendar of connection `k` that push could cover and nothing covers: no
  * pending or active subscription of its own or of the whole account (Graph), nor a
  * failed registration waiting for its retry (its own slot), and not one the provider
- * refused push for lately. The same calendars registerPush registers. $1 is now, $2
+ * refused push for lately; a pending row older than PENDING_REGISTRATION_STALE_MS
+ * covers nothing. The same calendars registerPush registers. $1 is now, $2
  * PUSH_UNSUPPORTED_RETRY_MS. Two anti-joins rather than one with an OR: PostgreSQL
  * hashes each (0.2 s for 100,000 calendars, against 1.3 s probing per calendar).
  */
+const LIVE_SUBSCRIPTION = `(s.status IN ('active', 'failed') OR (s.status = 'pending' AND s.created_at > $1::timestamptz - ${PENDING_REGISTRATION_STALE_MS} * interval '1 millisecond'))`;
 const MISSING_PUSH = `EXISTS (
   SELECT 1 FROM calendars c
    WHERE c.connection_id = k.id AND c.sync_enabled
      AND (c.push_unsupported_at IS NULL OR c.push_unsupported_at < $1::timestamptz - $2::bigint * interval '1 millisecond')
      AND NOT EXISTS (SELECT 1 FROM webhook_subscriptions s
-                      WHERE s.connection_id = c.connection_id AND s.calendar_id = c.id AND s.status IN ('pending', 'active', 'failed'))
+                      WHERE s.connection_id = c.connection_id AND s.calendar_id = c.id AND ${LIVE_SUBSCRIPTION})
      AND NOT EXISTS (SELECT 1 FROM webhook_subscriptions s
-                      WHERE s.connection_id = c.connection_id AND s.calendar_id IS NULL AND s.status IN ('pending', 'active', 'failed')))`;
+                      WHERE s.connection_id = c.connection_id AND s.calendar_id IS NULL AND ${LIVE_SUBSCRIPTION}))`;
 
 export interface ClaimedRenewal {
   subscriptionId: string;

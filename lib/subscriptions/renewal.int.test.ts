@@ -5,7 +5,7 @@ import { installJobSender } from "@/lib/jobs/dispatch";
 import { connectAccount, serveWebhookRoutes, signIn, startAppEmulator, stopAppEmulator } from "@/scripts/test/app";
 import { setupTestDatabase } from "@/scripts/test/database";
 import { registerPush, renewJob, stopSubscription } from "./lifecycle";
-import { RENEWAL_LATE_MS, RENEWAL_MARGIN_MS, RENEWAL_RETRY_MS } from "./schedule";
+import { PENDING_REGISTRATION_STALE_MS, RENEWAL_LATE_MS, RENEWAL_MARGIN_MS, RENEWAL_RETRY_MS } from "./schedule";
 
 // The renewal cron's batches against the emulator, through the real SDKs: six Google
 // channels (one per synced calendar) and one Graph subscription (the mailbox). A
@@ -216,5 +216,27 @@ describe("the renewal cron", () => {
     const rows = await db.webhookSubscription.findMany({ where: { calendarId: calendar.id, status: { in: ["active", "failed", "pending"] } } });
     expect(rows.map((row) => row.status)).toEqual(["active"]);
     expect((await db.webhookSubscription.findUniqueOrThrow({ where: { id: failed.id } })).status).toBe("stopped");
+  });
+
+  it("takes a pending row a crash left behind for no push: registers the calendar afresh and stops the row; a registration under way still counts", async () => {
+    const db = await database.db();
+    const [victim] = (await live()).filter((row) => row.provider === "google");
+    await stopSubscription(victim!.id, { organizationId });
+    // Later than the last test's runs, so the connection's check is due.
+    const now = new Date(Date.now() + 10 * RENEWAL_RETRY_MS);
+    // A registration under way (created a minute ago): covered, nothing registered.
+    await db.webhookSubscription.update({ where: { id: victim!.id }, data: { status: "pending", renewAt: null, createdAt: new Date(now.getTime() - MINUTE) } });
+    const watches = await calls("google.events.watch");
+    expect(summaryOf(await renewJob({ now }))).toMatchObject({ connections: 0 });
+    expect(await calls("google.events.watch")).toBe(watches);
+
+    // The same row past PENDING_REGISTRATION_STALE_MS: what a process that died mid-registration leaves.
+    const later = new Date(now.getTime() + 2 * RENEWAL_RETRY_MS);
+    await db.webhookSubscription.update({ where: { id: victim!.id }, data: { createdAt: new Date(later.getTime() - PENDING_REGISTRATION_STALE_MS - MINUTE) } });
+    expect(summaryOf(await renewJob({ now: later }))).toMatchObject({ connections: 1, recreated: 1, failed: 0 });
+    expect(await calls("google.events.watch")).toBe(watches + 1);
+    expect((await db.webhookSubscription.findUniqueOrThrow({ where: { id: victim!.id } })).status).toBe("stopped");
+    const rows = await db.webhookSubscription.findMany({ where: { calendarId: victim!.calendarId, status: { in: ["active", "pending", "failed"] } } });
+    expect(rows.map((row) => row.status)).toEqual(["active"]);
   });
 });

@@ -28,3 +28,10 @@ export const RENEWAL_LATE_MS = RENEWAL_MARGIN_MS - RENEWAL_SPREAD_MS;
  * claim came a few minutes into its hour; far over a batch's longest step (300 s).
  */
 export const RENEWAL_RETRY_MS = 50 * MINUTE_MS;
+
+/**
+ * A registration's `pending` row lives for its provider call (a timeout of seconds,
+ * retries within a minute). One older than this was left by a process that died
+ * half-way: it covers its calendar no longer, and the next registration stops it.
+ */
+export const PENDING_REGISTRATION_STALE_MS = 10 * MINUTE_MS;
