@@ -5,6 +5,7 @@ import { HOUR_MS, bucketIndex, hourlyWindow, percentileCont } from "@/lib/admin/
 import { insertEvents, seedAdminFixture, type AdminFixture, type EventSeed } from "@/scripts/test/admin";
 import { createBreakers, providerBreakers, replaceProviderBreakers } from "@/lib/providers/breaker";
 import { ProviderError } from "@/lib/providers/errors";
+import { PENDING_REGISTRATION_STALE_MS } from "@/lib/subscriptions/schedule";
 import { healthReport } from "./organization";
 
 // The health report against rows written directly: its figures checked against an
@@ -313,6 +314,19 @@ describe("status", () => {
     report = await healthReport({ organizationId: fixture.organizationId, now });
     expect(report.problems.filter((problem) => /has no push subscription/.test(problem))).toEqual([]);
     expect(report.status).toBe("ok");
+  });
+
+  it("takes a pending subscription a crash left behind for no push, and one still registering for push", async () => {
+    const fixture = await organization("stalepending@health.test");
+    const db = await database.db();
+    const channel = { id: fixture.google.otherSubscriptionId };
+    await db.webhookSubscription.update({ where: channel, data: { status: "pending", createdAt: new Date(now.getTime() - 60_000) } });
+    let report = await healthReport({ organizationId: fixture.organizationId, now });
+    expect(report.problems.filter((problem) => /has no push subscription/.test(problem))).toEqual([]);
+    await db.webhookSubscription.update({ where: channel, data: { createdAt: new Date(now.getTime() - PENDING_REGISTRATION_STALE_MS - 60_000) } });
+    report = await healthReport({ organizationId: fixture.organizationId, now });
+    expect(report.status).toBe("degraded");
+    expect(report.cards.failing.map((item) => item.id)).toEqual([fixture.google.otherCalendarId]);
   });
 
   it("covers the whole installation when no organization is given", async () => {

@@ -5,7 +5,7 @@ import { Prisma } from "@/lib/db/generated/client";
 import { breakerStates } from "@/lib/providers/breaker";
 import { PROVIDER_LABELS, type ProviderName } from "@/lib/providers/port";
 import { iso } from "@/lib/format";
-import { RENEWAL_LATE_MS } from "@/lib/subscriptions/schedule";
+import { PENDING_REGISTRATION_STALE_MS, RENEWAL_LATE_MS } from "@/lib/subscriptions/schedule";
 
 export type { HealthReport, HealthStatus } from "@/lib/api/types";
 
@@ -189,8 +189,11 @@ interface UncoveredCalendarRow {
  * registered, or stopped and deleted): a subscription names its calendar, or covers
  * every calendar of its connection when it names none. One that is expired or failed
  * still covers its calendar here: those are reported, with their reason, on their own.
+ * A pending one covers it only while its registration can still be under way
+ * (PENDING_REGISTRATION_STALE_MS): older, a crash left it, and nothing is covered.
  */
-async function calendarsWithoutPush(organizationId: string | undefined): Promise<UncoveredCalendarRow[]> {
+async function calendarsWithoutPush(organizationId: string | undefined, now: Date): Promise<UncoveredCalendarRow[]> {
+  const staleBefore = new Date(now.getTime() - PENDING_REGISTRATION_STALE_MS);
   const database = await db();
   return database.$queryRaw<UncoveredCalendarRow[]>`
     SELECT c.id::text AS calendar_id, c.name AS calendar_name, c.connection_id::text AS connection_id, c.last_synced_at
@@ -201,7 +204,8 @@ async function calendarsWithoutPush(organizationId: string | undefined): Promise
       AND NOT EXISTS (
         SELECT 1 FROM webhook_subscriptions s
         WHERE s.connection_id = c.connection_id AND (s.calendar_id = c.id OR s.calendar_id IS NULL)
-          AND s.status IN ('pending', 'active', 'expired', 'failed')
+          AND (s.status IN ('active', 'expired', 'failed')
+               OR (s.status = 'pending' AND s.created_at > ${staleBefore}))
       )
     ORDER BY c.name, c.id`;
 }
@@ -294,7 +298,7 @@ export async function healthReport(options: { organizationId?: string; now?: Dat
     hourlySeries(organizationId, now),
     failedRunsByConnection(organizationId, since),
     calendarsFailingToSync(organizationId, now),
-    calendarsWithoutPush(organizationId),
+    calendarsWithoutPush(organizationId, now),
   ]);
 
   const breakers = new Map(breakerStates().map((breaker) => [breaker.connectionId, breaker]));
