@@ -316,7 +316,7 @@ describe("status", () => {
     expect(report.status).toBe("ok");
   });
 
-  it("takes a pending subscription a crash left behind for no push, and one still registering for push", async () => {
+  it("counts a pending subscription as push while it may still be registering, not once a crash has left it behind", async () => {
     const fixture = await organization("stalepending@health.test");
     const db = await database.db();
     const channel = { id: fixture.google.otherSubscriptionId };
