@@ -81,12 +81,13 @@ export async function claimDuePolls(options: PollOptions = {}): Promise<PolledCa
 /**
  * A calendar's first slot, once its first sync succeeded: in the short interval, the
  * push it may get is not known yet. Without it, the calendars of an organization
- * connected at once would all be due at the next poll: one burst of calls.
+ * connected at once would all be due at the next poll: one burst of calls. Only
+ * while still mirrored: a calendar stopped since has no slot (stopMirroring).
  */
 export async function scheduleFirstPoll(calendarId: string, now = new Date(), cadence = pollCadence()): Promise<void> {
   const database = await db();
   await database.$executeRawUnsafe(
-    `UPDATE calendars SET next_poll_at = calsync_poll_slot(id, $2::timestamptz, $3::bigint) WHERE id = $1::uuid AND next_poll_at IS NULL`,
+    `UPDATE calendars SET next_poll_at = calsync_poll_slot(id, $2::timestamptz, $3::bigint) WHERE id = $1::uuid AND next_poll_at IS NULL AND sync_enabled AND removed_at IS NULL`,
     calendarId,
     now,
     cadence.withoutPushMs,
