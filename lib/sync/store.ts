@@ -330,7 +330,7 @@ export class MirroringStoppedError extends Error {
  */
 const MIRRORED_CALENDAR_SQL = `SELECT 1 FROM calendars WHERE id = $1::uuid AND organization_id = $2::uuid AND sync_enabled AND removed_at IS NULL FOR SHARE`;
 
-export async function lockMirroredCalendar(tx: Executor, scope: { organizationId: string; calendarId: string }): Promise<void> {
+async function lockMirroredCalendar(tx: Executor, scope: { organizationId: string; calendarId: string }): Promise<void> {
   const rows = await tx.$queryRawUnsafe<unknown[]>(MIRRORED_CALENDAR_SQL, scope.calendarId, scope.organizationId);
   if (rows.length === 0) throw new MirroringStoppedError();
 }
