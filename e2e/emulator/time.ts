@@ -95,7 +95,8 @@ function steadyOffsetMs(instant: number, timeZone: string): number | null {
   return offset;
 }
 
-function formattedWallTime(instant: number, timeZone: string): WallTime {
+/** The wall-clock reading by Intl itself, instant by instant: what `wallTimeAt`'s hourly offsets stand in for. */
+export function formattedWallTime(instant: number, timeZone: string): WallTime {
   const parts: Record<string, number> = {};
   for (const part of formatterFor(timeZone).formatToParts(new Date(instant))) {
     if (part.type !== "literal") parts[part.type] = Number(part.value);

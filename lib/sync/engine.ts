@@ -9,7 +9,17 @@ import { metrics } from "@/lib/telemetry/metrics";
 import { ATTR, contextFromTraceparent, inSpan, SPAN, withAttempt } from "@/lib/telemetry/tracing";
 import { hasPendingNotifications, markCoveredFailed, markCoveredProcessed } from "@/lib/webhooks/processing";
 import { privacySettings } from "@/lib/privacy/settings";
-import { applyPage, clearSweep, deleteOrphanSeries, MirroringStoppedError, seriesIdsOf, startSweep, sweepUnseen, type FullSyncSweep } from "./store";
+import {
+  applyPage,
+  clearSweep,
+  deleteOrphanSeries,
+  MIRRORED_WHERE,
+  MirroringStoppedError,
+  seriesIdsOf,
+  startSweep,
+  sweepUnseen,
+  type FullSyncSweep,
+} from "./store";
 import { errorMessage } from "@/lib/format";
 import { scheduleFirstPoll } from "./poll";
 import { backOffPolls } from "./poll-backoff";
@@ -231,7 +241,7 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
       // cleared the cursor and window, and putting them back would resume a
       // calendar nobody mirrors. The row lock orders the two either way.
       const stored = await tx.calendar.updateMany({
-        where: { id: calendar.id, organizationId: calendar.organizationId, syncEnabled: true, removedAt: null },
+        where: { id: calendar.id, organizationId: calendar.organizationId, ...MIRRORED_WHERE },
         data: {
           syncCursor: cursor,
           syncWindowStart: window.start,
@@ -258,20 +268,15 @@ async function runSync(input: SyncInput): Promise<SyncOutcome> {
   } catch (err) {
     const message = errorMessage(err);
     if (sweep) await clearSweep(database, sweep).catch(() => {});
-    if (err instanceof MirroringStoppedError) {
-      // Not a failure of the provider or of ours, and nothing to retry: the run is
-      // recorded as ended with the reason, and the outcome says it was skipped.
-      await database.syncRun
-        .update({ where: { id: run.id }, data: { ...counters, mode, status: "failed", error: message, durationMs: Date.now() - started, finishedAt: now() } })
-        .catch(() => {});
-      return skipped("the calendar stopped being mirrored during the run");
-    }
     await database.syncRun
       .update({
         where: { id: run.id },
         data: { ...counters, mode, status: "failed", error: message.slice(0, 1000), durationMs: Date.now() - started, finishedAt: now() },
       })
       .catch(() => {});
+    // Not a failure of the provider or of ours, and nothing to retry: the run is
+    // recorded as ended with the reason, and the outcome says it was skipped.
+    if (err instanceof MirroringStoppedError) return skipped("the calendar stopped being mirrored during the run");
     if (input.trigger === "poll") await database.calendar.update({ where: { id: calendar.id }, data: { lastPolledAt: now() } }).catch(() => {});
     if (isProviderError(err, "rate_limited")) {
       await backOffPolls(calendar.connection.id, err, now()).catch((backoffError: unknown) =>

@@ -1,6 +1,7 @@
 import { pollCadence } from "@/lib/config";
 import { db } from "@/lib/db/client";
 import { POLL_BATCH_SIZE, type FollowUp, type HandlerResult } from "@/lib/jobs/catalog";
+import { MIRRORED_SQL } from "./store";
 
 // The poll: the safety net under push, spread over time instead of all at once.
 // - Each calendar has a slot at its own offset in its interval (calsync_poll_slot in
@@ -87,7 +88,7 @@ export async function claimDuePolls(options: PollOptions = {}): Promise<PolledCa
 export async function scheduleFirstPoll(calendarId: string, now = new Date(), cadence = pollCadence()): Promise<void> {
   const database = await db();
   await database.$executeRawUnsafe(
-    `UPDATE calendars SET next_poll_at = calsync_poll_slot(id, $2::timestamptz, $3::bigint) WHERE id = $1::uuid AND next_poll_at IS NULL AND sync_enabled AND removed_at IS NULL`,
+    `UPDATE calendars SET next_poll_at = calsync_poll_slot(id, $2::timestamptz, $3::bigint) WHERE id = $1::uuid AND next_poll_at IS NULL AND ${MIRRORED_SQL}`,
     calendarId,
     now,
     cadence.withoutPushMs,

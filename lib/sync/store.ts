@@ -309,6 +309,10 @@ export async function deleteEvents(tx: Executor, calendarId: string, providerEve
   return tx.$executeRawUnsafe(`DELETE FROM events WHERE calendar_id = $1::uuid AND provider_event_id = ANY($2::text[])`, calendarId, providerEventIds);
 }
 
+/** A calendar still mirrored: chosen for sync and still listed by its provider. The one condition, in SQL and for Prisma. */
+export const MIRRORED_SQL = "sync_enabled AND removed_at IS NULL";
+export const MIRRORED_WHERE = { syncEnabled: true, removedAt: null } as const;
+
 /**
  * The calendar stopped being mirrored (removed at the provider, or its sync turned
  * off: lib/connections/calendars.ts `stopMirroring`) while a sync of it ran. The
@@ -328,7 +332,7 @@ export class MirroringStoppedError extends Error {
  * too, or the chunk, coming second, finds the calendar off and writes nothing. Without it a
  * sync running through a removal wrote its remaining pages after the deletion.
  */
-const MIRRORED_CALENDAR_SQL = `SELECT 1 FROM calendars WHERE id = $1::uuid AND organization_id = $2::uuid AND sync_enabled AND removed_at IS NULL FOR SHARE`;
+const MIRRORED_CALENDAR_SQL = `SELECT 1 FROM calendars WHERE id = $1::uuid AND organization_id = $2::uuid AND ${MIRRORED_SQL} FOR SHARE`;
 
 async function lockMirroredCalendar(tx: Executor, scope: { organizationId: string; calendarId: string }): Promise<void> {
   const rows = await tx.$queryRawUnsafe<unknown[]>(MIRRORED_CALENDAR_SQL, scope.calendarId, scope.organizationId);

@@ -67,7 +67,7 @@ export interface BenchDatabase {
 
 const PGLITE_DUMP_ENV = "CALSYNC_BENCH_PGLITE_DUMP";
 /** A directory for the benchmark's PGlite databases, on disk; unset: in memory. */
-export const PGLITE_DIR_ENV = "BENCH_PGLITE_DIR";
+const PGLITE_DIR_ENV = "BENCH_PGLITE_DIR";
 // Left by the integration tests' global setup (TEST_ENV in scripts/test/database.ts,
 // not imported from there because that module loads vitest).
 const TEST_SERVER_URL_ENV = "CALSYNC_TEST_SERVER_URL";
